@@ -1,0 +1,1018 @@
+/*
+ * oai — an embeddable C client for the OpenAI API and OpenAI-compatible
+ * servers. This is the library's one public header.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file oai.h
+ * @brief The public API of liboai.
+ *
+ * Conventions that hold for every function below, so each doc comment only
+ * states what differs:
+ *
+ * - **Handles** are opaque. Every `*_new()` has a `*_free()`, and `*_free(NULL)`
+ *   does nothing.
+ * - **Strings passed in** are UTF-8 and are copied: the caller may free them as
+ *   soon as the call returns.
+ * - **Strings returned** by accessors are borrowed from the object they came
+ *   from and live until that object is freed (or, for a request, until it is
+ *   changed). Functions named `*_dup` return memory the caller frees with
+ *   oai_free().
+ * - **Accessors are NULL-safe**: given a NULL handle or a missing field they
+ *   return a safe default (NULL, 0, 0.0) and never crash, so a language binding
+ *   can chain calls.
+ * - **Threading**: the library owns no threads. A handle may be used from any
+ *   thread, but from one thread at a time; distinct clients are independent.
+ *   Every callback runs on the thread that called into the library, inside that
+ *   call. Only oai_client_wakeup() may be called from another thread while a
+ *   client is in use.
+ * - **Statuses**: functions that can fail return an ::oai_status; ::OAI_OK is 0.
+ */
+#ifndef OAI_H
+#define OAI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Version
+ *  The version lives here and only here; CMake reads it from these macros.
+ *  @{ */
+#define OAI_VERSION_MAJOR 0 /**< Major version: changes when the ABI breaks. */
+#define OAI_VERSION_MINOR 1 /**< Minor version: new functions, same ABI. */
+#define OAI_VERSION_PATCH 0 /**< Patch version: fixes only. */
+/** The version as a string, "MAJOR.MINOR.PATCH". */
+#define OAI_VERSION_STRING "0.1.0"
+/** The version as one comparable number: 0xMMmmpp. */
+#define OAI_VERSION_NUM                                                        \
+    ((OAI_VERSION_MAJOR << 16) | (OAI_VERSION_MINOR << 8) | OAI_VERSION_PATCH)
+/** @} */
+
+/** Marks an exported symbol. The library is built with hidden visibility, so
+ *  only what carries this macro is visible to a program that links it. */
+#if defined(_WIN32) && defined(OAI_BUILDING_SHARED)
+#define OAI_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(OAI_USING_SHARED)
+#define OAI_API __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define OAI_API __attribute__((visibility("default")))
+#else
+#define OAI_API
+#endif
+
+/* ------------------------------------------------------------------------ */
+/** @name Statuses
+ *  @{ */
+
+/**
+ * The outcome of a call. 0 is success; every other value is an error class.
+ * The numeric values are part of the ABI and never change.
+ */
+typedef enum oai_status {
+    OAI_OK = 0,                     /**< Success. */
+    OAI_ERR_INVALID_ARGUMENT = 1,   /**< A parameter was NULL, malformed or out of range. */
+    OAI_ERR_OUT_OF_MEMORY = 2,      /**< An allocation failed. */
+    OAI_ERR_IO = 3,                 /**< A local file could not be read or written. */
+    OAI_ERR_CONNECTION = 4,         /**< The server could not be reached, or the connection broke. */
+    OAI_ERR_TIMEOUT = 5,            /**< A connect, request, first-byte or idle timeout expired. */
+    OAI_ERR_TLS = 6,                /**< The TLS handshake or certificate verification failed. */
+    OAI_ERR_PROTOCOL = 7,           /**< The server's answer was malformed (bad JSON, bad stream). */
+    OAI_ERR_CANCELLED = 8,          /**< The caller cancelled the call (a callback returned non-zero). */
+    OAI_ERR_TOO_LARGE = 9,          /**< The response exceeded the configured maximum size. */
+    OAI_ERR_BAD_REQUEST = 10,       /**< HTTP 400. */
+    OAI_ERR_AUTHENTICATION = 11,    /**< HTTP 401. */
+    OAI_ERR_PERMISSION_DENIED = 12, /**< HTTP 403. */
+    OAI_ERR_NOT_FOUND = 13,         /**< HTTP 404. */
+    OAI_ERR_CONFLICT = 14,          /**< HTTP 409. */
+    OAI_ERR_UNPROCESSABLE = 15,     /**< HTTP 422. */
+    OAI_ERR_RATE_LIMIT = 16,        /**< HTTP 429. */
+    OAI_ERR_SERVER = 17,            /**< HTTP 500 and above. */
+    OAI_ERR_API = 18,               /**< Any other non-2xx HTTP status, or an error event in a stream. */
+    OAI_ERR_TYPE = 19,              /**< A JSON value had another type than the one asked for. */
+    OAI_ERR_INVALID_DATA = 20       /**< Local data (e.g. a training file) failed validation. */
+} oai_status;
+
+/**
+ * The status's constant name, e.g. "OAI_ERR_RATE_LIMIT".
+ * @return a static string; "OAI_ERR_UNKNOWN" for a value not in ::oai_status.
+ */
+OAI_API const char *oai_status_name(oai_status status);
+
+/**
+ * A one-line English description of the status, e.g. "rate limit exceeded".
+ * @return a static string, never NULL.
+ */
+OAI_API const char *oai_status_message(oai_status status);
+
+/**
+ * The library's version at run time, e.g. "0.1.0" (compare with
+ * ::OAI_VERSION_STRING to detect a header/library mismatch).
+ * @return a static string.
+ */
+OAI_API const char *oai_version(void);
+
+/**
+ * Frees memory the library returned from a `*_dup` function. NULL is a no-op.
+ * Use this, not free(), so that a program built against another C runtime
+ * frees with the allocator that allocated.
+ */
+OAI_API void oai_free(void *ptr);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Handles
+ *  @{ */
+
+/** A client: credentials, base URL, defaults and a connection pool. */
+typedef struct oai_client oai_client;
+/** A request: method, path, query, headers, a JSON (or multipart) body and
+ *  per-request options. Reusable: it may be sent any number of times. */
+typedef struct oai_request oai_request;
+/** The outcome of one request: status, headers, body, parsed JSON, error. */
+typedef struct oai_response oai_response;
+/** A read-only view of a JSON value, borrowed from the response, event, stream
+ *  or pager it came from. */
+typedef struct oai_value oai_value;
+/** An asynchronous call started with oai_client_start(). */
+typedef struct oai_call oai_call;
+/** One streamed event (a typed delta) passed to an ::oai_event_fn. */
+typedef struct oai_event oai_event;
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Logging
+ *  @{ */
+
+/** Log verbosity, from nothing to per-attempt detail. */
+typedef enum oai_log_level {
+    OAI_LOG_OFF = 0,   /**< Log nothing. */
+    OAI_LOG_ERROR = 1, /**< Failed calls. */
+    OAI_LOG_WARN = 2,  /**< Retries and recoverable problems. */
+    OAI_LOG_INFO = 3,  /**< One line per completed call. */
+    OAI_LOG_DEBUG = 4  /**< One line per attempt: method, URL, status, duration,
+                            retry decision, request id (credentials redacted). */
+} oai_log_level;
+
+/**
+ * Receives one log line (no trailing newline). Credentials are already
+ * redacted. The message is valid only during the call.
+ * @param userdata the pointer given to oai_client_set_log_callback()
+ * @param level an ::oai_log_level
+ * @param message the line, UTF-8
+ */
+typedef void (*oai_log_fn)(void *userdata, int level, const char *message);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Client
+ *  @{ */
+
+/**
+ * Creates a client configured from the environment:
+ * `OPENAI_API_KEY`; `OPENAI_BASE_URL` (trimmed; unset or blank means
+ * `https://api.openai.com/v1`); `OPENAI_ORG_ID`; `OPENAI_PROJECT_ID`;
+ * `OPENAI_CUSTOM_HEADERS` (newline-separated `Name: value` lines);
+ * `OPENAI_LOG` (`off`, `error`, `warn`, `info` or `debug`; logs go to stderr
+ * unless a log callback is set). Setters called later override these.
+ *
+ * Defaults: 2 retries, request timeout 600 s, connect timeout 5 s, backoff
+ * 0.5 s doubling to 8 s, retry-after cap 60 s, response limit 256 MiB.
+ *
+ * @return a new client owned by the caller (free with oai_client_free()), or
+ *         NULL if memory ran out or the transport could not be initialised.
+ */
+OAI_API oai_client *oai_client_new(void);
+
+/**
+ * Frees a client, aborting its unfinished asynchronous calls (their callbacks
+ * are not run) and closing its connections. NULL is a no-op.
+ */
+OAI_API void oai_client_free(oai_client *client);
+
+/**
+ * Sets the API key sent as `Authorization: Bearer KEY`. NULL or "" sends no
+ * Authorization header. The key is never logged.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (NULL client, CR/LF in the key),
+ *         ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_api_key(oai_client *client, const char *api_key);
+
+/**
+ * Sets the base URL that request paths are appended to, e.g.
+ * `http://127.0.0.1:8080/v1`. Surrounding white space and a trailing `/` are
+ * removed. NULL or blank restores `https://api.openai.com/v1`.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not http:// or https://, or
+ *         contains control characters), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_base_url(oai_client *client, const char *base_url);
+
+/**
+ * The base URL in use (borrowed from the client). NULL for a NULL client.
+ */
+OAI_API const char *oai_client_base_url(const oai_client *client);
+
+/**
+ * Sets the `OpenAI-Organization` header; NULL or "" removes it.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_organization(oai_client *client, const char *organization);
+
+/**
+ * Sets the `OpenAI-Project` header; NULL or "" removes it.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_project(oai_client *client, const char *project);
+
+/**
+ * Adds or replaces a header sent with every request of this client. The name
+ * is matched case-insensitively. A NULL value removes the header from every
+ * request, including the headers the library adds itself (for example
+ * `X-Stainless-OS`, which some proxies reject). Per-request headers win over
+ * these.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (empty name, a name with ':' or
+ *         white space, CR or LF in name or value), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_header(oai_client *client, const char *name, const char *value);
+
+/**
+ * Sets the User-Agent header (default `oai/C VERSION`). NULL restores the
+ * default.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_user_agent(oai_client *client, const char *user_agent);
+
+/**
+ * Turns the `X-Stainless-*` platform headers (language, version, OS, arch,
+ * retry count, timeout hint) on (non-zero, the default) or off.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client).
+ */
+OAI_API oai_status oai_client_set_platform_headers(oai_client *client, int enabled);
+
+/**
+ * Sets the per-attempt timeout: the whole exchange, from connecting to the
+ * last byte, must finish within it. 0 means none. Default 600000 ms.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (negative, NULL client).
+ */
+OAI_API oai_status oai_client_set_timeout_ms(oai_client *client, int64_t timeout_ms);
+
+/**
+ * Sets the connect timeout (TCP and TLS handshake). 0 means the
+ * transport's default. Default 5000 ms.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_connect_timeout_ms(oai_client *client, int64_t timeout_ms);
+
+/**
+ * Sets how long a response may go without receiving any byte once the
+ * request is sent (the stream idle timeout; it also bounds a stalled
+ * non-streamed body). 0 (the default) means no idle limit beyond the request
+ * timeout.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_idle_timeout_ms(oai_client *client, int64_t timeout_ms);
+
+/**
+ * Sets how long to wait, after the request is sent, for the first byte of the
+ * response. 0 (the default) means no limit beyond the request timeout.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_first_byte_timeout_ms(oai_client *client, int64_t timeout_ms);
+
+/**
+ * Sets how many times a failed attempt is retried (default 2; 0 disables).
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (negative or above 100).
+ */
+OAI_API oai_status oai_client_set_max_retries(oai_client *client, int max_retries);
+
+/**
+ * Sets the exponential backoff: the n-th retry waits min(base·2^n, max),
+ * scaled by a random factor in (0.75, 1]. Defaults 500 and 8000 ms.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (negative, or max < base).
+ */
+OAI_API oai_status oai_client_set_retry_backoff_ms(oai_client *client, int64_t base_ms, int64_t max_ms);
+
+/**
+ * Sets the largest server-requested delay (`retry-after-ms` / `retry-after`)
+ * that is honoured. A longer requested delay is not retried: the response is
+ * returned at once and oai_response_retry_after_ms() tells the caller how
+ * long the server asked to wait. Default 60000 ms.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_retry_after_cap_ms(oai_client *client, int64_t cap_ms);
+
+/**
+ * Called before each retry, on the caller's thread, inside the call that
+ * drives the request.
+ * @param userdata the pointer given with the callback
+ * @param retry the retry about to be made, 1 for the first
+ * @param delay_ms how long the engine will wait before it
+ * @param reason why the previous attempt failed (::oai_status)
+ * @param http_status the previous attempt's HTTP status, 0 if none
+ * @return 0 to retry; non-zero to give up and return the failed response now
+ */
+typedef int (*oai_retry_fn)(void *userdata, int retry, int64_t delay_ms, int reason, int http_status);
+
+/**
+ * Sets (or, with NULL, clears) the on-retry callback.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client).
+ */
+OAI_API oai_status oai_client_set_retry_callback(oai_client *client, oai_retry_fn fn, void *userdata);
+
+/**
+ * Uses the PEM certificate bundle at @p path to verify servers, instead of
+ * the system's. NULL restores the system bundle. Peer and host verification
+ * are always on.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_ca_file(oai_client *client, const char *path);
+
+/**
+ * Uses the PEM certificate bundle in memory (@p len bytes, copied) to verify
+ * servers. NULL restores the system bundle.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_ca_blob(oai_client *client, const void *pem, size_t len);
+
+/**
+ * Sends requests through a proxy, e.g. `http://proxy:3128` or
+ * `socks5h://127.0.0.1:1080`. NULL uses the environment's proxy settings
+ * (`https_proxy`, `no_proxy`, ...); "" disables proxies.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_proxy(oai_client *client, const char *proxy_url);
+
+/**
+ * Sets the largest response body accepted in memory; a larger one ends the
+ * call with ::OAI_ERR_TOO_LARGE. Bodies written to an output file are not
+ * limited. 0 means no limit. Default 256 MiB.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_max_response_bytes(oai_client *client, int64_t max_bytes);
+
+/**
+ * Sets the log callback and level. With a NULL callback, lines at or above
+ * @p level go to stderr. The level overrides `OPENAI_LOG`.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_client_set_log_callback(oai_client *client, oai_log_level level, oai_log_fn fn, void *userdata);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Requests
+ *  @{ */
+
+/**
+ * Creates a request for any endpoint.
+ * @param method "GET", "POST", "DELETE", ... (upper case, no white space)
+ * @param path the path below the client's base URL, starting with '/'
+ *        (e.g. "/chat/completions"), or a full http(s) URL
+ * @return a new request owned by the caller, or NULL on a bad argument or
+ *         when memory ran out.
+ */
+OAI_API oai_request *oai_request_new(const char *method, const char *path);
+
+/** Frees a request. NULL is a no-op. A request may be freed as soon as the
+ *  call that sends it has started: calls keep their own copy. */
+OAI_API void oai_request_free(oai_request *req);
+
+/** Returns a deep copy of the request (owned by the caller), or NULL. */
+OAI_API oai_request *oai_request_dup(const oai_request *req);
+
+/** The request's method (borrowed), or NULL. */
+OAI_API const char *oai_request_method(const oai_request *req);
+/** The request's path or URL (borrowed), or NULL. */
+OAI_API const char *oai_request_path(const oai_request *req);
+
+/**
+ * Sets a string in the JSON body at a JSON Pointer (RFC 6901). Intermediate
+ * objects are created (an array where the next token is "-" or a number);
+ * "-" appends to an array; `~1` stands for '/' and `~0` for '~'. The pointer
+ * "" is the whole body.
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (bad pointer, an array index
+ *         past the end, a path through a string or number, invalid UTF-8);
+ *         ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_string(oai_request *req, const char *pointer, const char *value);
+
+/** Like oai_request_set_string(), for @p len bytes that may hold NUL. */
+OAI_API oai_status oai_request_set_string_len(oai_request *req, const char *pointer, const char *value, size_t len);
+
+/** Sets an integer at a JSON Pointer; see oai_request_set_string(). */
+OAI_API oai_status oai_request_set_int(oai_request *req, const char *pointer, int64_t value);
+
+/** Sets a number at a JSON Pointer; NaN and infinities are
+ *  ::OAI_ERR_INVALID_ARGUMENT. See oai_request_set_string(). */
+OAI_API oai_status oai_request_set_number(oai_request *req, const char *pointer, double value);
+
+/** Sets true (non-zero) or false at a JSON Pointer; see oai_request_set_string(). */
+OAI_API oai_status oai_request_set_bool(oai_request *req, const char *pointer, int value);
+
+/** Sets null at a JSON Pointer; see oai_request_set_string(). */
+OAI_API oai_status oai_request_set_null(oai_request *req, const char *pointer);
+
+/**
+ * Parses @p json (any JSON value) and sets it at a JSON Pointer.
+ * @return as oai_request_set_string(), plus ::OAI_ERR_INVALID_ARGUMENT when
+ *         @p json does not parse.
+ */
+OAI_API oai_status oai_request_set_json(oai_request *req, const char *pointer, const char *json);
+
+/**
+ * Removes the body field at a JSON Pointer.
+ * @return ::OAI_OK, ::OAI_ERR_NOT_FOUND (no such field),
+ *         ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_request_remove(oai_request *req, const char *pointer);
+
+/**
+ * The JSON body, serialised compactly (owned by the caller: oai_free()), or
+ * NULL when the request has no JSON body.
+ */
+OAI_API char *oai_request_body_dup(const oai_request *req);
+
+/**
+ * Sets a query parameter (percent-encoded by the library); a NULL value
+ * removes it. Setting an existing name replaces its value.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_query(oai_request *req, const char *name, const char *value);
+
+/** The value of a query parameter (borrowed), or NULL. */
+OAI_API const char *oai_request_query(const oai_request *req, const char *name);
+
+/**
+ * Sets a header for this request, overriding the client's (matched
+ * case-insensitively). A NULL value removes the header, including one the
+ * library would add.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (bad name; CR or LF in name or
+ *         value), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_header(oai_request *req, const char *name, const char *value);
+
+/** Overrides the client's per-attempt timeout for this request (0: none;
+ *  negative: use the client's). @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_request_set_timeout_ms(oai_request *req, int64_t timeout_ms);
+
+/** Overrides the client's idle timeout for this request (0: none; negative:
+ *  use the client's). @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_request_set_idle_timeout_ms(oai_request *req, int64_t timeout_ms);
+
+/** Overrides the client's first-byte timeout for this request (0: none;
+ *  negative: use the client's). @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_request_set_first_byte_timeout_ms(oai_request *req, int64_t timeout_ms);
+
+/** Overrides the client's max retries for this request (negative: use the
+ *  client's). @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (above 100). */
+OAI_API oai_status oai_request_set_max_retries(oai_request *req, int max_retries);
+
+/**
+ * Sends `Idempotency-Key: KEY` with every attempt of this request. NULL
+ * removes it; "" generates a random key (`oai-c-retry-<uuid4>`) once per call,
+ * reused across its retries.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_idempotency_key(oai_request *req, const char *key);
+
+/**
+ * Writes a successful (2xx) response body to the file at @p path instead of
+ * memory, as it arrives, so memory does not grow with the body. The file is
+ * created or truncated at each attempt. NULL keeps bodies in memory.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_output_file(oai_request *req, const char *path);
+
+/**
+ * Reports transfer progress; called on the driving thread.
+ * @param userdata the pointer given with the callback
+ * @param sent bytes of the request body sent so far
+ * @param send_total the body's size, 0 if unknown
+ * @param received bytes of the response body received so far
+ * @param receive_total the body's announced size, 0 if unknown
+ * @return 0 to go on; non-zero cancels the call (::OAI_ERR_CANCELLED)
+ */
+typedef int (*oai_progress_fn)(void *userdata, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total);
+
+/** Sets (or, with NULL, clears) the progress callback.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_request_on_progress(oai_request *req, oai_progress_fn fn, void *userdata);
+
+/**
+ * Adds a text field to a multipart/form-data body. A request with any part
+ * is sent as multipart; its JSON body, if any, is ignored.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_form_field(oai_request *req, const char *name, const char *value);
+
+/**
+ * Adds a file part streamed from disk when sent (the file is not read into
+ * memory; a retry re-reads it from the start).
+ * @param name the form field name, e.g. "file"
+ * @param path the file to send
+ * @param filename the name sent to the server; NULL uses the path's base name
+ * @param mime_type the part's Content-Type; NULL for application/octet-stream
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_IO (cannot open
+ *         or stat the file), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_file_part(oai_request *req, const char *name, const char *path, const char *filename, const char *mime_type);
+
+/**
+ * Adds a file part from memory (@p len bytes, copied).
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_data_part(oai_request *req, const char *name, const void *data, size_t len, const char *filename, const char *mime_type);
+
+/**
+ * Adds a file part of @p length bytes read from @p path starting at byte
+ * @p offset (used for the parts of a large upload).
+ * @return as oai_request_add_file_part().
+ */
+OAI_API oai_status oai_request_add_file_range_part(oai_request *req, const char *name, const char *path, int64_t offset, int64_t length, const char *filename, const char *mime_type);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Endpoint helpers
+ *  Each creates an ordinary request with the method, path and required
+ *  fields filled in; anything else is set with the oai_request_set_* calls.
+ *  Each returns NULL on a bad argument or when memory ran out.
+ *  @{ */
+
+/** `POST /chat/completions` with `model` and an empty `messages` array. */
+OAI_API oai_request *oai_chat_request_new(const char *model);
+
+/**
+ * Appends `{"role": ROLE, "content": CONTENT}` to `messages`. Any role is
+ * accepted (`developer`, `system`, `user`, `assistant`, `tool`, ...). A NULL
+ * content is sent as null (an assistant message that only calls tools).
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_message(oai_request *req, const char *role, const char *content);
+
+/**
+ * Appends a function tool to `tools`:
+ * `{"type":"function","function":{"name","description","parameters"}}`.
+ * @param description may be NULL
+ * @param parameters_json a JSON Schema object as text; NULL for none
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (also when the schema does not
+ *         parse), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_tool(oai_request *req, const char *name, const char *description, const char *parameters_json);
+
+/**
+ * Records a tool call the assistant made: appends
+ * `{"id","type":"function","function":{"name","arguments"}}` to the
+ * `tool_calls` of the last message when it is an assistant message, or to a
+ * new assistant message with null content otherwise. Use it to replay the
+ * assistant's turn before oai_request_add_tool_result().
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_tool_call(oai_request *req, const char *id, const char *name, const char *arguments);
+
+/**
+ * Appends a tool result: `{"role":"tool","tool_call_id","content"}`.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_add_tool_result(oai_request *req, const char *tool_call_id, const char *content);
+
+/** `POST /completions` (legacy) with `model` and `prompt`. */
+OAI_API oai_request *oai_completion_request_new(const char *model, const char *prompt);
+
+/** `POST /responses` with `model` and a string `input`. */
+OAI_API oai_request *oai_responses_request_new(const char *model, const char *input);
+
+/** `POST /embeddings` with `model` and a string `input` (set `/input` to an
+ *  array for several inputs). */
+OAI_API oai_request *oai_embedding_request_new(const char *model, const char *input);
+
+/** `GET /models`. */
+OAI_API oai_request *oai_models_list_request_new(void);
+/** `GET /models/{id}` (the id is percent-encoded). */
+OAI_API oai_request *oai_model_retrieve_request_new(const char *model_id);
+/** `DELETE /models/{id}` (deletes a fine-tuned model you own). */
+OAI_API oai_request *oai_model_delete_request_new(const char *model_id);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Sending
+ *  @{ */
+
+/**
+ * Sends a request and waits for its outcome, retrying per the retry policy.
+ * Retry delays are timers of the client's engine; other asynchronous calls on
+ * this client progress (and their callbacks run) while this call waits. Do
+ * not call it from inside a callback of the same client.
+ * @return a response owned by the caller (oai_response_free()); it carries
+ *         the outcome in oai_response_status(). NULL only when memory ran
+ *         out (oai_response_status(NULL) is ::OAI_ERR_OUT_OF_MEMORY).
+ */
+OAI_API oai_response *oai_client_send(oai_client *client, const oai_request *req);
+
+/**
+ * Receives the outcome of an asynchronous call.
+ * @param userdata the pointer given to oai_client_start()
+ * @param call the finished call (valid during this callback only)
+ * @param res the response, owned by the callback's code from now on: free it
+ *        with oai_response_free(). NULL only when memory ran out.
+ */
+typedef void (*oai_done_fn)(void *userdata, oai_call *call, oai_response *res);
+
+/**
+ * Starts a request without waiting: it progresses inside oai_client_poll()
+ * (or oai_client_send()) on the caller's thread. The request is copied, so
+ * the caller may free or change it at once.
+ * @param fn called once, when the call ends (success, error or cancel);
+ *        may be NULL
+ * @return a call handle owned by the client and valid until @p fn returns
+ *         (or until oai_client_free()), or NULL on a bad argument or when
+ *         memory ran out.
+ */
+OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, oai_done_fn fn, void *userdata);
+
+/**
+ * Advances every running call: performs I/O that is ready, fires due retry
+ * timers and runs callbacks, waiting at most @p timeout_ms for something to
+ * happen (0: do not wait, as in a game loop calling it once per frame;
+ * negative: wait until something happens).
+ * @return the number of calls still running (0 when all are done), or a
+ *         negative ::oai_status value on a transport failure.
+ */
+OAI_API int oai_client_poll(oai_client *client, int timeout_ms);
+
+/**
+ * Makes a concurrent or upcoming oai_client_poll() return early. The one
+ * function that may be called from any thread while another thread is inside
+ * the client.
+ */
+OAI_API void oai_client_wakeup(oai_client *client);
+
+/**
+ * Cancels a running call: its transfer is aborted and its done callback runs
+ * (with ::OAI_ERR_CANCELLED) during the next poll. NULL is a no-op.
+ */
+OAI_API void oai_call_cancel(oai_call *call);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Responses
+ *  @{ */
+
+/** Frees a response and everything borrowed from it. NULL is a no-op. */
+OAI_API void oai_response_free(oai_response *res);
+
+/**
+ * The outcome: ::OAI_OK for a 2xx answer that parsed, else the error class.
+ * ::OAI_ERR_OUT_OF_MEMORY for a NULL response.
+ */
+OAI_API oai_status oai_response_status(const oai_response *res);
+
+/** The HTTP status of the last attempt, or 0 when no answer was received. */
+OAI_API int oai_response_http_status(const oai_response *res);
+
+/** The value of a response header (first occurrence, name matched
+ *  case-insensitively; borrowed), or NULL. */
+OAI_API const char *oai_response_header(const oai_response *res, const char *name);
+
+/** The number of response headers. */
+OAI_API size_t oai_response_header_count(const oai_response *res);
+/** The name of header @p index (as the server spelled it), or NULL. */
+OAI_API const char *oai_response_header_name(const oai_response *res, size_t index);
+/** The value of header @p index, or NULL. */
+OAI_API const char *oai_response_header_value(const oai_response *res, size_t index);
+
+/** The raw response body (NUL-terminated for convenience; may hold NUL
+ *  bytes, see oai_response_body_len()), "" when there is none. */
+OAI_API const char *oai_response_body(const oai_response *res);
+/** The raw body's length in bytes. */
+OAI_API size_t oai_response_body_len(const oai_response *res);
+
+/** The parsed JSON body (or, after a stream, the accumulated result), or
+ *  NULL when the body is not JSON. */
+OAI_API const oai_value *oai_response_json(const oai_response *res);
+
+/** The value at a JSON Pointer in the body, or NULL. */
+OAI_API const oai_value *oai_response_get(const oai_response *res, const char *pointer);
+/** The string at a JSON Pointer, or NULL if absent or not a string. */
+OAI_API const char *oai_response_get_string(const oai_response *res, const char *pointer);
+/** The integer at a JSON Pointer (a number is truncated), or 0. */
+OAI_API int64_t oai_response_get_int(const oai_response *res, const char *pointer);
+/** The number at a JSON Pointer, or 0.0. */
+OAI_API double oai_response_get_number(const oai_response *res, const char *pointer);
+/** 1 if the value at a JSON Pointer is true, else 0. */
+OAI_API int oai_response_get_bool(const oai_response *res, const char *pointer);
+/** The length of the array (or the member count of the object) at a JSON
+ *  Pointer, or 0. */
+OAI_API size_t oai_response_get_count(const oai_response *res, const char *pointer);
+/** The compact JSON text of the value at a JSON Pointer (borrowed from the
+ *  response), or NULL. */
+OAI_API const char *oai_response_get_json(const oai_response *res, const char *pointer);
+
+/**
+ * The generated text: `choices[0].message.content` of a chat completion,
+ * `choices[0].text` of a legacy completion, or the concatenated
+ * `output_text` parts of a Responses API result. NULL when there is none.
+ */
+OAI_API const char *oai_response_text(const oai_response *res);
+
+/**
+ * The embedding at `data[index].embedding` as doubles (borrowed from the
+ * response; base64-encoded embeddings are decoded too).
+ * @param dim receives the vector's length (0 when absent); may be NULL
+ * @return the vector, or NULL.
+ */
+OAI_API const double *oai_response_embedding(const oai_response *res, size_t index, size_t *dim);
+
+/**
+ * Copies the embedding at `data[index]` into @p out as floats.
+ * @return the vector's full length (copying at most @p capacity values), or 0.
+ */
+OAI_API size_t oai_response_embedding_float(const oai_response *res, size_t index, float *out, size_t capacity);
+
+/** The error message: the API's `error.message` (nested or flat body), or a
+ *  description of a transport or local failure. NULL on success. */
+OAI_API const char *oai_response_error_message(const oai_response *res);
+/** The API error's `type`, or NULL. */
+OAI_API const char *oai_response_error_type(const oai_response *res);
+/** The API error's `code` (a numeric code is given as its decimal text), or NULL. */
+OAI_API const char *oai_response_error_code(const oai_response *res);
+/** The API error's `param`, or NULL. */
+OAI_API const char *oai_response_error_param(const oai_response *res);
+
+/** The `x-request-id` response header, or NULL. */
+OAI_API const char *oai_response_request_id(const oai_response *res);
+
+/** How many retries were made (0 when the first attempt decided). */
+OAI_API int oai_response_retries(const oai_response *res);
+
+/** The delay the server last asked for (`retry-after-ms`/`retry-after`) in
+ *  milliseconds, or -1 when it asked for none. Set also when the delay was
+ *  above the cap and so not waited for. */
+OAI_API int64_t oai_response_retry_after_ms(const oai_response *res);
+
+/** Microseconds from the call's start to its end, retries included. */
+OAI_API int64_t oai_response_total_time_us(const oai_response *res);
+/** Microseconds from the last attempt's start to its first response byte,
+ *  or -1 when none arrived. */
+OAI_API int64_t oai_response_first_byte_time_us(const oai_response *res);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name JSON values
+ *  Read-only views into a parsed document, borrowed from their owner.
+ *  @{ */
+
+/** The type of an ::oai_value. */
+typedef enum oai_value_type {
+    OAI_VALUE_NONE = 0,   /**< No value (a NULL handle or a missing field). */
+    OAI_VALUE_NULL = 1,   /**< JSON null. */
+    OAI_VALUE_BOOL = 2,   /**< true or false. */
+    OAI_VALUE_INT = 3,    /**< A number without fraction or exponent. */
+    OAI_VALUE_NUMBER = 4, /**< Any other number. */
+    OAI_VALUE_STRING = 5, /**< A string. */
+    OAI_VALUE_ARRAY = 6,  /**< An array. */
+    OAI_VALUE_OBJECT = 7  /**< An object. */
+} oai_value_type;
+
+/** The value's type (an ::oai_value_type). */
+OAI_API int oai_value_type_of(const oai_value *v);
+/** The value at a JSON Pointer below @p v ("" is @p v itself), or NULL. */
+OAI_API const oai_value *oai_value_get(const oai_value *v, const char *pointer);
+/** The string, or NULL if @p v is not a string. */
+OAI_API const char *oai_value_string(const oai_value *v);
+/** The string's length in bytes (it may hold NUL), or 0. */
+OAI_API size_t oai_value_string_len(const oai_value *v);
+/** The integer (a number is truncated; true is 1), or 0. */
+OAI_API int64_t oai_value_int(const oai_value *v);
+/** The number (an integer is converted), or 0.0. */
+OAI_API double oai_value_number(const oai_value *v);
+/** 1 if @p v is true, else 0. */
+OAI_API int oai_value_bool(const oai_value *v);
+/** The array's length or the object's member count, else 0. */
+OAI_API size_t oai_value_count(const oai_value *v);
+/** The array's item, or the object's member value, at @p index; or NULL. */
+OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index);
+/** The object's member key at @p index (borrowed), or NULL. */
+OAI_API const char *oai_value_key_at(const oai_value *v, size_t index);
+/** Shorthand for oai_value_string(oai_value_get(v, pointer)). */
+OAI_API const char *oai_value_get_string(const oai_value *v, const char *pointer);
+/** Shorthand for oai_value_int(oai_value_get(v, pointer)). */
+OAI_API int64_t oai_value_get_int(const oai_value *v, const char *pointer);
+/** Shorthand for oai_value_number(oai_value_get(v, pointer)). */
+OAI_API double oai_value_get_number(const oai_value *v, const char *pointer);
+/** Shorthand for oai_value_bool(oai_value_get(v, pointer)). */
+OAI_API int oai_value_get_bool(const oai_value *v, const char *pointer);
+/** Shorthand for oai_value_count(oai_value_get(v, pointer)). */
+OAI_API size_t oai_value_get_count(const oai_value *v, const char *pointer);
+/** The value as compact JSON text, owned by the caller (oai_free()), or NULL. */
+OAI_API char *oai_value_json_dup(const oai_value *v);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Streaming
+ *  @{ */
+
+/** The kind of a streamed event. */
+typedef enum oai_event_type {
+    OAI_EVENT_TEXT = 1,      /**< A piece of generated text (oai_event_text()). */
+    OAI_EVENT_REFUSAL = 2,   /**< A piece of a refusal. */
+    OAI_EVENT_REASONING = 3, /**< A piece of reasoning (`reasoning_content`, or a
+                                  Responses reasoning summary delta). */
+    OAI_EVENT_TOOL_CALL = 4, /**< A tool-call fragment: index, and id/name (set
+                                  once) and/or an arguments fragment. */
+    OAI_EVENT_USAGE = 5,     /**< Token usage (oai_event_get_int(ev, "/usage/total_tokens")). */
+    OAI_EVENT_DONE = 6,      /**< The stream ended normally. */
+    OAI_EVENT_ERROR = 7,     /**< The server sent an error; the call ends with it. */
+    OAI_EVENT_OTHER = 8      /**< Any other event (role, finish reason, a Responses
+                                  lifecycle event, ...): read its JSON. */
+} oai_event_type;
+
+/**
+ * Receives each streamed event, on the driving thread, in order.
+ * @param userdata the pointer given with the callback
+ * @param ev the event, valid during the callback only
+ * @return 0 to go on; non-zero cancels the call (::OAI_ERR_CANCELLED), keeping
+ *         what was accumulated so far readable in the response.
+ */
+typedef int (*oai_event_fn)(void *userdata, const oai_event *ev);
+
+/**
+ * Makes the request stream: sets `"stream": true` in the body (for chat,
+ * completions and responses) and calls @p fn with each event. After the
+ * stream, the response's JSON is the accumulated result in the shape a
+ * non-streamed call returns, so oai_response_text() works. NULL @p fn turns
+ * streaming off again.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_on_event(oai_request *req, oai_event_fn fn, void *userdata);
+
+/**
+ * Turns accumulation of a streamed response on (non-zero, the default) or
+ * off. Off, memory stays flat however long the stream, and the response's
+ * JSON holds only the last chunk.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_request_set_accumulate(oai_request *req, int enabled);
+
+/** The event's type (an ::oai_event_type), or 0 for NULL. */
+OAI_API int oai_event_type_of(const oai_event *ev);
+/** The delta's text (text, refusal, reasoning, or a tool call's arguments
+ *  fragment), or NULL. For ::OAI_EVENT_ERROR, the error message. */
+OAI_API const char *oai_event_text(const oai_event *ev);
+/** The length of oai_event_text() in bytes. */
+OAI_API size_t oai_event_text_len(const oai_event *ev);
+/** The choice index (chat/completions) or output index (Responses), or 0. */
+OAI_API int oai_event_choice_index(const oai_event *ev);
+/** The tool call's index within its choice, or -1. */
+OAI_API int oai_event_tool_index(const oai_event *ev);
+/** The tool call's id when this fragment carries it, or NULL. */
+OAI_API const char *oai_event_tool_id(const oai_event *ev);
+/** The tool's function name when this fragment carries it, or NULL. */
+OAI_API const char *oai_event_tool_name(const oai_event *ev);
+/** The SSE event name (`event:` field), or NULL when the server sent none. */
+OAI_API const char *oai_event_name(const oai_event *ev);
+/** The raw `data` of the SSE event, or NULL. */
+OAI_API const char *oai_event_data(const oai_event *ev);
+/** The length of oai_event_data() in bytes. */
+OAI_API size_t oai_event_data_len(const oai_event *ev);
+/** The event's parsed JSON data, or NULL. */
+OAI_API const oai_value *oai_event_json(const oai_event *ev);
+/** The string at a JSON Pointer in the event's data, or NULL. */
+OAI_API const char *oai_event_get_string(const oai_event *ev, const char *pointer);
+/** The integer at a JSON Pointer in the event's data, or 0. */
+OAI_API int64_t oai_event_get_int(const oai_event *ev, const char *pointer);
+/** For ::OAI_EVENT_ERROR: the error's status class (::OAI_ERR_API unless the
+ *  error carries an HTTP-like status); else ::OAI_OK. */
+OAI_API oai_status oai_event_error_status(const oai_event *ev);
+
+/**
+ * @name Server-Sent Events decoder (sans-I/O)
+ * For programs that do their own HTTP: feed the bytes of an event stream in
+ * chunks of any size and receive complete events. WHATWG rules: CR, LF and
+ * CRLF line ends (a CRLF may be split between feeds), a leading BOM,
+ * comments, multi-line `data`, `event`, `id` (persists), `retry`.
+ * @{ */
+
+/** An SSE decoder. */
+typedef struct oai_sse oai_sse;
+
+/**
+ * Receives one decoded event; all pointers are valid during the call only.
+ * @param userdata the pointer given to oai_sse_new()
+ * @param event the `event` field, or NULL when absent
+ * @param data the `data` lines joined with '\\n' (NUL-terminated)
+ * @param data_len the length of @p data
+ * @param id the last event id seen, or NULL
+ * @return 0 to go on; non-zero stops decoding (the feed returns ::OAI_ERR_CANCELLED)
+ */
+typedef int (*oai_sse_fn)(void *userdata, const char *event, const char *data, size_t data_len, const char *id);
+
+/** Creates a decoder calling @p fn for each event; NULL if memory ran out
+ *  or @p fn is NULL. */
+OAI_API oai_sse *oai_sse_new(oai_sse_fn fn, void *userdata);
+/** Frees a decoder. NULL is a no-op. */
+OAI_API void oai_sse_free(oai_sse *sse);
+/** Limits one event (its buffered line plus data) to @p max_bytes (default
+ *  16 MiB). @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (0 or NULL). */
+OAI_API oai_status oai_sse_set_max_event_size(oai_sse *sse, size_t max_bytes);
+/**
+ * Feeds bytes, dispatching every event they complete.
+ * @return ::OAI_OK; ::OAI_ERR_PROTOCOL (an event over the size limit; the
+ *         decoder then refuses further input); ::OAI_ERR_CANCELLED (the
+ *         callback returned non-zero); ::OAI_ERR_OUT_OF_MEMORY;
+ *         ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_sse_feed(oai_sse *sse, const char *bytes, size_t len);
+/** Signals the end of input: an event left without its closing blank line
+ *  is dispatched. @return as oai_sse_feed(). */
+OAI_API oai_status oai_sse_finish(oai_sse *sse);
+/** The value of the last `retry` field, or -1. */
+OAI_API int64_t oai_sse_retry_ms(const oai_sse *sse);
+/** @} */
+
+/**
+ * @name Stream accumulator (sans-I/O)
+ * Turns the SSE events of a chat, completions or Responses stream into typed
+ * ::oai_event deltas and accumulates them into the final object. The engine
+ * uses it for oai_request_on_event(); programs with their own HTTP stack can
+ * use it directly.
+ * @{ */
+
+/** A stream accumulator. */
+typedef struct oai_stream oai_stream;
+
+/** Which API produced the stream. */
+typedef enum oai_stream_kind {
+    OAI_STREAM_CHAT = 1,       /**< `/chat/completions` chunks. */
+    OAI_STREAM_COMPLETION = 2, /**< `/completions` (legacy) chunks. */
+    OAI_STREAM_RESPONSES = 3   /**< `/responses` typed events. */
+} oai_stream_kind;
+
+/** Creates an accumulator for a stream of @p kind (an ::oai_stream_kind),
+ *  calling @p fn (may be NULL) with each typed event. NULL on a bad
+ *  argument or when memory ran out. */
+OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata);
+/** Frees an accumulator and everything borrowed from it. NULL is a no-op. */
+OAI_API void oai_stream_free(oai_stream *s);
+/** Turns accumulation on (default) or off; off, only events are delivered.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_stream_set_accumulate(oai_stream *s, int enabled);
+/** Limits the number of choices and of tool calls per choice (default 128
+ *  each); exceeding them is ::OAI_ERR_PROTOCOL.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_stream_set_limits(oai_stream *s, int max_choices, int max_tool_calls);
+/**
+ * Feeds one decoded SSE event.
+ * @param event the SSE event name, or NULL
+ * @param data the event's data, @p len bytes
+ * @return ::OAI_OK; ::OAI_ERR_CANCELLED (the event callback returned non-zero);
+ *         ::OAI_ERR_PROTOCOL (non-JSON data, data after `[DONE]`, a limit);
+ *         the error's class (usually ::OAI_ERR_API) when the server streamed
+ *         an error; ::OAI_ERR_OUT_OF_MEMORY. After an error the stream is
+ *         finished and further feeds return the same status.
+ */
+OAI_API oai_status oai_stream_feed_event(oai_stream *s, const char *event, const char *data, size_t len);
+/** Feeds raw event-stream bytes through a built-in SSE decoder.
+ *  @return as oai_stream_feed_event(). */
+OAI_API oai_status oai_stream_feed(oai_stream *s, const char *bytes, size_t len);
+/**
+ * Signals the end of input. A chat or completions stream that ended with
+ * neither `[DONE]` nor a finish reason, or a Responses stream without a
+ * terminal event, is truncated: ::OAI_ERR_PROTOCOL.
+ * @return ::OAI_OK or the stream's error status.
+ */
+OAI_API oai_status oai_stream_finish(oai_stream *s);
+/** 1 once the stream ended (`[DONE]`, a terminal event, or an error). */
+OAI_API int oai_stream_is_done(const oai_stream *s);
+/** The accumulated object (the shape of a non-streamed response), borrowed
+ *  from the stream, or NULL before the first chunk. */
+OAI_API const oai_value *oai_stream_result(const oai_stream *s);
+/** The accumulated generated text of choice 0 (or of the Responses output),
+ *  or NULL. */
+OAI_API const char *oai_stream_text(const oai_stream *s);
+/** The stream's error status (::OAI_OK if none). */
+OAI_API oai_status oai_stream_status(const oai_stream *s);
+/** The error object the server streamed (`{"message","type","code","param"}`),
+ *  or NULL. */
+OAI_API const oai_value *oai_stream_error(const oai_stream *s);
+/** A description of the stream's error (the server's message, or why the
+ *  stream was malformed), or NULL. */
+OAI_API const char *oai_stream_error_message(const oai_stream *s);
+/** @} */
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OAI_H */

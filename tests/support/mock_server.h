@@ -1,0 +1,93 @@
+/* A scripted HTTP/1.1 server for the tests, and the local demo server.
+ *
+ * It runs in a background thread of the test process, listening on
+ * 127.0.0.1 on an ephemeral port, one thread per connection, keep-alive.
+ * Each request is answered by the next scripted reply in FIFO order; when the
+ * script is empty, the built-in OpenAI-compatible handler answers
+ * (deterministic chat completions, completions, responses, embeddings and
+ * models; SSE when the body has "stream": true).
+ *
+ * Every request is recorded (method, target, headers, body) so tests can
+ * assert what the client sent.
+ */
+#ifndef OAI_MOCK_SERVER_H
+#define OAI_MOCK_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mock_server mock_server;
+
+typedef enum mock_fault {
+    MOCK_FAULT_NONE = 0,
+    MOCK_FAULT_CLOSE_BEFORE_RESPONSE, /* read the request, close without answering */
+    MOCK_FAULT_CLOSE_MID_BODY,        /* send headers and part of the body, then close */
+    MOCK_FAULT_RESET,                 /* send headers and part of the body, then RST (SO_LINGER 0) */
+    MOCK_FAULT_STALL                  /* send headers and part of the body, then send nothing
+                                         for stall_ms (default 10 s), then close */
+} mock_fault;
+
+/* One scripted reply. Strings are copied when pushed. */
+typedef struct mock_reply {
+    int status;                 /* HTTP status, e.g. 200 */
+    const char *headers;        /* extra header lines "Name: value\r\n...", or NULL */
+    const char *body;           /* the body, or NULL */
+    size_t body_len;            /* 0: strlen(body) */
+    const char *content_type;   /* NULL: application/json */
+    int delay_ms;               /* wait before sending the status line */
+    /* Chunked delivery (Transfer-Encoding: chunked, each chunk flushed
+     * separately): when chunks is set, body is ignored. */
+    const char *const *chunks;
+    size_t chunk_count;
+    int chunk_delay_ms;         /* wait between chunks */
+    mock_fault fault;
+    size_t fault_after;         /* body bytes sent before the fault (or chunks, with chunks) */
+    int stall_ms;               /* MOCK_FAULT_STALL duration; 0: 10000 */
+} mock_reply;
+
+/* A recorded request. */
+typedef struct mock_request {
+    char *method;
+    char *target;           /* path with query, as sent ("/v1/chat/completions?x=1") */
+    char *path;             /* without the query */
+    char *query;            /* after '?', or "" */
+    char **header_names;
+    char **header_values;
+    size_t header_count;
+    char *body;             /* NUL-terminated (may contain NUL) */
+    size_t body_len;
+    int connection_id;      /* which accepted connection carried it (1, 2, ...) */
+} mock_request;
+
+/* Starts the server on 127.0.0.1:0. NULL on failure. */
+mock_server *mock_server_start(void);
+/* Starts on a given port (0: ephemeral). */
+mock_server *mock_server_start_port(int port);
+void mock_server_stop(mock_server *ms);   /* joins every thread, frees everything */
+
+int mock_server_port(const mock_server *ms);
+/* "http://127.0.0.1:PORT/v1" (owned by the server). */
+const char *mock_server_url(const mock_server *ms);
+
+/* Queue a reply (copied). */
+void mock_server_push(mock_server *ms, const mock_reply *reply);
+/* Shorthand: status, extra header lines (or NULL), JSON body. */
+void mock_server_push_simple(mock_server *ms, int status, const char *headers, const char *body);
+/* Number of scripted replies not yet used. */
+size_t mock_server_pending(mock_server *ms);
+
+/* Recorded requests, in arrival order. The pointer stays valid until
+ * mock_server_reset() or mock_server_stop(). */
+size_t mock_server_request_count(mock_server *ms);
+const mock_request *mock_server_request(mock_server *ms, size_t index);
+/* Case-insensitive header lookup on a recorded request, or NULL. */
+const char *mock_request_header(const mock_request *req, const char *name);
+/* Number of TCP connections accepted so far. */
+int mock_server_connection_count(mock_server *ms);
+/* Forget recorded requests and scripted replies (not connections). */
+void mock_server_reset(mock_server *ms);
+
+/* A port on 127.0.0.1 that nothing listens on (bound then closed). */
+int mock_unused_port(void);
+
+#endif
