@@ -13,8 +13,11 @@
 #include "oai.h"
 
 /* Parsing. Returns NULL and sets *status (OAI_ERR_PROTOCOL on bad JSON,
- * OAI_ERR_OUT_OF_MEMORY) on failure. `status` may be NULL. Duplicate keys keep
- * the last. Accepts any JSON value at the top level (not only objects). */
+ * OAI_ERR_OUT_OF_MEMORY, OAI_ERR_INVALID_ARGUMENT for NULL text) on failure;
+ * an integer outside int64_t or a real that overflows a double counts as bad
+ * JSON (jansson's limits). `status` may be NULL. Duplicate keys keep
+ * the last. Accepts any JSON value at the top level (not only objects), and
+ * skips a leading UTF-8 byte order mark. Strings may hold NUL (\u0000). */
 oai_value *oai_json_parse(const char *text, size_t len, oai_status *status);
 
 /* Constructors; NULL when memory ran out (or, for strings, invalid UTF-8). */
@@ -33,19 +36,30 @@ oai_value *oai_json_deep_copy(const oai_value *v);
 /* JSON Pointer (RFC 6901). Set creates intermediate containers: an array when
  * the next token is "-" or all digits, else an object. "-" appends. An index
  * equal to the array's length appends; past it is OAI_ERR_INVALID_ARGUMENT.
- * The pointer "" replaces *root. `value` is stolen. A path through a scalar
- * is OAI_ERR_INVALID_ARGUMENT. */
+ * An existing member or item is replaced. The pointer "" replaces *root; a
+ * NULL *root is an empty document and gets a container made for the first
+ * token. `value` is stolen (a NULL value is OAI_ERR_INVALID_ARGUMENT). A path
+ * through a scalar, a token on an array that is no index ("x", "01"), a bad
+ * escape ("~2") or a non-UTF-8 pointer is OAI_ERR_INVALID_ARGUMENT. On any
+ * failure the document is left as it was. */
 oai_status oai_json_pointer_set(oai_value **root, const char *pointer, oai_value *value);
 /* Borrowed; NULL when absent, or when the pointer is malformed. */
 oai_value *oai_json_pointer_get(const oai_value *root, const char *pointer);
-/* OAI_OK, OAI_ERR_NOT_FOUND, OAI_ERR_INVALID_ARGUMENT ("" cannot be removed). */
+/* OAI_OK, OAI_ERR_NOT_FOUND (a missing member, item or intermediate),
+ * OAI_ERR_INVALID_ARGUMENT ("" cannot be removed; malformed pointer; path
+ * through a scalar; a token on an array that is no index). */
 oai_status oai_json_pointer_remove(oai_value *root, const char *pointer);
 
 /* Compact serialisation (no spaces, keys in insertion order, UTF-8 kept
- * as is). malloc'd, NUL-terminated; *len (if non-NULL) gets the length. */
+ * as is, a real in the fewest digits that read back exactly, always with a
+ * '.' or exponent). malloc'd, NUL-terminated; *len (if non-NULL) gets the
+ * length. NULL for a NULL value or when memory ran out. */
 char *oai_json_dump(const oai_value *v, size_t *len);
 
-/* Object and array helpers (used by the stream accumulator and responses). */
+/* Object and array helpers (used by the stream accumulator and responses).
+ * Errors: OAI_ERR_INVALID_ARGUMENT for NULL arguments (or a non-UTF-8 key),
+ * OAI_ERR_TYPE when the container has another type, OAI_ERR_NOT_FOUND for a
+ * missing key, OAI_ERR_OUT_OF_MEMORY. Stolen values are released on failure. */
 oai_value *oai_json_object_get(const oai_value *obj, const char *key);   /* borrowed */
 oai_status oai_json_object_set(oai_value *obj, const char *key, oai_value *v); /* steals v */
 oai_status oai_json_object_del(oai_value *obj, const char *key);

@@ -35,6 +35,11 @@ typedef struct oai_retry_decision {
 } oai_retry_decision;
 
 /* Decides whether and when to retry. Order:
+ *  0. an outcome no retry can fix -> no retry, whatever the headers say:
+ *     OAI_OK, and every local or terminal class (cancelled, invalid
+ *     argument, out of memory, I/O, TLS, protocol, too large, type, invalid
+ *     data). Only OAI_ERR_CONNECTION, OAI_ERR_TIMEOUT and the HTTP classes
+ *     (OAI_ERR_BAD_REQUEST .. OAI_ERR_API) go on to the steps below.
  *  1. stream_started -> no retry.
  *  2. retries_done >= max_retries -> no retry.
  *  3. server delay (retry-after-ms, then retry-after seconds, then HTTP-date;
@@ -44,17 +49,27 @@ typedef struct oai_retry_decision {
  *  5. retryable outcome: OAI_ERR_CONNECTION, OAI_ERR_TIMEOUT, HTTP 408, 409,
  *     429, >= 500. Anything else -> no retry.
  *  Delay: the server delay when given (0 <= d <= cap), else
- *  min(base_ms * 2^retries_done, max_ms) * (1 - 0.25 * random). */
+ *  min(base_ms * 2^retries_done, max_ms) * (1 - 0.25 * random).
+ *  server_delay_ms is filled in on every path; delay_ms is 0 when retry is 0.
+ *  Header values may carry surrounding spaces or tabs; x-should-retry is
+ *  compared exactly ("true"/"false", lowercase). */
 void oai_retry_decide(const oai_retry_policy *policy, const oai_retry_input *in,
                       oai_retry_decision *out);
 
 /* The server-requested delay in ms from the two headers, or -1 when neither
- * gives a usable value. Never negative otherwise. */
+ * gives a usable value. Never negative otherwise. Numbers are plain decimals
+ * ("2", "1.5", "1e3"); hex, "inf", "nan" and values that overflow a double
+ * are unusable. The result is rounded to the nearest ms and saturates at
+ * INT64_MAX. */
 int64_t oai_retry_server_delay_ms(const char *retry_after_ms, const char *retry_after,
                                   int64_t now_unix_ms);
 
 /* Parses an HTTP-date (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"; also the
- * obsolete RFC 850 and asctime forms). Returns 0 and sets *unix_ms, or -1. */
+ * obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime
+ * "Sun Nov  6 08:49:37 1994" forms). The whole string must match (no
+ * surrounding spaces); names are case-sensitive; the weekday is not checked
+ * against the date; a two-digit year is 19xx from 70, else 20xx.
+ * Returns 0 and sets *unix_ms, or -1. */
 int oai_retry_parse_http_date(const char *s, int64_t *unix_ms);
 
 /* The backoff delay for the n-th retry (n = retries already made). */

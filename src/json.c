@@ -1,0 +1,806 @@
+/* The JSON codec over jansson: parsing, constructors, JSON Pointer (RFC 6901),
+ * compact serialisation, and the public read-only oai_value accessors.
+ *
+ * This is the only library file that includes <jansson.h>. An oai_value is a
+ * json_t under another name; the two helpers below do the casts, so the rest
+ * of the file reads as plain jansson.
+ */
+#include "json.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The const cast is deliberate: read-only callers hand in const values, and
+ * the jansson getters they reach do not modify anything. */
+static json_t *as_json(const oai_value *v) { return (json_t *)v; }
+static oai_value *as_value(json_t *j) { return (oai_value *)j; }
+
+/* ------------------------------------------------------------------------ */
+/* UTF-8 validation. jansson validates too, but it reports a bad string and
+ * an exhausted allocator with the same -1; checking first lets us tell the
+ * caller which one happened. */
+
+static size_t utf8_sequence_length(unsigned char lead)
+{
+    if (lead < 0x80) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) return 3;
+    if (lead >= 0xF0 && lead <= 0xF4) return 4;
+    return 0; /* continuation byte, overlong lead (C0, C1) or beyond U+10FFFF */
+}
+
+static int utf8_sequence_valid(const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    /* Second-byte ranges rule out overlongs, surrogates and > U+10FFFF. */
+    if (p[0] == 0xE0 && p[1] < 0xA0) return 0;
+    if (p[0] == 0xED && p[1] > 0x9F) return 0;
+    if (p[0] == 0xF0 && p[1] < 0x90) return 0;
+    if (p[0] == 0xF4 && p[1] > 0x8F) return 0;
+    return 1;
+}
+
+static int utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_sequence_length(p[i]);
+        if (n == 0 || n > len - i || !utf8_sequence_valid(p + i, n)) return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing */
+
+oai_value *oai_json_parse(const char *text, size_t len, oai_status *status)
+{
+    json_error_t error;
+    json_t *root;
+    oai_status st = OAI_OK;
+
+    if (text == NULL) {
+        st = OAI_ERR_INVALID_ARGUMENT;
+        root = NULL;
+    } else {
+        /* RFC 8259 lets a parser ignore a byte order mark; some Windows
+         * servers and proxies send one, and jansson would reject it. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+            text += 3;
+            len -= 3;
+        }
+        root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+        if (root == NULL)
+            st = json_error_code(&error) == json_error_out_of_memory ? OAI_ERR_OUT_OF_MEMORY
+                                                                      : OAI_ERR_PROTOCOL;
+    }
+    if (status != NULL) *status = st;
+    return as_value(root);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Constructors and reference counting */
+
+oai_value *oai_json_object(void) { return as_value(json_object()); }
+oai_value *oai_json_array(void) { return as_value(json_array()); }
+oai_value *oai_json_int(int64_t v) { return as_value(json_integer((json_int_t)v)); }
+oai_value *oai_json_bool(int v) { return as_value(json_boolean(v)); }
+oai_value *oai_json_null(void) { return as_value(json_null()); }
+
+oai_value *oai_json_string(const char *s, size_t len)
+{
+    if (s == NULL) return len == 0 ? as_value(json_stringn("", 0)) : NULL;
+    return as_value(json_stringn(s, len)); /* NULL on invalid UTF-8 */
+}
+
+oai_value *oai_json_number(double v)
+{
+    return isfinite(v) ? as_value(json_real(v)) : NULL;
+}
+
+oai_value *oai_json_incref(oai_value *v)
+{
+    json_incref(as_json(v));
+    return v;
+}
+
+void oai_json_decref(oai_value *v) { json_decref(as_json(v)); }
+
+oai_value *oai_json_deep_copy(const oai_value *v)
+{
+    return v == NULL ? NULL : as_value(json_deep_copy(as_json(v)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer tokens */
+
+/* Decodes the reference token that follows the '/' at `p` into `out`
+ * (NUL-terminated; never longer than the raw token). Returns the position
+ * of the next '/' or of the terminating NUL, or NULL on a bad escape. */
+static const char *pointer_next_token(const char *p, char *out)
+{
+    for (p++; *p != '\0' && *p != '/'; p++) {
+        if (*p != '~') {
+            *out++ = *p;
+        } else if (p[1] == '0') {
+            *out++ = '~';
+            p++;
+        } else if (p[1] == '1') {
+            *out++ = '/';
+            p++;
+        } else {
+            return NULL;
+        }
+    }
+    *out = '\0';
+    return p;
+}
+
+/* The array index a token names: "0" or digits without a leading zero.
+ * Returns 0 and sets *index, or -1 ("-", other text, or a size_t overflow). */
+static int pointer_parse_index(const char *token, size_t *index)
+{
+    size_t value = 0;
+    const char *p;
+
+    if (token[0] == '\0' || (token[0] == '0' && token[1] != '\0')) return -1;
+    for (p = token; *p != '\0'; p++) {
+        size_t digit = (size_t)(*p - '0');
+        if (*p < '0' || *p > '9') return -1;
+        if (value > (SIZE_MAX - digit) / 10) return -1;
+        value = value * 10 + digit;
+    }
+    *index = value;
+    return 0;
+}
+
+static int token_is_append(const char *token) { return strcmp(token, "-") == 0; }
+
+/* A pointer split into its decoded tokens. Both allocations are freed by
+ * pointer_tokens_free(). */
+typedef struct pointer_tokens {
+    char *text;    /* the decoded tokens, each NUL-terminated, back to back */
+    char **tokens; /* count entries pointing into text */
+    size_t count;
+} pointer_tokens;
+
+static void pointer_tokens_free(pointer_tokens *pt)
+{
+    free(pt->text);
+    free((void *)pt->tokens);
+}
+
+/* Splits a non-empty pointer. OAI_ERR_INVALID_ARGUMENT for one that does not
+ * start with '/', has a bad escape, or is not UTF-8. */
+static oai_status pointer_split(const char *pointer, pointer_tokens *pt)
+{
+    size_t len = strlen(pointer), count = 0, i;
+    const char *p;
+    char *out;
+
+    memset(pt, 0, sizeof *pt);
+    if (pointer[0] != '/' || !utf8_valid(pointer, len)) return OAI_ERR_INVALID_ARGUMENT;
+    for (p = pointer; *p != '\0'; p++)
+        if (*p == '/') count++;
+    pt->text = malloc(len + 1);
+    pt->tokens = malloc(count * sizeof *pt->tokens);
+    if (pt->text == NULL || pt->tokens == NULL) {
+        pointer_tokens_free(pt);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    out = pt->text;
+    for (p = pointer, i = 0; *p != '\0'; i++) {
+        pt->tokens[i] = out;
+        p = pointer_next_token(p, out);
+        if (p == NULL) {
+            pointer_tokens_free(pt);
+            return OAI_ERR_INVALID_ARGUMENT;
+        }
+        out += strlen(out) + 1;
+    }
+    pt->count = count;
+    return OAI_OK;
+}
+
+/* The child of a container named by a token; NULL when absent, when the
+ * token is no valid index for an array, or when `parent` is a scalar. */
+static json_t *container_child(json_t *parent, const char *token)
+{
+    size_t index;
+
+    if (json_is_object(parent)) return json_object_get(parent, token);
+    if (json_is_array(parent) && pointer_parse_index(token, &index) == 0)
+        return json_array_get(parent, index);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: get */
+
+oai_value *oai_json_pointer_get(const oai_value *root, const char *pointer)
+{
+    char small[256];
+    char *token;
+    const char *p;
+    json_t *cur = as_json(root);
+    size_t len;
+
+    if (root == NULL || pointer == NULL) return NULL;
+    if (pointer[0] == '\0') return as_value(cur);
+    if (pointer[0] != '/') return NULL;
+
+    /* One scratch buffer holds each decoded token in turn; short pointers,
+     * the common case, need no allocation. */
+    len = strlen(pointer);
+    token = len < sizeof small ? small : malloc(len + 1);
+    if (token == NULL) return NULL;
+    for (p = pointer; cur != NULL && *p != '\0';) {
+        p = pointer_next_token(p, token);
+        cur = p == NULL ? NULL : container_child(cur, token);
+    }
+    if (token != small) free(token);
+    return as_value(cur);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: set */
+
+/* Puts `value` (stolen) into `container` under `token`: an object member is
+ * added or replaced; an array item is replaced, or appended for "-" or an
+ * index equal to the length. */
+static oai_status container_put(json_t *container, const char *token, json_t *value)
+{
+    size_t index, size;
+
+    if (json_is_object(container)) {
+        if (json_object_set_new(container, token, value) != 0) return OAI_ERR_OUT_OF_MEMORY;
+        return OAI_OK;
+    }
+    if (!json_is_array(container)) {
+        json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    size = json_array_size(container);
+    if (token_is_append(token)) index = size;
+    else if (pointer_parse_index(token, &index) != 0 || index > size) {
+        json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    if (index == size)
+        return json_array_append_new(container, value) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+    return json_array_set_new(container, index, value) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+/* Whether a token reads as an array position: "-" or a run of digits. A run
+ * with a leading zero ("01") counts too, so that container_put() rejects it
+ * instead of it silently becoming an object key. */
+static int token_names_position(const char *token)
+{
+    return token_is_append(token) ||
+           (token[0] != '\0' && strspn(token, "0123456789") == strlen(token));
+}
+
+/* The container to create for a path that continues with `next_token`. */
+static json_t *container_for_token(const char *next_token)
+{
+    return token_names_position(next_token) ? json_array() : json_object();
+}
+
+/* Builds, detached from any document, the containers that tokens[first..]
+ * need (first < count), ending in `value` (stolen). The chain is attached
+ * only once complete, so a failure never leaves half a path behind. */
+static oai_status build_chain(const pointer_tokens *pt, size_t first, json_t *value, json_t **chain)
+{
+    json_t *top, *holder;
+    size_t i;
+    oai_status st;
+
+    *chain = NULL;
+    top = container_for_token(pt->tokens[first]);
+    if (top == NULL) {
+        json_decref(value);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    holder = top;
+    for (i = first; i + 1 < pt->count; i++) {
+        json_t *next = container_for_token(pt->tokens[i + 1]);
+        if (next == NULL) {
+            st = OAI_ERR_OUT_OF_MEMORY;
+            goto fail;
+        }
+        st = container_put(holder, pt->tokens[i], next);
+        if (st != OAI_OK) goto fail;
+        holder = next; /* borrowed: `top` owns it now */
+    }
+    st = container_put(holder, pt->tokens[pt->count - 1], value);
+    value = NULL; /* container_put() took it in every case */
+    if (st != OAI_OK) goto fail;
+    *chain = top;
+    return OAI_OK;
+fail:
+    json_decref(value);
+    json_decref(top);
+    return st;
+}
+
+/* Walks the existing containers along every token but the last. Stops at
+ * the first token whose child is missing; *parent is then the container
+ * that lacks it and *missing that token's index (count - 1 when every
+ * intermediate exists). A path through a scalar, or a token that is no
+ * array position on an array, is OAI_ERR_INVALID_ARGUMENT. */
+static oai_status walk_existing(json_t *root, const pointer_tokens *pt, json_t **parent, size_t *missing)
+{
+    json_t *cur = root;
+    size_t i, index;
+
+    for (i = 0; i < pt->count; i++) {
+        const char *token = pt->tokens[i];
+        json_t *child;
+        if (!json_is_object(cur) && !json_is_array(cur)) return OAI_ERR_INVALID_ARGUMENT;
+        if (json_is_array(cur) && !token_is_append(token) && pointer_parse_index(token, &index) != 0)
+            return OAI_ERR_INVALID_ARGUMENT;
+        if (i + 1 == pt->count) break;
+        child = container_child(cur, token);
+        if (child == NULL) break;
+        cur = child;
+    }
+    *parent = cur;
+    *missing = i;
+    return OAI_OK;
+}
+
+static oai_status pointer_set_tokens(json_t **root, const pointer_tokens *pt, json_t *value)
+{
+    json_t *parent, *chain;
+    size_t missing;
+    oai_status st;
+
+    if (*root == NULL) { /* an empty document: the whole path is missing */
+        st = build_chain(pt, 0, value, &chain);
+        if (st == OAI_OK) *root = chain;
+        return st;
+    }
+    st = walk_existing(*root, pt, &parent, &missing);
+    if (st != OAI_OK) {
+        json_decref(value);
+        return st;
+    }
+    if (missing + 1 == pt->count) /* every intermediate exists */
+        return container_put(parent, pt->tokens[missing], value);
+    st = build_chain(pt, missing + 1, value, &chain);
+    if (st != OAI_OK) return st;
+    return container_put(parent, pt->tokens[missing], chain);
+}
+
+oai_status oai_json_pointer_set(oai_value **root, const char *pointer, oai_value *value)
+{
+    pointer_tokens pt;
+    oai_status st;
+
+    if (root == NULL || pointer == NULL || value == NULL) {
+        oai_json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    if (pointer[0] == '\0') {
+        oai_json_decref(*root);
+        *root = value;
+        return OAI_OK;
+    }
+    st = pointer_split(pointer, &pt);
+    if (st != OAI_OK) {
+        oai_json_decref(value);
+        return st;
+    }
+    {
+        json_t *doc = as_json(*root);
+        st = pointer_set_tokens(&doc, &pt, as_json(value));
+        *root = as_value(doc);
+    }
+    pointer_tokens_free(&pt);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: remove */
+
+static oai_status container_remove(json_t *container, const char *token)
+{
+    size_t index;
+
+    if (json_is_object(container))
+        return json_object_del(container, token) == 0 ? OAI_OK : OAI_ERR_NOT_FOUND;
+    if (!json_is_array(container)) return OAI_ERR_INVALID_ARGUMENT;
+    if (token_is_append(token)) return OAI_ERR_NOT_FOUND;
+    if (pointer_parse_index(token, &index) != 0) return OAI_ERR_INVALID_ARGUMENT;
+    if (index >= json_array_size(container)) return OAI_ERR_NOT_FOUND;
+    return json_array_remove(container, index) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai_json_pointer_remove(oai_value *root, const char *pointer)
+{
+    pointer_tokens pt;
+    json_t *parent;
+    size_t missing;
+    oai_status st;
+
+    if (root == NULL || pointer == NULL || pointer[0] == '\0') return OAI_ERR_INVALID_ARGUMENT;
+    st = pointer_split(pointer, &pt);
+    if (st != OAI_OK) return st;
+    st = walk_existing(as_json(root), &pt, &parent, &missing);
+    if (st == OAI_OK)
+        st = missing + 1 == pt.count ? container_remove(parent, pt.tokens[missing])
+                                     : OAI_ERR_NOT_FOUND;
+    pointer_tokens_free(&pt);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Serialisation. Our own writer rather than json_dumps(), for two reasons:
+ * jansson prints reals with 17 significant digits (0.7 becomes
+ * 0.69999999999999996 in every request body), and its output comes from
+ * jansson's allocator while our callers release it with free(). */
+
+typedef struct text_buffer {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buffer;
+
+static void buffer_append(text_buffer *b, const char *s, size_t n)
+{
+    if (b->failed) return;
+    if (n >= b->cap - b->len) {
+        size_t cap = b->cap != 0 ? b->cap : 64;
+        char *data;
+        while (n >= cap - b->len) {
+            if (cap > SIZE_MAX / 2) {
+                b->failed = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        data = realloc(b->data, cap);
+        if (data == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buffer_append_str(text_buffer *b, const char *s) { buffer_append(b, s, strlen(s)); }
+
+static void write_string(text_buffer *b, const char *s, size_t len)
+{
+    size_t i, run = 0;
+
+    buffer_append(b, "\"", 1);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        if (c >= 0x20 && c != '"' && c != '\\') continue; /* copied in runs */
+        buffer_append(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': buffer_append(b, "\\\"", 2); break;
+        case '\\': buffer_append(b, "\\\\", 2); break;
+        case '\b': buffer_append(b, "\\b", 2); break;
+        case '\f': buffer_append(b, "\\f", 2); break;
+        case '\n': buffer_append(b, "\\n", 2); break;
+        case '\r': buffer_append(b, "\\r", 2); break;
+        case '\t': buffer_append(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+            buffer_append(b, esc, 6);
+        }
+    }
+    buffer_append(b, s + run, len - run);
+    buffer_append(b, "\"", 1);
+}
+
+/* Replaces the locale's decimal separator (snprintf and strtod follow
+ * LC_NUMERIC, which a host program may have set) with '.'. */
+static void decimal_point_to_dot(char *buf)
+{
+    const char *point = localeconv()->decimal_point;
+    size_t n = point != NULL ? strlen(point) : 0;
+    char *at;
+
+    if (n == 0 || strcmp(point, ".") == 0) return;
+    at = strstr(buf, point);
+    if (at == NULL) return;
+    *at = '.';
+    memmove(at + 1, at + n, strlen(at + n) + 1);
+}
+
+/* The shortest %g form (15 to 17 digits) that reads back as the same
+ * double, always with a '.' or an exponent so it reads back as a real. */
+static void write_real(text_buffer *b, double d)
+{
+    char buf[40];
+    int precision;
+
+    if (!isfinite(d)) {
+        b->failed = 1; /* jansson never holds one; JSON has no spelling for it */
+        return;
+    }
+    for (precision = 15; precision <= 17; precision++) {
+        snprintf(buf, sizeof buf, "%.*g", precision, d);
+        if (strtod(buf, NULL) == d) break;
+    }
+    decimal_point_to_dot(buf);
+    buffer_append_str(b, buf);
+    if (strpbrk(buf, ".eE") == NULL) buffer_append(b, ".0", 2);
+}
+
+static void write_value(text_buffer *b, json_t *v);
+
+static void write_object(text_buffer *b, json_t *obj)
+{
+    void *it;
+    int first = 1;
+
+    buffer_append(b, "{", 1);
+    for (it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+        if (!first) buffer_append(b, ",", 1);
+        first = 0;
+        write_string(b, key, strlen(key));
+        buffer_append(b, ":", 1);
+        write_value(b, json_object_iter_value(it));
+    }
+    buffer_append(b, "}", 1);
+}
+
+static void write_array(text_buffer *b, json_t *arr)
+{
+    size_t i, n = json_array_size(arr);
+
+    buffer_append(b, "[", 1);
+    for (i = 0; i < n; i++) {
+        if (i > 0) buffer_append(b, ",", 1);
+        write_value(b, json_array_get(arr, i));
+    }
+    buffer_append(b, "]", 1);
+}
+
+static void write_value(text_buffer *b, json_t *v)
+{
+    char buf[32];
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: write_object(b, v); break;
+    case JSON_ARRAY: write_array(b, v); break;
+    case JSON_STRING: write_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER:
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        buffer_append_str(b, buf);
+        break;
+    case JSON_REAL: write_real(b, json_real_value(v)); break;
+    case JSON_TRUE: buffer_append(b, "true", 4); break;
+    case JSON_FALSE: buffer_append(b, "false", 5); break;
+    case JSON_NULL: buffer_append(b, "null", 4); break;
+    }
+}
+
+char *oai_json_dump(const oai_value *v, size_t *len)
+{
+    text_buffer b = {NULL, 0, 0, 0};
+
+    if (len != NULL) *len = 0;
+    if (v == NULL) return NULL;
+    write_value(&b, as_json(v));
+    if (b.failed) {
+        free(b.data);
+        return NULL;
+    }
+    if (len != NULL) *len = b.len;
+    return b.data;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Object and array helpers */
+
+oai_value *oai_json_object_get(const oai_value *obj, const char *key)
+{
+    if (key == NULL || !json_is_object(as_json(obj))) return NULL;
+    return as_value(json_object_get(as_json(obj), key));
+}
+
+oai_status oai_json_object_set(oai_value *obj, const char *key, oai_value *v)
+{
+    oai_status st = OAI_OK;
+
+    if (obj == NULL || key == NULL || v == NULL || v == obj || !utf8_valid(key, strlen(key)))
+        st = OAI_ERR_INVALID_ARGUMENT;
+    else if (!json_is_object(as_json(obj)))
+        st = OAI_ERR_TYPE;
+    if (st != OAI_OK) {
+        oai_json_decref(v);
+        return st;
+    }
+    return json_object_set_new(as_json(obj), key, as_json(v)) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai_json_object_del(oai_value *obj, const char *key)
+{
+    if (obj == NULL || key == NULL) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_object(as_json(obj))) return OAI_ERR_TYPE;
+    return json_object_del(as_json(obj), key) == 0 ? OAI_OK : OAI_ERR_NOT_FOUND;
+}
+
+size_t oai_json_array_size(const oai_value *arr) { return json_array_size(as_json(arr)); }
+
+oai_value *oai_json_array_get(const oai_value *arr, size_t index)
+{
+    return as_value(json_array_get(as_json(arr), index));
+}
+
+oai_status oai_json_array_append(oai_value *arr, oai_value *v)
+{
+    oai_status st = OAI_OK;
+
+    if (arr == NULL || v == NULL || v == arr) st = OAI_ERR_INVALID_ARGUMENT;
+    else if (!json_is_array(as_json(arr))) st = OAI_ERR_TYPE;
+    if (st != OAI_OK) {
+        oai_json_decref(v);
+        return st;
+    }
+    return json_array_append_new(as_json(arr), as_json(v)) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai_json_array_extend(oai_value *arr, const oai_value *other)
+{
+    json_t *copy;
+    int rc;
+
+    if (arr == NULL || other == NULL) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_array(as_json(arr)) || !json_is_array(as_json(other))) return OAI_ERR_TYPE;
+    /* Copy first and extend in one step, so a failure leaves `arr` as it was
+     * (and extending an array with itself works). */
+    copy = json_deep_copy(as_json(other));
+    if (copy == NULL) return OAI_ERR_OUT_OF_MEMORY;
+    rc = json_array_extend(as_json(arr), copy);
+    json_decref(copy);
+    return rc == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai_json_string_set(oai_value *str, const char *s, size_t len)
+{
+    if (str == NULL || (s == NULL && len != 0)) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_string(as_json(str))) return OAI_ERR_TYPE;
+    if (s == NULL) s = "";
+    if (!utf8_valid(s, len)) return OAI_ERR_INVALID_ARGUMENT;
+    return json_string_setn(as_json(str), s, len) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public read-only accessors (include/oai.h). Each is NULL-safe. */
+
+OAI_API int oai_value_type_of(const oai_value *v)
+{
+    if (v == NULL) return OAI_VALUE_NONE;
+    switch (json_typeof(as_json(v))) {
+    case JSON_OBJECT: return OAI_VALUE_OBJECT;
+    case JSON_ARRAY: return OAI_VALUE_ARRAY;
+    case JSON_STRING: return OAI_VALUE_STRING;
+    case JSON_INTEGER: return OAI_VALUE_INT;
+    case JSON_REAL: return OAI_VALUE_NUMBER;
+    case JSON_TRUE:
+    case JSON_FALSE: return OAI_VALUE_BOOL;
+    case JSON_NULL: return OAI_VALUE_NULL;
+    }
+    return OAI_VALUE_NONE;
+}
+
+OAI_API const oai_value *oai_value_get(const oai_value *v, const char *pointer)
+{
+    return oai_json_pointer_get(v, pointer);
+}
+
+OAI_API const char *oai_value_string(const oai_value *v)
+{
+    return json_string_value(as_json(v)); /* NULL for NULL and non-strings */
+}
+
+OAI_API size_t oai_value_string_len(const oai_value *v)
+{
+    return json_string_length(as_json(v));
+}
+
+/* A real truncated toward zero, saturating at the int64_t range (a plain
+ * cast of an out-of-range double is undefined behaviour). */
+static int64_t real_to_int64(double d)
+{
+    if (d != d) return 0;
+    if (d >= 9223372036854775808.0) return INT64_MAX;
+    if (d <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)d;
+}
+
+OAI_API int64_t oai_value_int(const oai_value *v)
+{
+    if (json_is_integer(as_json(v))) return (int64_t)json_integer_value(as_json(v));
+    if (json_is_real(as_json(v))) return real_to_int64(json_real_value(as_json(v)));
+    return json_is_true(as_json(v)) ? 1 : 0;
+}
+
+OAI_API double oai_value_number(const oai_value *v)
+{
+    return json_number_value(as_json(v)); /* 0.0 for NULL and non-numbers */
+}
+
+OAI_API int oai_value_bool(const oai_value *v) { return json_is_true(as_json(v)) ? 1 : 0; }
+
+OAI_API size_t oai_value_count(const oai_value *v)
+{
+    if (json_is_array(as_json(v))) return json_array_size(as_json(v));
+    return json_object_size(as_json(v)); /* 0 for anything but an object */
+}
+
+/* The object iterator at position `index` (insertion order), or NULL.
+ * jansson has no indexed access to members, so this walks. */
+static void *object_iter_at(json_t *obj, size_t index)
+{
+    void *it = json_object_iter(obj);
+    while (it != NULL && index-- > 0) it = json_object_iter_next(obj, it);
+    return it;
+}
+
+OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index)
+{
+    if (json_is_array(as_json(v))) return as_value(json_array_get(as_json(v), index));
+    if (json_is_object(as_json(v))) {
+        void *it = object_iter_at(as_json(v), index);
+        return it != NULL ? as_value(json_object_iter_value(it)) : NULL;
+    }
+    return NULL;
+}
+
+OAI_API const char *oai_value_key_at(const oai_value *v, size_t index)
+{
+    void *it;
+    if (!json_is_object(as_json(v))) return NULL;
+    it = object_iter_at(as_json(v), index);
+    return it != NULL ? json_object_iter_key(it) : NULL;
+}
+
+OAI_API const char *oai_value_get_string(const oai_value *v, const char *pointer)
+{
+    return oai_value_string(oai_value_get(v, pointer));
+}
+
+OAI_API int64_t oai_value_get_int(const oai_value *v, const char *pointer)
+{
+    return oai_value_int(oai_value_get(v, pointer));
+}
+
+OAI_API double oai_value_get_number(const oai_value *v, const char *pointer)
+{
+    return oai_value_number(oai_value_get(v, pointer));
+}
+
+OAI_API int oai_value_get_bool(const oai_value *v, const char *pointer)
+{
+    return oai_value_bool(oai_value_get(v, pointer));
+}
+
+OAI_API size_t oai_value_get_count(const oai_value *v, const char *pointer)
+{
+    return oai_value_count(oai_value_get(v, pointer));
+}
+
+OAI_API char *oai_value_json_dup(const oai_value *v) { return oai_json_dump(v, NULL); }
