@@ -45,6 +45,13 @@ typedef struct mock_reply {
     int stall_ms;               /* MOCK_FAULT_STALL duration; 0: 10000 */
 } mock_reply;
 
+/* Request bodies of any size are accepted (the server streams them through a
+ * fixed buffer), but only the first MOCK_BODY_RECORD_LIMIT bytes (16 MiB) are
+ * recorded: for a larger body, mock_request.body holds those first bytes
+ * (NUL-terminated) and body_len still gives the full length received. Use
+ * mock_request_body_stored() for the number of bytes actually in `body`. */
+#define MOCK_BODY_RECORD_LIMIT ((size_t)16 * 1024 * 1024)
+
 /* A recorded request. */
 typedef struct mock_request {
     char *method;
@@ -54,8 +61,9 @@ typedef struct mock_request {
     char **header_names;
     char **header_values;
     size_t header_count;
-    char *body;             /* NUL-terminated (may contain NUL) */
-    size_t body_len;
+    char *body;             /* NUL-terminated (may contain NUL); at most
+                               MOCK_BODY_RECORD_LIMIT bytes are kept (above) */
+    size_t body_len;        /* the full body length as received */
     int connection_id;      /* which accepted connection carried it (1, 2, ...) */
 } mock_request;
 
@@ -80,8 +88,14 @@ size_t mock_server_pending(mock_server *ms);
  * mock_server_reset() or mock_server_stop(). */
 size_t mock_server_request_count(mock_server *ms);
 const mock_request *mock_server_request(mock_server *ms, size_t index);
+/* Waits until at least `count` requests are recorded (since the last reset)
+ * or timeout_ms passes; for clients that run asynchronously. Returns 0 when
+ * they arrived, -1 on timeout. */
+int mock_server_wait_requests(mock_server *ms, size_t count, int timeout_ms);
 /* Case-insensitive header lookup on a recorded request, or NULL. */
 const char *mock_request_header(const mock_request *req, const char *name);
+/* Bytes of the body held in req->body: min(body_len, MOCK_BODY_RECORD_LIMIT). */
+size_t mock_request_body_stored(const mock_request *req);
 /* Number of TCP connections accepted so far. */
 int mock_server_connection_count(mock_server *ms);
 /* Forget recorded requests and scripted replies (not connections). */
