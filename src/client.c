@@ -1,0 +1,320 @@
+/* The client object: options, environment defaults, logging. */
+#include "core.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OAI_DEFAULT_BASE_URL "https://api.openai.com/v1"
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : NULL;
+}
+
+static int log_level_from_name(const char *s)
+{
+    static const char *const names[] = {"off", "error", "warn", "info", "debug"};
+    for (int i = 0; s && i < 5; i++)
+        if (oai_strcasecmp_ascii(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* OPENAI_CUSTOM_HEADERS: newline-separated "Name: value" lines. Malformed
+ * lines are skipped with a warning rather than failing the client. */
+static void apply_custom_headers(oai_client *c, const char *spec)
+{
+    char *copy = oai_strdup(spec);
+    if (!copy)
+        return;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = '\0';
+        char *name = oai_trim(line), *value = oai_trim(colon + 1);
+        if (oai_client_set_header(c, name, value) != OAI_OK)
+            oai_log(c, OAI_LOG_WARN, "OPENAI_CUSTOM_HEADERS: skipped an invalid header line");
+    }
+    free(copy);
+}
+
+static void apply_environment(oai_client *c)
+{
+    const char *level = env("OPENAI_LOG");
+    if (level) {
+        int l = log_level_from_name(level);
+        c->log_level = l >= 0 ? l : OAI_LOG_WARN;
+        if (l < 0)
+            oai_log(c, OAI_LOG_WARN, "OPENAI_LOG: unknown level (use off, error, warn, info or debug)");
+    }
+    if (env("OPENAI_API_KEY"))
+        oai_client_set_api_key(c, env("OPENAI_API_KEY"));
+    /* A blank base URL falls back to the default, as the official SDKs do. */
+    if (oai_client_set_base_url(c, getenv("OPENAI_BASE_URL")) != OAI_OK) {
+        oai_log(c, OAI_LOG_WARN, "OPENAI_BASE_URL is not an http(s) URL; using the default");
+        oai_client_set_base_url(c, NULL);
+    }
+    if (env("OPENAI_ORG_ID"))
+        oai_client_set_organization(c, env("OPENAI_ORG_ID"));
+    if (env("OPENAI_PROJECT_ID"))
+        oai_client_set_project(c, env("OPENAI_PROJECT_ID"));
+    if (env("OPENAI_CUSTOM_HEADERS"))
+        apply_custom_headers(c, env("OPENAI_CUSTOM_HEADERS"));
+}
+
+OAI_API oai_client *oai_client_new(void)
+{
+    if (oai_transport_global_init() != OAI_OK)
+        return NULL;
+    oai_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->headers.ignore_case = 1;
+    c->platform_headers = 1;
+    c->timeout_ms = 600000;
+    c->connect_timeout_ms = 5000;
+    c->retry.max_retries = 2;
+    c->retry.base_ms = 500;
+    c->retry.max_ms = 8000;
+    c->retry.cap_ms = 60000;
+    c->max_response_bytes = (int64_t)256 << 20;
+    c->log_level = OAI_LOG_OFF;
+    c->transport = oai_transport_curl_new();
+    c->base_url = oai_strdup(OAI_DEFAULT_BASE_URL);
+    if (!c->transport || !c->base_url) {
+        oai_client_free(c);
+        return NULL;
+    }
+    apply_environment(c);
+    return c;
+}
+
+OAI_API void oai_client_free(oai_client *c)
+{
+    if (!c)
+        return;
+    oai_engine_abort_all(c);
+    if (c->transport)
+        c->transport->ops->destroy(c->transport);
+    free(c->api_key);
+    free(c->base_url);
+    free(c->organization);
+    free(c->project);
+    free(c->user_agent);
+    oai_kvlist_free(&c->headers);
+    free(c->ca_file);
+    free(c->ca_blob);
+    free(c->proxy);
+    free(c);
+}
+
+/* Sets an optional header-like string: NULL or "" clears it. */
+static oai_status set_header_string(oai_client *c, char **slot, const char *value)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (value && !oai_header_value_ok(value))
+        return OAI_ERR_INVALID_ARGUMENT;
+    return oai_set_str(slot, (value && *value) ? value : NULL);
+}
+
+OAI_API oai_status oai_client_set_api_key(oai_client *c, const char *api_key)
+{
+    return set_header_string(c, c ? &c->api_key : NULL, api_key);
+}
+
+OAI_API oai_status oai_client_set_organization(oai_client *c, const char *organization)
+{
+    return set_header_string(c, c ? &c->organization : NULL, organization);
+}
+
+OAI_API oai_status oai_client_set_project(oai_client *c, const char *project)
+{
+    return set_header_string(c, c ? &c->project : NULL, project);
+}
+
+OAI_API oai_status oai_client_set_user_agent(oai_client *c, const char *user_agent)
+{
+    return set_header_string(c, c ? &c->user_agent : NULL, user_agent);
+}
+
+OAI_API oai_status oai_client_set_base_url(oai_client *c, const char *base_url)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    char *url = oai_strdup(base_url ? base_url : "");
+    if (!url)
+        return OAI_ERR_OUT_OF_MEMORY;
+    oai_trim(url);
+    if (!*url) {
+        free(url);
+        return oai_set_str(&c->base_url, OAI_DEFAULT_BASE_URL);
+    }
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/')
+        url[--n] = '\0';
+    int scheme_ok = oai_strncasecmp_ascii(url, "http://", 7) == 0 ||
+                    oai_strncasecmp_ascii(url, "https://", 8) == 0;
+    int clean = 1;
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= 32 || *p == 127)
+            clean = 0;
+    if (!scheme_ok || !clean || n < 8) {
+        free(url);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    free(c->base_url);
+    c->base_url = url;
+    return OAI_OK;
+}
+
+OAI_API const char *oai_client_base_url(const oai_client *c)
+{
+    return c ? c->base_url : NULL;
+}
+
+OAI_API oai_status oai_client_set_header(oai_client *c, const char *name, const char *value)
+{
+    if (!c || !oai_header_name_ok(name) || (value && !oai_header_value_ok(value)))
+        return OAI_ERR_INVALID_ARGUMENT;
+    return oai_kvlist_set(&c->headers, name, value);
+}
+
+OAI_API oai_status oai_client_set_platform_headers(oai_client *c, int enabled)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->platform_headers = enabled != 0;
+    return OAI_OK;
+}
+
+static oai_status set_ms(oai_client *c, int64_t *slot, int64_t ms)
+{
+    if (!c || ms < 0)
+        return OAI_ERR_INVALID_ARGUMENT;
+    *slot = ms;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_timeout_ms(oai_client *c, int64_t ms)
+{
+    return set_ms(c, c ? &c->timeout_ms : NULL, ms);
+}
+
+OAI_API oai_status oai_client_set_connect_timeout_ms(oai_client *c, int64_t ms)
+{
+    return set_ms(c, c ? &c->connect_timeout_ms : NULL, ms);
+}
+
+OAI_API oai_status oai_client_set_idle_timeout_ms(oai_client *c, int64_t ms)
+{
+    return set_ms(c, c ? &c->idle_timeout_ms : NULL, ms);
+}
+
+OAI_API oai_status oai_client_set_first_byte_timeout_ms(oai_client *c, int64_t ms)
+{
+    return set_ms(c, c ? &c->first_byte_timeout_ms : NULL, ms);
+}
+
+OAI_API oai_status oai_client_set_max_retries(oai_client *c, int max_retries)
+{
+    if (!c || max_retries < 0 || max_retries > 100)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->retry.max_retries = max_retries;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_retry_backoff_ms(oai_client *c, int64_t base_ms, int64_t max_ms)
+{
+    if (!c || base_ms < 0 || max_ms < base_ms)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->retry.base_ms = base_ms;
+    c->retry.max_ms = max_ms;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_retry_after_cap_ms(oai_client *c, int64_t cap_ms)
+{
+    return set_ms(c, c ? &c->retry.cap_ms : NULL, cap_ms);
+}
+
+OAI_API oai_status oai_client_set_retry_callback(oai_client *c, oai_retry_fn fn, void *userdata)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->retry_fn = fn;
+    c->retry_ud = fn ? userdata : NULL;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_ca_file(oai_client *c, const char *path)
+{
+    if (!c || (path && !*path))
+        return OAI_ERR_INVALID_ARGUMENT;
+    return oai_set_str(&c->ca_file, path);
+}
+
+OAI_API oai_status oai_client_set_ca_blob(oai_client *c, const void *pem, size_t len)
+{
+    if (!c || (pem && !len))
+        return OAI_ERR_INVALID_ARGUMENT;
+    void *copy = NULL;
+    if (pem) {
+        if (!(copy = malloc(len)))
+            return OAI_ERR_OUT_OF_MEMORY;
+        memcpy(copy, pem, len);
+    }
+    free(c->ca_blob);
+    c->ca_blob = copy;
+    c->ca_blob_len = pem ? len : 0;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_proxy(oai_client *c, const char *proxy_url)
+{
+    if (!c || (proxy_url && !oai_header_value_ok(proxy_url)))
+        return OAI_ERR_INVALID_ARGUMENT;
+    return oai_set_str(&c->proxy, proxy_url);
+}
+
+OAI_API oai_status oai_client_set_max_response_bytes(oai_client *c, int64_t max_bytes)
+{
+    return set_ms(c, c ? &c->max_response_bytes : NULL, max_bytes);
+}
+
+OAI_API oai_status oai_client_set_log_callback(oai_client *c, oai_log_level level,
+                                               oai_log_fn fn, void *userdata)
+{
+    if (!c || (int)level < OAI_LOG_OFF || (int)level > OAI_LOG_DEBUG)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->log_level = (int)level;
+    c->log_fn = fn;
+    c->log_ud = fn ? userdata : NULL;
+    return OAI_OK;
+}
+
+int oai_log_enabled(const oai_client *c, int level)
+{
+    return c && level > OAI_LOG_OFF && level <= c->log_level;
+}
+
+void oai_log(const oai_client *c, int level, const char *fmt, ...)
+{
+    if (!oai_log_enabled(c, level))
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (c->log_fn) {
+        c->log_fn(c->log_ud, level, line);
+    } else {
+        static const char *const names[] = {"", "error", "warn", "info", "debug"};
+        fprintf(stderr, "oai %s: %s\n", names[level], line);
+    }
+}

@@ -1,0 +1,122 @@
+/* The core objects' layouts, shared by client.c, request.c, response.c,
+ * engine.c and the endpoint helpers. Nothing outside src/ sees them. */
+#ifndef OAI_CORE_H
+#define OAI_CORE_H
+
+#include "internal.h"
+#include "retry.h"
+#include "transport.h"
+
+#include <stdio.h>
+
+/* One multipart part as the caller described it (strings owned). */
+typedef struct oai_req_part {
+    int kind;            /* an oai_part_kind */
+    char *name;
+    char *value;         /* FIELD */
+    void *data;          /* DATA */
+    size_t len;
+    char *path;          /* FILE */
+    int64_t offset;
+    int64_t length;      /* < 0: to the end */
+    char *filename;
+    char *mime_type;
+} oai_req_part;
+
+struct oai_request {
+    char *method;
+    char *path;
+    oai_value *body;             /* JSON body, or NULL */
+    oai_kvlist query;            /* exact names */
+    oai_kvlist headers;          /* names ignoring case; NULL value removes */
+    int64_t timeout_ms;          /* < 0: the client's */
+    int64_t idle_timeout_ms;
+    int64_t first_byte_timeout_ms;
+    int max_retries;             /* < 0: the client's */
+    char *idempotency_key;       /* NULL: none; "": generate per call */
+    char *output_file;
+    oai_progress_fn progress_fn;
+    void *progress_ud;
+    oai_req_part *parts;
+    size_t part_count;
+    oai_event_fn event_fn;
+    void *event_ud;
+    int accumulate;
+};
+
+struct oai_client {
+    char *api_key;
+    char *base_url;
+    char *organization;
+    char *project;
+    char *user_agent;
+    oai_kvlist headers;          /* default headers; NULL value removes */
+    int platform_headers;
+    int64_t timeout_ms;
+    int64_t connect_timeout_ms;
+    int64_t idle_timeout_ms;
+    int64_t first_byte_timeout_ms;
+    oai_retry_policy retry;
+    oai_retry_fn retry_fn;
+    void *retry_ud;
+    char *ca_file;
+    void *ca_blob;
+    size_t ca_blob_len;
+    char *proxy;                 /* NULL: environment */
+    int64_t max_response_bytes;
+    int log_level;
+    oai_log_fn log_fn;
+    void *log_ud;
+    oai_transport *transport;
+    struct oai_call *calls;      /* running calls, a doubly linked list */
+    int running;
+    int in_callback;             /* re-entrancy guard for send() */
+};
+
+struct oai_response {
+    oai_status status;
+    int http_status;
+    oai_kvlist headers;          /* as received, duplicates kept */
+    oai_buf body;
+    oai_value *json;
+    char *error_message;
+    char *error_type;
+    char *error_code;
+    char *error_param;
+    int retries;
+    int64_t retry_after_ms;
+    int64_t total_us;
+    int64_t first_byte_us;
+    /* Caches of accessor results, freed with the response. */
+    char *text;
+    int text_done;
+    char **dumps;
+    size_t dump_count;
+    double **embeddings;         /* indexed by data[] position */
+    size_t *embedding_dims;
+    size_t embedding_slots;
+};
+
+/* client.c */
+void oai_log(const oai_client *c, int level, const char *fmt, ...) OAI_PRINTF(3, 4);
+int oai_log_enabled(const oai_client *c, int level);
+
+/* request.c */
+/* A path's stream kind from its endpoint (OAI_STREAM_CHAT, ...). */
+int oai_request_stream_kind(const oai_request *req);
+
+/* response.c */
+oai_response *oai_response_new(void);
+/* Records an error on the response: status and a message (copied). */
+void oai_response_fail(oai_response *res, oai_status status, const char *message);
+/* Parses the body as JSON (2xx) or as an API error (non-2xx). */
+void oai_response_finish_body(oai_response *res, int body_in_memory);
+/* Sets the error fields from an error object ({"message","type","code","param"}). */
+void oai_response_set_api_error(oai_response *res, const oai_value *err);
+/* Takes over a JSON value as the response's document. */
+void oai_response_set_json(oai_response *res, oai_value *json);
+
+/* engine.c */
+void oai_engine_abort_all(oai_client *c);
+
+#endif

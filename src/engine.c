@@ -1,0 +1,805 @@
+/* The request engine: one state machine per call, driven by the client's
+ * transport. attempt -> response or error -> retry decision -> timer ->
+ * next attempt -> done. oai_client_send() drives it until its call is done;
+ * oai_client_start()/oai_client_poll() expose it to event loops. Retries are
+ * timers, never sleeps, and every callback runs inside the caller's call. */
+#include "core.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum call_state { CALL_ATTEMPT = 1, CALL_WAIT, CALL_ENDED } call_state;
+typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE } body_mode;
+
+struct oai_call {
+    oai_client *client;
+    oai_request *req;            /* the call's own copy */
+    oai_done_fn fn;
+    void *ud;
+    call_state state;
+    struct oai_call *next, *prev;
+
+    /* Resolved once per call. */
+    char *url;
+    char *body;
+    size_t body_len;
+    oai_http_part *parts;
+    char *idempotency_key;
+    int max_retries;
+    int64_t timeout_ms, idle_ms, first_byte_ms;
+
+    /* The current attempt. */
+    oai_transfer *xfer;
+    oai_response *res;
+    char **header_lines;
+    size_t header_count;
+    body_mode mode;
+    oai_stream *stream;
+    FILE *out;
+    int64_t attempt_us, last_io_us;
+    int got_byte;
+    int attempt_over;            /* the transfer ended; conclude() pending */
+    oai_status end_status;       /* how the transfer ended */
+    char *end_message;
+    int stream_complete;         /* [DONE] or a terminal event arrived */
+
+    int retries;
+    int events_delivered;
+    int cancel_requested;
+    int64_t start_us;
+    int64_t retry_at_us;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const char *os_name(void)
+{
+#if defined(__APPLE__)
+    return "MacOS";
+#elif defined(__linux__)
+    return "Linux";
+#elif defined(_WIN32)
+    return "Windows";
+#elif defined(__FreeBSD__)
+    return "FreeBSD";
+#elif defined(__OpenBSD__)
+    return "OpenBSD";
+#else
+    return "Unknown";
+#endif
+}
+
+static const char *arch_name(void)
+{
+#if defined(__x86_64__) || defined(_M_X64)
+    return "x64";
+#elif defined(__aarch64__) || defined(_M_ARM64)
+    return "arm64";
+#elif defined(__i386__) || defined(_M_IX86)
+    return "x32";
+#elif defined(__arm__)
+    return "arm";
+#else
+    return "unknown";
+#endif
+}
+
+static char *build_url(const oai_client *c, const oai_request *r)
+{
+    oai_buf b = {0};
+    int absolute = strncmp(r->path, "http://", 7) == 0 || strncmp(r->path, "https://", 8) == 0;
+    oai_status st = absolute ? OAI_OK : oai_buf_append_str(&b, c->base_url);
+    if (st == OAI_OK)
+        st = oai_buf_append_str(&b, r->path);
+    char sep = strchr(r->path, '?') ? '&' : '?';
+    for (size_t i = 0; st == OAI_OK && i < r->query.count; i++) {
+        char *name = oai_url_encode(r->query.items[i].name);
+        char *value = oai_url_encode(r->query.items[i].value);
+        st = (name && value) ? oai_buf_printf(&b, "%c%s=%s", sep, name, value) : OAI_ERR_OUT_OF_MEMORY;
+        sep = '&';
+        free(name);
+        free(value);
+    }
+    if (st != OAI_OK) {
+        oai_buf_free(&b);
+        return NULL;
+    }
+    return oai_buf_take(&b);
+}
+
+/* The headers of one attempt: library defaults, then the client's headers,
+ * then the request's; a NULL value removes. */
+static oai_status build_headers(oai_call *call)
+{
+    const oai_client *c = call->client;
+    const oai_request *r = call->req;
+    oai_kvlist h = {.ignore_case = 1};
+    oai_buf tmp = {0};
+    oai_status st = OAI_OK;
+#define SET(n, v)                                                                                  \
+    do {                                                                                           \
+        if (st == OAI_OK)                                                                          \
+            st = oai_kvlist_set(&h, (n), (v));                                                     \
+    } while (0)
+    if (c->api_key) {
+        st = oai_buf_printf(&tmp, "Bearer %s", c->api_key);
+        SET("Authorization", tmp.data);
+    }
+    if (c->organization)
+        SET("OpenAI-Organization", c->organization);
+    if (c->project)
+        SET("OpenAI-Project", c->project);
+    SET("User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
+    SET("Accept", r->event_fn ? "text/event-stream" : "application/json");
+    if (call->body && !r->part_count)
+        SET("Content-Type", "application/json");
+    if (c->platform_headers) {
+        char num[32];
+        SET("X-Stainless-Lang", "c");
+        SET("X-Stainless-Package-Version", OAI_VERSION_STRING);
+        SET("X-Stainless-OS", os_name());
+        SET("X-Stainless-Arch", arch_name());
+        SET("X-Stainless-Runtime", "c");
+        snprintf(num, sizeof num, "%d", call->retries);
+        SET("X-Stainless-Retry-Count", num);
+        if (call->timeout_ms > 0) {
+            snprintf(num, sizeof num, "%lld", (long long)(call->timeout_ms / 1000));
+            SET("X-Stainless-Timeout", num);
+        }
+    }
+    if (call->idempotency_key)
+        SET("Idempotency-Key", call->idempotency_key);
+    /* curl would add "Expect: 100-continue" to large bodies: one more round
+     * trip, and a 1 s stall behind proxies that ignore it. */
+    SET("Expect", NULL);
+    for (size_t i = 0; i < c->headers.count; i++)
+        SET(c->headers.items[i].name, c->headers.items[i].value);
+    for (size_t i = 0; i < r->headers.count; i++)
+        SET(r->headers.items[i].name, r->headers.items[i].value);
+#undef SET
+    oai_buf_free(&tmp);
+    char **lines = st == OAI_OK ? calloc(h.count ? h.count : 1, sizeof *lines) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; lines && i < h.count; i++) {
+        oai_buf line = {0};
+        const oai_kv *kv = &h.items[i];
+        /* curl's conventions: "Name:" removes a header curl would add,
+         * "Name;" sends an empty one. */
+        if (!kv->value)
+            oai_buf_printf(&line, "%s:", kv->name);
+        else if (!*kv->value)
+            oai_buf_printf(&line, "%s;", kv->name);
+        else
+            oai_buf_printf(&line, "%s: %s", kv->name, kv->value);
+        if (!line.data) {
+            st = OAI_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        lines[n++] = line.data;
+    }
+    oai_kvlist_free(&h);
+    if (!lines || st != OAI_OK) {
+        for (size_t i = 0; lines && i < n; i++)
+            free(lines[i]);
+        free(lines);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    call->header_lines = lines;
+    call->header_count = n;
+    return OAI_OK;
+}
+
+static void free_header_lines(oai_call *call)
+{
+    for (size_t i = 0; i < call->header_count; i++)
+        free(call->header_lines[i]);
+    free(call->header_lines);
+    call->header_lines = NULL;
+    call->header_count = 0;
+}
+
+static void log_request_headers(const oai_call *call)
+{
+    if (!oai_log_enabled(call->client, OAI_LOG_DEBUG))
+        return;
+    for (size_t i = 0; i < call->header_count; i++) {
+        const char *line = call->header_lines[i];
+        size_t name_len = strcspn(line, ":;");
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(name_len < 127 ? name_len : 127), line);
+        if (oai_header_is_secret(name))
+            oai_log(call->client, OAI_LOG_DEBUG, "  %s: [redacted]", name);
+        else
+            oai_log(call->client, OAI_LOG_DEBUG, "  %s", line);
+    }
+}
+
+/* ---- the attempt's transfer callbacks ------------------------------------ */
+
+static void end_attempt(oai_call *call, oai_status status, const char *message)
+{
+    if (call->attempt_over)
+        return;
+    call->attempt_over = 1;
+    call->end_status = status;
+    oai_set_str(&call->end_message, message);
+}
+
+/* Ends the attempt from inside one of its own transfer callbacks. */
+static int end_and_abort(oai_call *call, oai_status status, const char *message)
+{
+    end_attempt(call, status, message);
+    if (call->xfer) {
+        oai_transport *t = call->client->transport;
+        t->ops->abort(t, call->xfer);
+        call->xfer = NULL;
+    }
+    return 1;
+}
+
+static int on_user_event(void *ud, const oai_event *ev)
+{
+    oai_call *call = ud;
+    call->events_delivered++;
+    return call->req->event_fn(call->req->event_ud, ev);
+}
+
+static int is_2xx(int status)
+{
+    return status >= 200 && status <= 299;
+}
+
+static void decide_body_mode(oai_call *call)
+{
+    const oai_request *r = call->req;
+    oai_response *res = call->res;
+    call->mode = BODY_MEMORY;
+    if (!is_2xx(res->http_status))
+        return;
+    const char *ct = oai_response_header(res, "content-type");
+    int kind = oai_request_stream_kind(r);
+    if (r->event_fn && !(ct && strstr(ct, "application/json"))) {
+        call->stream = oai_stream_new(kind ? kind : OAI_STREAM_CHAT, on_user_event, call);
+        if (!call->stream) {
+            end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+            return;
+        }
+        oai_stream_set_accumulate(call->stream, r->accumulate);
+        call->mode = BODY_STREAM;
+    } else if (r->output_file) {
+        call->out = fopen(r->output_file, "wb");
+        if (!call->out) {
+            end_and_abort(call, OAI_ERR_IO, "cannot open the output file for writing");
+            return;
+        }
+        call->mode = BODY_FILE;
+    }
+}
+
+static int cb_status(void *ud, int http_status)
+{
+    oai_call *call = ud;
+    call->res->http_status = http_status;
+    return 0;
+}
+
+static int cb_header(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    oai_call *call = ud;
+    if (oai_kvlist_add(&call->res->headers, name, name_len, value, value_len) != OAI_OK)
+        return end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+    return 0;
+}
+
+static int feed_stream(oai_call *call, const char *data, size_t len)
+{
+    oai_status st = oai_stream_feed(call->stream, data, len);
+    if (st != OAI_OK)
+        return end_and_abort(call, st, NULL);
+    if (oai_stream_is_done(call->stream)) {
+        /* [DONE] or a terminal event: nothing after it matters. */
+        call->stream_complete = 1;
+        return end_and_abort(call, OAI_OK, NULL);
+    }
+    return 0;
+}
+
+static int cb_data(void *ud, const char *data, size_t len)
+{
+    oai_call *call = ud;
+    int64_t now = oai_now_us();
+    if (!call->got_byte) {
+        call->got_byte = 1;
+        call->res->first_byte_us = now - call->attempt_us;
+    }
+    call->last_io_us = now;
+    if (call->mode == BODY_UNDECIDED)
+        decide_body_mode(call);
+    if (call->attempt_over)
+        return 1;
+    switch (call->mode) {
+    case BODY_STREAM:
+        return feed_stream(call, data, len);
+    case BODY_FILE:
+        if (fwrite(data, 1, len, call->out) != len)
+            return end_and_abort(call, OAI_ERR_IO, "cannot write the output file");
+        return 0;
+    default: {
+        int64_t max = call->client->max_response_bytes;
+        if (max > 0 && (int64_t)(call->res->body.len + len) > max)
+            return end_and_abort(call, OAI_ERR_TOO_LARGE,
+                                 "the response body exceeds the client's maximum response size");
+        if (oai_buf_append(&call->res->body, data, len) != OAI_OK)
+            return end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+        return 0;
+    }
+    }
+}
+
+static int cb_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
+{
+    oai_call *call = ud;
+    const oai_request *r = call->req;
+    if (r->progress_fn && r->progress_fn(r->progress_ud, sent, send_total, received, receive_total))
+        return end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the progress callback");
+    return 0;
+}
+
+static void cb_done(void *ud, oai_status status, const char *message)
+{
+    oai_call *call = ud;
+    call->xfer = NULL;
+    if (status == OAI_OK && call->mode == BODY_UNDECIDED)
+        decide_body_mode(call);
+    end_attempt(call, status, message);
+}
+
+static const oai_transfer_events transfer_events = {
+    cb_status, cb_header, cb_data, cb_progress, cb_done,
+};
+
+/* ---- attempts ------------------------------------------------------------ */
+
+static void reset_attempt(oai_call *call)
+{
+    if (call->xfer) {
+        oai_transport *t = call->client->transport;
+        t->ops->abort(t, call->xfer);
+        call->xfer = NULL;
+    }
+    if (call->out) {
+        fclose(call->out);
+        call->out = NULL;
+    }
+    oai_stream_free(call->stream);
+    call->stream = NULL;
+    free_header_lines(call);
+    free(call->end_message);
+    call->end_message = NULL;
+    call->attempt_over = 0;
+    call->stream_complete = 0;
+    call->mode = BODY_UNDECIDED;
+    call->got_byte = 0;
+}
+
+static void end_call(oai_call *call, oai_status status, const char *message)
+{
+    if (!call->res)
+        call->res = oai_response_new();
+    if (call->res && status != OAI_OK)
+        oai_response_fail(call->res, status, message);
+    call->state = CALL_ENDED;
+}
+
+static void begin_attempt(oai_call *call)
+{
+    oai_client *c = call->client;
+    reset_attempt(call);
+    oai_response_free(call->res);
+    call->res = oai_response_new();
+    if (!call->res || build_headers(call) != OAI_OK) {
+        end_call(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+        return;
+    }
+    call->res->retries = call->retries;
+    oai_http_request hr = {
+        .method = call->req->method,
+        .url = call->url,
+        .headers = (const char *const *)call->header_lines,
+        .header_count = call->header_count,
+        .body = call->body,
+        .body_len = call->body_len,
+        .parts = call->parts,
+        .part_count = call->req->part_count,
+        .timeout_ms = call->timeout_ms,
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .ca_file = c->ca_file,
+        .ca_blob = c->ca_blob,
+        .ca_blob_len = c->ca_blob_len,
+        .proxy = c->proxy,
+        .want_progress = call->req->progress_fn != NULL,
+    };
+    oai_log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", hr.method, call->url, call->retries + 1);
+    log_request_headers(call);
+    call->attempt_us = call->last_io_us = oai_now_us();
+    call->state = CALL_ATTEMPT;
+    oai_status st = c->transport->ops->start(c->transport, &hr, &transfer_events, call, &call->xfer);
+    if (st != OAI_OK) {
+        call->xfer = NULL;
+        end_attempt(call, st, st == OAI_ERR_IO ? "cannot read a file part" : NULL);
+    }
+}
+
+/* Fills the response from how the attempt's transfer ended. */
+static void conclude_body(oai_call *call)
+{
+    oai_response *res = call->res;
+    if (call->out) {
+        if (fclose(call->out) != 0 && call->end_status == OAI_OK)
+            call->end_status = OAI_ERR_IO;
+        call->out = NULL;
+    }
+    if (call->mode == BODY_STREAM) {
+        oai_status st = oai_stream_status(call->stream);
+        if (st == OAI_OK && call->end_status == OAI_OK && !call->stream_complete)
+            st = oai_stream_finish(call->stream);
+        const oai_value *result = oai_stream_result(call->stream);
+        if (result)
+            oai_response_set_json(res, oai_json_incref((oai_value *)result));
+        if (st != OAI_OK) {
+            const char *msg = oai_stream_error_message(call->stream);
+            oai_response_fail(res, st, st == OAI_ERR_CANCELLED ? "cancelled by the event callback" : msg);
+            if (oai_stream_error(call->stream))
+                oai_response_set_api_error(res, oai_stream_error(call->stream));
+        } else if (call->end_status != OAI_OK) {
+            oai_response_fail(res, call->end_status, call->end_message);
+        } else {
+            res->status = OAI_OK;
+        }
+        return;
+    }
+    if (call->end_status == OAI_OK)
+        oai_response_finish_body(res, call->mode != BODY_FILE);
+    else
+        oai_response_fail(res, call->end_status, call->end_message);
+}
+
+static void log_outcome(const oai_call *call, const oai_retry_decision *d, int retry)
+{
+    const oai_client *c = call->client;
+    const oai_response *res = call->res;
+    const char *rid = oai_response_request_id(res);
+    int64_t ms = (oai_now_us() - call->attempt_us) / 1000;
+    char what[64];
+    if (res->http_status)
+        snprintf(what, sizeof what, "HTTP %d", res->http_status);
+    else
+        snprintf(what, sizeof what, "%s", oai_status_name(res->status));
+    oai_log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s%s", call->req->method,
+            call->url, what, (long long)ms, rid ? rid : "-",
+            retry ? "retrying: " : (res->status == OAI_OK ? "done" : "not retrying: "),
+            res->status == OAI_OK ? "" : d->reason, "");
+    if (retry)
+        oai_log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1,
+                call->req->method, call->url, (long long)d->delay_ms, d->reason);
+    else if (res->status != OAI_OK)
+        oai_log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, call->url,
+                oai_status_name(res->status), rid ? rid : "no request id");
+    else
+        oai_log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, call->url, what,
+                call->retries);
+}
+
+/* The attempt is over: decide between done and a retry timer. */
+static void conclude_attempt(oai_call *call)
+{
+    oai_client *c = call->client;
+    oai_response *res = call->res;
+    conclude_body(call);
+    oai_retry_decision d = {0, 0, -1, "success"};
+    int retry = 0;
+    if (res->status != OAI_OK && res->status != OAI_ERR_CANCELLED) {
+        oai_retry_policy policy = c->retry;
+        policy.max_retries = call->max_retries;
+        oai_retry_input in = {
+            .retries_done = call->retries,
+            .status = res->status,
+            .http_status = res->http_status,
+            .should_retry = oai_response_header(res, "x-should-retry"),
+            .retry_after_ms = oai_response_header(res, "retry-after-ms"),
+            .retry_after = oai_response_header(res, "retry-after"),
+            .now_unix_ms = oai_wall_ms(),
+            .random = oai_random_unit(),
+            .stream_started = call->events_delivered > 0,
+        };
+        oai_retry_decide(&policy, &in, &d);
+        res->retry_after_ms = d.server_delay_ms;
+        retry = d.retry && !call->cancel_requested;
+        if (retry && c->retry_fn &&
+            c->retry_fn(c->retry_ud, call->retries + 1, d.delay_ms, (int)res->status, res->http_status)) {
+            retry = 0;
+            d.reason = "the retry callback declined";
+        }
+    }
+    res->total_us = oai_now_us() - call->start_us;
+    log_outcome(call, &d, retry);
+    if (!retry) {
+        reset_attempt(call);
+        call->state = CALL_ENDED;
+        return;
+    }
+    reset_attempt(call);
+    oai_response_free(call->res);
+    call->res = NULL;
+    call->retries++;
+    call->state = CALL_WAIT;
+    call->retry_at_us = oai_now_us() + d.delay_ms * 1000;
+}
+
+/* ---- timers and cancellation ---------------------------------------------- */
+
+static int64_t attempt_deadline(const oai_call *call)
+{
+    int64_t deadline = INT64_MAX;
+    if (call->first_byte_ms > 0 && !call->got_byte)
+        deadline = call->attempt_us + call->first_byte_ms * 1000;
+    if (call->idle_ms > 0 && call->last_io_us + call->idle_ms * 1000 < deadline)
+        deadline = call->last_io_us + call->idle_ms * 1000;
+    return deadline;
+}
+
+static void check_attempt(oai_call *call, int64_t now)
+{
+    if (call->attempt_over)
+        return;
+    if (call->cancel_requested) {
+        end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the caller");
+    } else if (now >= attempt_deadline(call)) {
+        end_and_abort(call, OAI_ERR_TIMEOUT,
+                      call->got_byte ? "no data within the idle timeout"
+                                     : "no response within the first-byte timeout");
+    }
+}
+
+/* Advances every call's state; returns how many callbacks ran. */
+static int process(oai_client *c)
+{
+    int64_t now = oai_now_us();
+    for (oai_call *call = c->calls; call; call = call->next) {
+        if (call->state == CALL_ATTEMPT) {
+            check_attempt(call, now);
+            if (call->attempt_over)
+                conclude_attempt(call);
+        }
+        if (call->state == CALL_WAIT) {
+            if (call->cancel_requested)
+                end_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
+            else if (now >= call->retry_at_us)
+                begin_attempt(call);
+            if (call->state == CALL_ATTEMPT && call->attempt_over)
+                conclude_attempt(call);
+        }
+    }
+    /* Detach finished calls first, so their callbacks may start or cancel
+     * other calls freely. */
+    oai_call *done = NULL;
+    for (oai_call *call = c->calls, *next; call; call = next) {
+        next = call->next;
+        if (call->state != CALL_ENDED)
+            continue;
+        if (call->prev)
+            call->prev->next = call->next;
+        else
+            c->calls = call->next;
+        if (call->next)
+            call->next->prev = call->prev;
+        call->next = done;
+        done = call;
+        c->running--;
+    }
+    int ran = 0;
+    while (done) {
+        oai_call *call = done;
+        done = call->next;
+        oai_response *res = call->res;
+        call->res = NULL;
+        if (res && res->total_us == 0)
+            res->total_us = oai_now_us() - call->start_us;
+        if (call->fn) {
+            c->in_callback++;
+            call->fn(call->ud, call, res);
+            c->in_callback--;
+        } else {
+            oai_response_free(res);
+        }
+        ran++;
+        reset_attempt(call);
+        oai_request_free(call->req);
+        free(call->url);
+        free(call->body);
+        free(call->parts);
+        free(call->idempotency_key);
+        free(call);
+    }
+    return ran;
+}
+
+/* Milliseconds until the next timer, capped by the caller's timeout. */
+static int wait_ms(const oai_client *c, int timeout_ms)
+{
+    int64_t now = oai_now_us(), next = INT64_MAX;
+    for (const oai_call *call = c->calls; call; call = call->next) {
+        int64_t d = INT64_MAX;
+        if (call->cancel_requested || call->attempt_over)
+            d = now;
+        else if (call->state == CALL_WAIT)
+            d = call->retry_at_us;
+        else if (call->state == CALL_ATTEMPT)
+            d = attempt_deadline(call);
+        if (d < next)
+            next = d;
+    }
+    if (next == INT64_MAX)
+        return timeout_ms;
+    int64_t ms = next <= now ? 0 : (next - now + 999) / 1000;
+    if (timeout_ms >= 0 && ms > timeout_ms)
+        ms = timeout_ms;
+    return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+static oai_status resolve_call(oai_call *call)
+{
+    oai_client *c = call->client;
+    oai_request *r = call->req;
+    call->url = build_url(c, r);
+    if (!call->url)
+        return OAI_ERR_OUT_OF_MEMORY;
+    if (r->body && !r->part_count) {
+        call->body = oai_json_dump(r->body, &call->body_len);
+        if (!call->body)
+            return OAI_ERR_OUT_OF_MEMORY;
+    }
+    if (r->part_count) {
+        call->parts = calloc(r->part_count, sizeof *call->parts);
+        if (!call->parts)
+            return OAI_ERR_OUT_OF_MEMORY;
+        for (size_t i = 0; i < r->part_count; i++) {
+            const oai_req_part *p = &r->parts[i];
+            call->parts[i] = (oai_http_part){p->kind, p->name, p->value, p->data, p->len, p->path,
+                                             p->offset, p->length, p->filename, p->mime_type};
+        }
+    }
+    if (r->idempotency_key && *r->idempotency_key) {
+        call->idempotency_key = oai_strdup(r->idempotency_key);
+    } else if (r->idempotency_key) {
+        char uuid[37];
+        if (oai_uuid4(uuid) != OAI_OK)
+            return OAI_ERR_OUT_OF_MEMORY;
+        oai_buf b = {0};
+        oai_buf_printf(&b, "oai-c-retry-%s", uuid);
+        call->idempotency_key = b.data;
+    }
+    if (r->idempotency_key && !call->idempotency_key)
+        return OAI_ERR_OUT_OF_MEMORY;
+    call->max_retries = r->max_retries >= 0 ? r->max_retries : c->retry.max_retries;
+    call->timeout_ms = r->timeout_ms >= 0 ? r->timeout_ms : c->timeout_ms;
+    call->idle_ms = r->idle_timeout_ms >= 0 ? r->idle_timeout_ms : c->idle_timeout_ms;
+    call->first_byte_ms = r->first_byte_timeout_ms >= 0 ? r->first_byte_timeout_ms : c->first_byte_timeout_ms;
+    return OAI_OK;
+}
+
+static void free_unstarted_call(oai_call *call)
+{
+    oai_request_free(call->req);
+    free(call->url);
+    free(call->body);
+    free(call->parts);
+    free(call->idempotency_key);
+    free(call);
+}
+
+OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata)
+{
+    if (!c || !req)
+        return NULL;
+    oai_call *call = calloc(1, sizeof *call);
+    if (!call)
+        return NULL;
+    call->client = c;
+    call->fn = fn;
+    call->ud = userdata;
+    call->start_us = oai_now_us();
+    call->req = oai_request_dup(req);
+    if (!call->req || resolve_call(call) != OAI_OK) {
+        free_unstarted_call(call);
+        return NULL;
+    }
+    call->next = c->calls;
+    if (c->calls)
+        c->calls->prev = call;
+    c->calls = call;
+    c->running++;
+    begin_attempt(call);
+    return call;
+}
+
+OAI_API int oai_client_poll(oai_client *c, int timeout_ms)
+{
+    if (!c)
+        return -(int)OAI_ERR_INVALID_ARGUMENT;
+    int ran = process(c);
+    if (!c->calls)
+        return 0;
+    oai_status st = c->transport->ops->run(c->transport, ran ? 0 : wait_ms(c, timeout_ms));
+    process(c);
+    if (st != OAI_OK)
+        return -(int)st;
+    return c->running;
+}
+
+OAI_API void oai_client_wakeup(oai_client *c)
+{
+    if (c && c->transport)
+        c->transport->ops->wakeup(c->transport);
+}
+
+OAI_API void oai_call_cancel(oai_call *call)
+{
+    if (call)
+        call->cancel_requested = 1;
+}
+
+typedef struct sync_state {
+    int done;
+    oai_response *res;
+} sync_state;
+
+static void sync_done(void *ud, oai_call *call, oai_response *res)
+{
+    (void)call;
+    sync_state *s = ud;
+    s->done = 1;
+    s->res = res;
+}
+
+static oai_response *failed_response(oai_status status, const char *message)
+{
+    oai_response *res = oai_response_new();
+    if (res)
+        oai_response_fail(res, status, message);
+    return res;
+}
+
+OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
+{
+    if (!c || !req)
+        return failed_response(OAI_ERR_INVALID_ARGUMENT, "NULL client or request");
+    if (c->in_callback)
+        return failed_response(OAI_ERR_INVALID_ARGUMENT,
+                               "oai_client_send() called from inside a callback of the same client");
+    sync_state s = {0, NULL};
+    oai_call *call = oai_client_start(c, req, sync_done, &s);
+    if (!call)
+        return failed_response(OAI_ERR_OUT_OF_MEMORY, NULL);
+    while (!s.done) {
+        if (oai_client_poll(c, -1) < 0)
+            oai_call_cancel(call);
+    }
+    return s.res;
+}
+
+void oai_engine_abort_all(oai_client *c)
+{
+    while (c->calls) {
+        oai_call *call = c->calls;
+        c->calls = call->next;
+        reset_attempt(call);
+        oai_response_free(call->res);
+        free_unstarted_call(call);
+    }
+    c->running = 0;
+}

@@ -1,0 +1,685 @@
+/* Integration tests of the client, engine and retry policy through the real
+ * libcurl transport against the scripted mock server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mock_server.h"
+#include "oai.h"
+
+#define TEST_KEY "sk-test-SECRET-0123456789"
+
+typedef struct fixture {
+    mock_server *ms;
+    oai_client *c;
+} fixture;
+
+static int setup(void **state)
+{
+    unsetenv("OPENAI_BASE_URL");
+    unsetenv("OPENAI_LOG");
+    unsetenv("OPENAI_CUSTOM_HEADERS");
+    fixture *f = calloc(1, sizeof *f);
+    f->ms = mock_server_start();
+    assert_non_null(f->ms);
+    f->c = oai_client_new();
+    assert_non_null(f->c);
+    assert_int_equal(oai_client_set_base_url(f->c, mock_server_url(f->ms)), OAI_OK);
+    assert_int_equal(oai_client_set_api_key(f->c, TEST_KEY), OAI_OK);
+    /* Keep retry waits short; the policy itself is unit-tested elsewhere. */
+    assert_int_equal(oai_client_set_retry_backoff_ms(f->c, 10, 40), OAI_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    oai_client_free(f->c);
+    mock_server_stop(f->ms);
+    free(f);
+    return 0;
+}
+
+static oai_response *send_chat(fixture *f, const char *text)
+{
+    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request_add_message(req, "user", text);
+    oai_response *res = oai_client_send(f->c, req);
+    oai_request_free(req);
+    return res;
+}
+
+static void test_chat_success(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    assert_int_equal(oai_request_add_message(req, "developer", "Answer in one line."), OAI_OK);
+    assert_int_equal(oai_request_add_message(req, "user", "写一首关于春天的诗"), OAI_OK);
+    assert_int_equal(oai_request_set_number(req, "/temperature", 0.7), OAI_OK);
+    assert_int_equal(oai_request_set_int(req, "/max_tokens", 100), OAI_OK);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_http_status(res), 200);
+    assert_non_null(oai_response_text(res));
+    assert_non_null(strstr(oai_response_text(res), "春"));
+    assert_non_null(oai_response_request_id(res));
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_true(oai_response_total_time_us(res) > 0);
+    assert_true(oai_response_first_byte_time_us(res) >= 0);
+    assert_string_equal(oai_response_get_string(res, "/object"), "chat.completion");
+
+    const mock_request *mr = mock_server_request(f->ms, 0);
+    assert_string_equal(mr->method, "POST");
+    assert_string_equal(mr->path, "/v1/chat/completions");
+    assert_string_equal(mock_request_header(mr, "authorization"), "Bearer " TEST_KEY);
+    assert_string_equal(mock_request_header(mr, "content-type"), "application/json");
+    assert_string_equal(mock_request_header(mr, "x-stainless-retry-count"), "0");
+    assert_string_equal(mock_request_header(mr, "x-stainless-lang"), "c");
+    assert_non_null(strstr(mr->body, "\"temperature\":0.7"));
+    assert_non_null(strstr(mr->body, "\"max_tokens\":100"));
+    assert_non_null(strstr(mr->body, "\"role\":\"developer\""));
+    assert_non_null(strstr(mr->body, "写一首关于春天的诗"));
+    assert_null(mock_request_header(mr, "expect"));
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_completion_and_models(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_completion_request_new("gpt-3.5-turbo-instruct", "Say hi");
+    oai_request_set_int(req, "/max_tokens", 100);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_non_null(oai_response_text(res));
+    assert_non_null(strstr(oai_response_text(res), "Say hi"));
+    oai_response_free(res);
+    oai_request_free(req);
+
+    req = oai_models_list_request_new();
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_true(oai_response_get_count(res, "/data") >= 1);
+    oai_response_free(res);
+    oai_request_free(req);
+
+    req = oai_model_retrieve_request_new("ft:gpt-4o-mini:org/x");
+    res = oai_client_send(f->c, req);
+    const mock_request *mr = mock_server_request(f->ms, 2);
+    assert_string_equal(mr->method, "GET");
+    assert_string_equal(mr->path, "/v1/models/ft%3Agpt-4o-mini%3Aorg%2Fx");
+    oai_response_free(res);
+    oai_request_free(req);
+
+    req = oai_model_delete_request_new("m1");
+    res = oai_client_send(f->c, req);
+    assert_string_equal(mock_server_request(f->ms, 3)->method, "DELETE");
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_embeddings(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_embedding_request_new("text-embedding-3-small", "hello");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    size_t dim = 0;
+    const double *v = oai_response_embedding(res, 0, &dim);
+    assert_non_null(v);
+    assert_true(dim > 0);
+    float fl[64];
+    assert_int_equal(oai_response_embedding_float(res, 0, fl, 64), dim);
+    assert_float_equal(fl[0], v[0], 1e-6);
+    assert_null(oai_response_embedding(res, 5, &dim));
+    assert_int_equal(dim, 0);
+    oai_response_free(res);
+    oai_request_free(req);
+
+    /* base64: [1.0, -2.5] as little-endian float32 */
+    mock_server_push_simple(f->ms, 200, NULL,
+                            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                            "\"embedding\":\"AACAPwAAIMA=\"}]}");
+    req = oai_embedding_request_new("text-embedding-3-small", "hello");
+    oai_request_set_string(req, "/encoding_format", "base64");
+    res = oai_client_send(f->c, req);
+    v = oai_response_embedding(res, 0, &dim);
+    assert_int_equal(dim, 2);
+    assert_float_equal(v[0], 1.0, 1e-9);
+    assert_float_equal(v[1], -2.5, 1e-9);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+typedef struct status_case {
+    int http;
+    oai_status status;
+} status_case;
+
+static void test_status_mapping(void **state)
+{
+    fixture *f = *state;
+    static const status_case cases[] = {
+        {400, OAI_ERR_BAD_REQUEST},   {401, OAI_ERR_AUTHENTICATION}, {403, OAI_ERR_PERMISSION_DENIED},
+        {404, OAI_ERR_NOT_FOUND},     {409, OAI_ERR_CONFLICT},       {422, OAI_ERR_UNPROCESSABLE},
+        {429, OAI_ERR_RATE_LIMIT},    {500, OAI_ERR_SERVER},         {503, OAI_ERR_SERVER},
+        {418, OAI_ERR_API},
+    };
+    oai_client_set_max_retries(f->c, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mock_server_push_simple(f->ms, cases[i].http, "x-request-id: req_err\r\n",
+                                "{\"error\":{\"message\":\"bad thing\",\"type\":\"invalid_request_error\","
+                                "\"param\":\"model\",\"code\":\"model_not_found\"}}");
+        oai_response *res = send_chat(f, "hi");
+        assert_int_equal(oai_response_status(res), cases[i].status);
+        assert_int_equal(oai_response_http_status(res), cases[i].http);
+        assert_string_equal(oai_response_error_message(res), "bad thing");
+        assert_string_equal(oai_response_error_type(res), "invalid_request_error");
+        assert_string_equal(oai_response_error_code(res), "model_not_found");
+        assert_string_equal(oai_response_error_param(res), "model");
+        assert_string_equal(oai_response_request_id(res), "req_err");
+        oai_response_free(res);
+    }
+}
+
+static void test_error_body_shapes(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_max_retries(f->c, 0);
+    /* vLLM's flat body with a numeric code. */
+    mock_server_push_simple(f->ms, 400, NULL,
+                            "{\"object\":\"error\",\"message\":\"flat msg\",\"type\":\"BadRequestError\","
+                            "\"param\":null,\"code\":400}");
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_ERR_BAD_REQUEST);
+    assert_string_equal(oai_response_error_message(res), "flat msg");
+    assert_string_equal(oai_response_error_code(res), "400");
+    assert_null(oai_response_error_param(res));
+    oai_response_free(res);
+
+    /* A proxy's plain-text page. */
+    mock_reply r = {.status = 502, .body = "<html>Bad Gateway</html>", .content_type = "text/html"};
+    mock_server_push(f->ms, &r);
+    res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
+    assert_non_null(strstr(oai_response_error_message(res), "Bad Gateway"));
+    assert_string_equal(oai_response_body(res), "<html>Bad Gateway</html>");
+    oai_response_free(res);
+}
+
+static int retry_calls;
+static int on_retry(void *ud, int retry, int64_t delay_ms, int reason, int http_status)
+{
+    (void)ud;
+    retry_calls++;
+    check_expected(retry);
+    check_expected(http_status);
+    (void)delay_ms;
+    (void)reason;
+    return 0;
+}
+
+/* The acceptance scenario: 429 (retry-after-ms: 300), 500, 200. */
+static void test_retry_429_500_200(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 429, "retry-after-ms: 300\r\n",
+                            "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+    mock_server_push_simple(f->ms, 500, NULL, "{\"error\":{\"message\":\"oops\"}}");
+    oai_client_set_retry_callback(f->c, on_retry, NULL);
+    expect_value(on_retry, retry, 1);
+    expect_value(on_retry, http_status, 429);
+    expect_value(on_retry, retry, 2);
+    expect_value(on_retry, http_status, 500);
+    retry_calls = 0;
+    oai_response *res = send_chat(f, "hello");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(retry_calls, 2);
+    /* The 300 ms server delay was honoured. */
+    assert_true(oai_response_total_time_us(res) >= 300000);
+    assert_int_equal(mock_server_request_count(f->ms), 3);
+    for (int i = 0; i < 3; i++) {
+        char want[4];
+        snprintf(want, sizeof want, "%d", i);
+        assert_string_equal(mock_request_header(mock_server_request(f->ms, (size_t)i),
+                                                "x-stainless-retry-count"), want);
+    }
+    oai_response_free(res);
+}
+
+static void test_should_retry_false(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 500, "x-should-retry: false\r\n", "{\"error\":{\"message\":\"no\"}}");
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    oai_response_free(res);
+
+    /* x-should-retry: true makes a 400 retryable. */
+    mock_server_push_simple(f->ms, 400, "x-should-retry: true\r\n", "{\"error\":{\"message\":\"no\"}}");
+    res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    oai_response_free(res);
+}
+
+static void test_retries_exhausted_and_cap(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 3; i++)
+        mock_server_push_simple(f->ms, 503, NULL, "{\"error\":{\"message\":\"busy\"}}");
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
+    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(mock_server_request_count(f->ms), 3);
+    oai_response_free(res);
+
+    /* A server delay above the cap: no retry, the delay is exposed. */
+    mock_server_push_simple(f->ms, 429, "retry-after: 3600\r\n", "{\"error\":{\"message\":\"later\"}}");
+    res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_RATE_LIMIT);
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_after_ms(res), 3600000);
+    oai_response_free(res);
+
+    /* Per-request max retries. */
+    mock_server_push_simple(f->ms, 500, NULL, "{}");
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_set_max_retries(req, 0);
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
+    assert_int_equal(oai_response_retries(res), 0);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_connection_refused(void **state)
+{
+    fixture *f = *state;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", mock_unused_port());
+    oai_client_set_base_url(f->c, url);
+    oai_client_set_retry_backoff_ms(f->c, 1, 2);
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
+    assert_int_equal(oai_response_http_status(res), 0);
+    assert_int_equal(oai_response_retries(res), 2);
+    assert_non_null(oai_response_error_message(res));
+    oai_response_free(res);
+}
+
+static void test_timeout(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_max_retries(f->c, 0);
+    mock_reply r = {.status = 200, .body = "{}", .delay_ms = 2000};
+    mock_server_push(f->ms, &r);
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_set_timeout_ms(req, 200);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_TIMEOUT);
+    oai_response_free(res);
+
+    /* A stalled body trips the idle timeout, and the retry then succeeds. */
+    mock_reply stall = {.status = 200, .body = "{\"choices\":[]}", .fault = MOCK_FAULT_STALL,
+                        .fault_after = 3, .stall_ms = 3000};
+    mock_server_push(f->ms, &stall);
+    oai_request_set_timeout_ms(req, -1);
+    oai_request_set_idle_timeout_ms(req, 200);
+    oai_request_set_max_retries(req, 1);
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_close_mid_body(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_max_retries(f->c, 0);
+    mock_reply r = {.status = 200, .body = "{\"choices\":[{\"message\":{\"content\":\"hello\"}}]}",
+                    .fault = MOCK_FAULT_CLOSE_MID_BODY, .fault_after = 10};
+    mock_server_push(f->ms, &r);
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
+    oai_response_free(res);
+}
+
+static void test_malformed_json(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{\"choices\": [ oops");
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_http_status(res), 200);
+    assert_string_equal(oai_response_body(res), "{\"choices\": [ oops");
+    oai_response_free(res);
+}
+
+static void test_keepalive_100_requests(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request_add_message(req, "user", "ping");
+    for (int i = 0; i < 100; i++) {
+        oai_response *res = oai_client_send(f->c, req); /* the same request, reused */
+        assert_int_equal(oai_response_status(res), OAI_OK);
+        oai_response_free(res);
+    }
+    assert_int_equal(mock_server_request_count(f->ms), 100);
+    assert_int_equal(mock_server_connection_count(f->ms), 1);
+    oai_request_free(req);
+}
+
+static void test_header_injection(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_chat_request_new("m");
+    assert_int_equal(oai_request_set_header(req, "X-Evil", "a\r\nInjected: 1"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_header(req, "X-Evil\r\nA", "b"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_header(req, "Bad Name", "b"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_header(req, "", "b"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_header(f->c, "X-Evil", "a\nb"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_api_key(f->c, "sk-\r\nX: y"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_organization(f->c, "o\n"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_idempotency_key(req, "k\r"), OAI_ERR_INVALID_ARGUMENT);
+    oai_response *res = oai_client_send(f->c, req);
+    const mock_request *mr = mock_server_request(f->ms, 0);
+    assert_null(mock_request_header(mr, "injected"));
+    assert_null(mock_request_header(mr, "x-evil"));
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_headers_override_and_remove(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_organization(f->c, "org-1");
+    oai_client_set_project(f->c, "proj-1");
+    oai_client_set_header(f->c, "X-Client", "c");
+    oai_client_set_header(f->c, "X-Both", "client");
+    oai_client_set_header(f->c, "X-Stainless-OS", NULL);
+    oai_client_set_user_agent(f->c, "my-app/1.0");
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_set_header(req, "x-both", "request");
+    oai_request_set_header(req, "X-Empty", "");
+    oai_request_set_idempotency_key(req, "");
+    oai_request_set_query(req, "api-version", "2024-10-21");
+    oai_request_set_query(req, "q", "a b&c");
+    mock_server_push_simple(f->ms, 500, NULL, "{}");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    const mock_request *a = mock_server_request(f->ms, 0), *b = mock_server_request(f->ms, 1);
+    assert_string_equal(mock_request_header(a, "openai-organization"), "org-1");
+    assert_string_equal(mock_request_header(a, "openai-project"), "proj-1");
+    assert_string_equal(mock_request_header(a, "x-client"), "c");
+    assert_string_equal(mock_request_header(a, "x-both"), "request");
+    assert_string_equal(mock_request_header(a, "x-empty"), "");
+    assert_string_equal(mock_request_header(a, "user-agent"), "my-app/1.0");
+    assert_null(mock_request_header(a, "x-stainless-os"));
+    assert_string_equal(a->query, "api-version=2024-10-21&q=a%20b%26c");
+    const char *key = mock_request_header(a, "idempotency-key");
+    assert_non_null(key);
+    assert_true(strncmp(key, "oai-c-retry-", 12) == 0);
+    /* The same key on the retry. */
+    assert_string_equal(mock_request_header(b, "idempotency-key"), key);
+    oai_response_free(res);
+
+    oai_client_set_platform_headers(f->c, 0);
+    res = oai_client_send(f->c, req);
+    assert_null(mock_request_header(mock_server_request(f->ms, 2), "x-stainless-lang"));
+    assert_null(mock_request_header(mock_server_request(f->ms, 2), "x-stainless-retry-count"));
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+typedef struct log_capture {
+    char text[65536];
+    size_t len;
+} log_capture;
+
+static void capture_log(void *ud, int level, const char *message)
+{
+    log_capture *cap = ud;
+    (void)level;
+    int n = snprintf(cap->text + cap->len, sizeof cap->text - cap->len, "%s\n", message);
+    if (n > 0 && cap->len + (size_t)n < sizeof cap->text)
+        cap->len += (size_t)n;
+}
+
+static void test_redacted_logs(void **state)
+{
+    fixture *f = *state;
+    log_capture *cap = calloc(1, sizeof *cap);
+    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, capture_log, cap);
+    oai_client_set_header(f->c, "api-key", "azure-SECRET-key");
+    mock_server_push_simple(f->ms, 429, "retry-after-ms: 1\r\nx-request-id: req_abc\r\n", "{}");
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_null(strstr(cap->text, "SECRET"));
+    assert_non_null(strstr(cap->text, "[redacted]"));
+    assert_non_null(strstr(cap->text, "POST"));
+    assert_non_null(strstr(cap->text, "/v1/chat/completions"));
+    assert_non_null(strstr(cap->text, "HTTP 429"));
+    assert_non_null(strstr(cap->text, "req_abc"));
+    assert_non_null(strstr(cap->text, "retry"));
+    assert_null(strstr(oai_response_body(res), "SECRET"));
+    oai_response_free(res);
+    free(cap);
+}
+
+static void test_max_response_size(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_max_response_bytes(f->c, 100);
+    char big[1024];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char body[1100];
+    snprintf(body, sizeof body, "{\"x\":\"%s\"}", big);
+    mock_server_push_simple(f->ms, 200, NULL, body);
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_ERR_TOO_LARGE);
+    assert_int_equal(oai_response_retries(res), 0);
+    oai_response_free(res);
+    /* The client still works afterwards. */
+    oai_client_set_max_response_bytes(f->c, 0);
+    res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+}
+
+typedef struct async_state {
+    int done;
+    oai_status status;
+    char text[256];
+} async_state;
+
+static void async_done(void *ud, oai_call *call, oai_response *res)
+{
+    (void)call;
+    async_state *s = ud;
+    s->done++;
+    s->status = oai_response_status(res);
+    snprintf(s->text, sizeof s->text, "%s", oai_response_text(res) ? oai_response_text(res) : "");
+    oai_response_free(res);
+}
+
+static void test_async_poll(void **state)
+{
+    fixture *f = *state;
+    async_state s[3] = {{0}};
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_add_message(req, "user", "async");
+    for (int i = 0; i < 3; i++)
+        assert_non_null(oai_client_start(f->c, req, async_done, &s[i]));
+    oai_request_free(req); /* calls keep their own copy */
+    int loops = 0;
+    while (oai_client_poll(f->c, 0) > 0 && loops < 100000) {
+        loops++;
+        oai_client_poll(f->c, 10);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(s[i].done, 1);
+        assert_int_equal(s[i].status, OAI_OK);
+        assert_string_equal(s[i].text, "Echo: async");
+    }
+}
+
+static void test_async_cancel_during_retry_wait(void **state)
+{
+    fixture *f = *state;
+    oai_client_set_retry_backoff_ms(f->c, 5000, 5000);
+    mock_server_push_simple(f->ms, 500, NULL, "{}");
+    async_state s = {0};
+    oai_request *req = oai_chat_request_new("m");
+    oai_call *call = oai_client_start(f->c, req, async_done, &s);
+    oai_request_free(req);
+    /* Let the 500 arrive and the 5 s retry timer start. */
+    for (int i = 0; i < 50 && !s.done; i++)
+        oai_client_poll(f->c, 10);
+    assert_int_equal(s.done, 0);
+    oai_call_cancel(call);
+    while (oai_client_poll(f->c, 10) > 0)
+        ;
+    assert_int_equal(s.done, 1);
+    assert_int_equal(s.status, OAI_ERR_CANCELLED);
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+}
+
+static void test_environment(void **state)
+{
+    fixture *f = *state;
+    setenv("OPENAI_API_KEY", "sk-env", 1);
+    setenv("OPENAI_BASE_URL", "  ", 1);
+    setenv("OPENAI_ORG_ID", "org-env", 1);
+    setenv("OPENAI_PROJECT_ID", "proj-env", 1);
+    setenv("OPENAI_CUSTOM_HEADERS", "X-One: 1\nX-Two:  two  \nbroken line\n", 1);
+    oai_client *c = oai_client_new();
+    assert_string_equal(oai_client_base_url(c), "https://api.openai.com/v1");
+    char url[128];
+    snprintf(url, sizeof url, "  %s/  ", mock_server_url(f->ms));
+    setenv("OPENAI_BASE_URL", url, 1);
+    oai_client_free(c);
+    c = oai_client_new();
+    assert_string_equal(oai_client_base_url(c), mock_server_url(f->ms));
+    oai_request *req = oai_models_list_request_new();
+    oai_response *res = oai_client_send(c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    const mock_request *mr = mock_server_request(f->ms, 0);
+    assert_string_equal(mock_request_header(mr, "authorization"), "Bearer sk-env");
+    assert_string_equal(mock_request_header(mr, "openai-organization"), "org-env");
+    assert_string_equal(mock_request_header(mr, "openai-project"), "proj-env");
+    assert_string_equal(mock_request_header(mr, "x-one"), "1");
+    assert_string_equal(mock_request_header(mr, "x-two"), "two");
+    assert_null(mock_request_header(mr, "content-type")); /* GET: no body */
+    oai_response_free(res);
+    oai_request_free(req);
+    oai_client_free(c);
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("OPENAI_BASE_URL");
+    unsetenv("OPENAI_ORG_ID");
+    unsetenv("OPENAI_PROJECT_ID");
+    unsetenv("OPENAI_CUSTOM_HEADERS");
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    assert_null(oai_request_new("post", "/x"));
+    assert_null(oai_request_new("POST", "x"));
+    assert_null(oai_request_new("POST", "/a b"));
+    assert_null(oai_chat_request_new(NULL));
+    assert_null(oai_chat_request_new(""));
+    assert_int_equal(oai_client_set_base_url(NULL, "http://x"), OAI_ERR_INVALID_ARGUMENT);
+    oai_client *c = oai_client_new();
+    assert_int_equal(oai_client_set_base_url(c, "ftp://x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_max_retries(c, -1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_timeout_ms(c, -5), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_client_set_retry_backoff_ms(c, 100, 50), OAI_ERR_INVALID_ARGUMENT);
+    oai_response *res = oai_client_send(c, NULL);
+    assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
+    oai_response_free(res);
+    oai_client_free(c);
+    /* NULL-safety of every accessor. */
+    assert_int_equal(oai_response_status(NULL), OAI_ERR_OUT_OF_MEMORY);
+    assert_null(oai_response_text(NULL));
+    assert_null(oai_response_header(NULL, "x"));
+    assert_string_equal(oai_response_body(NULL), "");
+    assert_int_equal(oai_response_get_int(NULL, "/x"), 0);
+    assert_null(oai_response_request_id(NULL));
+    assert_int_equal(oai_response_retry_after_ms(NULL), -1);
+    oai_client_free(NULL);
+    oai_request_free(NULL);
+    oai_response_free(NULL);
+    assert_string_equal(oai_status_name(OAI_ERR_RATE_LIMIT), "OAI_ERR_RATE_LIMIT");
+    assert_string_equal(oai_status_name((oai_status)999), "OAI_ERR_UNKNOWN");
+    assert_string_equal(oai_version(), OAI_VERSION_STRING);
+}
+
+static void test_output_file(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/oai-test-out-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    mock_reply r = {.status = 200, .body = "binary\001content", .content_type = "application/octet-stream"};
+    mock_server_push(f->ms, &r);
+    oai_request *req = oai_request_new("GET", "/files/file-1/content");
+    oai_request_set_output_file(req, path);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_body_len(res), 0);
+    FILE *fp = fopen(path, "rb");
+    char buf[64] = {0};
+    size_t n = fread(buf, 1, sizeof buf, fp);
+    fclose(fp);
+    assert_int_equal(n, 14);
+    assert_memory_equal(buf, "binary\001content", 14);
+    oai_response_free(res);
+    oai_request_free(req);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_chat_success, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_completion_and_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_body_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_429_500_200, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_should_retry_false, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retries_exhausted_and_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_mid_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keepalive_100_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_header_injection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers_override_and_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redacted_logs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_response_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_async_cancel_during_retry_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_file, setup, teardown),
+        cmocka_unit_test(test_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
