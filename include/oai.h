@@ -1011,6 +1011,296 @@ OAI_API const char *oai_stream_error_message(const oai_stream *s);
 
 /** @} */
 
+/* ------------------------------------------------------------------------ */
+/** @name Files
+ *  Helpers for `/files`. Use oai_request_set_query() for list parameters
+ *  (`after`, `limit`, `order`, `purpose`) and oai_request_set_output_file()
+ *  to stream a download to disk.
+ *  @{ */
+
+/**
+ * `POST /files` as multipart/form-data: the field `purpose` and the file at
+ * @p path, streamed from disk when sent (never read whole into memory; a
+ * retry re-reads it from the start). Add an expiry with
+ * oai_request_add_form_field(req, "expires_after[anchor]", "created_at") and
+ * oai_request_add_form_field(req, "expires_after[seconds]", "86400").
+ * @param purpose `fine-tune`, `batch`, `assistants`, `vision`, `user_data` or `evals`
+ * @return a new request, or NULL on a bad argument, an unreadable file or
+ *         when memory ran out.
+ */
+OAI_API oai_request *oai_file_upload_request_new(const char *path, const char *purpose);
+
+/** `POST /files` with the file's @p len bytes taken (copied) from memory and
+ *  sent as @p filename. NULL on a bad argument or when memory ran out. */
+OAI_API oai_request *oai_file_upload_data_request_new(const void *data, size_t len, const char *filename, const char *purpose);
+
+/** `GET /files`. */
+OAI_API oai_request *oai_files_list_request_new(void);
+/** `GET /files/{id}`. */
+OAI_API oai_request *oai_file_retrieve_request_new(const char *file_id);
+/** `DELETE /files/{id}`. */
+OAI_API oai_request *oai_file_delete_request_new(const char *file_id);
+/** `GET /files/{id}/content`; the body is the file's bytes (combine with
+ *  oai_request_set_output_file() for large files). */
+OAI_API oai_request *oai_file_content_request_new(const char *file_id);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Large uploads (the Uploads API)
+ *  A file of up to 8 GB is sent as parts of at most 64 MiB: create an upload,
+ *  add parts, complete it with the ordered part ids and the file's MD5.
+ *  @{ */
+
+/** `POST /uploads` with `filename`, `purpose`, `bytes` and `mime_type`. */
+OAI_API oai_request *oai_upload_create_request_new(const char *filename, const char *purpose, int64_t bytes, const char *mime_type);
+/** `POST /uploads/{id}/parts`: the multipart field `data` holds @p length
+ *  bytes of the file at @p path from @p offset, streamed from disk. */
+OAI_API oai_request *oai_upload_part_request_new(const char *upload_id, const char *path, int64_t offset, int64_t length);
+/** `POST /uploads/{id}/complete` with the ordered `part_ids` and, when
+ *  @p md5_hex is not NULL, `md5`. */
+OAI_API oai_request *oai_upload_complete_request_new(const char *upload_id, const char *const *part_ids, size_t part_count, const char *md5_hex);
+/** `POST /uploads/{id}/cancel`. */
+OAI_API oai_request *oai_upload_cancel_request_new(const char *upload_id);
+
+/** A resumable large upload of one file. */
+typedef struct oai_large_upload oai_large_upload;
+
+/**
+ * Prepares a large upload of the file at @p path (nothing is sent yet).
+ * @param mime_type e.g. "application/jsonl"; NULL for
+ *        "application/octet-stream"
+ * @return a new handle (oai_large_upload_free()), or NULL on a bad argument,
+ *         an unreadable file or when memory ran out. The client must outlive it.
+ */
+OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *path, const char *purpose, const char *mime_type);
+/** Frees the handle (not the server-side upload). NULL is a no-op. */
+OAI_API void oai_large_upload_free(oai_large_upload *up);
+/** Sets the part size (default 64 MiB; at least 1 byte, at most 64 MiB).
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_large_upload_set_part_size(oai_large_upload *up, int64_t part_size);
+/** Reports bytes of the file sent so far (received/receive_total are 0);
+ *  returning non-zero cancels. @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_large_upload_on_progress(oai_large_upload *up, oai_progress_fn fn, void *userdata);
+/**
+ * Resumes an upload that was interrupted: @p upload_id is the id of the
+ * upload created earlier and @p part_ids the ids of its parts already
+ * accepted, in file order (parts are cut at multiples of the part size, so
+ * use the same part size as before). oai_large_upload_run() then sends only
+ * the remaining parts.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_large_upload_resume(oai_large_upload *up, const char *upload_id, const char *const *part_ids, size_t part_count);
+/**
+ * Runs the upload to its end, blocking: creates it (unless resumed), sends
+ * each remaining part (each part retried alone per the retry policy),
+ * computes the file's MD5 and completes it.
+ * @return the response of the last request made: on success the completed
+ *         Upload object, whose `/file/id` is the new file's id. After a
+ *         failure, oai_large_upload_id() and oai_large_upload_part_id() tell
+ *         what to pass to oai_large_upload_resume(). NULL only when memory
+ *         ran out.
+ */
+OAI_API oai_response *oai_large_upload_run(oai_large_upload *up);
+/** The upload's id once created (borrowed), or NULL. */
+OAI_API const char *oai_large_upload_id(const oai_large_upload *up);
+/** The number of parts accepted so far. */
+OAI_API size_t oai_large_upload_part_count(const oai_large_upload *up);
+/** The id of accepted part @p index (borrowed), or NULL. */
+OAI_API const char *oai_large_upload_part_id(const oai_large_upload *up, size_t index);
+
+/**
+ * Uploads a large file in one call: oai_large_upload_new(), _on_progress(),
+ * _run(), _free().
+ * @return as oai_large_upload_run(); NULL only when memory ran out.
+ */
+OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path, const char *purpose, const char *mime_type, oai_progress_fn progress, void *userdata);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Pagination
+ *  @{ */
+
+/** Walks every item of a cursor-paginated list. */
+typedef struct oai_pager oai_pager;
+
+/**
+ * Creates a pager over a list request (e.g. oai_files_list_request_new()).
+ * Pages are fetched on demand through oai_client_send() (so with the retry
+ * policy); the next page repeats the request with `after` set to the page's
+ * `last_id`, or else to the last item's `id`. Paging stops on
+ * `has_more: false`, an empty `data` or a missing cursor. A `limit` query
+ * parameter on the request sets the page size.
+ * @return a new pager (the request is copied; the client must outlive the
+ *         pager), or NULL.
+ */
+OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request);
+/** Frees the pager and the items borrowed from it. NULL is a no-op. */
+OAI_API void oai_pager_free(oai_pager *pager);
+/** Stops after @p max_items items in all (0, the default: no limit).
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+OAI_API oai_status oai_pager_set_max_items(oai_pager *pager, size_t max_items);
+/**
+ * Gives the next item.
+ * @param item receives the item, borrowed from the pager and valid until the
+ *        next call or oai_pager_free(); NULL at the end of the list
+ * @return ::OAI_OK (check *item), or the status of a failed page fetch (see
+ *         oai_pager_response()).
+ */
+OAI_API oai_status oai_pager_next(oai_pager *pager, const oai_value **item);
+/** The response of the last page fetched (borrowed), or NULL. */
+OAI_API const oai_response *oai_pager_response(const oai_pager *pager);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Training data validation (local, no network)
+ *  @{ */
+
+/** The format of a fine-tuning training file. */
+typedef enum oai_training_format {
+    OAI_TRAINING_CHAT = 1,       /**< `{"messages": [...], "tools"?: [...]}` per line. */
+    OAI_TRAINING_PREFERENCE = 2, /**< DPO: `input`, `preferred_output`, `non_preferred_output`. */
+    OAI_TRAINING_COMPLETION = 3  /**< Legacy `{"prompt": ..., "completion": ...}`. */
+} oai_training_format;
+
+/** The outcome of validating a training file: problems and statistics. */
+typedef struct oai_training_report oai_training_report;
+
+/**
+ * Validates a JSONL training file line by line, in bounded memory.
+ * @param format an ::oai_training_format
+ * @param context_limit tokens allowed per example (0: do not check)
+ * @param report receives a new report (oai_training_report_free()) whenever
+ *        the file could be read, valid or not
+ * @return ::OAI_OK when the data is valid, ::OAI_ERR_INVALID_DATA when the
+ *         report lists problems, ::OAI_ERR_IO, ::OAI_ERR_INVALID_ARGUMENT,
+ *         ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_training_validate_file(const char *path, int format, int64_t context_limit, oai_training_report **report);
+/** The same on @p len bytes in memory. */
+OAI_API oai_status oai_training_validate_buffer(const char *data, size_t len, int format, int64_t context_limit, oai_training_report **report);
+/** Frees a report. NULL is a no-op. */
+OAI_API void oai_training_report_free(oai_training_report *report);
+/** 1 when no problem was found, else 0. */
+OAI_API int oai_training_report_valid(const oai_training_report *report);
+/** The number of problems found (each line may have several). */
+OAI_API size_t oai_training_report_problem_count(const oai_training_report *report);
+/** The 1-based line of problem @p index, or 0 for a whole-file problem. */
+OAI_API int64_t oai_training_report_problem_line(const oai_training_report *report, size_t index);
+/** A short stable code of problem @p index, e.g. "invalid_json", "unknown_role". */
+OAI_API const char *oai_training_report_problem_code(const oai_training_report *report, size_t index);
+/** The human-readable reason of problem @p index (borrowed), or NULL. */
+OAI_API const char *oai_training_report_problem_message(const oai_training_report *report, size_t index);
+/** The number of examples (non-blank lines). */
+OAI_API int64_t oai_training_report_examples(const oai_training_report *report);
+/** The statistic named @p name, or 0: "messages_min", "messages_max",
+ *  "messages_total", "characters", "tokens_estimated", "tokens_max",
+ *  "examples_over_context", "assistant_messages". */
+OAI_API int64_t oai_training_report_stat(const oai_training_report *report, const char *name);
+/** The whole report as JSON text (owned by the caller: oai_free()), or NULL. */
+OAI_API char *oai_training_report_json_dup(const oai_training_report *report);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Fine-tuning
+ *  Set optional create parameters by JSON Pointer, e.g.
+ *  `oai_request_set_string(req, "/suffix", "mine")`,
+ *  `oai_request_set_string(req, "/method/type", "dpo")`,
+ *  `oai_request_set_int(req, "/method/dpo/hyperparameters/n_epochs", 3)` or
+ *  `oai_request_set_string(req, "/hyperparameters/batch_size", "auto")`.
+ *  @{ */
+
+/** `POST /fine_tuning/jobs` with `model` and `training_file`. */
+OAI_API oai_request *oai_fine_tuning_job_create_request_new(const char *model, const char *training_file_id);
+/** `GET /fine_tuning/jobs`. */
+OAI_API oai_request *oai_fine_tuning_jobs_list_request_new(void);
+/** `GET /fine_tuning/jobs/{id}`. */
+OAI_API oai_request *oai_fine_tuning_job_retrieve_request_new(const char *job_id);
+/** `POST /fine_tuning/jobs/{id}/cancel`. */
+OAI_API oai_request *oai_fine_tuning_job_cancel_request_new(const char *job_id);
+/** `POST /fine_tuning/jobs/{id}/pause`. */
+OAI_API oai_request *oai_fine_tuning_job_pause_request_new(const char *job_id);
+/** `POST /fine_tuning/jobs/{id}/resume`. */
+OAI_API oai_request *oai_fine_tuning_job_resume_request_new(const char *job_id);
+/** `GET /fine_tuning/jobs/{id}/events`. */
+OAI_API oai_request *oai_fine_tuning_job_events_request_new(const char *job_id);
+/** `GET /fine_tuning/jobs/{id}/checkpoints`. */
+OAI_API oai_request *oai_fine_tuning_job_checkpoints_request_new(const char *job_id);
+
+/**
+ * Receives each new event of a followed job once, oldest first.
+ * @param userdata the pointer given to oai_fine_tuning_job_follow()
+ * @param event the event object (`id`, `created_at`, `level`, `message`,
+ *        `type`, `data`), valid during the call
+ * @return 0 to go on; non-zero stops following (::OAI_ERR_CANCELLED)
+ */
+typedef int (*oai_job_event_fn)(void *userdata, const oai_value *event);
+
+/**
+ * Follows a fine-tuning job until it reaches `succeeded`, `failed` or
+ * `cancelled`: every @p poll_interval_ms (minimum 10) it fetches new events
+ * (reporting each once) and the job. Waiting happens in the client's engine
+ * (oai_client_poll()), so the client's other asynchronous calls progress
+ * meanwhile. Each fetch goes through the retry policy.
+ * @return the last job retrieval's response (its `/status` and
+ *         `/fine_tuned_model` tell the outcome), or a response carrying
+ *         ::OAI_ERR_CANCELLED when @p fn stopped it. NULL only when memory ran out.
+ */
+OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_job_event_fn fn, void *userdata);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Batches
+ *  @{ */
+
+/** `POST /batches` with `input_file_id`, `endpoint` (e.g.
+ *  "/v1/chat/completions") and `completion_window` (NULL: "24h"). */
+OAI_API oai_request *oai_batch_create_request_new(const char *input_file_id, const char *endpoint, const char *completion_window);
+/** `GET /batches/{id}`. */
+OAI_API oai_request *oai_batch_retrieve_request_new(const char *batch_id);
+/** `GET /batches`. */
+OAI_API oai_request *oai_batches_list_request_new(void);
+/** `POST /batches/{id}/cancel`. */
+OAI_API oai_request *oai_batch_cancel_request_new(const char *batch_id);
+
+/** Writes a batch input file, one request per line. */
+typedef struct oai_batch_writer oai_batch_writer;
+/** Creates (or truncates) the JSONL file at @p path. NULL on I/O error or
+ *  when memory ran out. */
+OAI_API oai_batch_writer *oai_batch_writer_open(const char *path);
+/**
+ * Appends `{"custom_id","method","url":"/v1"+path,"body"}` built from
+ * @p req (which is not sent).
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (empty or repeated custom id,
+ *         no JSON body), ::OAI_ERR_IO, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_id, const oai_request *req);
+/** Flushes, closes and frees the writer. @return ::OAI_OK or ::OAI_ERR_IO.
+ *  NULL is a no-op returning ::OAI_OK. */
+OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w);
+
+/** Reads a batch output or error file, one result per line. */
+typedef struct oai_batch_reader oai_batch_reader;
+/** Opens the JSONL file at @p path. NULL on I/O error or when memory ran out. */
+OAI_API oai_batch_reader *oai_batch_reader_open(const char *path);
+/**
+ * Reads the next result line: `{"id","custom_id","response":{"status_code",
+ * "request_id","body"}|null,"error":{"code","message"}|null}`.
+ * @param line receives the parsed line, borrowed until the next call; NULL
+ *        at the end of the file
+ * @return ::OAI_OK, ::OAI_ERR_PROTOCOL (a line that is not a JSON object;
+ *         reading may go on), ::OAI_ERR_IO, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **line);
+/** Closes and frees the reader. NULL is a no-op. */
+OAI_API void oai_batch_reader_free(oai_batch_reader *r);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
