@@ -1,0 +1,1235 @@
+/* The libcurl transport, driven directly through the interface of
+ * src/transport.h against the scripted mock server. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mock_server.h"
+#include "transport.h"
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+
+typedef struct buf {
+    char *p;
+    size_t len;
+} buf;
+
+static void buf_add(buf *b, const void *data, size_t len)
+{
+    char *grown = realloc(b->p, b->len + len + 1);
+    assert_non_null(grown);
+    b->p = grown;
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    b->p[b->len] = '\0';
+}
+
+static const char *buf_str(const buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+static int contains(const void *hay, size_t hay_len, const void *needle, size_t needle_len)
+{
+    return hay && memmem(hay, hay_len, needle, needle_len) != NULL;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Where a test makes a callback react. */
+typedef enum point {
+    AT_NONE = 0,
+    AT_STATUS,
+    AT_HEADER,
+    AT_DATA,
+    AT_PROGRESS
+} point;
+
+/* Everything one transfer reported. */
+typedef struct result {
+    oai_transport *t;
+    oai_transfer *x;
+    int status_calls, header_calls, data_calls, progress_calls;
+    int http_status;
+    buf headers; /* "Name: value\n" per header */
+    buf body;
+    int64_t sent, send_total;
+    int done;
+    oai_status done_status;
+    char message[512];
+    point abort_at; /* call abort() on itself there, then return 0 */
+    point fail_at;  /* return non-zero there */
+    int reactions;
+    void (*then)(struct result *r); /* runs inside on_done */
+    void *then_arg;
+} result;
+
+static void result_init(result *r, oai_transport *t)
+{
+    memset(r, 0, sizeof *r);
+    r->t = t;
+}
+
+static void result_free(result *r)
+{
+    free(r->headers.p);
+    free(r->body.p);
+}
+
+static int react(result *r, point here)
+{
+    if (r->abort_at == here) {
+        r->reactions++;
+        r->t->ops->abort(r->t, r->x);
+        return 0;
+    }
+    if (r->fail_at == here) {
+        r->reactions++;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_status(void *ud, int http_status)
+{
+    result *r = ud;
+    r->status_calls++;
+    r->http_status = http_status;
+    return react(r, AT_STATUS);
+}
+
+static int on_header(void *ud, const char *name, size_t name_len,
+                     const char *value, size_t value_len)
+{
+    result *r = ud;
+    r->header_calls++;
+    buf_add(&r->headers, name, name_len);
+    buf_add(&r->headers, ": ", 2);
+    buf_add(&r->headers, value, value_len);
+    buf_add(&r->headers, "\n", 1);
+    return react(r, AT_HEADER);
+}
+
+static int on_data(void *ud, const char *data, size_t len)
+{
+    result *r = ud;
+    r->data_calls++;
+    buf_add(&r->body, data, len);
+    return react(r, AT_DATA);
+}
+
+static int on_progress(void *ud, int64_t sent, int64_t send_total,
+                       int64_t received, int64_t receive_total)
+{
+    result *r = ud;
+    (void)receive_total;
+    r->progress_calls++;
+    r->sent = sent;
+    r->send_total = send_total;
+    /* React once the response is arriving: progress is reported before the
+     * request is even sent, and the reply must not be left queued. */
+    return received > 0 ? react(r, AT_PROGRESS) : 0;
+}
+
+static void on_done(void *ud, oai_status status, const char *message)
+{
+    result *r = ud;
+    r->done++;
+    r->done_status = status;
+    snprintf(r->message, sizeof r->message, "%s", message ? message : "(null)");
+    r->x = NULL;
+    if (r->then)
+        r->then(r);
+}
+
+static const oai_transfer_events events = {
+    on_status, on_header, on_data, on_progress, on_done
+};
+
+typedef struct fixture {
+    mock_server *ms;
+    oai_transport *t;
+    char url[256];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(oai_transport_global_init(), OAI_OK);
+    f->ms = mock_server_start();
+    assert_non_null(f->ms);
+    f->t = oai_transport_curl_new();
+    assert_non_null(f->t);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    if (f->t)
+        f->t->ops->destroy(f->t);
+    mock_server_stop(f->ms);
+    free(f);
+    return 0;
+}
+
+/* The mock server's URL plus path ("/models" → "http://127.0.0.1:P/v1/models"). */
+static const char *url_of(fixture *f, const char *path)
+{
+    snprintf(f->url, sizeof f->url, "%s%s", mock_server_url(f->ms), path);
+    return f->url;
+}
+
+static void request_init(oai_http_request *req, const char *method, const char *url)
+{
+    memset(req, 0, sizeof *req);
+    req->method = method;
+    req->url = url;
+    req->timeout_ms = 10000;
+}
+
+static void start(fixture *f, const oai_http_request *req, result *r)
+{
+    oai_transfer *x = NULL;
+    assert_int_equal(f->t->ops->start(f->t, req, &events, r, &x), OAI_OK);
+    assert_non_null(x);
+    r->x = x;
+}
+
+/* Runs the transport until every result is done or ms have passed. */
+static void run_until_done(fixture *f, result **rs, size_t n, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+    for (;;) {
+        size_t i, done = 0;
+        for (i = 0; i < n; i++)
+            done += rs[i]->done > 0;
+        if (done == n || now_ms() > deadline)
+            return;
+        assert_int_equal(f->t->ops->run(f->t, 50), OAI_OK);
+    }
+}
+
+static void run_one(fixture *f, result *r)
+{
+    run_until_done(f, &r, 1, 15000);
+    assert_int_equal(r->done, 1);
+}
+
+static void run_for(fixture *f, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+    while (now_ms() < deadline)
+        assert_int_equal(f->t->ops->run(f->t, 20), OAI_OK);
+}
+
+static void get_ok(fixture *f, const char *body)
+{
+    oai_http_request req;
+    result r;
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, body);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(r.http_status, 200);
+    assert_string_equal(buf_str(&r.body), body);
+    result_free(&r);
+}
+
+static const mock_request *last_request(fixture *f)
+{
+    size_t n = mock_server_request_count(f->ms);
+    assert_true(n > 0);
+    return mock_server_request(f->ms, n - 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Requests and responses                                                    */
+
+static void test_get_headers_and_body(void **state)
+{
+    fixture *f = *state;
+    const char *headers[] = { "X-Test: yes", "Authorization: Bearer sk-test-secret" };
+    const mock_request *seen;
+    oai_http_request req;
+    result r;
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, "X-Custom-Header:   Value1  \r\nx-request-id: req_123\r\n",
+                            "{\"ok\":true}");
+    request_init(&req, "GET", url_of(f, "/models?limit=2"));
+    req.headers = headers;
+    req.header_count = 2;
+    start(f, &req, &r);
+    assert_int_equal(f->t->ops->running(f->t), 1);
+    run_one(f, &r);
+
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(f->t->ops->running(f->t), 0);
+    assert_int_equal(r.status_calls, 1);
+    assert_int_equal(r.http_status, 200);
+    assert_string_equal(buf_str(&r.body), "{\"ok\":true}");
+    /* Case as sent, values trimmed, no status line, no blank line. */
+    assert_non_null(strstr(buf_str(&r.headers), "X-Custom-Header: Value1\n"));
+    assert_non_null(strstr(buf_str(&r.headers), "x-request-id: req_123\n"));
+    assert_null(strstr(buf_str(&r.headers), "HTTP/"));
+    assert_null(strstr(buf_str(&r.headers), "\n\n"));
+    assert_true(r.header_calls >= 4); /* the two above, Content-Type, Content-Length */
+
+    seen = last_request(f);
+    assert_string_equal(seen->method, "GET");
+    assert_string_equal(seen->target, "/v1/models?limit=2");
+    assert_string_equal(mock_request_header(seen, "X-Test"), "yes");
+    assert_string_equal(mock_request_header(seen, "Authorization"), "Bearer sk-test-secret");
+    /* Bodies are kept as sent: no compression is negotiated. */
+    assert_null(mock_request_header(seen, "Accept-Encoding"));
+    assert_int_equal(seen->body_len, 0);
+    result_free(&r);
+}
+
+static void test_post_body_intact(void **state)
+{
+    fixture *f = *state;
+    static const char body[] = "{\"model\":\"m\",\"bytes\":\"\0\x01\xff\"}";
+    const char *headers[] = { "Content-Type: application/json" };
+    const mock_request *seen;
+    oai_http_request req;
+    result r;
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 201, NULL, "{\"created\":true}");
+    request_init(&req, "POST", url_of(f, "/chat/completions"));
+    req.headers = headers;
+    req.header_count = 1;
+    req.body = body;
+    req.body_len = sizeof body - 1;
+    start(f, &req, &r);
+    run_one(f, &r);
+
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(r.http_status, 201);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "POST");
+    assert_string_equal(seen->path, "/v1/chat/completions");
+    assert_string_equal(mock_request_header(seen, "Content-Type"), "application/json");
+    assert_int_equal(seen->body_len, sizeof body - 1);
+    assert_memory_equal(seen->body, body, sizeof body - 1);
+    result_free(&r);
+}
+
+static void test_other_methods(void **state)
+{
+    fixture *f = *state;
+    const mock_request *seen;
+    oai_http_request req;
+    result r;
+
+    /* DELETE without a body. */
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{\"deleted\":true}");
+    request_init(&req, "DELETE", url_of(f, "/models/ft-1"));
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "DELETE");
+    assert_int_equal(seen->body_len, 0);
+    result_free(&r);
+
+    /* PATCH with a body. */
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "PATCH", url_of(f, "/things/1"));
+    req.body = "{\"a\":1}";
+    req.body_len = 7;
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "PATCH");
+    assert_int_equal(seen->body_len, 7);
+    assert_memory_equal(seen->body, "{\"a\":1}", 7);
+    result_free(&r);
+
+    /* POST without a body still says how long it is. */
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "POST", url_of(f, "/batches/b1/cancel"));
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "POST");
+    assert_string_equal(mock_request_header(seen, "Content-Length"), "0");
+    result_free(&r);
+}
+
+static void test_header_removal(void **state)
+{
+    fixture *f = *state;
+    const char *headers[] = { "Accept:", "X-Keep: 1" };
+    const mock_request *seen;
+    oai_http_request req;
+    result r;
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.headers = headers;
+    req.header_count = 2;
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_null(mock_request_header(seen, "Accept"));
+    assert_string_equal(mock_request_header(seen, "X-Keep"), "1");
+    result_free(&r);
+}
+
+static void test_error_status_is_a_complete_response(void **state)
+{
+    fixture *f = *state;
+    oai_http_request req;
+    result r;
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 429, "Retry-After: 1\r\n",
+                            "{\"error\":{\"message\":\"slow down\"}}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(r.http_status, 429);
+    assert_non_null(strstr(buf_str(&r.headers), "Retry-After: 1\n"));
+    assert_non_null(strstr(buf_str(&r.body), "slow down"));
+    result_free(&r);
+}
+
+static void test_chunked_body_in_pieces(void **state)
+{
+    fixture *f = *state;
+    const char *chunks[] = { "data: first\n\n", "data: second\n\n", "data: [DONE]\n\n" };
+    mock_reply reply;
+    oai_http_request req;
+    result r;
+
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.content_type = "text/event-stream";
+    reply.chunks = chunks;
+    reply.chunk_count = 3;
+    reply.chunk_delay_ms = 80;
+    mock_server_push(f->ms, &reply);
+
+    result_init(&r, f->t);
+    request_init(&req, "POST", url_of(f, "/chat/completions"));
+    req.body = "{\"stream\":true}";
+    req.body_len = strlen(req.body);
+    start(f, &req, &r);
+    run_one(f, &r);
+
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_true(r.data_calls >= 3);
+    assert_string_equal(buf_str(&r.body), "data: first\n\ndata: second\n\ndata: [DONE]\n\n");
+    assert_non_null(strstr(buf_str(&r.headers), "Content-Type: text/event-stream"));
+    result_free(&r);
+}
+
+static void test_keep_alive_reuses_one_connection(void **state)
+{
+    fixture *f = *state;
+    size_t i;
+    for (i = 0; i < 100; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"n\":%zu}", i);
+        get_ok(f, body);
+    }
+    assert_int_equal(mock_server_request_count(f->ms), 100);
+    assert_int_equal(mock_server_connection_count(f->ms), 1);
+    assert_int_equal(mock_server_request(f->ms, 99)->connection_id, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Multipart                                                                 */
+
+/* A temporary file holding text; the path is written to path_out. */
+static void write_temp_file(char *path_out, size_t cap, const void *data, size_t len)
+{
+    int fd;
+    snprintf(path_out, cap, "/tmp/oai-test-transport-XXXXXX");
+    fd = mkstemp(path_out);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+
+static void test_multipart_parts_arrive_intact(void **state)
+{
+    fixture *f = *state;
+    static const char blob[] = "\0\x01 binary \xff";
+    char path[64];
+    oai_http_part parts[4];
+    const mock_request *seen;
+    const char *type;
+    oai_http_request req;
+    result r;
+
+    write_temp_file(path, sizeof path, "0123456789ABCDEFGHIJ", 20);
+    memset(parts, 0, sizeof parts);
+    parts[0].kind = OAI_PART_FIELD;
+    parts[0].name = "purpose";
+    parts[0].value = "fine-tune";
+    parts[1].kind = OAI_PART_DATA;
+    parts[1].name = "blob";
+    parts[1].data = blob;
+    parts[1].len = sizeof blob - 1;
+    parts[1].filename = "blob.bin";
+    parts[1].mime_type = "application/x-test";
+    parts[2].kind = OAI_PART_FILE;
+    parts[2].name = "file";
+    parts[2].path = path;
+    parts[2].offset = 5;
+    parts[2].length = 10;
+    parts[2].filename = "slice.jsonl";
+    parts[3].kind = OAI_PART_FILE;
+    parts[3].name = "rest";
+    parts[3].path = path;
+    parts[3].offset = 15;
+    parts[3].length = -1;
+    parts[3].filename = "rest.txt";
+    parts[3].mime_type = "text/plain";
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{\"id\":\"file-1\"}");
+    request_init(&req, "POST", url_of(f, "/files"));
+    req.parts = parts;
+    req.part_count = 4;
+    req.body = "ignored when parts are set";
+    req.body_len = strlen(req.body);
+    start(f, &req, &r);
+    run_one(f, &r);
+    unlink(path);
+    assert_int_equal(r.done_status, OAI_OK);
+
+    seen = last_request(f);
+    type = mock_request_header(seen, "Content-Type");
+    assert_non_null(type);
+    assert_true(strncmp(type, "multipart/form-data; boundary=", 30) == 0);
+#define BODY_HAS(lit) assert_true(contains(seen->body, seen->body_len, lit, sizeof lit - 1))
+    BODY_HAS("name=\"purpose\"\r\n\r\nfine-tune\r\n--");
+    BODY_HAS("name=\"blob\"; filename=\"blob.bin\"\r\nContent-Type: application/x-test\r\n\r\n"
+             "\0\x01 binary \xff\r\n--");
+    BODY_HAS("name=\"file\"; filename=\"slice.jsonl\"\r\n"
+             "Content-Type: application/octet-stream\r\n\r\n56789ABCDE\r\n--");
+    BODY_HAS("name=\"rest\"; filename=\"rest.txt\"\r\nContent-Type: text/plain\r\n\r\nFGHIJ\r\n--");
+#undef BODY_HAS
+    assert_false(contains(seen->body, seen->body_len, "ignored", 7));
+    result_free(&r);
+}
+
+/* A body over 1 MiB makes curl send "Expect: 100-continue"; the interim
+ * 100 must not reach on_status. The file is streamed with progress. */
+static void test_large_file_upload_with_progress(void **state)
+{
+    fixture *f = *state;
+    const size_t size = 3u << 20;
+    char path[64];
+    char *content = malloc(size);
+    oai_http_part part;
+    const mock_request *seen;
+    oai_http_request req;
+    result r;
+    size_t i;
+
+    assert_non_null(content);
+    for (i = 0; i < size; i++)
+        content[i] = (char)('a' + (i * 7 + i / 4096) % 26);
+    write_temp_file(path, sizeof path, content, size);
+    memset(&part, 0, sizeof part);
+    part.kind = OAI_PART_FILE;
+    part.name = "data";
+    part.path = path;
+    part.length = -1;
+    part.filename = "big.bin";
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{\"ok\":1}");
+    request_init(&req, "POST", url_of(f, "/uploads/u1/parts"));
+    req.parts = &part;
+    req.part_count = 1;
+    req.want_progress = 1;
+    start(f, &req, &r);
+    run_one(f, &r);
+    unlink(path);
+
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(r.status_calls, 1);
+    assert_int_equal(r.http_status, 200);
+    assert_true(r.progress_calls > 0);
+    assert_true(r.send_total > (int64_t)size);
+    assert_int_equal(r.sent, r.send_total);
+    seen = last_request(f);
+    assert_string_equal(mock_request_header(seen, "Expect"), "100-continue");
+    assert_true(seen->body_len > size);
+    assert_true(contains(seen->body, seen->body_len, content, size));
+    free(content);
+    result_free(&r);
+}
+
+static void test_file_part_problems_fail_start(void **state)
+{
+    fixture *f = *state;
+    char path[64];
+    oai_http_part part;
+    oai_http_request req;
+    oai_transfer *x = (oai_transfer *)&x;
+    result r;
+
+    result_init(&r, f->t);
+    memset(&part, 0, sizeof part);
+    part.kind = OAI_PART_FILE;
+    part.name = "file";
+    part.path = "/nonexistent/oai/missing.jsonl";
+    part.length = -1;
+    request_init(&req, "POST", url_of(f, "/files"));
+    req.parts = &part;
+    req.part_count = 1;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_IO);
+    assert_null(x);
+
+    /* A range past the end of the file. */
+    write_temp_file(path, sizeof path, "short", 5);
+    part.path = path;
+    part.offset = 2;
+    part.length = 4;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_IO);
+    part.offset = 6;
+    part.length = -1;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_IO);
+    /* A directory is no file to upload. */
+    part.path = "/tmp";
+    part.offset = 0;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_IO);
+    unlink(path);
+
+    /* Malformed parts. */
+    part.kind = 99;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    part.kind = OAI_PART_FIELD;
+    part.name = NULL;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+
+    assert_int_equal(f->t->ops->running(f->t), 0);
+    assert_int_equal(f->t->ops->run(f->t, 0), OAI_OK);
+    assert_int_equal(r.done, 0);
+    assert_int_equal(mock_server_request_count(f->ms), 0);
+    result_free(&r);
+}
+
+/* A file that shrinks after start() fails the transfer as an I/O error. */
+static void test_file_shrinking_during_upload(void **state)
+{
+    fixture *f = *state;
+    const size_t size = 100000;
+    char path[64];
+    char *content = calloc(1, size);
+    oai_http_part part;
+    oai_http_request req;
+    result r;
+
+    assert_non_null(content);
+    write_temp_file(path, sizeof path, content, size);
+    free(content);
+    memset(&part, 0, sizeof part);
+    part.kind = OAI_PART_FILE;
+    part.name = "file";
+    part.path = path;
+    part.length = -1;
+    part.filename = "train.jsonl";
+
+    result_init(&r, f->t);
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "POST", url_of(f, "/files"));
+    req.parts = &part;
+    req.part_count = 1;
+    start(f, &req, &r);
+    assert_int_equal(truncate(path, 10), 0);
+    run_one(f, &r);
+    unlink(path);
+    assert_int_equal(r.done_status, OAI_ERR_IO);
+    assert_non_null(strstr(r.message, "multipart file"));
+    result_free(&r);
+    mock_server_reset(f->ms);
+    get_ok(f, "{}");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Failures                                                                  */
+
+static void expect_failure(fixture *f, const char *url, oai_status expected)
+{
+    const char *headers[] = { "Authorization: Bearer sk-never-printed" };
+    oai_http_request req;
+    result r;
+    result_init(&r, f->t);
+    request_init(&req, "GET", url);
+    req.headers = headers;
+    req.header_count = 1;
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, expected);
+    assert_true(strlen(r.message) > 0);
+    assert_null(strstr(r.message, "sk-never-printed"));
+    result_free(&r);
+}
+
+static void test_connection_refused(void **state)
+{
+    fixture *f = *state;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/models", mock_unused_port());
+    expect_failure(f, url, OAI_ERR_CONNECTION);
+}
+
+static void push_fault(fixture *f, mock_fault fault, size_t after, int stall_ms)
+{
+    mock_reply reply;
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.body = "0123456789012345678901234567890123456789";
+    reply.fault = fault;
+    reply.fault_after = after;
+    reply.stall_ms = stall_ms;
+    mock_server_push(f->ms, &reply);
+}
+
+static void test_stall_times_out(void **state)
+{
+    fixture *f = *state;
+    oai_http_request req;
+    result r;
+    int64_t began;
+
+    push_fault(f, MOCK_FAULT_STALL, 5, 3000);
+    result_init(&r, f->t);
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.timeout_ms = 300;
+    began = now_ms();
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_ERR_TIMEOUT);
+    assert_true(now_ms() - began < 2500);
+    assert_int_equal(r.http_status, 200);
+    assert_string_equal(buf_str(&r.body), "01234");
+    result_free(&r);
+}
+
+static void test_broken_connections(void **state)
+{
+    fixture *f = *state;
+    push_fault(f, MOCK_FAULT_CLOSE_MID_BODY, 10, 0);
+    expect_failure(f, url_of(f, "/models"), OAI_ERR_CONNECTION);
+    push_fault(f, MOCK_FAULT_RESET, 10, 0);
+    expect_failure(f, url_of(f, "/models"), OAI_ERR_CONNECTION);
+    push_fault(f, MOCK_FAULT_CLOSE_BEFORE_RESPONSE, 0, 0);
+    expect_failure(f, url_of(f, "/models"), OAI_ERR_CONNECTION);
+    /* The transport recovers on a new connection. */
+    get_ok(f, "{\"after\":\"faults\"}");
+}
+
+/* A listener that answers every connection with a plain-text line and
+ * closes it: a TLS client fails its handshake at once. */
+typedef struct plain_talker {
+    int fd;
+    int port;
+    pthread_t thread;
+} plain_talker;
+
+static void *plain_talker_loop(void *arg)
+{
+    plain_talker *pt = arg;
+    static const char line[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    int c;
+    while ((c = accept(pt->fd, NULL, NULL)) >= 0) {
+        ssize_t ignored = write(c, line, sizeof line - 1);
+        (void)ignored;
+        close(c);
+    }
+    return NULL;
+}
+
+static void plain_talker_start(plain_talker *pt)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    pt->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(pt->fd >= 0);
+    assert_int_equal(bind(pt->fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(pt->fd, 8), 0);
+    assert_int_equal(getsockname(pt->fd, (struct sockaddr *)&addr, &len), 0);
+    pt->port = ntohs(addr.sin_port);
+    assert_int_equal(pthread_create(&pt->thread, NULL, plain_talker_loop, pt), 0);
+}
+
+static void plain_talker_stop(plain_talker *pt)
+{
+    shutdown(pt->fd, SHUT_RDWR); /* makes accept() fail */
+    pthread_join(pt->thread, NULL);
+    close(pt->fd);
+}
+
+static void test_tls_failures(void **state)
+{
+    fixture *f = *state;
+    static const char garbage[] = "-----BEGIN CERTIFICATE-----\nnot base64\n";
+    plain_talker pt;
+    char url[64];
+    oai_http_request req;
+    result r;
+
+    plain_talker_start(&pt);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/models", pt.port);
+    /* TLS to a server speaking plain HTTP fails the handshake. */
+    expect_failure(f, url, OAI_ERR_TLS);
+
+    /* An unreadable CA file or a CA blob without certificates. */
+    result_init(&r, f->t);
+    request_init(&req, "GET", url);
+    req.ca_file = "/nonexistent/oai/ca.pem";
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_ERR_TLS);
+    result_free(&r);
+
+    result_init(&r, f->t);
+    request_init(&req, "GET", url);
+    req.ca_blob = garbage;
+    req.ca_blob_len = sizeof garbage - 1;
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_ERR_TLS);
+    result_free(&r);
+    plain_talker_stop(&pt);
+}
+
+static void test_invalid_arguments(void **state)
+{
+    fixture *f = *state;
+    oai_http_request req;
+    oai_transfer *x = NULL;
+    result r;
+
+    result_init(&r, f->t);
+    assert_int_equal(f->t->ops->start(f->t, NULL, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    request_init(&req, "GET", NULL);
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    request_init(&req, "GET", url_of(f, "/models"));
+    assert_int_equal(f->t->ops->start(f->t, &req, NULL, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, NULL), OAI_ERR_INVALID_ARGUMENT);
+    req.header_count = 1;
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    request_init(&req, "GET /evil HTTP/1.1\r\nX:", url_of(f, "/models"));
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    request_init(&req, "", url_of(f, "/models"));
+    assert_int_equal(f->t->ops->start(f->t, &req, &events, &r, &x), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(x);
+    result_free(&r);
+
+    /* Only http and https are spoken. */
+    expect_failure(f, "file:///etc/passwd", OAI_ERR_INVALID_ARGUMENT);
+    expect_failure(f, "ftp://127.0.0.1/x", OAI_ERR_INVALID_ARGUMENT);
+}
+
+static void test_proxy_setting(void **state)
+{
+    fixture *f = *state;
+    char proxy[64];
+    oai_http_request req;
+    result r;
+
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", mock_unused_port());
+
+    /* An explicit proxy is used... */
+    result_init(&r, f->t);
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.proxy = proxy;
+    start(f, &req, &r);
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_ERR_CONNECTION);
+    result_free(&r);
+
+    /* ...and "" overrides the environment's. */
+    setenv("http_proxy", proxy, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    result_init(&r, f->t);
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.proxy = "";
+    start(f, &req, &r);
+    run_one(f, &r);
+    unsetenv("http_proxy");
+    assert_int_equal(r.done_status, OAI_OK);
+    result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cancellation                                                              */
+
+static void push_slow_chunks(fixture *f)
+{
+    static const char *const chunks[] = { "one ", "two ", "three" };
+    mock_reply reply;
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.chunks = chunks;
+    reply.chunk_count = 3;
+    reply.chunk_delay_ms = 100;
+    mock_server_push(f->ms, &reply);
+}
+
+static void test_abort_inside_callbacks(void **state)
+{
+    fixture *f = *state;
+    point at;
+    for (at = AT_STATUS; at <= AT_PROGRESS; at++) {
+        oai_http_request req;
+        result r;
+        result_init(&r, f->t);
+        r.abort_at = at;
+        push_slow_chunks(f);
+        request_init(&req, "GET", url_of(f, "/models"));
+        req.want_progress = at == AT_PROGRESS;
+        start(f, &req, &r);
+        run_for(f, 500);
+        assert_int_equal(r.reactions, 1);
+        assert_int_equal(r.done, 0);
+        assert_int_equal(f->t->ops->running(f->t), 0);
+        if (at == AT_DATA)
+            assert_string_equal(buf_str(&r.body), "one ");
+        result_free(&r);
+        /* The transport keeps working. */
+        get_ok(f, "{\"still\":\"working\"}");
+    }
+}
+
+static void test_callback_verdict_cancels(void **state)
+{
+    fixture *f = *state;
+    point at;
+    for (at = AT_STATUS; at <= AT_PROGRESS; at++) {
+        oai_http_request req;
+        result r;
+        result_init(&r, f->t);
+        r.fail_at = at;
+        push_slow_chunks(f);
+        request_init(&req, "GET", url_of(f, "/models"));
+        req.want_progress = at == AT_PROGRESS;
+        start(f, &req, &r);
+        run_one(f, &r);
+        assert_int_equal(r.reactions, 1);
+        assert_int_equal(r.done_status, OAI_ERR_CANCELLED);
+        result_free(&r);
+    }
+    get_ok(f, "{}");
+}
+
+static void test_abort_from_outside(void **state)
+{
+    fixture *f = *state;
+    mock_reply reply;
+    oai_http_request req;
+    result r;
+
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.body = "{}";
+    reply.delay_ms = 300;
+    mock_server_push(f->ms, &reply);
+    result_init(&r, f->t);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &r);
+    run_for(f, 100);
+    f->t->ops->abort(f->t, r.x);
+    assert_int_equal(f->t->ops->running(f->t), 0);
+    run_for(f, 400);
+    assert_int_equal(r.done, 0);
+    result_free(&r);
+    get_ok(f, "{\"next\":1}");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Concurrency and re-entrancy                                               */
+
+static void push_delayed(fixture *f, const char *body, int delay_ms)
+{
+    mock_reply reply;
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.body = body;
+    reply.delay_ms = delay_ms;
+    mock_server_push(f->ms, &reply);
+}
+
+static void test_three_concurrent_transfers(void **state)
+{
+    fixture *f = *state;
+    result r[3];
+    result *all[3] = { &r[0], &r[1], &r[2] };
+    oai_http_request req;
+    int64_t began = now_ms();
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        push_delayed(f, "{\"same\":true}", 400);
+        result_init(&r[i], f->t);
+        request_init(&req, "GET", url_of(f, "/models"));
+        start(f, &req, &r[i]);
+    }
+    assert_int_equal(f->t->ops->running(f->t), 3);
+    run_until_done(f, all, 3, 10000);
+    /* Served side by side, not one after another. */
+    assert_true(now_ms() - began < 1100);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(r[i].done, 1);
+        assert_int_equal(r[i].done_status, OAI_OK);
+        assert_string_equal(buf_str(&r[i].body), "{\"same\":true}");
+        result_free(&r[i]);
+    }
+    assert_int_equal(mock_server_request_count(f->ms), 3);
+}
+
+/* on_done of the first transfer aborts the second and starts a third. */
+static fixture *chain_fixture;
+static result chain_second, chain_third;
+
+static void chain_next(result *r)
+{
+    oai_http_request req;
+    (void)r;
+    chain_fixture->t->ops->abort(chain_fixture->t, chain_second.x);
+    request_init(&req, "GET", url_of(chain_fixture, "/models"));
+    mock_server_push_simple(chain_fixture->ms, 200, NULL, "{\"third\":1}");
+    start(chain_fixture, &req, &chain_third);
+}
+
+static void test_on_done_starts_and_aborts(void **state)
+{
+    fixture *f = *state;
+    result first;
+    result *all[2] = { &first, &chain_third };
+    oai_http_request req;
+
+    chain_fixture = f;
+    result_init(&first, f->t);
+    result_init(&chain_second, f->t);
+    result_init(&chain_third, f->t);
+    first.then = chain_next;
+    push_delayed(f, "{\"second\":1}", 1000);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &chain_second);
+    run_for(f, 50); /* the second transfer takes the slow reply */
+    push_delayed(f, "{\"first\":1}", 100);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &first);
+    run_until_done(f, all, 2, 5000);
+    assert_int_equal(first.done_status, OAI_OK);
+    assert_string_equal(buf_str(&first.body), "{\"first\":1}");
+    assert_int_equal(chain_third.done, 1);
+    assert_int_equal(chain_third.done_status, OAI_OK);
+    assert_string_equal(buf_str(&chain_third.body), "{\"third\":1}");
+    run_for(f, 100);
+    assert_int_equal(chain_second.done, 0);
+    assert_int_equal(f->t->ops->running(f->t), 0);
+    result_free(&first);
+    result_free(&chain_second);
+    result_free(&chain_third);
+}
+
+/* A callback inside curl starts a transfer and aborts another one. */
+static result reentrant_slow, reentrant_started;
+
+static int reentrant_on_status(void *ud, int http_status)
+{
+    result *r = ud;
+    oai_http_request req;
+    oai_transfer *x = NULL;
+    r->status_calls++;
+    r->http_status = http_status;
+    r->t->ops->abort(r->t, reentrant_slow.x);
+    request_init(&req, "GET", url_of(chain_fixture, "/models"));
+    assert_int_equal(r->t->ops->start(r->t, &req, &events, &reentrant_started, &x), OAI_OK);
+    reentrant_started.x = x;
+    return 0;
+}
+
+static void test_start_and_abort_inside_curl(void **state)
+{
+    fixture *f = *state;
+    oai_transfer_events ev = events;
+    result first;
+    result *all[2] = { &first, &reentrant_started };
+    oai_http_request req;
+    oai_transfer *x = NULL;
+
+    chain_fixture = f;
+    ev.on_status = reentrant_on_status;
+    result_init(&first, f->t);
+    result_init(&reentrant_slow, f->t);
+    result_init(&reentrant_started, f->t);
+    push_delayed(f, "{\"slow\":1}", 800);
+    push_delayed(f, "{\"first\":1}", 100);
+    mock_server_push_simple(f->ms, 200, NULL, "{\"started\":1}");
+
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &reentrant_slow);
+    run_for(f, 50); /* takes the 800 ms reply */
+    request_init(&req, "GET", url_of(f, "/models"));
+    assert_int_equal(f->t->ops->start(f->t, &req, &ev, &first, &x), OAI_OK);
+    first.x = x;
+    run_until_done(f, all, 2, 5000);
+    assert_int_equal(first.done_status, OAI_OK);
+    assert_int_equal(reentrant_started.done_status, OAI_OK);
+    assert_string_equal(buf_str(&reentrant_started.body), "{\"started\":1}");
+    run_for(f, 100);
+    assert_int_equal(reentrant_slow.done, 0);
+    assert_int_equal(f->t->ops->running(f->t), 0);
+    result_free(&first);
+    result_free(&reentrant_slow);
+    result_free(&reentrant_started);
+}
+
+static void *wake_later(void *arg)
+{
+    oai_transport *t = arg;
+    usleep(200 * 1000);
+    t->ops->wakeup(t);
+    return NULL;
+}
+
+static void test_wakeup_from_another_thread(void **state)
+{
+    fixture *f = *state;
+    pthread_t thread;
+    int64_t began = now_ms(), took;
+
+    assert_int_equal(pthread_create(&thread, NULL, wake_later, f->t), 0);
+    assert_int_equal(f->t->ops->run(f->t, -1), OAI_OK);
+    took = now_ms() - began;
+    pthread_join(thread, NULL);
+    assert_true(took >= 150);
+    assert_true(took < 5000);
+
+    /* A wakeup ahead of run() makes it return at once. */
+    f->t->ops->wakeup(f->t);
+    began = now_ms();
+    assert_int_equal(f->t->ops->run(f->t, 5000), OAI_OK);
+    assert_true(now_ms() - began < 1000);
+}
+
+static void test_run_waits_for_activity(void **state)
+{
+    fixture *f = *state;
+    oai_http_request req;
+    result r;
+    int rounds = 0;
+
+    result_init(&r, f->t);
+    push_delayed(f, "{}", 200);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &r);
+    while (!r.done && rounds < 100) {
+        assert_int_equal(f->t->ops->run(f->t, -1), OAI_OK);
+        rounds++;
+    }
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_true(rounds < 50); /* it slept instead of spinning */
+
+    /* A zero timeout never waits. */
+    int64_t began = now_ms();
+    assert_int_equal(f->t->ops->run(f->t, 0), OAI_OK);
+    assert_true(now_ms() - began < 100);
+    result_free(&r);
+}
+
+static void test_destroy_with_transfers_running(void **state)
+{
+    fixture *f = *state;
+    oai_http_request req;
+    result r[2];
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        push_delayed(f, "{}", 500);
+        result_init(&r[i], f->t);
+        request_init(&req, "GET", url_of(f, "/models"));
+        start(f, &req, &r[i]);
+    }
+    run_for(f, 50);
+    f->t->ops->destroy(f->t);
+    f->t = NULL;
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(r[i].done, 0);
+        result_free(&r[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_get_headers_and_body),
+        T(test_post_body_intact),
+        T(test_other_methods),
+        T(test_header_removal),
+        T(test_error_status_is_a_complete_response),
+        T(test_chunked_body_in_pieces),
+        T(test_keep_alive_reuses_one_connection),
+        T(test_multipart_parts_arrive_intact),
+        T(test_large_file_upload_with_progress),
+        T(test_file_part_problems_fail_start),
+        T(test_file_shrinking_during_upload),
+        T(test_connection_refused),
+        T(test_stall_times_out),
+        T(test_broken_connections),
+        T(test_tls_failures),
+        T(test_invalid_arguments),
+        T(test_proxy_setting),
+        T(test_abort_inside_callbacks),
+        T(test_callback_verdict_cancels),
+        T(test_abort_from_outside),
+        T(test_three_concurrent_transfers),
+        T(test_on_done_starts_and_aborts),
+        T(test_start_and_abort_inside_curl),
+        T(test_wakeup_from_another_thread),
+        T(test_run_waits_for_activity),
+        T(test_destroy_with_transfers_running),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
