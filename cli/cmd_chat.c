@@ -1,0 +1,179 @@
+/*
+ * `oai chat`: one chat completion, printed as text (or streamed).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define DEFAULT_CHAT_MODEL "gpt-4o-mini"
+
+static void chat_usage(FILE *out)
+{
+    fputs("Usage: oai chat [-m MODEL] [-s DEVELOPER_PROMPT] [--system SYSTEM_PROMPT]\n"
+          "                [--stream] [-t TEMPERATURE] [--max-tokens N] PROMPT...\n"
+          "\n"
+          "Sends PROMPT as a user message to /chat/completions and prints the\n"
+          "answer. Several PROMPT words are joined with spaces; \"-\" reads the\n"
+          "prompt from standard input.\n"
+          "\n"
+          "Options:\n"
+          "  -m, --model MODEL        Model (default " DEFAULT_CHAT_MODEL ")\n"
+          "  -s, --developer TEXT     Instructions, sent first as a \"developer\" message\n"
+          "      --system TEXT        The same as a \"system\" message, for servers that\n"
+          "                           do not know the developer role\n"
+          "      --stream             Print the answer as it is generated\n"
+          "  -t, --temperature T      Sampling temperature, e.g. 0.7\n"
+          "      --max-tokens N       Limit the answer to N tokens\n"
+          "  -h, --help               Show this help\n",
+          out);
+}
+
+typedef struct chat_args {
+    const char *model;
+    const char *developer;
+    const char *system;
+    int stream;
+    cli_sampling sampling;
+    char *prompt; /* owned */
+} chat_args;
+
+enum { OPT_HELP = 'h', OPT_MODEL = 'm', OPT_DEVELOPER = 's', OPT_TEMPERATURE = 't',
+       OPT_STREAM = 256, OPT_MAX_TOKENS, OPT_SYSTEM };
+
+static const cli_option chat_options[] = {
+    { OPT_HELP, 'h', "help", 0 },
+    { OPT_MODEL, 'm', "model", 1 },
+    { OPT_DEVELOPER, 's', "developer", 1 },
+    { OPT_SYSTEM, 0, "system", 1 },
+    { OPT_TEMPERATURE, 't', "temperature", 1 },
+    { OPT_STREAM, 0, "stream", 0 },
+    { OPT_MAX_TOKENS, 0, "max-tokens", 1 },
+};
+
+/* Handles one option; returns CLI_CONTINUE or the exit status. */
+static int chat_option(cli_parser *p, int opt, chat_args *a)
+{
+    switch (opt) {
+    case OPT_HELP:
+        chat_usage(stdout);
+        return cli_finish_output();
+    case OPT_MODEL:
+        a->model = p->value;
+        return CLI_CONTINUE;
+    case OPT_DEVELOPER:
+        a->developer = p->value;
+        return CLI_CONTINUE;
+    case OPT_SYSTEM:
+        a->system = p->value;
+        return CLI_CONTINUE;
+    case OPT_STREAM:
+        a->stream = 1;
+        return CLI_CONTINUE;
+    case OPT_TEMPERATURE:
+        return cli_parse_temperature(&cli_cmd_chat, p->value, &a->sampling);
+    case OPT_MAX_TOKENS:
+        return cli_parse_max_tokens(&cli_cmd_chat, p->value, &a->sampling);
+    default: /* CLI_OPT_ERROR, already described */
+        return cli_usage_error(&cli_cmd_chat, NULL, NULL);
+    }
+}
+
+/* Fills @p a from the command line; returns CLI_CONTINUE or the exit status. */
+static int parse_chat_args(int argc, char **argv, chat_args *a)
+{
+    cli_parser p;
+    int opt, status;
+
+    memset(a, 0, sizeof *a);
+    a->model = DEFAULT_CHAT_MODEL;
+    cli_parser_init(&p, argc, argv, "oai chat", chat_options,
+                    sizeof chat_options / sizeof chat_options[0]);
+    while ((opt = cli_next_option(&p)) != CLI_OPT_END) {
+        status = chat_option(&p, opt, a);
+        if (status != CLI_CONTINUE)
+            return status;
+    }
+    if (p.operand_count == 0)
+        return cli_usage_error(&cli_cmd_chat, "missing PROMPT", NULL);
+    a->prompt = cli_join_text(p.operand_count, cli_operands(&p), &status);
+    return a->prompt ? CLI_CONTINUE : status;
+}
+
+/* Whether anything was printed while streaming. */
+typedef struct chat_output {
+    int streamed_text;
+} chat_output;
+
+/* Builds the request, or reports why it cannot be built. */
+static oai_request *build_chat_request(const chat_args *a, chat_output *out, int *exit_status)
+{
+    oai_request *req = oai_chat_request_new(a->model);
+    oai_status status = OAI_OK;
+
+    if (!req) {
+        *exit_status = cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create a chat request for this model");
+        return NULL;
+    }
+    if (a->system)
+        status = oai_request_add_message(req, "system", a->system);
+    if (status == OAI_OK && a->developer)
+        status = oai_request_add_message(req, "developer", a->developer);
+    if (status == OAI_OK)
+        status = oai_request_add_message(req, "user", a->prompt);
+    if (status == OAI_OK)
+        status = cli_apply_sampling(req, &a->sampling);
+    if (status == OAI_OK && a->stream)
+        status = oai_request_on_event(req, cli_print_delta, &out->streamed_text);
+    if (status != OAI_OK) {
+        *exit_status = cli_report_status(status, "cannot build the request (is the text valid UTF-8?)");
+        oai_request_free(req);
+        return NULL;
+    }
+    return req;
+}
+
+/* Prints the answer and a newline, unless it was already streamed. A
+ * refusal stands in for the text when the model refused. */
+static int print_answer(const oai_response *res, void *userdata)
+{
+    const chat_output *out = userdata;
+    const char *text = NULL;
+
+    if (!out->streamed_text) {
+        text = oai_response_text(res);
+        if (!text)
+            text = oai_response_get_string(res, "/choices/0/message/refusal");
+    }
+    if (text && *text)
+        cli_write_text(text, strlen(text));
+    else if (!out->streamed_text)
+        fputc('\n', stdout); /* an empty answer is still one line */
+    cli_end_line();
+    return CLI_EXIT_OK;
+}
+
+static int run_chat(const cli_globals *globals, int argc, char **argv)
+{
+    chat_args args;
+    chat_output out = { 0 };
+    oai_request *req;
+    int status = parse_chat_args(argc, argv, &args);
+
+    if (status != CLI_CONTINUE)
+        return status;
+    req = build_chat_request(&args, &out, &status);
+    if (req) {
+        status = cli_run_request(globals, req, print_answer, &out);
+        oai_request_free(req);
+    }
+    free(args.prompt);
+    return status;
+}
+
+/** `oai chat`. */
+const cli_command cli_cmd_chat = {
+    "chat", "Chat with a model: print the answer to a prompt", run_chat, chat_usage
+};

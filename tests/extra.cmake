@@ -1,0 +1,17 @@
+# Suites that run the built programs as child processes learn their paths
+# here, and depend on them so that `make test_cli` builds the tool first.
+# (This file is included at the end of tests/CMakeLists.txt, before cli/ and
+# examples/ are added: generator expressions and add_dependencies may name
+# targets defined later.) When a program is not built, its suite skips.
+if(TARGET test_cli AND OAI_BUILD_CLI)
+  target_compile_definitions(test_cli PRIVATE OAI_CLI_PATH="$<TARGET_FILE:oai>")
+  add_dependencies(test_cli oai)
+endif()
+
+if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
+  target_compile_definitions(test_examples PRIVATE
+    OAI_EXAMPLE_CHAT_PATH="$<TARGET_FILE:example_chat>"
+    OAI_EXAMPLE_COMPLETION_PATH="$<TARGET_FILE:example_completion>"
+    OAI_EXAMPLE_STREAM_PATH="$<TARGET_FILE:example_stream>")
+  add_dependencies(test_examples example_chat example_completion example_stream)
+endif()

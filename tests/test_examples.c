@@ -1,0 +1,491 @@
+/*
+ * The example programs, run as child processes against the scripted mock
+ * server: what they print, their exit status, and what the server received.
+ *
+ * Their paths come from OAI_EXAMPLE_*_PATH (tests/extra.cmake); without them
+ * (the examples are not built) every test is skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "mock_openai.h"
+#include "mock_server.h"
+
+/* ------------------------------------------------------------------------ */
+/* Running a program as a child process (the same helper as test_cli.c). */
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------ */
+/* Running a program as a child process. */
+
+/* What a child did. */
+typedef struct run_result {
+    int exit_code; /* the exit status, or 128 + signal when killed */
+    char *out;     /* everything it wrote to stdout (NUL-terminated) */
+    char *err;     /* everything it wrote to stderr */
+} run_result;
+
+/* The environment for a child: ours without OPENAI_* (so a developer's real
+ * settings cannot leak into a test), plus the given base URL and key. */
+static char **child_environment(const char *base_url, const char *api_key)
+{
+    size_t n = 0, count = 0;
+    char **env;
+
+    while (environ[count])
+        count++;
+    env = calloc(count + 3, sizeof *env);
+    assert_non_null(env);
+    for (size_t i = 0; i < count; i++)
+        if (strncmp(environ[i], "OPENAI_", 7) != 0)
+            env[n++] = strdup(environ[i]);
+    if (base_url)
+        assert_true(asprintf(&env[n++], "OPENAI_BASE_URL=%s", base_url) > 0);
+    if (api_key)
+        assert_true(asprintf(&env[n++], "OPENAI_API_KEY=%s", api_key) > 0);
+    return env;
+}
+
+static void free_environment(char **env)
+{
+    for (size_t i = 0; env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* Reads a whole (temporary) file from its start. */
+static char *slurp(FILE *f)
+{
+    long size;
+    char *text;
+
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    assert_true(size >= 0);
+    rewind(f);
+    text = malloc((size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    text[size] = '\0';
+    return text;
+}
+
+/* Waits up to a minute for the child; kills it after that. */
+static int wait_for(pid_t pid)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    int status = 0;
+
+    for (int waited_ms = 0; waited_ms < 60000; waited_ms += 10) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        assert_true(done == 0 || errno == EINTR);
+        nanosleep(&pause, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail_msg("the child did not finish within a minute");
+    return -1;
+}
+
+/* Runs argv (argv[0] is the program's path) with the environment above,
+ * @p input (may be NULL) on its stdin, and captures its output. */
+static void run_program(run_result *r, const char *base_url, const char *api_key,
+                        const char *input, char *const argv[])
+{
+    FILE *in = tmpfile(), *out = tmpfile(), *err = tmpfile();
+    char **env = child_environment(base_url, api_key);
+    posix_spawn_file_actions_t actions;
+    pid_t pid;
+
+    assert_non_null(in);
+    assert_non_null(out);
+    assert_non_null(err);
+    if (input) {
+        fputs(input, in);
+        fflush(in);
+        rewind(in);
+    }
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fileno(in), 0);
+    posix_spawn_file_actions_adddup2(&actions, fileno(out), 1);
+    posix_spawn_file_actions_adddup2(&actions, fileno(err), 2);
+    assert_int_equal(posix_spawn(&pid, argv[0], &actions, NULL, argv, env), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    free_environment(env);
+
+    r->exit_code = wait_for(pid);
+    r->out = slurp(out);
+    r->err = slurp(err);
+    fclose(in);
+    fclose(out);
+    fclose(err);
+}
+
+static void run_result_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Fails, showing both, unless @p needle occurs in @p haystack. */
+#define assert_contains(haystack, needle)                                      \
+    do {                                                                       \
+        if (!strstr((haystack), (needle)))                                     \
+            fail_msg("expected \"%s\" in:\n%s", (needle), (haystack));         \
+    } while (0)
+
+#define assert_not_contains(haystack, needle)                                  \
+    do {                                                                       \
+        if (strstr((haystack), (needle)))                                      \
+            fail_msg("did not expect \"%s\" in:\n%s", (needle), (haystack));   \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Fixtures and helpers. */
+
+#ifdef OAI_EXAMPLE_CHAT_PATH
+#define EXAMPLES_BUILT 1
+#else
+#define EXAMPLES_BUILT 0
+#define OAI_EXAMPLE_CHAT_PATH ""
+#define OAI_EXAMPLE_COMPLETION_PATH ""
+#define OAI_EXAMPLE_STREAM_PATH ""
+#endif
+
+#define SPRING_PROMPT "写一首关于春天的诗"
+
+static int setup(void **state)
+{
+    mock_server *ms = mock_server_start();
+    if (!ms)
+        return -1;
+    *state = ms;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    mock_server_stop(*state);
+    return 0;
+}
+
+/* Runs an example (with at most one argument) against the mock server. */
+static void run_example(run_result *r, mock_server *ms, const char *path, const char *arg)
+{
+    char *argv[] = { (char *)path, (char *)arg, NULL };
+
+    if (!EXAMPLES_BUILT)
+        skip();
+    run_program(r, mock_server_url(ms), "sk-test", NULL, argv);
+}
+
+/* The recorded body of request @p index, parsed. */
+static json_t *request_json(mock_server *ms, size_t index)
+{
+    const mock_request *req = mock_server_request(ms, index);
+    json_error_t error;
+    json_t *body;
+
+    assert_non_null(req);
+    body = json_loadb(req->body, req->body_len, 0, &error);
+    if (!body)
+        fail_msg("request %zu has no JSON body: %s", index, error.text);
+    return body;
+}
+
+static const char *json_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* The sampling parameters both text examples send. */
+static void assert_sampling(const json_t *body)
+{
+    assert_true(json_is_real(json_object_get(body, "temperature")));
+    assert_true(json_real_value(json_object_get(body, "temperature")) == 0.7);
+    assert_true(json_is_integer(json_object_get(body, "max_tokens")));
+    assert_int_equal(json_integer_value(json_object_get(body, "max_tokens")), 100);
+    assert_false(json_is_true(json_object_get(body, "stream")));
+}
+
+/* ------------------------------------------------------------------------ */
+/* examples/chat.c */
+
+static void test_chat_example(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+    json_t *body, *messages;
+    char expected[512];
+
+    run_example(&r, ms, OAI_EXAMPLE_CHAT_PATH, NULL);
+    assert_int_equal(r.exit_code, 0);
+    snprintf(expected, sizeof expected, "%s\n", mock_openai_spring_poem);
+    assert_string_equal(r.out, expected);
+    assert_string_equal(r.err, "");
+
+    assert_int_equal(mock_server_request_count(ms), 1);
+    assert_string_equal(mock_server_request(ms, 0)->method, "POST");
+    assert_string_equal(mock_server_request(ms, 0)->path, "/v1/chat/completions");
+    assert_string_equal(mock_request_header(mock_server_request(ms, 0), "Authorization"),
+                        "Bearer sk-test");
+    body = request_json(ms, 0);
+    assert_string_equal(json_str(body, "model"), "gpt-4o-mini");
+    assert_sampling(body);
+    messages = json_object_get(body, "messages");
+    assert_int_equal(json_array_size(messages), 1);
+    assert_string_equal(json_str(json_array_get(messages, 0), "role"), "user");
+    assert_string_equal(json_str(json_array_get(messages, 0), "content"), SPRING_PROMPT);
+    json_decref(body);
+    run_result_free(&r);
+}
+
+static void test_chat_example_model_argument(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+    json_t *body;
+
+    run_example(&r, ms, OAI_EXAMPLE_CHAT_PATH, "my-model");
+    assert_int_equal(r.exit_code, 0);
+    body = request_json(ms, 0);
+    assert_string_equal(json_str(body, "model"), "my-model");
+    json_decref(body);
+    run_result_free(&r);
+}
+
+static void test_chat_example_reports_error(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    mock_server_push_simple(ms, 401, "x-request-id: req_example401\r\n",
+                            "{\"error\":{\"message\":\"Incorrect API key provided: sk-te****.\","
+                            "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+    run_example(&r, ms, OAI_EXAMPLE_CHAT_PATH, NULL);
+    assert_int_not_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "Incorrect API key provided: sk-te****.");
+    assert_contains(r.err, "req_example401");
+    run_result_free(&r);
+}
+
+static void test_chat_example_connection_refused(void **state)
+{
+    char url[64];
+    run_result r;
+    char *argv[] = { (char *)OAI_EXAMPLE_CHAT_PATH, NULL };
+
+    (void)state;
+    if (!EXAMPLES_BUILT)
+        skip();
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", mock_unused_port());
+    run_program(&r, url, "sk-test", NULL, argv);
+    assert_int_not_equal(r.exit_code, 0);
+    assert_contains(r.err, "OAI_ERR_CONNECTION");
+    run_result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* examples/completion.c */
+
+static void test_completion_example(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+    json_t *body;
+    char expected[512];
+
+    run_example(&r, ms, OAI_EXAMPLE_COMPLETION_PATH, NULL);
+    assert_int_equal(r.exit_code, 0);
+    snprintf(expected, sizeof expected, "%s\n", mock_openai_spring_poem);
+    assert_string_equal(r.out, expected);
+    assert_string_equal(r.err, "");
+
+    assert_int_equal(mock_server_request_count(ms), 1);
+    assert_string_equal(mock_server_request(ms, 0)->path, "/v1/completions");
+    body = request_json(ms, 0);
+    assert_string_equal(json_str(body, "model"), "gpt-3.5-turbo-instruct");
+    assert_string_equal(json_str(body, "prompt"), SPRING_PROMPT);
+    assert_sampling(body);
+    json_decref(body);
+    run_result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* examples/stream.c */
+
+#define CHUNK_HEAD "data: {\"id\":\"chatcmpl-s\",\"object\":\"chat.completion.chunk\"," \
+                   "\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+
+/* The first answer: a call of get_weather, its arguments in two pieces. */
+static const char *const tool_call_stream[] = {
+    CHUNK_HEAD "\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,"
+    "\"id\":\"call_w1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+    "\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+    "\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+    "\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
+    "data: [DONE]\n\n",
+};
+
+/* The second answer: text, in pieces. */
+static const char *const text_stream[] = {
+    CHUNK_HEAD "\"delta\":{\"role\":\"assistant\",\"content\":\"It is \"},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"content\":\"sunny in Paris, \"},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"content\":\"18 °C.\"},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+    "data: [DONE]\n\n",
+};
+
+static void push_stream(mock_server *ms, const char *const *chunks, size_t count)
+{
+    mock_reply reply;
+
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.content_type = "text/event-stream";
+    reply.headers = "x-request-id: req_stream\r\n";
+    reply.chunks = chunks;
+    reply.chunk_count = count;
+    reply.chunk_delay_ms = 5;
+    mock_server_push(ms, &reply);
+}
+
+/* The first request offers the tool and streams. */
+static void assert_first_stream_request(const json_t *body)
+{
+    const json_t *tool = json_array_get(json_object_get(body, "tools"), 0);
+    const json_t *params = json_object_get(json_object_get(tool, "function"), "parameters");
+
+    assert_true(json_is_true(json_object_get(body, "stream")));
+    assert_string_equal(json_str(tool, "type"), "function");
+    assert_string_equal(json_str(json_object_get(tool, "function"), "name"), "get_weather");
+    assert_string_equal(json_str(params, "type"), "object");
+    assert_non_null(json_object_get(json_object_get(params, "properties"), "city"));
+    assert_int_equal(json_array_size(json_object_get(body, "messages")), 1);
+}
+
+/* The second request replays the assistant's call and carries the result. */
+static void assert_follow_up_request(const json_t *body)
+{
+    const json_t *messages = json_object_get(body, "messages");
+    const json_t *assistant = json_array_get(messages, 1);
+    const json_t *tool = json_array_get(messages, 2);
+    const json_t *call = json_array_get(json_object_get(assistant, "tool_calls"), 0);
+
+    assert_true(json_is_true(json_object_get(body, "stream")));
+    assert_int_equal(json_array_size(messages), 3);
+    assert_string_equal(json_str(json_array_get(messages, 0), "role"), "user");
+    assert_string_equal(json_str(assistant, "role"), "assistant");
+    assert_int_equal(json_array_size(json_object_get(assistant, "tool_calls")), 1);
+    assert_string_equal(json_str(call, "id"), "call_w1");
+    assert_string_equal(json_str(call, "type"), "function");
+    assert_string_equal(json_str(json_object_get(call, "function"), "name"), "get_weather");
+    assert_string_equal(json_str(json_object_get(call, "function"), "arguments"),
+                        "{\"city\":\"Paris\"}");
+    assert_string_equal(json_str(tool, "role"), "tool");
+    assert_string_equal(json_str(tool, "tool_call_id"), "call_w1");
+    assert_contains(json_str(tool, "content"), "sunny");
+}
+
+static void test_stream_example_with_tool_call(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+    json_t *body;
+
+    push_stream(ms, tool_call_stream, sizeof tool_call_stream / sizeof tool_call_stream[0]);
+    push_stream(ms, text_stream, sizeof text_stream / sizeof text_stream[0]);
+    run_example(&r, ms, OAI_EXAMPLE_STREAM_PATH, NULL);
+    if (r.exit_code != 0)
+        fail_msg("exit %d; stderr:\n%s", r.exit_code, r.err);
+    assert_string_equal(r.out, "[calling get_weather] {\"city\":\"Paris\"}\n"
+                               "It is sunny in Paris, 18 °C.\n");
+    assert_string_equal(r.err, "");
+
+    assert_int_equal(mock_server_request_count(ms), 2);
+    body = request_json(ms, 0);
+    assert_first_stream_request(body);
+    json_decref(body);
+    body = request_json(ms, 1);
+    assert_follow_up_request(body);
+    json_decref(body);
+    run_result_free(&r);
+}
+
+/* Without a tool call, the streamed answer is all there is. */
+static void test_stream_example_plain_answer(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    push_stream(ms, text_stream, sizeof text_stream / sizeof text_stream[0]);
+    run_example(&r, ms, OAI_EXAMPLE_STREAM_PATH, "some-model");
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "It is sunny in Paris, 18 °C.\n");
+    assert_int_equal(mock_server_request_count(ms), 1);
+    run_result_free(&r);
+}
+
+/* The default handler streams too: an echo of the question. */
+static void test_stream_example_default_server(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    run_example(&r, ms, OAI_EXAMPLE_STREAM_PATH, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "Echo: What's the weather like in Paris?\n");
+    run_result_free(&r);
+}
+
+static void test_stream_example_reports_error(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    mock_server_push_simple(ms, 404, "x-request-id: req_stream404\r\n",
+                            "{\"error\":{\"message\":\"The model 'nope' does not exist\","
+                            "\"type\":\"invalid_request_error\",\"code\":\"model_not_found\"}}");
+    run_example(&r, ms, OAI_EXAMPLE_STREAM_PATH, "nope");
+    assert_int_not_equal(r.exit_code, 0);
+    assert_contains(r.err, "The model 'nope' does not exist");
+    assert_contains(r.err, "req_stream404");
+    run_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_chat_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_example_model_argument, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_example_reports_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_example_connection_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_completion_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_example_with_tool_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_example_plain_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_example_default_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_example_reports_error, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
