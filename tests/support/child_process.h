@@ -1,0 +1,22 @@
+/* Runs a program as a child process for the tests (the CLI, the examples):
+ * its stdin, captured stdout and stderr, and exit status. */
+#ifndef OAI_CHILD_PROCESS_H
+#define OAI_CHILD_PROCESS_H
+
+/* What a child did. */
+typedef struct run_result {
+    int exit_code; /* the exit status, or 128 + signal when killed */
+    char *out;     /* everything it wrote to stdout (NUL-terminated) */
+    char *err;     /* everything it wrote to stderr */
+} run_result;
+
+/* Runs argv (argv[0] is the program's path) with our environment minus
+ * OPENAI_* plus OPENAI_BASE_URL/OPENAI_API_KEY when given, @p input (may be
+ * NULL) on its stdin, and captures its output. Fails the running cmocka
+ * test on any error, and kills a child that runs over a minute. */
+void run_program(run_result *r, const char *base_url, const char *api_key,
+                 const char *input, char *const argv[]);
+
+void run_result_free(run_result *r);
+
+#endif
