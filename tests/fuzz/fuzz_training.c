@@ -9,7 +9,7 @@
  *   clang -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
  *     src/training.c src/json.c src/util.c src/status.c \
  *     tests/fuzz/fuzz_training.c -ljansson -lcrypto -o fuzz_training
- *   ./fuzz_training -max_total_time=60 tests/fuzz/corpus_training
+ *   ./fuzz_training -max_total_time=60 tests/fuzz/corpus/fuzz_training
  * Add -DOAI_TRAINING_MAX_LINE=64 -DOAI_TRAINING_MAX_PROBLEMS=5 to reach the
  * line limit and the problem cap with small inputs.
  */

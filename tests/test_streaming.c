@@ -1,0 +1,470 @@
+/* Streaming through the real transport: the recorded-shape transcripts of
+ * tests/transcripts/ are served by the mock server in small HTTP chunks and
+ * must give exactly the events and result that feeding them straight into
+ * the sans-I/O accumulator gives; plus cancellation, faults mid-stream,
+ * timeouts, retries before the first event, and flat memory with
+ * accumulation off. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "mock_server.h"
+#include "oai.h"
+
+/* ASan keeps freed memory in quarantine, so peak RSS says nothing about
+ * what the library retains there; the stream layer's own retained-bytes
+ * counter is asserted in test_stream.c under every build (and peak RSS here
+ * in the plain build). */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_MEANINGFUL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_MEANINGFUL 0
+#endif
+#endif
+#ifndef RSS_MEANINGFUL
+#define RSS_MEANINGFUL 1
+#endif
+
+typedef struct fixture {
+    mock_server *ms;
+    oai_client *c;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->ms = mock_server_start();
+    assert_non_null(f->ms);
+    f->c = oai_client_new();
+    oai_client_set_base_url(f->c, mock_server_url(f->ms));
+    oai_client_set_api_key(f->c, "sk-test");
+    oai_client_set_retry_backoff_ms(f->c, 5, 10);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    oai_client_free(f->c);
+    mock_server_stop(f->ms);
+    free(f);
+    return 0;
+}
+
+/* Events serialised one per line, to compare two runs. */
+typedef struct recorder {
+    char *log;
+    size_t len, cap;
+    int count;
+    int cancel_after; /* cancel when this many events have arrived (0: never) */
+} recorder;
+
+static void rec_append(recorder *r, const char *s, size_t n)
+{
+    if (r->len + n + 1 > r->cap) {
+        r->cap = (r->len + n + 1) * 2;
+        r->log = realloc(r->log, r->cap);
+    }
+    memcpy(r->log + r->len, s, n);
+    r->len += n;
+    r->log[r->len] = '\0';
+}
+
+static int record_event(void *ud, const oai_event *ev)
+{
+    recorder *r = ud;
+    char head[256];
+    const char *id = oai_event_tool_id(ev), *name = oai_event_tool_name(ev), *ename = oai_event_name(ev);
+    int n = snprintf(head, sizeof head, "%d|%d|%d|%s|%s|%s|", oai_event_type_of(ev),
+                     oai_event_choice_index(ev), oai_event_tool_index(ev), id ? id : "-",
+                     name ? name : "-", ename ? ename : "-");
+    rec_append(r, head, (size_t)n);
+    if (oai_event_text(ev))
+        rec_append(r, oai_event_text(ev), oai_event_text_len(ev));
+    rec_append(r, "\n", 1);
+    r->count++;
+    return r->cancel_after && r->count >= r->cancel_after;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int kind_of(const char *name)
+{
+    if (strstr(name, "completions"))
+        return OAI_STREAM_COMPLETION;
+    if (strstr(name, "responses"))
+        return OAI_STREAM_RESPONSES;
+    return OAI_STREAM_CHAT;
+}
+
+static oai_request *stream_request(int kind, recorder *rec)
+{
+    oai_request *req = kind == OAI_STREAM_COMPLETION ? oai_completion_request_new("m", "p")
+                       : kind == OAI_STREAM_RESPONSES ? oai_responses_request_new("m", "i")
+                                                      : oai_chat_request_new("m");
+    assert_int_equal(oai_request_on_event(req, record_event, rec), OAI_OK);
+    return req;
+}
+
+/* Serves `data` in chunks of 1..13 bytes (varying, so every kind of split
+ * occurs) with Content-Type text/event-stream. */
+static void push_chunked(mock_server *ms, const char *data, size_t len, int fault, size_t fault_after,
+                         int stall_ms)
+{
+    size_t cap = len + 1, n = 0;
+    char **chunks = calloc(cap, sizeof *chunks);
+    for (size_t off = 0, step = 1; off < len; off += step, step = step % 13 + 1) {
+        if (off + step > len)
+            step = len - off;
+        chunks[n++] = strndup(data + off, step);
+    }
+    mock_reply r = {.status = 200, .content_type = "text/event-stream", .chunks = (const char *const *)chunks,
+                    .chunk_count = n, .fault = (mock_fault)fault, .fault_after = fault_after,
+                    .stall_ms = stall_ms};
+    mock_server_push(ms, &r);
+    for (size_t i = 0; i < n; i++)
+        free(chunks[i]);
+    free(chunks);
+}
+
+static void test_transcripts_through_transport(void **state)
+{
+    fixture *f = *state;
+    const char *dir = OAI_SOURCE_DIR "/tests/transcripts";
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".sse"))
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t len = 0;
+        char *data = read_file(path, &len);
+        int kind = kind_of(e->d_name);
+
+        /* The oracle: the whole transcript fed at once, no transport. */
+        recorder direct = {0};
+        oai_stream *s = oai_stream_new(kind, record_event, &direct);
+        oai_status want = oai_stream_feed(s, data, len);
+        if (want == OAI_OK && !oai_stream_is_done(s))
+            want = oai_stream_finish(s);
+        char *want_json = oai_value_json_dup(oai_stream_result(s));
+
+        recorder wire = {0};
+        push_chunked(f->ms, data, len, MOCK_FAULT_NONE, 0, 0);
+        oai_request *req = stream_request(kind, &wire);
+        oai_request_set_max_retries(req, 0);
+        oai_response *res = oai_client_send(f->c, req);
+        print_message("%s: %s, %d events\n", e->d_name, oai_status_name(oai_response_status(res)), wire.count);
+        assert_int_equal(oai_response_status(res), want);
+        assert_string_equal(wire.log ? wire.log : "", direct.log ? direct.log : "");
+        char *got_json = oai_value_json_dup(oai_response_json(res));
+        if (want_json || got_json)
+            assert_string_equal(got_json ? got_json : "(none)", want_json ? want_json : "(none)");
+        if (want != OAI_OK)
+            assert_non_null(oai_response_error_message(res));
+        if (want == OAI_OK && kind != OAI_STREAM_RESPONSES)
+            assert_non_null(oai_response_get(res, "/choices"));
+        oai_free(got_json);
+        oai_free(want_json);
+        oai_response_free(res);
+        oai_request_free(req);
+        oai_stream_free(s);
+        free(direct.log);
+        free(wire.log);
+        free(data);
+        seen++;
+    }
+    closedir(d);
+    assert_true(seen >= 8);
+}
+
+static void test_default_server_stream(void **state)
+{
+    fixture *f = *state;
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_request_add_message(req, "user", "hello world");
+    oai_request_set_json(req, "/stream_options", "{\"include_usage\":true}");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_string_equal(oai_response_text(res), "Echo: hello world");
+    assert_true(oai_response_get_int(res, "/usage/total_tokens") > 0);
+    assert_string_equal(oai_response_get_string(res, "/choices/0/finish_reason"), "stop");
+    assert_non_null(strstr(rec.log, "Echo"));
+    const mock_request *mr = mock_server_request(f->ms, 0);
+    assert_string_equal(mock_request_header(mr, "accept"), "text/event-stream");
+    assert_non_null(strstr(mr->body, "\"stream\":true"));
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static const char chat_stream[] =
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" there\"}}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+    "data: [DONE]\n\n";
+
+static void test_cancel_from_callback(void **state)
+{
+    fixture *f = *state;
+    mock_reply r = {.status = 200, .content_type = "text/event-stream",
+                    .chunks = (const char *const[]){
+                        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n",
+                        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" more\"}}]}\n\n"},
+                    .chunk_count = 2, .chunk_delay_ms = 50, .fault = MOCK_FAULT_STALL, .fault_after = 2,
+                    .stall_ms = 5000};
+    mock_server_push(f->ms, &r);
+    recorder rec = {.cancel_after = 1};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
+    assert_int_equal(rec.count, 1);
+    assert_int_equal(oai_response_retries(res), 0);
+    /* What was accumulated before the cancel stays readable. */
+    assert_string_equal(oai_response_text(res), "Hello");
+    assert_true(oai_response_total_time_us(res) < 4000000);
+    oai_response_free(res);
+    free(rec.log);
+    /* The client keeps working; the aborted connection was not leaked. */
+    oai_request_on_event(req, NULL, NULL);
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_reset_mid_stream_not_retried(void **state)
+{
+    fixture *f = *state;
+    size_t len = strlen(chat_stream);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_RESET, 60, 0);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_true(rec.count >= 1);
+    assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
+    assert_int_equal(oai_response_retries(res), 0); /* events were delivered: never retried */
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static void test_reset_before_first_event_is_retried(void **state)
+{
+    fixture *f = *state;
+    size_t len = strlen(chat_stream);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_RESET, 3, 0); /* 3 chunks: no event complete */
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_NONE, 0, 0);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    assert_string_equal(oai_response_text(res), "Hello there");
+    assert_string_equal(mock_request_header(mock_server_request(f->ms, 1), "x-stainless-retry-count"), "1");
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static void test_stall_past_idle_timeout(void **state)
+{
+    fixture *f = *state;
+    size_t len = strlen(chat_stream);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 60, 5000);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_request_set_idle_timeout_ms(req, 300);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_TIMEOUT);
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_true(oai_response_total_time_us(res) < 3000000);
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+
+    /* The client-level idle timeout applies too. */
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 60, 5000);
+    oai_client_set_idle_timeout_ms(f->c, 300);
+    recorder rec2 = {0};
+    req = stream_request(OAI_STREAM_CHAT, &rec2);
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_TIMEOUT);
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec2.log);
+}
+
+static void test_first_byte_timeout_retried(void **state)
+{
+    fixture *f = *state;
+    mock_reply slow = {.status = 200, .body = "{}", .delay_ms = 3000};
+    mock_server_push(f->ms, &slow);
+    push_chunked(f->ms, chat_stream, strlen(chat_stream), MOCK_FAULT_NONE, 0, 0);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_client_set_first_byte_timeout_ms(f->c, 300);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    assert_string_equal(oai_response_text(res), "Hello there");
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static void test_truncated_stream(void **state)
+{
+    fixture *f = *state;
+    /* Two content chunks, then EOF: neither [DONE] nor a finish reason. */
+    const char *partial = strstr(chat_stream, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},");
+    push_chunked(f->ms, chat_stream, (size_t)(partial - chat_stream), MOCK_FAULT_NONE, 0, 0);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_request_set_max_retries(req, 0);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_string_equal(oai_response_text(res), "Hello there");
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static void test_error_status_and_json_fallback(void **state)
+{
+    fixture *f = *state;
+    /* An error status on a streaming request is an ordinary error, retried. */
+    mock_server_push_simple(f->ms, 429, "retry-after-ms: 1\r\n", "{\"error\":{\"message\":\"slow\"}}");
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_request_add_message(req, "user", "abc");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    assert_string_equal(oai_response_text(res), "Echo: abc");
+    oai_response_free(res);
+
+    /* A server that ignores "stream" and answers JSON still gives the text. */
+    mock_server_push_simple(f->ms, 200, NULL,
+                            "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+                            "{\"role\":\"assistant\",\"content\":\"plain\"},\"finish_reason\":\"stop\"}]}");
+    int before = rec.count;
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_string_equal(oai_response_text(res), "plain");
+    assert_int_equal(rec.count, before);
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+static long peak_rss_kb(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (fp && fgets(line, sizeof line, fp))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (fp)
+        fclose(fp);
+    return kb;
+}
+
+static int count_event(void *ud, const oai_event *ev)
+{
+    size_t *bytes = ud;
+    *bytes += oai_event_text_len(ev);
+    return 0;
+}
+
+/* A 10 MB stream of chat chunks with accumulation off: memory stays flat. */
+static void test_long_stream_flat_memory(void **state)
+{
+    fixture *f = *state;
+    enum { CHUNKS = 10000 };
+    char text[1001];
+    memset(text, 'x', 1000);
+    text[1000] = '\0';
+    char **chunks = calloc(CHUNKS + 2, sizeof *chunks);
+    size_t total = 0;
+    for (int i = 0; i < CHUNKS; i++) {
+        size_t n = strlen(text) + 128;
+        chunks[i] = malloc(n);
+        snprintf(chunks[i], n, "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}\n\n", text);
+        total += strlen(chunks[i]);
+    }
+    chunks[CHUNKS] = strdup("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    chunks[CHUNKS + 1] = strdup("data: [DONE]\n\n");
+    mock_reply r = {.status = 200, .content_type = "text/event-stream",
+                    .chunks = (const char *const *)chunks, .chunk_count = CHUNKS + 2};
+    mock_server_push(f->ms, &r);
+    for (int i = 0; i < CHUNKS + 2; i++)
+        free(chunks[i]);
+    free(chunks);
+    long before = peak_rss_kb();
+    size_t text_bytes = 0;
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_on_event(req, count_event, &text_bytes);
+    oai_request_set_accumulate(req, 0);
+    oai_response *res = oai_client_send(f->c, req);
+    long after = peak_rss_kb();
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(text_bytes, (size_t)CHUNKS * 1000);
+    print_message("10 MB stream (%zu bytes on the wire), accumulation off: peak RSS grew by %ld KiB\n",
+                  total, after - before);
+    assert_true(total > 10000000);
+    /* Valgrind's own bookkeeping shows up in RSS too. */
+    const char *preload = getenv("LD_PRELOAD");
+    int under_valgrind = preload && strstr(preload, "vgpreload");
+    if (RSS_MEANINGFUL && !under_valgrind)
+        assert_true(before > 0 && after - before < 2048);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_long_stream_flat_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transcripts_through_transport, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_server_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_from_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_mid_stream_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_before_first_event_is_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stall_past_idle_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_byte_timeout_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truncated_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_status_and_json_fallback, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
