@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The full test run (README command 2, and what CI runs):
+#   1. installs missing Debian packages (scripts/deps.sh);
+#   2. builds in build/ and runs every ctest test (unit, integration, CLI,
+#      examples, header, packaging, ABI, Doxygen);
+#   3. runs the ctest suite again under valgrind memcheck (leaks are errors;
+#      tests labelled `no-memcheck` are skipped: they only run compilers and
+#      scripts; OAI_TEST_MEMCHECK=1 is set so that suites may do fewer
+#      iterations of exhaustive loops);
+#   4. runs the conformance program against a Prism mock of OpenAI's
+#      OpenAPI spec (scripts/conformance.sh);
+#   5. builds with AddressSanitizer + UBSan in build-asan/ and runs the
+#      ctest suite there.
+# Ends with one line "N passed, M failed" (tests and checks counted over all
+# phases) and exits non-zero if anything failed.
+#
+#   scripts/test.sh                  # everything
+#   OAI_TEST_SKIP="memcheck asan" scripts/test.sh   # leave phases out
+#     (phase names: ctest memcheck conformance asan)
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$ROOT/build"
+BUILD_ASAN="$ROOT/build-asan"
+JOBS="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
+SKIP=" ${OAI_TEST_SKIP:-} "
+LOGS="$(mktemp -d)"
+trap 'rm -rf "$LOGS"' EXIT
+
+PASSED=0
+FAILED=0
+FAILED_PHASES=()
+START=$SECONDS
+
+say() { printf '\n=== %s (%ds)\n' "$*" "$((SECONDS - START))"; }
+fail_phase() { FAILED=$((FAILED + 1)); FAILED_PHASES+=("$1"); }
+skipped() { case "$SKIP" in *" $1 "*) echo "test.sh: phase $1 skipped (OAI_TEST_SKIP)"; return 0 ;; esac; return 1; }
+
+# Adds the counts of a ctest log to the totals; a run that printed no
+# summary line (it crashed or timed out) counts as one failure.
+count_ctest() { # $1 phase name, $2 log file, $3 ctest exit status
+  local line total failed
+  line="$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$2" | tail -n 1)"
+  if [ -z "$line" ]; then
+    fail_phase "$1"
+    return
+  fi
+  failed="$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")"
+  total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
+  PASSED=$((PASSED + total - failed))
+  FAILED=$((FAILED + failed))
+  if [ "$failed" -ne 0 ] || [ "$3" -ne 0 ]; then
+    FAILED_PHASES+=("$1")
+    # ctest may exit non-zero with every test passed (e.g. memcheck defects).
+    [ "$failed" -eq 0 ] && FAILED=$((FAILED + 1))
+  fi
+}
+
+build_tree() { # $1 phase, $2 build dir, extra cmake arguments...
+  local phase=$1 dir=$2
+  shift 2
+  say "configure and build $dir $*"
+  if ! cmake -S "$ROOT" -B "$dir" "$@" || ! cmake --build "$dir" --parallel "$JOBS"; then
+    echo "test.sh: building $dir failed"
+    fail_phase "$phase build"
+    return 1
+  fi
+}
+
+phase_deps() {
+  say "dependencies"
+  bash "$ROOT/scripts/deps.sh" || { fail_phase deps; return 1; }
+}
+
+phase_ctest() {
+  skipped ctest && return 0
+  say "ctest (build/)"
+  local rc=0
+  (cd "$BUILD" && ctest --output-on-failure --parallel "$JOBS") 2>&1 | tee "$LOGS/ctest.log" || rc=$?
+  count_ctest ctest "$LOGS/ctest.log" "$rc"
+}
+
+phase_memcheck() {
+  skipped memcheck && return 0
+  say "ctest under valgrind memcheck (build/, label no-memcheck skipped)"
+  local rc=0
+  rm -rf "$BUILD/Testing/Temporary"/MemoryChecker.*
+  # OAI_TEST_MEMCHECK=1 lets a suite thin out exhaustive loops (valgrind
+  # runs code 20-50 times slower) while keeping every code path.
+  (cd "$BUILD" && OAI_TEST_MEMCHECK=1 ctest -T memcheck --parallel "$JOBS" --output-on-failure -LE no-memcheck \
+      --overwrite MemoryCheckCommand="$(command -v valgrind)" \
+      --overwrite "MemoryCheckCommandOptions=--leak-check=full --errors-for-leak-kinds=definite,possible --error-exitcode=1 --num-callers=40 --gen-suppressions=all" \
+      --overwrite MemoryCheckSuppressionFile="$ROOT/scripts/valgrind.supp") \
+      2>&1 | tee "$LOGS/memcheck.log" || rc=$?
+  # Show valgrind's own reports of the tests it found defects in.
+  local log
+  for log in "$BUILD/Testing/Temporary"/MemoryChecker.*.log; do
+    [ -f "$log" ] || continue
+    if grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|possibly lost: [1-9]' "$log"; then
+      echo "--- $log"
+      cat "$log"
+    fi
+  done
+  count_ctest memcheck "$LOGS/memcheck.log" "$rc"
+}
+
+phase_conformance() {
+  skipped conformance && return 0
+  say "conformance against Prism (OpenAI's OpenAPI spec)"
+  local rc=0 line
+  bash "$ROOT/scripts/conformance.sh" "$BUILD" 2>&1 | tee "$LOGS/conformance.log" || rc=$?
+  line="$(grep -E '^conformance: [0-9]+ passed, [0-9]+ failed' "$LOGS/conformance.log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    fail_phase conformance
+    return
+  fi
+  PASSED=$((PASSED + $(sed -E 's/^conformance: ([0-9]+) passed.*/\1/' <<<"$line")))
+  FAILED=$((FAILED + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+  [ "$rc" -eq 0 ] || FAILED_PHASES+=(conformance)
+}
+
+phase_asan() {
+  skipped asan && return 0
+  build_tree asan "$BUILD_ASAN" -DOAI_SANITIZE=ON || return 0
+  say "ctest with AddressSanitizer + UBSan (build-asan/)"
+  local rc=0
+  (cd "$BUILD_ASAN" &&
+     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1" \
+     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+     ctest --output-on-failure --parallel "$JOBS") 2>&1 | tee "$LOGS/asan.log" || rc=$?
+  count_ctest asan "$LOGS/asan.log" "$rc"
+}
+
+if phase_deps; then
+  if build_tree build "$BUILD"; then
+    phase_ctest
+    phase_memcheck
+    phase_conformance
+  fi
+  phase_asan
+fi
+
+say "summary"
+if [ "${#FAILED_PHASES[@]}" -ne 0 ]; then
+  echo "failed phases: ${FAILED_PHASES[*]}"
+else
+  echo "all phases passed"
+fi
+echo "total time: $((SECONDS - START)) s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ] && [ "${#FAILED_PHASES[@]}" -eq 0 ]

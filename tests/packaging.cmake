@@ -1,0 +1,101 @@
+# Packaging, header, API-reference and ABI checks, and the conformance
+# program. Included from tests/CMakeLists.txt. Every test here carries the
+# label `packaging`: they run compilers, cmake and shell scripts, so
+# scripts/test.sh leaves them out of the valgrind pass (label `no-memcheck`).
+
+set(_oai_pkg_src ${CMAKE_CURRENT_SOURCE_DIR})
+set(_oai_pkg_bin ${CMAKE_CURRENT_BINARY_DIR}/packaging)
+set(_oai_pkg_labels "packaging;no-memcheck")
+
+# Programs built against the sanitized library need the same flags.
+set(_oai_consumer_flags "")
+if(OAI_SANITIZE)
+  set(_oai_consumer_flags "-fsanitize=address,undefined -fno-omit-frame-pointer")
+endif()
+set(_oai_consumer_env "CC=${CMAKE_C_COMPILER}" "OAI_CONSUMER_FLAGS=${_oai_consumer_flags}")
+
+function(oai_packaging_test name)
+  add_test(NAME ${name} COMMAND sh ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS "${_oai_pkg_labels}" TIMEOUT 600)
+endfunction()
+
+# --- the public header on its own ---------------------------------------------
+oai_packaging_test(header_c99_${CMAKE_C_COMPILER_ID}
+  ${_oai_pkg_src}/header/check_header.sh ${CMAKE_C_COMPILER} c99
+  ${_oai_pkg_src}/header/header_c.c ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+find_program(OAI_GXX NAMES g++)
+find_program(OAI_CLANG NAMES clang clang-14)
+find_program(OAI_CLANGXX NAMES clang++ clang++-14)
+if(OAI_GXX)
+  oai_packaging_test(header_cxx11_gxx
+    ${_oai_pkg_src}/header/check_header.sh ${OAI_GXX} c++11
+    ${_oai_pkg_src}/header/header_cxx.cpp ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+else()
+  message(WARNING "g++ not found: the C++11 header test is not registered")
+endif()
+if(OAI_CLANG AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  oai_packaging_test(header_c99_Clang
+    ${_oai_pkg_src}/header/check_header.sh ${OAI_CLANG} c99
+    ${_oai_pkg_src}/header/header_c.c ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+endif()
+if(OAI_CLANGXX)
+  oai_packaging_test(header_cxx11_clangxx
+    ${_oai_pkg_src}/header/check_header.sh ${OAI_CLANGXX} c++11
+    ${_oai_pkg_src}/header/header_cxx.cpp ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+endif()
+oai_packaging_test(header_no_dependency_includes
+  ${_oai_pkg_src}/header/check_header_deps.sh ${PROJECT_SOURCE_DIR}/include/oai.h)
+
+# --- API reference (Doxygen) ----------------------------------------------------
+find_package(Doxygen QUIET)
+if(DOXYGEN_FOUND)
+  set(OAI_DOXYGEN_OUTPUT_DIR ${PROJECT_BINARY_DIR}/docs)
+  configure_file(${PROJECT_SOURCE_DIR}/docs/Doxyfile.in ${PROJECT_BINARY_DIR}/docs/Doxyfile @ONLY)
+  add_test(NAME doxygen COMMAND ${DOXYGEN_EXECUTABLE} ${PROJECT_BINARY_DIR}/docs/Doxyfile
+           WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/docs)
+  set_tests_properties(doxygen PROPERTIES LABELS "${_oai_pkg_labels}" TIMEOUT 300)
+  if(NOT TARGET docs)
+    add_custom_target(docs
+      COMMAND ${DOXYGEN_EXECUTABLE} ${PROJECT_BINARY_DIR}/docs/Doxyfile
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}/docs
+      COMMENT "API reference in ${PROJECT_BINARY_DIR}/docs/html"
+      VERBATIM)
+  endif()
+else()
+  message(WARNING "doxygen not found: the API reference test is not registered")
+endif()
+
+# --- ABI: SONAME and exported symbols ---------------------------------------------
+oai_packaging_test(shared_library_symbols
+  ${_oai_pkg_src}/consumer/symbols.sh $<TARGET_FILE:oai_shared>
+  ${PROJECT_SOURCE_DIR}/include/oai.h liboai.so.${PROJECT_VERSION_MAJOR})
+
+# --- install, then consume -------------------------------------------------------
+# install.cmake is read after this file; OAI_INSTALL defaults to OAI_TOP_LEVEL.
+if(OAI_TOP_LEVEL OR OAI_INSTALL)
+  set(_oai_prefix ${_oai_pkg_bin}/prefix)
+  oai_packaging_test(packaging_install
+    ${_oai_pkg_src}/consumer/install.sh ${PROJECT_BINARY_DIR} ${_oai_prefix}
+    ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR} ${PROJECT_VERSION} ${PROJECT_VERSION_MAJOR})
+  set_tests_properties(packaging_install PROPERTIES FIXTURES_SETUP oai_installed)
+
+  oai_packaging_test(consumer_pkgconfig
+    ${_oai_pkg_src}/consumer/pkgconfig.sh ${_oai_prefix} ${CMAKE_INSTALL_LIBDIR}
+    ${_oai_pkg_src}/consumer/main.c ${_oai_pkg_bin}/pkgconfig)
+  oai_packaging_test(consumer_find_package
+    ${_oai_pkg_src}/consumer/cmake_package.sh ${_oai_prefix}
+    ${_oai_pkg_src}/consumer/cmake ${_oai_pkg_bin}/find_package ${PROJECT_VERSION})
+  set_tests_properties(consumer_pkgconfig consumer_find_package PROPERTIES
+    FIXTURES_REQUIRED oai_installed
+    ENVIRONMENT "${_oai_consumer_env}")
+endif()
+oai_packaging_test(consumer_add_subdirectory
+  ${_oai_pkg_src}/consumer/subdirectory.sh ${PROJECT_SOURCE_DIR}
+  ${_oai_pkg_src}/consumer/subdir ${_oai_pkg_bin}/add_subdirectory)
+set_tests_properties(consumer_add_subdirectory PROPERTIES ENVIRONMENT "${_oai_consumer_env}")
+
+# --- conformance against a Prism mock of OpenAI's spec (scripts/conformance.sh) ---
+add_executable(conformance ${_oai_pkg_src}/conformance/conformance.c)
+target_compile_options(conformance PRIVATE ${OAI_WARNINGS})
+target_compile_definitions(conformance PRIVATE _POSIX_C_SOURCE=200809L)
+target_link_libraries(conformance PRIVATE oai_shared)
