@@ -10,13 +10,15 @@
 #   4. runs the conformance program against a Prism mock of OpenAI's
 #      OpenAPI spec (scripts/conformance.sh);
 #   5. builds with AddressSanitizer + UBSan in build-asan/ and runs the
-#      ctest suite there.
+#      ctest suite there;
+#   6. fuzzes the SSE/stream layer and the training-data validator with
+#      libFuzzer + ASan/UBSan (clang) for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
 # phases) and exits non-zero if anything failed.
 #
 #   scripts/test.sh                  # everything
 #   OAI_TEST_SKIP="memcheck asan" scripts/test.sh   # leave phases out
-#     (phase names: ctest memcheck conformance asan)
+#     (phase names: ctest memcheck conformance asan fuzz)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -131,6 +133,29 @@ phase_asan() {
   count_ctest asan "$LOGS/asan.log" "$rc"
 }
 
+# libFuzzer with ASan/UBSan (clang): each target mutates from its committed
+# seed corpus for OAI_FUZZ_SECONDS (default 60) into a scratch corpus; a
+# crash, leak or sanitizer report fails the phase and leaves the reproducer
+# in build-fuzz/.
+phase_fuzz() {
+  skipped fuzz && return 0
+  local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target
+  CC=clang build_tree fuzz "$dir" -DOAI_FUZZ=ON -DOAI_BUILD_TESTS=OFF -DOAI_BUILD_CLI=OFF \
+    -DOAI_BUILD_EXAMPLES=OFF -DOAI_WERROR=ON || return 0
+  for target in fuzz_stream fuzz_training; do
+    say "fuzzing $target for ${secs}s"
+    mkdir -p "$dir/corpus-$target"
+    if (cd "$dir" && "./tests/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 \
+          "corpus-$target" "$ROOT/tests/fuzz/corpus/$target") >"$LOGS/$target.log" 2>&1; then
+      PASSED=$((PASSED + 1))
+      tail -n 3 "$LOGS/$target.log"
+    else
+      tail -n 60 "$LOGS/$target.log"
+      fail_phase "fuzz $target"
+    fi
+  done
+}
+
 if phase_deps; then
   if build_tree build "$BUILD"; then
     phase_ctest
@@ -138,6 +163,7 @@ if phase_deps; then
     phase_conformance
   fi
   phase_asan
+  phase_fuzz
 fi
 
 say "summary"
