@@ -457,7 +457,7 @@ static void test_large_body_is_counted_and_truncated(void **state)
     uint64_t total = (uint64_t)(env ? strtoul(env, NULL, 10) : 20) * 1024 * 1024;
     pattern_upload u = {total, 0};
     CURL *easy = curl_easy_init();
-    curl_easy_setopt(easy, CURLOPT_URL, url_of(ms, "/v1/uploads"));
+    curl_easy_setopt(easy, CURLOPT_URL, url_of(ms, "/v1/no-such-route"));
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
     curl_easy_setopt(easy, CURLOPT_READFUNCTION, read_pattern);
