@@ -651,6 +651,17 @@ static void test_output_file(void **state)
     assert_int_equal(n, 14);
     assert_memory_equal(buf, "binary\001content", 14);
     oai_response_free(res);
+
+    /* An empty 2xx body still creates (truncates) the file. */
+    mock_reply empty = {.status = 200, .body = "", .content_type = "application/octet-stream"};
+    mock_server_push(f->ms, &empty);
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(buf, 1, sizeof buf, fp), 0);
+    fclose(fp);
+    oai_response_free(res);
     oai_request_free(req);
     unlink(path);
 }
