@@ -1,5 +1,6 @@
 /* The mock server's built-in OpenAI-compatible handler: see mock_openai.h. */
 #include "mock_openai.h"
+#include "mock_state.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -826,6 +827,9 @@ static mock_response *with_json_body(const mock_request *req, json_route handler
 
 mock_response *mock_openai_respond(const mock_request *req)
 {
+    mock_response *r = mock_state_respond(req);
+    if (r)
+        return r;
     static const char models_prefix[] = "/v1/models/";
     const size_t plen = sizeof models_prefix - 1;
     if (strcmp(req->method, "POST") == 0)

@@ -1,0 +1,269 @@
+/* Batch API files: a writer of JSONL input files (one request per line)
+ * and a reader of output and error files (one result per line), both
+ * streaming: memory holds one line at a time, whatever the file's size. */
+#include "core.h"
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_CHUNK 8192
+
+/* ---- a set of the custom ids written so far ------------------------------- */
+
+/* Open addressing with linear probing; grows at half full. */
+typedef struct id_set {
+    char **slots;
+    size_t cap;
+    size_t count;
+} id_set;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static char **id_set_slot(char **slots, size_t cap, const char *s)
+{
+    size_t i = hash_str(s) & (cap - 1);
+    while (slots[i] && strcmp(slots[i], s) != 0)
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static int id_set_has(const id_set *set, const char *s)
+{
+    return set->cap && *id_set_slot(set->slots, set->cap, s) != NULL;
+}
+
+static oai_status id_set_grow(id_set *set)
+{
+    size_t cap = set->cap ? set->cap * 2 : 64;
+    char **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return OAI_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->slots[i])
+            *id_set_slot(slots, cap, set->slots[i]) = set->slots[i];
+    free(set->slots);
+    set->slots = slots;
+    set->cap = cap;
+    return OAI_OK;
+}
+
+static oai_status id_set_add(id_set *set, const char *s)
+{
+    if (2 * (set->count + 1) > set->cap && id_set_grow(set) != OAI_OK)
+        return OAI_ERR_OUT_OF_MEMORY;
+    char **slot = id_set_slot(set->slots, set->cap, s);
+    if (*slot)
+        return OAI_OK;
+    if (!(*slot = oai_strdup(s)))
+        return OAI_ERR_OUT_OF_MEMORY;
+    set->count++;
+    return OAI_OK;
+}
+
+static void id_set_free(id_set *set)
+{
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->slots[i]);
+    free(set->slots);
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct oai_batch_writer {
+    FILE *f;
+    id_set ids;
+    int failed;                  /* a write failed: the file is incomplete */
+};
+
+OAI_API oai_batch_writer *oai_batch_writer_open(const char *path)
+{
+    if (!path || !*path)
+        return NULL;
+    oai_batch_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->f = fopen(path, "wb");
+    if (!w->f) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static oai_status put_string(oai_value *obj, const char *key, const char *value)
+{
+    oai_value *v = oai_json_string(value, strlen(value));
+    if (!v)
+        return OAI_ERR_INVALID_ARGUMENT; /* invalid UTF-8, or out of memory */
+    return oai_json_object_set(obj, key, v);
+}
+
+/* {"custom_id","method","url","body"}; the body is shared, not copied. */
+static oai_status build_line(const char *custom_id, const oai_request *req, oai_value **out)
+{
+    oai_buf url = {0};
+    oai_value *line = oai_json_object();
+    oai_status st = line ? oai_buf_printf(&url, "/v1%s", req->path) : OAI_ERR_OUT_OF_MEMORY;
+    if (st == OAI_OK)
+        st = put_string(line, "custom_id", custom_id);
+    if (st == OAI_OK)
+        st = put_string(line, "method", req->method);
+    if (st == OAI_OK)
+        st = put_string(line, "url", url.data);
+    if (st == OAI_OK)
+        st = oai_json_object_set(line, "body", oai_json_incref(req->body));
+    oai_buf_free(&url);
+    if (st != OAI_OK) {
+        oai_json_decref(line);
+        return st;
+    }
+    *out = line;
+    return OAI_OK;
+}
+
+static oai_status write_line(oai_batch_writer *w, const oai_value *line)
+{
+    size_t len = 0;
+    char *text = oai_json_dump(line, &len);
+    if (!text)
+        return OAI_ERR_OUT_OF_MEMORY;
+    int ok = fwrite(text, 1, len, w->f) == len && fputc('\n', w->f) != EOF;
+    free(text);
+    if (!ok) {
+        w->failed = 1;
+        return OAI_ERR_IO;
+    }
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_id, const oai_request *req)
+{
+    if (!w || !custom_id || !*custom_id || !req || !req->body || req->part_count)
+        return OAI_ERR_INVALID_ARGUMENT;
+    /* A batch line names an endpoint below /v1, never a full URL. */
+    if (req->path[0] != '/')
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (id_set_has(&w->ids, custom_id))
+        return OAI_ERR_INVALID_ARGUMENT;
+    oai_value *line = NULL;
+    oai_status st = build_line(custom_id, req, &line);
+    /* The id is taken before writing: a line that failed to write leaves
+     * the file incomplete anyway (closing reports it). */
+    if (st == OAI_OK)
+        st = id_set_add(&w->ids, custom_id);
+    if (st == OAI_OK)
+        st = write_line(w, line);
+    oai_json_decref(line);
+    return st;
+}
+
+OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w)
+{
+    if (!w)
+        return OAI_OK;
+    int failed = w->failed;
+    failed |= fflush(w->f) != 0;
+    failed |= ferror(w->f) != 0;
+    failed |= fclose(w->f) != 0;
+    id_set_free(&w->ids);
+    free(w);
+    return failed ? OAI_ERR_IO : OAI_OK;
+}
+
+/* ---- reader ---------------------------------------------------------------- */
+
+struct oai_batch_reader {
+    FILE *f;
+    oai_buf line;
+    oai_value *current;          /* the line handed out last */
+};
+
+OAI_API oai_batch_reader *oai_batch_reader_open(const char *path)
+{
+    if (!path || !*path)
+        return NULL;
+    oai_batch_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->f = fopen(path, "rb");
+    if (!r->f) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+OAI_API void oai_batch_reader_free(oai_batch_reader *r)
+{
+    if (!r)
+        return;
+    fclose(r->f);
+    oai_buf_free(&r->line);
+    oai_json_decref(r->current);
+    free(r);
+}
+
+/* Reads the next line (without its end) into r->line. Returns 1 when a
+ * line was read, 0 at the end of the file, or a negative oai_status. */
+static int read_line(oai_batch_reader *r)
+{
+    char chunk[READ_CHUNK];
+    oai_buf_reset(&r->line);
+    int got = 0;
+    while (fgets(chunk, sizeof chunk, r->f)) {
+        got = 1;
+        size_t n = strlen(chunk);
+        int complete = n > 0 && chunk[n - 1] == '\n';
+        if (oai_buf_append(&r->line, chunk, complete ? n - 1 : n) != OAI_OK)
+            return -(int)OAI_ERR_OUT_OF_MEMORY;
+        if (complete)
+            return 1;
+    }
+    if (ferror(r->f))
+        return -(int)OAI_ERR_IO;
+    return got;
+}
+
+static int is_blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(" \t\r\f\v", s[i]))
+            return 0;
+    return 1;
+}
+
+OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **line)
+{
+    if (line)
+        *line = NULL;
+    if (!r || !line)
+        return OAI_ERR_INVALID_ARGUMENT;
+    oai_json_decref(r->current);
+    r->current = NULL;
+    for (;;) {
+        int rc = read_line(r);
+        if (rc <= 0)
+            return rc == 0 ? OAI_OK : (oai_status)-rc;
+        if (!is_blank(r->line.data, r->line.len))
+            break;
+    }
+    oai_status st = OAI_OK;
+    oai_value *v = oai_json_parse(r->line.data, r->line.len, &st);
+    if (!v)
+        return st == OAI_ERR_OUT_OF_MEMORY ? st : OAI_ERR_PROTOCOL;
+    if (oai_value_type_of(v) != OAI_VALUE_OBJECT) {
+        oai_json_decref(v);
+        return OAI_ERR_PROTOCOL;
+    }
+    r->current = v;
+    *line = v;
+    return OAI_OK;
+}
