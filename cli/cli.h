@@ -56,6 +56,10 @@ extern const cli_command cli_cmd_chat;
 extern const cli_command cli_cmd_complete;
 extern const cli_command cli_cmd_models;
 extern const cli_command cli_cmd_api;
+extern const cli_command cli_cmd_data;
+extern const cli_command cli_cmd_files;
+extern const cli_command cli_cmd_fine_tune;
+extern const cli_command cli_cmd_batch;
 
 /* ------------------------------------------------------------------------ */
 /* Option parsing: short (-m VALUE, -mVALUE) and long (--model VALUE,
@@ -186,5 +190,122 @@ int cli_print_body(const oai_response *res);
 /** Flushes stdout; returns 0, or CLI_EXIT_LOCAL (after saying so) on a
  *  write error such as a full disk or a closed pipe. */
 int cli_finish_output(void);
+
+/* ------------------------------------------------------------------------ */
+/* What the resource commands (data, files, fine-tune, batch) share: groups
+ * of sub-commands, listing through the pager, one-object output, downloads
+ * and the progress bar. Defined in progress.c. */
+
+/** One sub-command of a group, e.g. `oai files upload`. */
+typedef struct cli_subcommand {
+    const char *name;     /* as typed: "upload" */
+    const char *prog;     /* "oai files upload", for messages */
+    const char *synopsis; /* the arguments: "PATH --purpose PURPOSE [--large]" */
+    const char *help;     /* what it does, and its options, for --help */
+    /* Runs it: argv[0] is the sub-command's name. Returns an exit status. */
+    int (*run)(const struct cli_subcommand *self, const cli_globals *globals,
+               int argc, char **argv);
+} cli_subcommand;
+
+/** A command made of sub-commands. */
+typedef struct cli_group {
+    const cli_command *command;
+    const cli_subcommand *subcommands;
+    size_t count;
+} cli_group;
+
+/** Runs the sub-command named by argv[1] (argv[0] is the group's name);
+ *  handles -h/--help and usage errors at the group level. */
+int cli_group_run(const cli_group *group, const cli_globals *globals, int argc, char **argv);
+
+/** Prints the group's usage: each sub-command's synopsis. */
+void cli_group_usage(const cli_group *group, FILE *out);
+
+/** Prints "SUB --help" on stdout; returns the exit status. */
+int cli_subcommand_help(const cli_subcommand *sub);
+
+/** Prints "PROG: PROBLEM[ 'DETAIL']" and the sub-command's usage to stderr;
+ *  returns CLI_EXIT_USAGE. A NULL @p problem prints the usage only. */
+int cli_subcommand_usage_error(const cli_subcommand *sub, const char *problem,
+                               const char *detail);
+
+/** Parses the arguments of a sub-command that takes one ID and --json:
+ *  returns CLI_CONTINUE with *id and *json set, or the exit status. */
+int cli_parse_id_args(const cli_subcommand *sub, int argc, char **argv,
+                      const char **id, int *json);
+
+/** Parses a --limit value (a positive integer) into @p limit; returns
+ *  CLI_CONTINUE or a usage error. */
+int cli_parse_limit(const cli_subcommand *sub, const char *value, int64_t *limit);
+
+/** Prints one object in the human form of a sub-command. */
+typedef void (*cli_object_fn)(const oai_value *object);
+
+/**
+ * Sends @p req (taken: freed here; NULL means it could not be made) and
+ * prints the object it returns: compact JSON on one line with @p json, else
+ * through @p print. Returns the exit status.
+ */
+int cli_show_object(const cli_globals *globals, oai_request *req, int json, cli_object_fn print);
+
+/**
+ * Prints every item of a list request (taken: freed here), paging with the
+ * pager: one compact JSON object per line with @p json, else through
+ * @p print. A @p limit above 0 stops after that many items, and sets the
+ * page size (`limit`, at most 100). Returns the exit status.
+ */
+int cli_list(const cli_globals *globals, oai_request *req, int64_t limit, int json,
+             cli_object_fn print);
+
+/** Prints @p value as compact JSON and a newline; returns the exit status. */
+int cli_print_json_line(const oai_value *value);
+
+/** Writes server text to @p out on one line: control characters (line
+ *  breaks, terminal escapes) become spaces; NULL prints "-". */
+void cli_print_safe(FILE *out, const char *text);
+
+/** Prints "NAME:" padded, then the value (cli_print_safe) and a newline. */
+void cli_print_field(const char *name, const char *value);
+
+/** Prints an integer field; @p v absent or null prints "-". */
+void cli_print_field_int(const char *name, const oai_value *v);
+
+/** Prints a Unix time field as UTC ISO 8601; absent or null prints "-". */
+void cli_print_field_time(const char *name, const oai_value *v);
+
+/** Formats a Unix time (a number value) as "2024-05-01T12:00:00Z" into
+ *  @p buf (at least 32 bytes), or "-" when @p v is absent, null or not a
+ *  number; returns @p buf. */
+char *cli_format_time(const oai_value *v, char *buf, size_t size);
+
+/** The state of a progress bar on stderr. */
+typedef struct cli_progress {
+    int enabled;          /* stderr is a terminal */
+    int downloading;      /* count received bytes, not sent ones */
+    int drawn;            /* the bar is on screen, its line open */
+    int64_t done, total;  /* the last values reported */
+    int64_t last_draw_us; /* when it was last drawn (monotonic clock) */
+} cli_progress;
+
+/** Prepares a bar for an upload (@p downloading 0) or a download. It draws
+ *  only when stderr is a terminal. */
+void cli_progress_init(cli_progress *p, int downloading);
+
+/** An ::oai_progress_fn; @p userdata is a cli_progress. Redraws at most ten
+ *  times a second. Always returns 0 (go on). */
+int cli_progress_update(void *userdata, int64_t sent, int64_t send_total,
+                        int64_t received, int64_t receive_total);
+
+/** Draws the final state and ends the bar's line (if it was drawn). */
+void cli_progress_finish(cli_progress *p);
+
+/**
+ * Sends a file-content request (@p req, taken: freed here) and writes the
+ * body to the file at @p path, or to stdout when @p path is NULL (through a
+ * temporary file, so memory stays flat), with a progress bar. A download
+ * that fails leaves no file behind where there was none. Returns the exit
+ * status.
+ */
+int cli_download(oai_client *client, oai_request *req, const char *path);
 
 #endif /* OAI_CLI_H */

@@ -18,6 +18,10 @@ static const cli_command *const commands[] = {
     &cli_cmd_chat,
     &cli_cmd_complete,
     &cli_cmd_models,
+    &cli_cmd_data,
+    &cli_cmd_files,
+    &cli_cmd_fine_tune,
+    &cli_cmd_batch,
     &cli_cmd_api,
 };
 
@@ -59,7 +63,7 @@ void cli_usage(FILE *out)
           "   7  server error (HTTP 5xx) or another API error\n"
           "   8  connection, TLS or timeout error\n"
           "   9  protocol error (malformed response)\n"
-          "  10  local error (I/O, memory, invalid argument, cancelled)\n",
+          "  10  local error (I/O, memory, invalid argument or data, cancelled)\n",
           out);
 }
 

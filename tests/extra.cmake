@@ -15,3 +15,16 @@ if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
     OAI_EXAMPLE_STREAM_PATH="$<TARGET_FILE:example_stream>")
   add_dependencies(test_examples example_chat example_completion example_stream)
 endif()
+
+# The fine-tuning workflow: the tool's data/files/fine-tune/batch commands and
+# examples/fine_tune.c. Each half skips when its program is not built.
+if(TARGET test_cli_workflow AND OAI_BUILD_CLI)
+  target_compile_definitions(test_cli_workflow PRIVATE OAI_CLI_PATH="$<TARGET_FILE:oai>")
+  add_dependencies(test_cli_workflow oai)
+endif()
+
+if(TARGET test_cli_workflow AND OAI_BUILD_EXAMPLES)
+  target_compile_definitions(test_cli_workflow PRIVATE
+    OAI_EXAMPLE_FINE_TUNE_PATH="$<TARGET_FILE:example_fine_tune>")
+  add_dependencies(test_cli_workflow example_fine_tune)
+endif()

@@ -1,0 +1,477 @@
+/*
+ * What the resource commands of the `oai` tool (data, files, fine-tune,
+ * batch) share: groups of sub-commands, listing through the pager, printing
+ * API objects, and file transfers with a progress bar on stderr.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------------ */
+/* Groups of sub-commands */
+
+/** Prints the group's usage and the synopsis of each sub-command. */
+void cli_group_usage(const cli_group *group, FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "Usage: oai %s COMMAND [ARGS...]\n\n%s.\n\nCommands:\n",
+            group->command->name, group->command->summary);
+    for (i = 0; i < group->count; i++)
+        fprintf(out, "  %s %s\n", group->subcommands[i].prog, group->subcommands[i].synopsis);
+    fprintf(out, "\nRun 'oai %s COMMAND --help' for the options of a command.\n",
+            group->command->name);
+}
+
+static void subcommand_usage(const cli_subcommand *sub, FILE *out)
+{
+    fprintf(out, "Usage: %s %s\n\n%s", sub->prog, sub->synopsis, sub->help);
+}
+
+/** Prints the sub-command's usage on stdout. */
+int cli_subcommand_help(const cli_subcommand *sub)
+{
+    subcommand_usage(sub, stdout);
+    return cli_finish_output();
+}
+
+/** Prints the problem and the sub-command's usage to stderr. */
+int cli_subcommand_usage_error(const cli_subcommand *sub, const char *problem, const char *detail)
+{
+    if (problem) {
+        fprintf(stderr, "%s: %s", sub->prog, problem);
+        if (detail)
+            fprintf(stderr, " '%s'", detail);
+        fputc('\n', stderr);
+    }
+    fputc('\n', stderr);
+    subcommand_usage(sub, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+/** Dispatches to the sub-command named by argv[1]. */
+int cli_group_run(const cli_group *group, const cli_globals *globals, int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2)
+        return cli_usage_error(group->command, "missing command", NULL);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        cli_group_usage(group, stdout);
+        return cli_finish_output();
+    }
+    for (i = 0; i < group->count; i++)
+        if (strcmp(group->subcommands[i].name, argv[1]) == 0)
+            return group->subcommands[i].run(&group->subcommands[i], globals, argc - 1, argv + 1);
+    return cli_usage_error(group->command, "unknown command", argv[1]);
+}
+
+enum { OPT_HELP = 'h', OPT_JSON = 256 };
+
+static const cli_option id_options[] = {
+    { OPT_HELP, 'h', "help", 0 },
+    { OPT_JSON, 0, "json", 0 },
+};
+
+/** Parses "ID [--json]". */
+int cli_parse_id_args(const cli_subcommand *sub, int argc, char **argv, const char **id, int *json)
+{
+    cli_parser p;
+    int opt;
+
+    *json = 0;
+    cli_parser_init(&p, argc, argv, sub->prog, id_options, sizeof id_options / sizeof id_options[0]);
+    while ((opt = cli_next_option(&p)) != CLI_OPT_END) {
+        if (opt == OPT_HELP)
+            return cli_subcommand_help(sub);
+        if (opt != OPT_JSON)
+            return cli_subcommand_usage_error(sub, NULL, NULL);
+        *json = 1;
+    }
+    if (p.operand_count == 0)
+        return cli_subcommand_usage_error(sub, "missing ID", NULL);
+    if (p.operand_count > 1)
+        return cli_subcommand_usage_error(sub, "too many arguments", NULL);
+    *id = cli_operands(&p)[0];
+    return CLI_CONTINUE;
+}
+
+/** Parses a --limit value: a positive integer. */
+int cli_parse_limit(const cli_subcommand *sub, const char *value, int64_t *limit)
+{
+    if (cli_parse_int(value, 1, INT32_MAX, limit) != 0)
+        return cli_subcommand_usage_error(sub, "--limit needs a positive integer, not", value);
+    return CLI_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Printing API objects */
+
+/** Prints a value as one line of compact JSON. */
+int cli_print_json_line(const oai_value *value)
+{
+    char *text = oai_value_json_dup(value);
+
+    if (!text)
+        return cli_report_status(OAI_ERR_OUT_OF_MEMORY, NULL);
+    puts(text);
+    oai_free(text);
+    return CLI_EXIT_OK;
+}
+
+/** Writes server text on one line, control characters replaced. */
+void cli_print_safe(FILE *out, const char *text)
+{
+    if (!text) {
+        fputc('-', out);
+        return;
+    }
+    for (; *text; text++)
+        fputc((unsigned char)*text < 0x20 || *text == 0x7f ? ' ' : *text, out);
+}
+
+static int is_number(const oai_value *v)
+{
+    return oai_value_type_of(v) == OAI_VALUE_INT || oai_value_type_of(v) == OAI_VALUE_NUMBER;
+}
+
+/** Formats a Unix time in UTC, ISO 8601, or "-". */
+char *cli_format_time(const oai_value *v, char *buf, size_t size)
+{
+    time_t t = (time_t)oai_value_int(v);
+    struct tm tm;
+
+    if (!is_number(v))
+        snprintf(buf, size, "-");
+    else if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "%lld", (long long)oai_value_int(v));
+    return buf;
+}
+
+/* Field names are padded so that the values line up. */
+static void print_name(const char *name)
+{
+    printf("%-20s ", name);
+}
+
+/** Prints "NAME: value". */
+void cli_print_field(const char *name, const char *value)
+{
+    print_name(name);
+    cli_print_safe(stdout, value);
+    putchar('\n');
+}
+
+/** Prints an integer field, or "-". */
+void cli_print_field_int(const char *name, const oai_value *v)
+{
+    print_name(name);
+    if (is_number(v))
+        printf("%lld\n", (long long)oai_value_int(v));
+    else
+        puts("-");
+}
+
+/** Prints a time field, or "-". */
+void cli_print_field_time(const char *name, const oai_value *v)
+{
+    char buf[64];
+
+    print_name(name);
+    puts(cli_format_time(v, buf, sizeof buf));
+}
+
+/* ------------------------------------------------------------------------ */
+/* One object, or a whole list */
+
+/** Sends the request and prints the object it returns. */
+int cli_show_object(const cli_globals *globals, oai_request *req, int json, cli_object_fn print)
+{
+    int status;
+    oai_client *client;
+    oai_response *res;
+
+    if (!req)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    client = cli_client_new(globals, &status);
+    if (!client) {
+        oai_request_free(req);
+        return status;
+    }
+    res = oai_client_send(client, req);
+    status = cli_check_response(res);
+    if (status == CLI_EXIT_OK) {
+        if (json)
+            status = cli_print_json_line(oai_response_json(res));
+        else
+            print(oai_response_json(res));
+    }
+    oai_response_free(res);
+    oai_request_free(req);
+    oai_client_free(client);
+    return status == CLI_EXIT_OK ? cli_finish_output() : status;
+}
+
+/* The API's own pages hold at most 100 items for most lists. */
+#define MAX_PAGE_SIZE 100
+
+/* Walks the pages and prints each item; returns the exit status. */
+static int print_items(oai_pager *pager, int json, cli_object_fn print)
+{
+    const oai_value *item;
+    oai_status st;
+    int status = CLI_EXIT_OK;
+
+    while (status == CLI_EXIT_OK && (st = oai_pager_next(pager, &item)) == OAI_OK && item) {
+        if (json)
+            status = cli_print_json_line(item);
+        else
+            print(item);
+    }
+    if (status != CLI_EXIT_OK)
+        return status;
+    if (st == OAI_OK)
+        return cli_finish_output();
+    /* A failed fetch is the pager's last response; anything else (memory)
+     * has no response to tell about. */
+    if (oai_response_status(oai_pager_response(pager)) != OAI_OK)
+        return cli_check_response(oai_pager_response(pager));
+    return cli_report_status(st, NULL);
+}
+
+/** Prints every item of a list, page by page. */
+int cli_list(const cli_globals *globals, oai_request *req, int64_t limit, int json,
+             cli_object_fn print)
+{
+    char page_size[32];
+    int status;
+    oai_client *client;
+    oai_pager *pager = NULL;
+
+    if (!req)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    snprintf(page_size, sizeof page_size, "%lld",
+             (long long)(limit < MAX_PAGE_SIZE ? limit : MAX_PAGE_SIZE));
+    client = cli_client_new(globals, &status);
+    if (client && (limit <= 0 || oai_request_set_query(req, "limit", page_size) == OAI_OK))
+        pager = oai_pager_new(client, req);
+    if (pager && limit > 0)
+        oai_pager_set_max_items(pager, (size_t)limit);
+    if (pager)
+        status = print_items(pager, json, print);
+    else if (client)
+        status = cli_report_status(OAI_ERR_OUT_OF_MEMORY, NULL);
+    oai_pager_free(pager);
+    oai_client_free(client);
+    oai_request_free(req);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The progress bar */
+
+#define BAR_WIDTH 30
+#define REDRAW_INTERVAL_US 100000 /* at most ten redraws a second */
+
+static int64_t monotonic_us(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/** Prepares a bar; it draws only when stderr is a terminal. */
+void cli_progress_init(cli_progress *p, int downloading)
+{
+    memset(p, 0, sizeof *p);
+    p->enabled = isatty(2);
+    p->downloading = downloading;
+}
+
+/* Picks a unit that suits the size: kB, MB or GB (powers of 1000). */
+static double in_unit(int64_t bytes, int64_t scale_of, const char **unit)
+{
+    if (scale_of >= 1000000000) {
+        *unit = "GB";
+        return (double)bytes / 1e9;
+    }
+    if (scale_of >= 1000000) {
+        *unit = "MB";
+        return (double)bytes / 1e6;
+    }
+    *unit = "kB";
+    return (double)bytes / 1e3;
+}
+
+/* "\r[#####     ]  45% 12.3/27.0 MB", or "\r12.3 MB" when the size is unknown. */
+static void draw(cli_progress *p)
+{
+    char bar[BAR_WIDTH + 1];
+    const char *unit;
+    double done, total;
+    int64_t filled, percent;
+
+    if (p->total <= 0) {
+        done = in_unit(p->done, p->done, &unit);
+        fprintf(stderr, "\r%.1f %s   ", done, unit);
+    } else {
+        int64_t now = p->done < p->total ? p->done : p->total;
+        filled = now * BAR_WIDTH / p->total;
+        percent = now * 100 / p->total;
+        memset(bar, '#', (size_t)filled);
+        memset(bar + filled, ' ', (size_t)(BAR_WIDTH - filled));
+        bar[BAR_WIDTH] = '\0';
+        total = in_unit(p->total, p->total, &unit);
+        done = in_unit(now, p->total, &unit);
+        fprintf(stderr, "\r[%s] %3d%% %.1f/%.1f %s   ", bar, (int)percent, done, total, unit);
+    }
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+/** Records the progress and redraws when it is time to. */
+int cli_progress_update(void *userdata, int64_t sent, int64_t send_total, int64_t received,
+                        int64_t receive_total)
+{
+    cli_progress *p = userdata;
+    int64_t now;
+
+    if (!p->enabled)
+        return 0;
+    p->done = p->downloading ? received : sent;
+    p->total = p->downloading ? receive_total : send_total;
+    if (p->done == 0 && p->total <= 0)
+        return 0; /* nothing known yet */
+    now = monotonic_us();
+    if (p->drawn && now - p->last_draw_us < REDRAW_INTERVAL_US)
+        return 0;
+    p->last_draw_us = now;
+    draw(p);
+    return 0;
+}
+
+/** Draws the last state and ends the line. */
+void cli_progress_finish(cli_progress *p)
+{
+    if (!p->enabled || !p->drawn)
+        return;
+    draw(p);
+    fputc('\n', stderr);
+    p->drawn = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Downloads */
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A new empty temporary file (its path in @p path), for a download to
+ * stdout. Returns 0, or -1 with errno set. */
+static int make_temp_file(char *path, size_t size)
+{
+    const char *dir = getenv("TMPDIR");
+    int fd;
+
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if ((size_t)snprintf(path, size, "%s/oai-download-XXXXXX", dir) >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+/* Copies the file at @p path to stdout. */
+static int copy_to_stdout(const char *path)
+{
+    char buf[65536];
+    size_t got;
+    FILE *in = fopen(path, "rb");
+
+    if (!in)
+        return cli_report_status(OAI_ERR_IO, "cannot read the downloaded file back");
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, got, stdout) != got)
+            break;
+    fclose(in);
+    return cli_finish_output();
+}
+
+/* The library opens the output file when the first byte of the body
+ * arrives, so an empty body leaves no file: make it. */
+static int ensure_file(const oai_response *res, const char *path)
+{
+    const char *length = oai_response_header(res, "content-length");
+    FILE *f;
+
+    if (file_exists(path) && !(length && strcmp(length, "0") == 0))
+        return CLI_EXIT_OK;
+    f = fopen(path, "wb");
+    if (!f || fclose(f) != 0)
+        return cli_report_status(OAI_ERR_IO, "cannot create the output file");
+    return CLI_EXIT_OK;
+}
+
+/* Sends the request with its body going to @p target. */
+static int download_to(oai_client *client, oai_request *req, const char *target)
+{
+    cli_progress progress;
+    oai_response *res;
+    int status;
+
+    if (oai_request_set_output_file(req, target) != OAI_OK)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid output path");
+    cli_progress_init(&progress, 1);
+    oai_request_on_progress(req, cli_progress_update, &progress);
+    res = oai_client_send(client, req);
+    cli_progress_finish(&progress);
+    status = cli_check_response(res);
+    if (status == CLI_EXIT_OK)
+        status = ensure_file(res, target);
+    oai_response_free(res);
+    return status;
+}
+
+/** Downloads to @p path, or to stdout when it is NULL. */
+int cli_download(oai_client *client, oai_request *req, const char *path)
+{
+    char temp[4096];
+    int status, existed;
+
+    if (!req)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if (!path) {
+        if (make_temp_file(temp, sizeof temp) != 0) {
+            oai_request_free(req);
+            return cli_report_status(OAI_ERR_IO, "cannot create a temporary file");
+        }
+        status = download_to(client, req, temp);
+        if (status == CLI_EXIT_OK)
+            status = copy_to_stdout(temp);
+        remove(temp);
+    } else {
+        existed = file_exists(path);
+        status = download_to(client, req, path);
+        if (status != CLI_EXIT_OK && !existed)
+            remove(path);
+    }
+    oai_request_free(req);
+    return status;
+}
