@@ -166,12 +166,23 @@ typedef struct answer {
     int truncated;
     size_t prompt_tokens;
     size_t completion_tokens;
+    size_t pieces;          /* stream pieces: MOCK_STREAM_PIECES unless asked */
 } answer;
 
-static int answer_init(answer *a, const char *user_text, json_int_t max_tokens,
-                       size_t prompt_tokens)
+/* The number of pieces a streamed answer is cut into: the extension field
+ * "mock_stream_pieces" (1 to 10^7; bench/ asks for many to make a long
+ * stream), else MOCK_STREAM_PIECES. */
+static size_t stream_pieces(const json_t *body)
+{
+    json_int_t v = json_integer_value(json_object_get(body, "mock_stream_pieces"));
+    return v >= 1 && v <= 10000000 ? (size_t)v : MOCK_STREAM_PIECES;
+}
+
+static int answer_init(answer *a, const char *user_text, const json_t *body,
+                       json_int_t max_tokens, size_t prompt_tokens)
 {
     memset(a, 0, sizeof *a);
+    a->pieces = stream_pieces(body);
     if (strstr(user_text, "春天")) {
         a->text = dup_string(mock_openai_spring_poem);
     } else {
@@ -203,7 +214,7 @@ static int for_each_piece(const answer *a, int (*emit)(void *ctx, const char *p,
                           void *ctx)
 {
     size_t len = strlen(a->text);
-    size_t per = (a->completion_tokens + MOCK_STREAM_PIECES - 1) / MOCK_STREAM_PIECES;
+    size_t per = (a->completion_tokens + a->pieces - 1) / a->pieces;
     if (per == 0)
         per = 1;
     size_t start = 0;
@@ -379,7 +390,7 @@ static mock_response *chat_completions(const json_t *body)
     const json_t *messages = json_object_get(body, "messages");
     char *user = last_user_text(messages);
     answer a;
-    if (!user || answer_init(&a, user, limit_of(body, "max_completion_tokens", "max_tokens"),
+    if (!user || answer_init(&a, user, body, limit_of(body, "max_completion_tokens", "max_tokens"),
                              items_tokens(messages)) != 0) {
         free(user);
         return NULL;
@@ -454,7 +465,7 @@ static mock_response *completions(const json_t *body)
 {
     const char *prompt = prompt_of(body);
     answer a;
-    if (answer_init(&a, prompt, limit_of(body, "max_tokens", NULL), count_tokens(prompt)) != 0)
+    if (answer_init(&a, prompt, body, limit_of(body, "max_tokens", NULL), count_tokens(prompt)) != 0)
         return NULL;
     const char *model = model_of(body);
     mock_response *r;
@@ -584,7 +595,7 @@ static mock_response *responses(const json_t *body)
     size_t prompt_tokens = 0;
     char *user = response_input_text(json_object_get(body, "input"), &prompt_tokens);
     answer a;
-    if (!user || answer_init(&a, user, limit_of(body, "max_output_tokens", NULL),
+    if (!user || answer_init(&a, user, body, limit_of(body, "max_output_tokens", NULL),
                              prompt_tokens) != 0) {
         free(user);
         return NULL;

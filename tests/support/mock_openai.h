@@ -15,7 +15,9 @@
  * max_output_tokens) truncates the answer to that many such tokens and sets
  * finish_reason "length" (status "incomplete" for responses). With
  * "stream": true the three text endpoints answer with Server-Sent Events,
- * each event in its own HTTP chunk. Unknown paths get 404, bodies that are
+ * each event in its own HTTP chunk; the answer comes in 4 pieces, or in
+ * N when the body has the extension field "mock_stream_pieces": N (at most
+ * one piece per token; bench/ uses it to make a long stream). Unknown paths get 404, bodies that are
  * not a JSON object 400, both in OpenAI's error shape.
  */
 #ifndef OAI_MOCK_OPENAI_H
