@@ -10,76 +10,11 @@
 
 #define READ_CHUNK 8192
 
-/* ---- a set of the custom ids written so far ------------------------------- */
-
-/* Open addressing with linear probing; grows at half full. */
-typedef struct id_set {
-    char **slots;
-    size_t cap;
-    size_t count;
-} id_set;
-
-static size_t hash_str(const char *s)
-{
-    size_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
-static char **id_set_slot(char **slots, size_t cap, const char *s)
-{
-    size_t i = hash_str(s) & (cap - 1);
-    while (slots[i] && strcmp(slots[i], s) != 0)
-        i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static int id_set_has(const id_set *set, const char *s)
-{
-    return set->cap && *id_set_slot(set->slots, set->cap, s) != NULL;
-}
-
-static oai_status id_set_grow(id_set *set)
-{
-    size_t cap = set->cap ? set->cap * 2 : 64;
-    char **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return OAI_ERR_OUT_OF_MEMORY;
-    for (size_t i = 0; i < set->cap; i++)
-        if (set->slots[i])
-            *id_set_slot(slots, cap, set->slots[i]) = set->slots[i];
-    free(set->slots);
-    set->slots = slots;
-    set->cap = cap;
-    return OAI_OK;
-}
-
-static oai_status id_set_add(id_set *set, const char *s)
-{
-    if (2 * (set->count + 1) > set->cap && id_set_grow(set) != OAI_OK)
-        return OAI_ERR_OUT_OF_MEMORY;
-    char **slot = id_set_slot(set->slots, set->cap, s);
-    if (*slot)
-        return OAI_OK;
-    if (!(*slot = oai_strdup(s)))
-        return OAI_ERR_OUT_OF_MEMORY;
-    set->count++;
-    return OAI_OK;
-}
-
-static void id_set_free(id_set *set)
-{
-    for (size_t i = 0; i < set->cap; i++)
-        free(set->slots[i]);
-    free(set->slots);
-}
-
 /* ---- writer ---------------------------------------------------------------- */
 
 struct oai_batch_writer {
     FILE *f;
-    id_set ids;
+    oai_strset ids;
     int failed;                  /* a write failed: the file is incomplete */
 };
 
@@ -102,7 +37,7 @@ static oai_status put_string(oai_value *obj, const char *key, const char *value)
 {
     oai_value *v = oai_json_string(value, strlen(value));
     if (!v)
-        return OAI_ERR_INVALID_ARGUMENT; /* invalid UTF-8, or out of memory */
+        return oai_json_string_failure(value, strlen(value));
     return oai_json_object_set(obj, key, v);
 }
 
@@ -151,14 +86,14 @@ OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_
     /* A batch line names an endpoint below /v1, never a full URL. */
     if (req->path[0] != '/')
         return OAI_ERR_INVALID_ARGUMENT;
-    if (id_set_has(&w->ids, custom_id))
+    if (oai_strset_has(&w->ids, custom_id))
         return OAI_ERR_INVALID_ARGUMENT;
     oai_value *line = NULL;
     oai_status st = build_line(custom_id, req, &line);
     /* The id is taken before writing: a line that failed to write leaves
      * the file incomplete anyway (closing reports it). */
     if (st == OAI_OK)
-        st = id_set_add(&w->ids, custom_id);
+        st = oai_strset_add(&w->ids, custom_id);
     if (st == OAI_OK)
         st = write_line(w, line);
     oai_json_decref(line);
@@ -173,7 +108,7 @@ OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w)
     failed |= fflush(w->f) != 0;
     failed |= ferror(w->f) != 0;
     failed |= fclose(w->f) != 0;
-    id_set_free(&w->ids);
+    oai_strset_free(&w->ids);
     free(w);
     return failed ? OAI_ERR_IO : OAI_OK;
 }

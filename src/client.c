@@ -23,26 +23,36 @@ static int log_level_from_name(const char *s)
 }
 
 /* OPENAI_CUSTOM_HEADERS: newline-separated "Name: value" lines. Malformed
- * lines are skipped with a warning rather than failing the client. */
-static void apply_custom_headers(oai_client *c, const char *spec)
+ * lines are skipped with a warning rather than failing the client; only
+ * running out of memory fails it. */
+static oai_status apply_custom_headers(oai_client *c, const char *spec)
 {
     char *copy = oai_strdup(spec);
     if (!copy)
-        return;
+        return OAI_ERR_OUT_OF_MEMORY;
+    oai_status st = OAI_OK;
     char *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = strtok_r(copy, "\n", &save); line && st == OAI_OK; line = strtok_r(NULL, "\n", &save)) {
         char *colon = strchr(line, ':');
         if (!colon)
             continue;
         *colon = '\0';
         char *name = oai_trim(line), *value = oai_trim(colon + 1);
-        if (oai_client_set_header(c, name, value) != OAI_OK)
+        st = oai_client_set_header(c, name, value);
+        if (st == OAI_ERR_INVALID_ARGUMENT) {
             oai_log(c, OAI_LOG_WARN, "OPENAI_CUSTOM_HEADERS: skipped an invalid header line");
+            st = OAI_OK;
+        }
     }
     free(copy);
+    return st;
 }
 
-static void apply_environment(oai_client *c)
+/* Values a setter refuses are skipped (a bad base URL falls back to the
+ * default); only running out of memory fails, so that a client never goes
+ * out half configured, e.g. to the default server instead of the one
+ * OPENAI_BASE_URL names. */
+static oai_status apply_environment(oai_client *c)
 {
     const char *level = env("OPENAI_LOG");
     if (level) {
@@ -51,19 +61,21 @@ static void apply_environment(oai_client *c)
         if (l < 0)
             oai_log(c, OAI_LOG_WARN, "OPENAI_LOG: unknown level (use off, error, warn, info or debug)");
     }
-    if (env("OPENAI_API_KEY"))
-        oai_client_set_api_key(c, env("OPENAI_API_KEY"));
+    if (env("OPENAI_API_KEY") && oai_client_set_api_key(c, env("OPENAI_API_KEY")) == OAI_ERR_OUT_OF_MEMORY)
+        return OAI_ERR_OUT_OF_MEMORY;
     /* A blank base URL falls back to the default, as the official SDKs do. */
-    if (oai_client_set_base_url(c, getenv("OPENAI_BASE_URL")) != OAI_OK) {
+    oai_status st = oai_client_set_base_url(c, getenv("OPENAI_BASE_URL"));
+    if (st == OAI_ERR_INVALID_ARGUMENT) {
         oai_log(c, OAI_LOG_WARN, "OPENAI_BASE_URL is not an http(s) URL; using the default");
-        oai_client_set_base_url(c, NULL);
+        st = oai_client_set_base_url(c, NULL);
     }
-    if (env("OPENAI_ORG_ID"))
-        oai_client_set_organization(c, env("OPENAI_ORG_ID"));
-    if (env("OPENAI_PROJECT_ID"))
-        oai_client_set_project(c, env("OPENAI_PROJECT_ID"));
-    if (env("OPENAI_CUSTOM_HEADERS"))
-        apply_custom_headers(c, env("OPENAI_CUSTOM_HEADERS"));
+    if (st != OAI_OK)
+        return st;
+    if (env("OPENAI_ORG_ID") && oai_client_set_organization(c, env("OPENAI_ORG_ID")) == OAI_ERR_OUT_OF_MEMORY)
+        return OAI_ERR_OUT_OF_MEMORY;
+    if (env("OPENAI_PROJECT_ID") && oai_client_set_project(c, env("OPENAI_PROJECT_ID")) == OAI_ERR_OUT_OF_MEMORY)
+        return OAI_ERR_OUT_OF_MEMORY;
+    return env("OPENAI_CUSTOM_HEADERS") ? apply_custom_headers(c, env("OPENAI_CUSTOM_HEADERS")) : OAI_OK;
 }
 
 OAI_API oai_client *oai_client_new(void)
@@ -85,11 +97,10 @@ OAI_API oai_client *oai_client_new(void)
     c->log_level = OAI_LOG_OFF;
     c->transport = oai_transport_curl_new();
     c->base_url = oai_strdup(OAI_DEFAULT_BASE_URL);
-    if (!c->transport || !c->base_url) {
+    if (!c->transport || !c->base_url || apply_environment(c) != OAI_OK) {
         oai_client_free(c);
         return NULL;
     }
-    apply_environment(c);
     return c;
 }
 

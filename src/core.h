@@ -107,10 +107,15 @@ int oai_request_stream_kind(const oai_request *req);
 
 /* response.c */
 oai_response *oai_response_new(void);
+/* A new response that carries only a local failure (NULL when memory ran
+ * out). */
+oai_response *oai_response_new_failed(oai_status status, const char *message);
 /* Records an error on the response: status and a message (copied). */
 void oai_response_fail(oai_response *res, oai_status status, const char *message);
-/* Parses the body as JSON (2xx) or as an API error (non-2xx). */
-void oai_response_finish_body(oai_response *res, int body_in_memory);
+/* Sets the status from the HTTP status and parses the body: a 2xx JSON body
+ * (unless parse_json is 0: the body went to a file, or the request asked
+ * for a non-JSON representation) or a non-2xx API error body. */
+void oai_response_finish_body(oai_response *res, int parse_json);
 /* Sets the error fields from an error object ({"message","type","code","param"}). */
 void oai_response_set_api_error(oai_response *res, const oai_value *err);
 /* Takes over a JSON value as the response's document. */

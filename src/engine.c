@@ -5,6 +5,7 @@
  * timers, never sleeps, and every callback runs inside the caller's call. */
 #include "core.h"
 #include "json.h"
+#include "stream_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -271,7 +272,10 @@ static void decide_body_mode(oai_call *call)
     } else if (r->output_file) {
         call->out = fopen(r->output_file, "wb");
         if (!call->out) {
-            end_and_abort(call, OAI_ERR_IO, "cannot open the output file for writing");
+            if (errno == ENOMEM) /* fopen() allocates its FILE */
+                end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+            else
+                end_and_abort(call, OAI_ERR_IO, "cannot open the output file for writing");
             return;
         }
         call->mode = BODY_FILE;
@@ -432,6 +436,14 @@ static void begin_attempt(oai_call *call)
     }
 }
 
+/* A request whose Accept header names no JSON type (a file download asks
+ * for application/binary) gets its 2xx body raw, even if it looks like JSON. */
+static int accepts_json(const oai_request *r)
+{
+    const oai_kv *accept = oai_kvlist_find(&r->headers, "accept");
+    return !accept || !accept->value || strstr(accept->value, "json") || strstr(accept->value, "*/*");
+}
+
 /* Fills the response from how the attempt's transfer ended. */
 static void conclude_body(oai_call *call)
 {
@@ -445,9 +457,12 @@ static void conclude_body(oai_call *call)
         oai_status st = oai_stream_status(call->stream);
         if (st == OAI_OK && call->end_status == OAI_OK && !call->stream_complete)
             st = oai_stream_finish(call->stream);
-        const oai_value *result = oai_stream_result(call->stream);
+        const oai_value *result = NULL;
+        oai_status built = oai_stream_get_result(call->stream, &result);
         if (result)
             oai_response_set_json(res, oai_json_incref((oai_value *)result));
+        if (st == OAI_OK && call->end_status == OAI_OK)
+            st = built; /* a success without its result is no success */
         if (st != OAI_OK) {
             const char *msg = oai_stream_error_message(call->stream);
             oai_response_fail(res, st, st == OAI_ERR_CANCELLED ? "cancelled by the event callback" : msg);
@@ -461,7 +476,7 @@ static void conclude_body(oai_call *call)
         return;
     }
     if (call->end_status == OAI_OK)
-        oai_response_finish_body(res, call->mode != BODY_FILE);
+        oai_response_finish_body(res, call->mode != BODY_FILE && accepts_json(call->req));
     else
         oai_response_fail(res, call->end_status, call->end_message);
 }
@@ -766,25 +781,17 @@ static void sync_done(void *ud, oai_call *call, oai_response *res)
     s->res = res;
 }
 
-static oai_response *failed_response(oai_status status, const char *message)
-{
-    oai_response *res = oai_response_new();
-    if (res)
-        oai_response_fail(res, status, message);
-    return res;
-}
-
 OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
 {
     if (!c || !req)
-        return failed_response(OAI_ERR_INVALID_ARGUMENT, "NULL client or request");
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL client or request");
     if (c->in_callback)
-        return failed_response(OAI_ERR_INVALID_ARGUMENT,
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT,
                                "oai_client_send() called from inside a callback of the same client");
     sync_state s = {0, NULL};
     oai_call *call = oai_client_start(c, req, sync_done, &s);
     if (!call)
-        return failed_response(OAI_ERR_OUT_OF_MEMORY, NULL);
+        return oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     while (!s.done) {
         if (oai_client_poll(c, -1) < 0)
             oai_call_cancel(call);

@@ -84,6 +84,18 @@ double oai_random_unit(void);  /* uniform in [0, 1) */
 /* "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" into out[37]. */
 oai_status oai_uuid4(char out[37]);
 
+/* A set of strings (zero-initialise; strset.c). */
+typedef struct oai_strset {
+    char **slots;
+    size_t cap;
+    size_t count;
+} oai_strset;
+
+int oai_strset_has(const oai_strset *set, const char *s);
+/* Adds a copy of s (no-op when present); OAI_OK or OAI_ERR_OUT_OF_MEMORY. */
+oai_status oai_strset_add(oai_strset *set, const char *s);
+void oai_strset_free(oai_strset *set);
+
 /* Trims ASCII white space at both ends, in place; returns s. */
 char *oai_trim(char *s);
 

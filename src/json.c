@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -60,30 +61,402 @@ static int utf8_valid(const char *s, size_t len)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Parsing */
+/* Parsing. Our own recursive-descent parser, building jansson values with
+ * jansson's constructors. jansson's json_loadb() is not safe when memory
+ * runs out: its lexer drops a byte whenever its token buffer cannot grow
+ * (lex_save() ignores the failure), after which it either aborts on an
+ * assert or reads and writes past the end of a heap buffer (jansson issue
+ * #362, unfixed in 2.14). It also gives no reliable way to tell an
+ * exhausted allocator from bad JSON. Here every allocation is checked and
+ * reported as OAI_ERR_OUT_OF_MEMORY. */
+
+#define PARSE_MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
+
+typedef struct parser {
+    const char *p, *end;
+    int depth;
+    oai_status status; /* the first failure */
+    char *scratch;     /* decoded strings and number text, used as a stack */
+    size_t top, cap;
+} parser;
+
+static json_t *parse_fail(parser *ps, oai_status status)
+{
+    if (ps->status == OAI_OK) ps->status = status;
+    return NULL;
+}
+
+static void skip_space(parser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+/* Makes room for `extra` more bytes above the scratch top; 0 or -1 (and the
+ * parser's status set) when memory ran out. */
+static int scratch_reserve(parser *ps, size_t extra)
+{
+    size_t cap = ps->cap != 0 ? ps->cap : 256;
+    char *grown;
+
+    if (extra <= ps->cap - ps->top) return 0;
+    while (extra > cap - ps->top) {
+        if (cap > SIZE_MAX / 2) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+            return -1;
+        }
+        cap *= 2;
+    }
+    grown = realloc(ps->scratch, cap);
+    if (grown == NULL) {
+        parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+        return -1;
+    }
+    ps->scratch = grown;
+    ps->cap = cap;
+    return 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads the 4 hex digits of a \u escape at `p`; -1 when they are not. */
+static long read_hex4(const char *p, const char *end)
+{
+    long v = 0;
+    int i;
+
+    if (end - p < 4) return -1;
+    for (i = 0; i < 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Writes a code point (no surrogate) as UTF-8; returns its length. */
+static size_t utf8_encode(unsigned long cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the escape after a backslash at `p` (pointing at the letter) into
+ * `out`; returns the escape's length after the backslash, 0 when bad. */
+static size_t decode_escape(const char *p, const char *end, char *out, size_t *out_len)
+{
+    static const char letters[] = "\"\\/bfnrt", values[] = "\"\\/\b\f\n\r\t";
+    const char *at = p < end && *p != '\0' ? strchr(letters, *p) : NULL;
+    long hi, lo;
+
+    if (at != NULL) {
+        *out = values[at - letters];
+        *out_len = 1;
+        return 1;
+    }
+    if (p >= end || *p != 'u' || (hi = read_hex4(p + 1, end)) < 0) return 0;
+    if (hi >= 0xDC00 && hi <= 0xDFFF) return 0; /* a lone low surrogate */
+    if (hi < 0xD800 || hi > 0xDBFF) {
+        *out_len = utf8_encode((unsigned long)hi, out);
+        return 5;
+    }
+    if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
+    lo = read_hex4(p + 7, end);
+    if (lo < 0xDC00 || lo > 0xDFFF) return 0;
+    *out_len = utf8_encode(0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00), out);
+    return 11;
+}
+
+/* Decodes the string at the opening quote into the scratch space above its
+ * top (NUL-terminated, at *start, *len bytes; the top is not moved). Returns
+ * 0, or -1 with the status set. */
+static int parse_string_text(parser *ps, size_t *start, size_t *len)
+{
+    const char *p = ps->p + 1, *close = p;
+    char *out;
+
+    /* The closing quote first: the decoded text is never longer. */
+    while (close < ps->end && *close != '"')
+        close += *close == '\\' && close + 1 < ps->end ? 2 : 1;
+    if (close >= ps->end) {
+        parse_fail(ps, OAI_ERR_PROTOCOL);
+        return -1;
+    }
+    if (scratch_reserve(ps, (size_t)(close - p) + 1) != 0) return -1;
+    *start = ps->top;
+    out = ps->scratch + ps->top;
+    while (p < close) {
+        unsigned char c = (unsigned char)*p;
+        size_t n = 0, used;
+        if (c == '\\') {
+            used = decode_escape(p + 1, close, out, &n);
+            used = used != 0 ? used + 1 : 0;
+        } else if (c < 0x20) {
+            used = 0; /* a raw control character */
+        } else {
+            n = utf8_sequence_length(c);
+            used = n != 0 && n <= (size_t)(close - p) && utf8_sequence_valid((const unsigned char *)p, n) ? n : 0;
+            if (used != 0) memcpy(out, p, n);
+        }
+        if (used == 0) {
+            parse_fail(ps, OAI_ERR_PROTOCOL);
+            return -1;
+        }
+        out += n;
+        p += used;
+    }
+    *out = '\0';
+    *len = (size_t)(out - (ps->scratch + *start));
+    ps->p = close + 1;
+    return 0;
+}
+
+/* A constructor's result; NULL from it means memory ran out. */
+static json_t *made(parser *ps, json_t *v)
+{
+    return v != NULL ? v : parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+}
+
+static json_t *parse_string(parser *ps)
+{
+    size_t start, len;
+
+    if (parse_string_text(ps, &start, &len) != 0) return NULL;
+    return made(ps, json_stringn_nocheck(ps->scratch + start, len));
+}
+
+static const char *skip_digits(const char *p, const char *end)
+{
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    return p;
+}
+
+/* A real from the number's text, with '.' turned into the locale's decimal
+ * point first (strtod follows LC_NUMERIC, which a host program may have
+ * set). The text goes on the scratch stack, NUL-terminated. */
+static json_t *parse_real(parser *ps, const char *text, size_t n)
+{
+    const char *point = localeconv()->decimal_point;
+    const char *dot = memchr(text, '.', n);
+    size_t plen, before = dot != NULL ? (size_t)(dot - text) : n;
+    char *buf;
+    double d;
+
+    if (point == NULL || *point == '\0') point = ".";
+    plen = strlen(point);
+    if (scratch_reserve(ps, n + plen + 1) != 0) return NULL;
+    buf = ps->scratch + ps->top;
+    memcpy(buf, text, before);
+    if (dot != NULL) {
+        memcpy(buf + before, point, plen);
+        memcpy(buf + before + plen, dot + 1, n - before - 1);
+        buf[n - 1 + plen] = '\0';
+    } else {
+        buf[n] = '\0';
+    }
+    errno = 0;
+    d = strtod(buf, NULL);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    return made(ps, json_real(d));
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; an integer outside
+ * json_int_t, or a real that overflows, is bad JSON as in jansson. */
+static json_t *parse_number(parser *ps)
+{
+    const char *start = ps->p, *p = start, *end = ps->end, *digits;
+    int real = 0;
+    char buf[32];
+
+    if (p < end && *p == '-') p++;
+    digits = p;
+    p = skip_digits(p, end);
+    if (p == digits || (*digits == '0' && p - digits > 1)) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        p = skip_digits(p, end);
+        if (p == frac) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        real = 1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        const char *exp;
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        exp = p;
+        p = skip_digits(p, end);
+        if (p == exp) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        real = 1;
+    }
+    ps->p = p;
+    if (real) return parse_real(ps, start, (size_t)(p - start));
+    if ((size_t)(p - start) >= sizeof buf) return parse_fail(ps, OAI_ERR_PROTOCOL); /* > 20 digits */
+    memcpy(buf, start, (size_t)(p - start));
+    buf[p - start] = '\0';
+    {
+        long long v;
+        errno = 0;
+        v = strtoll(buf, NULL, 10);
+        if (errno == ERANGE) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        return made(ps, json_integer((json_int_t)v));
+    }
+}
+
+static json_t *parse_value(parser *ps);
+
+static json_t *parse_array(parser *ps)
+{
+    json_t *arr = made(ps, json_array());
+
+    ps->p++; /* '[' */
+    skip_space(ps);
+    if (arr != NULL && ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return arr;
+    }
+    while (arr != NULL) {
+        json_t *item = parse_value(ps);
+        if (item == NULL) break;
+        if (json_array_append_new(arr, item) != 0) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+            break;
+        }
+        skip_space(ps);
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return arr;
+        }
+        if (ps->p >= ps->end || *ps->p != ',') break;
+        ps->p++;
+    }
+    json_decref(arr);
+    return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
+}
+
+static json_t *parse_object(parser *ps)
+{
+    json_t *obj = made(ps, json_object());
+
+    ps->p++; /* '{' */
+    skip_space(ps);
+    if (obj != NULL && ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return obj;
+    }
+    while (obj != NULL) {
+        size_t key, key_len;
+        json_t *value;
+        int failed;
+        if (ps->p >= ps->end || *ps->p != '"' || parse_string_text(ps, &key, &key_len) != 0) break;
+        /* jansson keys are C strings: one holding NUL is refused, as jansson's parser does. */
+        if (memchr(ps->scratch + key, '\0', key_len) != NULL) break;
+        ps->top = key + key_len + 1; /* keep the key while its value is parsed */
+        skip_space(ps);
+        if (ps->p >= ps->end || *ps->p != ':') break;
+        ps->p++;
+        value = parse_value(ps);
+        failed = value == NULL || json_object_set_new_nocheck(obj, ps->scratch + key, value) != 0;
+        ps->top = key;
+        if (failed) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY); /* unless the value failed first */
+            break;
+        }
+        skip_space(ps);
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return obj;
+        }
+        if (ps->p >= ps->end || *ps->p != ',') break;
+        ps->p++;
+        skip_space(ps);
+    }
+    json_decref(obj);
+    return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
+}
+
+static json_t *parse_literal(parser *ps, const char *word, json_t *(*make)(void))
+{
+    size_t n = strlen(word);
+
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    ps->p += n;
+    return made(ps, make());
+}
+
+static json_t *make_true(void) { return json_true(); }
+static json_t *make_false(void) { return json_false(); }
+
+static json_t *parse_value(parser *ps)
+{
+    json_t *v;
+
+    skip_space(ps);
+    if (ps->p >= ps->end) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    switch (*ps->p) {
+    case '"': return parse_string(ps);
+    case 't': return parse_literal(ps, "true", make_true);
+    case 'f': return parse_literal(ps, "false", make_false);
+    case 'n': return parse_literal(ps, "null", json_null);
+    case '[':
+    case '{':
+        if (++ps->depth > PARSE_MAX_DEPTH) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        v = *ps->p == '[' ? parse_array(ps) : parse_object(ps);
+        ps->depth--;
+        return v;
+    default:
+        return parse_number(ps);
+    }
+}
 
 oai_value *oai_json_parse(const char *text, size_t len, oai_status *status)
 {
-    json_error_t error;
-    json_t *root;
-    oai_status st = OAI_OK;
+    parser ps;
+    json_t *root = NULL;
 
+    memset(&ps, 0, sizeof ps);
     if (text == NULL) {
-        st = OAI_ERR_INVALID_ARGUMENT;
-        root = NULL;
+        ps.status = OAI_ERR_INVALID_ARGUMENT;
     } else {
         /* RFC 8259 lets a parser ignore a byte order mark; some Windows
-         * servers and proxies send one, and jansson would reject it. */
+         * servers and proxies send one. */
         if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
             text += 3;
             len -= 3;
         }
-        root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
-        if (root == NULL)
-            st = json_error_code(&error) == json_error_out_of_memory ? OAI_ERR_OUT_OF_MEMORY
-                                                                      : OAI_ERR_PROTOCOL;
+        ps.p = text;
+        ps.end = text + len;
+        root = parse_value(&ps);
+        skip_space(&ps);
+        if (root != NULL && ps.p != ps.end) { /* something after the value */
+            json_decref(root);
+            root = parse_fail(&ps, OAI_ERR_PROTOCOL);
+        }
+        free(ps.scratch);
     }
-    if (status != NULL) *status = st;
+    if (status != NULL) *status = ps.status;
     return as_value(root);
 }
 
@@ -100,6 +473,12 @@ oai_value *oai_json_string(const char *s, size_t len)
 {
     if (s == NULL) return len == 0 ? as_value(json_stringn("", 0)) : NULL;
     return as_value(json_stringn(s, len)); /* NULL on invalid UTF-8 */
+}
+
+oai_status oai_json_string_failure(const char *s, size_t len)
+{
+    if (s == NULL) return len == 0 ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
+    return utf8_valid(s, len) ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
 }
 
 oai_value *oai_json_number(double v)

@@ -24,6 +24,9 @@ oai_value *oai_json_parse(const char *text, size_t len, oai_status *status);
 oai_value *oai_json_object(void);
 oai_value *oai_json_array(void);
 oai_value *oai_json_string(const char *s, size_t len);
+/* Why oai_json_string(s, len) returned NULL: OAI_ERR_INVALID_ARGUMENT for
+ * text that is not UTF-8, else OAI_ERR_OUT_OF_MEMORY. */
+oai_status oai_json_string_failure(const char *s, size_t len);
 oai_value *oai_json_int(int64_t v);
 oai_value *oai_json_number(double v); /* NULL for NaN/inf */
 oai_value *oai_json_bool(int v);

@@ -168,7 +168,7 @@ OAI_API oai_status oai_request_set_string_len(oai_request *r, const char *pointe
         return OAI_ERR_INVALID_ARGUMENT;
     oai_value *v = oai_json_string(value, len);
     if (!v && r && pointer)
-        return OAI_ERR_INVALID_ARGUMENT; /* invalid UTF-8 (or out of memory) */
+        return oai_json_string_failure(value, len);
     return set_value(r, pointer, v, v != NULL);
 }
 

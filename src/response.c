@@ -44,7 +44,20 @@ OAI_API void oai_response_free(oai_response *res)
 void oai_response_fail(oai_response *res, oai_status status, const char *message)
 {
     res->status = status;
-    oai_set_str(&res->error_message, message ? message : oai_status_message(status));
+    /* Without memory for the copy, no message is better than an earlier,
+     * unrelated one: oai_response_error_message() then gives the status's. */
+    if (oai_set_str(&res->error_message, message ? message : oai_status_message(status)) != OAI_OK) {
+        free(res->error_message);
+        res->error_message = NULL;
+    }
+}
+
+oai_response *oai_response_new_failed(oai_status status, const char *message)
+{
+    oai_response *res = oai_response_new();
+    if (res)
+        oai_response_fail(res, status, message);
+    return res;
 }
 
 void oai_response_set_json(oai_response *res, oai_value *json)
@@ -76,27 +89,33 @@ void oai_response_set_api_error(oai_response *res, const oai_value *err)
 }
 
 /* A non-JSON error body (a proxy's HTML page, plain text) becomes a short,
- * printable message. */
+ * printable message. Without memory for all of it there is none (never a
+ * message with bytes missing): oai_response_error_message() then gives the
+ * status's. */
 static void set_text_error(oai_response *res)
 {
     oai_buf msg = {0};
-    oai_buf_printf(&msg, "HTTP %d", res->http_status);
     size_t n = res->body.len < 200 ? res->body.len : 200;
-    if (n) {
-        oai_buf_append_str(&msg, ": ");
-        for (size_t i = 0; i < n; i++) {
-            unsigned char ch = (unsigned char)res->body.data[i];
-            char c = (ch < 32 || ch == 127) ? ' ' : (char)ch;
-            oai_buf_append(&msg, &c, 1);
-        }
+    oai_status st = oai_buf_printf(&msg, "HTTP %d%s", res->http_status, n ? ": " : "");
+    for (size_t i = 0; st == OAI_OK && i < n; i++) {
+        unsigned char ch = (unsigned char)res->body.data[i];
+        char c = (ch < 32 || ch == 127) ? ' ' : (char)ch;
+        st = oai_buf_append(&msg, &c, 1);
     }
     free(res->error_message);
-    res->error_message = msg.data ? msg.data : oai_strdup("HTTP error");
+    res->error_message = NULL;
+    if (st == OAI_OK)
+        res->error_message = msg.data;
+    else
+        oai_buf_free(&msg);
 }
 
 static int is_json_content(const oai_response *res)
 {
     const char *ct = oai_response_header(res, "content-type");
+    /* JSON Lines (batch results, training files) is not one JSON document. */
+    if (ct && (strstr(ct, "jsonl") || strstr(ct, "ndjson") || strstr(ct, "json-seq")))
+        return 0;
     if (ct)
         return strstr(ct, "json") != NULL;
     /* No Content-Type: sniff. */
@@ -133,14 +152,14 @@ static void finish_error_body(oai_response *res)
         set_text_error(res);
 }
 
-void oai_response_finish_body(oai_response *res, int body_in_memory)
+void oai_response_finish_body(oai_response *res, int parse_json)
 {
     if (res->http_status < 200 || res->http_status > 299) {
         finish_error_body(res);
         return;
     }
     res->status = OAI_OK;
-    if (!body_in_memory || res->body.len == 0 || !is_json_content(res))
+    if (!parse_json || res->body.len == 0 || !is_json_content(res))
         return;
     oai_status st = OAI_OK;
     oai_value *doc = oai_json_parse(res->body.data, res->body.len, &st);
@@ -247,29 +266,39 @@ OAI_API const char *oai_response_get_json(const oai_response *res, const char *p
     return text;
 }
 
-/* The Responses API: concatenate every output_text part of every message. */
-static char *responses_text(const oai_value *doc)
+/* The Responses API: concatenate every output_text part of every message.
+ * NULL when there is none, or when memory ran out (*oom is then set). */
+static char *responses_text(const oai_value *doc, int *oom)
 {
     const oai_value *output = oai_value_get(doc, "/output");
     oai_buf b = {0};
     int found = 0;
+    char *text;
     for (size_t i = 0; i < oai_value_count(output); i++) {
         const oai_value *content = oai_value_get(oai_value_at(output, i), "/content");
         for (size_t j = 0; j < oai_value_count(content); j++) {
             const oai_value *part = oai_value_at(content, j);
             const char *type = oai_value_get_string(part, "/type");
-            const oai_value *text = oai_value_get(part, "/text");
-            if (type && strcmp(type, "output_text") == 0 && oai_value_string(text)) {
-                found = 1;
-                oai_buf_append(&b, oai_value_string(text), oai_value_string_len(text));
+            const oai_value *piece = oai_value_get(part, "/text");
+            if (!type || strcmp(type, "output_text") != 0 || !oai_value_string(piece))
+                continue;
+            found = 1;
+            if (oai_buf_append(&b, oai_value_string(piece), oai_value_string_len(piece)) != OAI_OK) {
+                oai_buf_free(&b);
+                *oom = 1;
+                return NULL;
             }
         }
     }
     if (!found) {
         const char *flat = oai_value_get_string(doc, "/output_text");
-        return flat ? oai_strdup(flat) : NULL;
+        text = flat ? oai_strdup(flat) : NULL;
+        *oom = flat && !text;
+        return text;
     }
-    return oai_buf_take(&b);
+    text = oai_buf_take(&b);
+    *oom = !text;
+    return text;
 }
 
 OAI_API const char *oai_response_text(const oai_response *res)
@@ -283,8 +312,9 @@ OAI_API const char *oai_response_text(const oai_response *res)
         return s;
     oai_response *mut = (oai_response *)res;
     if (!mut->text_done) {
-        mut->text = responses_text(res->json);
-        mut->text_done = 1;
+        int oom = 0;
+        mut->text = responses_text(res->json, &oom);
+        mut->text_done = !oom; /* after a failure, the next call tries again */
     }
     return mut->text;
 }
@@ -379,7 +409,9 @@ OAI_API const char *oai_response_error_message(const oai_response *res)
 {
     if (!res)
         return oai_status_message(OAI_ERR_OUT_OF_MEMORY);
-    return res->status == OAI_OK ? NULL : res->error_message;
+    if (res->status == OAI_OK)
+        return NULL;
+    return res->error_message ? res->error_message : oai_status_message(res->status);
 }
 
 OAI_API const char *oai_response_error_type(const oai_response *res)

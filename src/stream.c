@@ -1279,31 +1279,45 @@ OAI_API int oai_stream_is_done(const oai_stream *s)
     return s ? s->done : 0;
 }
 
-/** The accumulated object; see oai.h. */
-OAI_API const oai_value *oai_stream_result(const oai_stream *s)
+/** The accumulated object, or why there is none; see stream_internal.h. */
+oai_status oai_stream_get_result(const oai_stream *s, const oai_value **result)
 {
     oai_stream *mut = (oai_stream *)s;
     oai_value *fresh;
 
+    *result = NULL;
     if (!s)
-        return NULL;
-    if (!s->accumulate)
-        return s->last_chunk;
-    if (s->kind == OAI_STREAM_RESPONSES)
-        return s->response;
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (!s->accumulate) {
+        *result = s->last_chunk;
+        return OAI_OK;
+    }
+    if (s->kind == OAI_STREAM_RESPONSES) {
+        *result = s->response;
+        return OAI_OK;
+    }
     if (s->chunks == 0)
-        return NULL;
+        return OAI_OK;
     if (s->result_dirty || !s->result) {
         /* The result is a cache built from the buffers on demand; building
          * it does not change the stream's observable state. */
         fresh = build_result(s);
         if (!fresh)
-            return NULL;
+            return OAI_ERR_OUT_OF_MEMORY;
         oai_json_decref(mut->result);
         mut->result = fresh;
         mut->result_dirty = 0;
     }
-    return s->result;
+    *result = s->result;
+    return OAI_OK;
+}
+
+/** The accumulated object; see oai.h. */
+OAI_API const oai_value *oai_stream_result(const oai_stream *s)
+{
+    const oai_value *result;
+    oai_stream_get_result(s, &result);
+    return result;
 }
 
 /** The accumulated text of choice 0 or of the Responses output; see oai.h. */

@@ -25,6 +25,12 @@ uint64_t oai_sse_bytes_scanned(const oai_sse *sse);
 /* Bytes the decoder holds in its buffers (their capacities). */
 size_t oai_sse_retained_bytes(const oai_sse *sse);
 
+/* oai_stream_result() telling why a result is missing: *result gets the
+ * accumulated object (NULL before the first chunk) and OAI_OK is returned,
+ * or *result gets NULL and OAI_ERR_OUT_OF_MEMORY is returned when building
+ * the object ran out of memory. */
+oai_status oai_stream_get_result(const oai_stream *s, const oai_value **result);
+
 /* Sets the size limit of one event for the stream's built-in decoder (see
  * oai_sse_set_max_event_size()). */
 oai_status oai_stream_set_max_event_size(oai_stream *s, size_t max_bytes);

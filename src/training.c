@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "json.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -937,8 +938,8 @@ OAI_API oai_status oai_training_validate_file(const char *path, int format, int6
     if (st != OAI_OK)
         return st;
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return conclude(&v, OAI_ERR_IO, report);
+    if (f == NULL) /* fopen() allocates its FILE */
+        return conclude(&v, errno == ENOMEM ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_IO, report);
     st = feed_file(&v, f);
     if (fclose(f) != 0 && st == OAI_OK)
         st = OAI_ERR_IO;

@@ -338,11 +338,16 @@ static int on_curl_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     int verdict;
     if (x->aborted)
         return 1;
-    /* Not counted in `dispatched`: curl reports progress on every round,
-     * which is no reason for run() to skip its wait. */
+    /* Progress alone is not counted in `dispatched`: curl reports it on
+     * every round, which is no reason for run() to skip its wait. A stop is:
+     * the engine has news to act on, and nothing else may wake the wait. */
     verdict = x->ev.on_progress(x->ud, (int64_t)ulnow, (int64_t)ultotal,
                                 (int64_t)dlnow, (int64_t)dltotal);
-    return must_stop(x, verdict);
+    if (must_stop(x, verdict)) {
+        x->owner->dispatched++;
+        return 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */

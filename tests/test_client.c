@@ -666,6 +666,60 @@ static void test_output_file(void **state)
     unlink(path);
 }
 
+static int cancel_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
+{
+    (void)sent;
+    (void)send_total;
+    (void)received;
+    (void)receive_total;
+    int *calls = ud;
+    return ++*calls >= 2;
+}
+
+static void test_progress_cancel(void **state)
+{
+    fixture *f = *state;
+    mock_reply slow = {.status = 200, .body = "{}", .delay_ms = 3000};
+    mock_server_push(f->ms, &slow);
+    int calls = 0;
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_on_progress(req, cancel_progress, &calls);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
+    assert_int_equal(oai_response_retries(res), 0);
+    assert_true(oai_response_total_time_us(res) < 2000000);
+    assert_int_equal(calls, 2);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+static void test_raw_bodies_not_parsed(void **state)
+{
+    fixture *f = *state;
+    const char *jsonl = "{\"custom_id\":\"a\"}\n{\"custom_id\":\"b\"}\n";
+    mock_reply r = {.status = 200, .body = jsonl, .content_type = "application/jsonl"};
+    mock_server_push(f->ms, &r);
+    oai_request *req = oai_request_new("GET", "/anything");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_null(oai_response_json(res));
+    assert_string_equal(oai_response_body(res), jsonl);
+    oai_response_free(res);
+    oai_request_free(req);
+
+    /* A download asks for application/binary: its body stays raw even when
+     * a server labels it JSON. */
+    mock_reply lying = {.status = 200, .body = jsonl, .content_type = "application/json"};
+    mock_server_push(f->ms, &lying);
+    req = oai_file_content_request_new("file-abc");
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_null(oai_response_json(res));
+    assert_int_equal(oai_response_body_len(res), strlen(jsonl));
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +744,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_cancel_during_retry_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_progress_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_bodies_not_parsed, setup, teardown),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

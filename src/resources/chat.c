@@ -68,23 +68,32 @@ static oai_status put_string(oai_value *obj, const char *key, const char *value)
 {
     oai_value *v = value ? oai_json_string(value, strlen(value)) : oai_json_null();
     if (!v)
-        return value ? OAI_ERR_INVALID_ARGUMENT : OAI_ERR_OUT_OF_MEMORY;
+        return value ? oai_json_string_failure(value, strlen(value)) : OAI_ERR_OUT_OF_MEMORY;
     return oai_json_object_set(obj, key, v);
+}
+
+/* {"role": ROLE, "content": CONTENT} (a NULL content is null), or NULL
+ * with the reason in *st. */
+static oai_value *message_new(const char *role, const char *content, oai_status *st)
+{
+    oai_value *msg = oai_json_object();
+    *st = msg ? put_string(msg, "role", role) : OAI_ERR_OUT_OF_MEMORY;
+    if (*st == OAI_OK)
+        *st = put_string(msg, "content", content);
+    if (*st != OAI_OK) {
+        oai_json_decref(msg);
+        return NULL;
+    }
+    return msg;
 }
 
 OAI_API oai_status oai_request_add_message(oai_request *r, const char *role, const char *content)
 {
     if (!r || !role || !*role)
         return OAI_ERR_INVALID_ARGUMENT;
-    oai_value *msg = oai_json_object();
-    oai_status st = msg ? put_string(msg, "role", role) : OAI_ERR_OUT_OF_MEMORY;
-    if (st == OAI_OK)
-        st = put_string(msg, "content", content);
-    if (st != OAI_OK) {
-        oai_json_decref(msg);
-        return st;
-    }
-    return append_object(r, "/messages", msg);
+    oai_status st;
+    oai_value *msg = message_new(role, content, &st);
+    return msg ? append_object(r, "/messages", msg) : st;
 }
 
 OAI_API oai_status oai_request_add_tool(oai_request *r, const char *name, const char *description,
@@ -94,10 +103,11 @@ OAI_API oai_status oai_request_add_tool(oai_request *r, const char *name, const 
         return OAI_ERR_INVALID_ARGUMENT;
     oai_value *params = NULL;
     if (parameters_json) {
-        params = oai_json_parse(parameters_json, strlen(parameters_json), NULL);
+        oai_status parsed = OAI_OK;
+        params = oai_json_parse(parameters_json, strlen(parameters_json), &parsed);
         if (oai_value_type_of(params) != OAI_VALUE_OBJECT) {
             oai_json_decref(params);
-            return OAI_ERR_INVALID_ARGUMENT;
+            return parsed == OAI_ERR_OUT_OF_MEMORY ? parsed : OAI_ERR_INVALID_ARGUMENT;
         }
     }
     oai_value *tool = oai_json_object(), *fn = oai_json_object();
@@ -145,21 +155,35 @@ OAI_API oai_status oai_request_add_tool_call(oai_request *r, const char *id, con
         oai_json_decref(call);
         return st;
     }
-    /* Join the last message when it is the assistant's; else start one. */
+    /* Join the last message when it is the assistant's. */
     size_t n = oai_value_get_count(r->body, "/messages");
     const oai_value *last = n ? oai_value_at(oai_value_get(r->body, "/messages"), n - 1) : NULL;
     const char *role = oai_value_get_string(last, "/role");
-    if (!role || strcmp(role, "assistant") != 0) {
-        st = oai_request_add_message(r, "assistant", NULL);
-        if (st != OAI_OK) {
-            oai_json_decref(call);
-            return st;
-        }
-        n++;
+    if (role && strcmp(role, "assistant") == 0) {
+        char pointer[64];
+        snprintf(pointer, sizeof pointer, "/messages/%zu/tool_calls/-", n - 1);
+        return oai_json_pointer_set(&r->body, pointer, call);
     }
-    char pointer[64];
-    snprintf(pointer, sizeof pointer, "/messages/%zu/tool_calls/-", n - 1);
-    return oai_json_pointer_set(&r->body, pointer, call);
+    /* Else start one, built whole so that a failure leaves the request as
+     * it was. */
+    oai_value *msg = message_new("assistant", NULL, &st), *calls = oai_json_array();
+    if (msg && !calls)
+        st = OAI_ERR_OUT_OF_MEMORY;
+    if (st == OAI_OK) {
+        st = oai_json_array_append(calls, call);
+        call = NULL;
+    }
+    if (st == OAI_OK) {
+        st = oai_json_object_set(msg, "tool_calls", calls);
+        calls = NULL;
+    }
+    oai_json_decref(call);
+    oai_json_decref(calls);
+    if (st != OAI_OK) {
+        oai_json_decref(msg);
+        return st;
+    }
+    return append_object(r, "/messages", msg);
 }
 
 OAI_API oai_status oai_request_add_tool_result(oai_request *r, const char *tool_call_id, const char *content)

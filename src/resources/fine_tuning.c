@@ -84,71 +84,6 @@ OAI_API oai_request *oai_fine_tuning_job_checkpoints_request_new(const char *job
     return job_request("GET", job_id, "/checkpoints");
 }
 
-/* ---- a set of the event ids already reported ------------------------------ */
-
-/* Open addressing with linear probing; grows at half full. */
-typedef struct id_set {
-    char **slots;
-    size_t cap;
-    size_t count;
-} id_set;
-
-static size_t hash_str(const char *s)
-{
-    size_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
-static char **id_set_slot(char **slots, size_t cap, const char *s)
-{
-    size_t i = hash_str(s) & (cap - 1);
-    while (slots[i] && strcmp(slots[i], s) != 0)
-        i = (i + 1) & (cap - 1);
-    return &slots[i];
-}
-
-static int id_set_has(const id_set *set, const char *s)
-{
-    return set->cap && *id_set_slot(set->slots, set->cap, s) != NULL;
-}
-
-static oai_status id_set_grow(id_set *set)
-{
-    size_t cap = set->cap ? set->cap * 2 : 64;
-    char **slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return OAI_ERR_OUT_OF_MEMORY;
-    for (size_t i = 0; i < set->cap; i++)
-        if (set->slots[i])
-            *id_set_slot(slots, cap, set->slots[i]) = set->slots[i];
-    free(set->slots);
-    set->slots = slots;
-    set->cap = cap;
-    return OAI_OK;
-}
-
-static oai_status id_set_add(id_set *set, const char *s)
-{
-    if (2 * (set->count + 1) > set->cap && id_set_grow(set) != OAI_OK)
-        return OAI_ERR_OUT_OF_MEMORY;
-    char **slot = id_set_slot(set->slots, set->cap, s);
-    if (*slot)
-        return OAI_OK;
-    if (!(*slot = oai_strdup(s)))
-        return OAI_ERR_OUT_OF_MEMORY;
-    set->count++;
-    return OAI_OK;
-}
-
-static void id_set_free(id_set *set)
-{
-    for (size_t i = 0; i < set->cap; i++)
-        free(set->slots[i]);
-    free(set->slots);
-}
-
 /* ---- following a job ------------------------------------------------------- */
 
 typedef struct follower {
@@ -156,7 +91,7 @@ typedef struct follower {
     const char *job_id;
     oai_job_event_fn fn;
     void *ud;
-    id_set seen;
+    oai_strset seen;
     oai_response **pages;        /* event pages of the current round */
     size_t page_count;
 } follower;
@@ -174,14 +109,6 @@ static oai_response *send_job_request(follower *f, oai_request *req)
         return NULL;
     oai_response *res = oai_client_send(f->client, req);
     oai_request_free(req);
-    return res;
-}
-
-static oai_response *failed_response(oai_status status, const char *message)
-{
-    oai_response *res = oai_response_new();
-    if (res)
-        oai_response_fail(res, status, message);
     return res;
 }
 
@@ -211,7 +138,7 @@ static int page_reaches_seen(const follower *f, const oai_response *page)
     size_t n = oai_value_count(data);
     for (size_t i = 0; i < n; i++) {
         const char *id = oai_value_get_string(oai_value_at(data, i), "/id");
-        if (id && id_set_has(&f->seen, id))
+        if (id && oai_strset_has(&f->seen, id))
             return 1;
     }
     const oai_value *has_more = oai_response_get(page, "/has_more");
@@ -226,7 +153,7 @@ static oai_response *collect_new_events(follower *f)
     for (size_t i = 0; i < MAX_EVENT_PAGES; i++) {
         oai_response *page = fetch_events(f, after);
         if (oai_response_status(page) != OAI_OK)
-            return page ? page : failed_response(OAI_ERR_OUT_OF_MEMORY, NULL);
+            return page ? page : oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
         f->pages[f->page_count++] = page;
         if (page_reaches_seen(f, page))
             break;
@@ -244,9 +171,9 @@ static int report_event(follower *f, const oai_value *event)
 {
     const char *id = oai_value_get_string(event, "/id");
     if (id) {
-        if (id_set_has(&f->seen, id))
+        if (oai_strset_has(&f->seen, id))
             return 0;
-        if (id_set_add(&f->seen, id) != OAI_OK)
+        if (oai_strset_add(&f->seen, id) != OAI_OK)
             return -1;
     }
     return f->fn && f->fn(f->ud, event) != 0 ? 1 : 0;
@@ -333,7 +260,7 @@ OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char 
                                                  void *userdata)
 {
     if (!client || !nonempty(job_id))
-        return failed_response(OAI_ERR_INVALID_ARGUMENT, "NULL client or empty job id");
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL client or empty job id");
     if (poll_interval_ms < MIN_POLL_INTERVAL_MS)
         poll_interval_ms = MIN_POLL_INTERVAL_MS;
     if (poll_interval_ms > MAX_POLL_INTERVAL_MS)
@@ -346,6 +273,6 @@ OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char 
     while (!follow_round(&f, &res))
         wait_between_rounds(client, poll_interval_ms);
     free(f.pages);
-    id_set_free(&f.seen);
+    oai_strset_free(&f.seen);
     return res;
 }

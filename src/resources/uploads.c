@@ -241,14 +241,6 @@ OAI_API const char *oai_large_upload_part_id(const oai_large_upload *up, size_t 
 }
 
 /* A response carrying a local failure (NULL only when memory ran out). */
-static oai_response *local_failure(oai_status status, const char *message)
-{
-    oai_response *res = oai_response_new();
-    if (res)
-        oai_response_fail(res, status, message);
-    return res;
-}
-
 /* Turns a response into a failure when it lacks the string at `pointer`
  * (a 2xx answer without the id we need cannot be continued from). */
 static const char *require_string(oai_response *res, const char *pointer, const char *message)
@@ -266,7 +258,7 @@ static oai_response *create_upload(oai_large_upload *up)
     oai_request *req = oai_upload_create_request_new(base_name(up->path), up->purpose, up->size,
                                                      up->mime_type);
     if (!req)
-        return local_failure(OAI_ERR_OUT_OF_MEMORY, NULL);
+        return oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     oai_response *res = oai_client_send(up->client, req);
     oai_request_free(req);
     if (oai_response_status(res) != OAI_OK)
@@ -293,19 +285,21 @@ static int on_part_progress(void *ud, int64_t sent, int64_t send_total, int64_t 
     part_progress *p = ud;
     /* `sent` counts the multipart framing too; report file bytes only. */
     int64_t file_sent = p->offset + (sent < p->length ? sent : p->length);
-    int stop = p->up->progress_fn(p->up->progress_ud, file_sent, p->up->size, 0, 0);
-    /* The transfer is torn down silently when it is cancelled from here;
-     * wake the engine so that its next wait returns and sees the cancel. */
-    if (stop)
-        oai_client_wakeup(p->up->client);
-    return stop;
+    return p->up->progress_fn(p->up->progress_ud, file_sent, p->up->size, 0, 0);
 }
 
 static oai_response *send_part(oai_large_upload *up, int64_t offset, int64_t length)
 {
     oai_request *req = oai_upload_part_request_new(up->upload_id, up->path, offset, length);
-    if (!req)
-        return local_failure(OAI_ERR_IO, "cannot prepare a part of the file");
+    if (!req) {
+        /* The part request checks the file; if it is still readable, what
+         * failed was memory. */
+        FILE *f = fopen(up->path, "rb");
+        if (f)
+            fclose(f);
+        return f ? oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL)
+                 : oai_response_new_failed(OAI_ERR_IO, "cannot read the file to upload");
+    }
     part_progress pp = {up, offset, length};
     if (up->progress_fn)
         oai_request_on_progress(req, on_part_progress, &pp);
@@ -352,11 +346,11 @@ static oai_response *complete_upload(oai_large_upload *up)
     char md5[33];
     oai_status st = file_md5_hex(up->path, md5);
     if (st != OAI_OK)
-        return local_failure(st, st == OAI_ERR_IO ? "cannot read the file to hash it" : NULL);
+        return oai_response_new_failed(st, st == OAI_ERR_IO ? "cannot read the file to hash it" : NULL);
     oai_request *req = oai_upload_complete_request_new(up->upload_id, (const char *const *)up->part_ids,
                                                        up->part_count, md5);
     if (!req)
-        return local_failure(OAI_ERR_OUT_OF_MEMORY, NULL);
+        return oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     oai_response *res = oai_client_send(up->client, req);
     oai_request_free(req);
     return res;
@@ -368,11 +362,11 @@ static oai_response *check_file(const oai_large_upload *up, int64_t part_total)
 {
     struct stat sb;
     if (stat(up->path, &sb) != 0)
-        return local_failure(OAI_ERR_IO, "cannot stat the file");
+        return oai_response_new_failed(OAI_ERR_IO, "cannot stat the file");
     if ((int64_t)sb.st_size != up->size)
-        return local_failure(OAI_ERR_IO, "the file changed size since the upload was prepared");
+        return oai_response_new_failed(OAI_ERR_IO, "the file changed size since the upload was prepared");
     if ((int64_t)up->part_count > part_total)
-        return local_failure(OAI_ERR_INVALID_ARGUMENT,
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT,
                              "more parts were resumed than the file has at this part size");
     return NULL;
 }
@@ -380,7 +374,7 @@ static oai_response *check_file(const oai_large_upload *up, int64_t part_total)
 OAI_API oai_response *oai_large_upload_run(oai_large_upload *up)
 {
     if (!up)
-        return local_failure(OAI_ERR_INVALID_ARGUMENT, "NULL upload");
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL upload");
     int64_t part_total = (up->size + up->part_size - 1) / up->part_size;
     oai_response *res = check_file(up, part_total);
     if (res)
@@ -409,7 +403,7 @@ OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path
     oai_status st;
     oai_large_upload *up = large_upload_make(client, path, purpose, mime_type, &st);
     if (!up)
-        return local_failure(st, st == OAI_ERR_IO ? "cannot read the file" : NULL);
+        return oai_response_new_failed(st, st == OAI_ERR_IO ? "cannot read the file" : NULL);
     oai_large_upload_on_progress(up, progress, userdata);
     oai_response *res = oai_large_upload_run(up);
     oai_large_upload_free(up);
