@@ -963,8 +963,9 @@ typedef enum oai_stream_kind {
 OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata);
 /** Frees an accumulator and everything borrowed from it. NULL is a no-op. */
 OAI_API void oai_stream_free(oai_stream *s);
-/** Turns accumulation on (default) or off; off, only events are delivered.
- *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
+/** Turns accumulation on (default) or off; off, memory stays flat and the
+ *  result is only the last chunk. Call it before the first feed.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL, or after a feed). */
 OAI_API oai_status oai_stream_set_accumulate(oai_stream *s, int enabled);
 /** Limits the number of choices and of tool calls per choice (default 128
  *  each); exceeding them is ::OAI_ERR_PROTOCOL.
@@ -994,10 +995,11 @@ OAI_API oai_status oai_stream_finish(oai_stream *s);
 /** 1 once the stream ended (`[DONE]`, a terminal event, or an error). */
 OAI_API int oai_stream_is_done(const oai_stream *s);
 /** The accumulated object (the shape of a non-streamed response), borrowed
- *  from the stream, or NULL before the first chunk. */
+ *  from the stream until its next feed, finish or free; NULL before the
+ *  first chunk or when memory ran out. */
 OAI_API const oai_value *oai_stream_result(const oai_stream *s);
 /** The accumulated generated text of choice 0 (or of the Responses output),
- *  or NULL. */
+ *  borrowed like oai_stream_result(), or NULL. */
 OAI_API const char *oai_stream_text(const oai_stream *s);
 /** The stream's error status (::OAI_OK if none). */
 OAI_API oai_status oai_stream_status(const oai_stream *s);
@@ -1185,7 +1187,8 @@ OAI_API oai_status oai_training_validate_buffer(const char *data, size_t len, in
 OAI_API void oai_training_report_free(oai_training_report *report);
 /** 1 when no problem was found, else 0. */
 OAI_API int oai_training_report_valid(const oai_training_report *report);
-/** The number of problems found (each line may have several). */
+/** The number of problems kept in the report (each line may have several;
+ *  at most the first 1000 are kept, see the "problems_total" statistic). */
 OAI_API size_t oai_training_report_problem_count(const oai_training_report *report);
 /** The 1-based line of problem @p index, or 0 for a whole-file problem. */
 OAI_API int64_t oai_training_report_problem_line(const oai_training_report *report, size_t index);
@@ -1195,9 +1198,10 @@ OAI_API const char *oai_training_report_problem_code(const oai_training_report *
 OAI_API const char *oai_training_report_problem_message(const oai_training_report *report, size_t index);
 /** The number of examples (non-blank lines). */
 OAI_API int64_t oai_training_report_examples(const oai_training_report *report);
-/** The statistic named @p name, or 0: "messages_min", "messages_max",
- *  "messages_total", "characters", "tokens_estimated", "tokens_max",
- *  "examples_over_context", "assistant_messages". */
+/** The statistic named @p name, or 0: "examples", "lines",
+ *  "messages_min", "messages_max", "messages_total", "characters",
+ *  "tokens_estimated", "tokens_max", "examples_over_context",
+ *  "assistant_messages", "problems_total". */
 OAI_API int64_t oai_training_report_stat(const oai_training_report *report, const char *name);
 /** The whole report as JSON text (owned by the caller: oai_free()), or NULL. */
 OAI_API char *oai_training_report_json_dup(const oai_training_report *report);
