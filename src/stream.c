@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "oai.h"
+#include "retry.h"
 #include "stream_internal.h"
 
 #define DEFAULT_MAX_CHOICES 128
@@ -234,25 +235,12 @@ static int small_index(const oai_value *v)
     return i >= 0 && i <= INT_MAX ? (int)i : -1;
 }
 
-/* An error code that looks like an HTTP status maps like one (the same
- * classes as oai_status_from_http()); anything else is OAI_ERR_API. */
+/* An error code that looks like an HTTP status (400-599) maps like one;
+ * anything else is OAI_ERR_API. */
 static oai_status status_from_error_code(const oai_value *code)
 {
-    int64_t c;
-
-    if (oai_value_type_of(code) != OAI_VALUE_INT)
-        return OAI_ERR_API;
-    c = oai_value_int(code);
-    switch (c) {
-    case 400: return OAI_ERR_BAD_REQUEST;
-    case 401: return OAI_ERR_AUTHENTICATION;
-    case 403: return OAI_ERR_PERMISSION_DENIED;
-    case 404: return OAI_ERR_NOT_FOUND;
-    case 409: return OAI_ERR_CONFLICT;
-    case 422: return OAI_ERR_UNPROCESSABLE;
-    case 429: return OAI_ERR_RATE_LIMIT;
-    default: return c >= 500 && c <= 599 ? OAI_ERR_SERVER : OAI_ERR_API;
-    }
+    int64_t c = oai_value_type_of(code) == OAI_VALUE_INT ? oai_value_int(code) : 0;
+    return c >= 400 && c <= 599 ? oai_status_from_http((int)c) : OAI_ERR_API;
 }
 
 /* ------------------------------------------------------------------------ */
