@@ -557,6 +557,30 @@ static void test_big_download_to_file(void **state)
     unlink(src);
 }
 
+/* A retried upload sends the whole file again, from its first byte. */
+static void test_upload_retry_resends_file(void **state)
+{
+    fixture *f = *state;
+    char path[64];
+    char data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)('a' + i % 26);
+    temp_file(path, sizeof path, ".jsonl", data, sizeof data);
+    mock_server_push_simple(f->ms, 503, NULL, "{\"error\":{\"message\":\"busy\"}}");
+    oai_response *res = send_free(f, oai_file_upload_request_new(path, "fine-tune"));
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(mock_server_request_count(f->ms), 2);
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        const char *v = form_field(mock_server_request(f->ms, i), "file", &len, NULL);
+        assert_int_equal(len, sizeof data);
+        assert_memory_equal(v, data, sizeof data);
+    }
+    oai_response_free(res);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upload_from_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upload_from_memory_and_download, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retrieve_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upload_retry_resends_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_are_encoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_through_25_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),

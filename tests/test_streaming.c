@@ -129,20 +129,20 @@ static oai_request *stream_request(int kind, recorder *rec)
     return req;
 }
 
-/* Serves `data` in chunks of 1..13 bytes (varying, so every kind of split
- * occurs) with Content-Type text/event-stream. */
+/* Serves `data` in chunks of 1..29 bytes (varying, so every kind of split
+ * occurs), 1 ms apart, with Content-Type text/event-stream. */
 static void push_chunked(mock_server *ms, const char *data, size_t len, int fault, size_t fault_after,
                          int stall_ms)
 {
     size_t cap = len + 1, n = 0;
     char **chunks = calloc(cap, sizeof *chunks);
-    for (size_t off = 0, step = 1; off < len; off += step, step = step % 13 + 1) {
+    for (size_t off = 0, step = 1; off < len; off += step, step = step % 29 + 1) {
         if (off + step > len)
             step = len - off;
         chunks[n++] = strndup(data + off, step);
     }
     mock_reply r = {.status = 200, .content_type = "text/event-stream", .chunks = (const char *const *)chunks,
-                    .chunk_count = n, .fault = (mock_fault)fault, .fault_after = fault_after,
+                    .chunk_count = n, .chunk_delay_ms = 1, .fault = (mock_fault)fault, .fault_after = fault_after,
                     .stall_ms = stall_ms};
     mock_server_push(ms, &r);
     for (size_t i = 0; i < n; i++)
@@ -265,7 +265,7 @@ static void test_reset_mid_stream_not_retried(void **state)
 {
     fixture *f = *state;
     size_t len = strlen(chat_stream);
-    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_RESET, 60, 0);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_RESET, 20, 0);
     recorder rec = {0};
     oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
     oai_response *res = oai_client_send(f->c, req);
@@ -300,7 +300,7 @@ static void test_stall_past_idle_timeout(void **state)
 {
     fixture *f = *state;
     size_t len = strlen(chat_stream);
-    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 60, 5000);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 20, 5000);
     recorder rec = {0};
     oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
     oai_request_set_idle_timeout_ms(req, 300);
@@ -313,7 +313,7 @@ static void test_stall_past_idle_timeout(void **state)
     free(rec.log);
 
     /* The client-level idle timeout applies too. */
-    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 60, 5000);
+    push_chunked(f->ms, chat_stream, len, MOCK_FAULT_STALL, 20, 5000);
     oai_client_set_idle_timeout_ms(f->c, 300);
     recorder rec2 = {0};
     req = stream_request(OAI_STREAM_CHAT, &rec2);
