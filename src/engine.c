@@ -208,6 +208,8 @@ static void log_request_headers(const oai_call *call)
     for (size_t i = 0; i < call->header_count; i++) {
         const char *line = call->header_lines[i];
         size_t name_len = strcspn(line, ":;");
+        if (line[name_len] == ':' && line[name_len + 1] == '\0')
+            continue; /* "Name:" only tells curl to leave a header out */
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(name_len < 127 ? name_len : 127), line);
         if (oai_header_is_secret(name))
