@@ -608,7 +608,8 @@ OAI_API oai_request *oai_model_delete_request_new(const char *model_id);
  * Sends a request and waits for its outcome, retrying per the retry policy.
  * Retry delays are timers of the client's engine; other asynchronous calls on
  * this client progress (and their callbacks run) while this call waits. Do
- * not call it from inside a callback of the same client.
+ * not call it from inside a callback of the same client, nor on a client in
+ * event-loop mode (the response then carries ::OAI_ERR_INVALID_ARGUMENT).
  * @return a response owned by the caller (oai_response_free()); it carries
  *         the outcome in oai_response_status(). NULL only when memory ran
  *         out (oai_response_status(NULL) is ::OAI_ERR_OUT_OF_MEMORY).
@@ -626,7 +627,8 @@ typedef void (*oai_done_fn)(void *userdata, oai_call *call, oai_response *res);
 
 /**
  * Starts a request without waiting: it progresses inside oai_client_poll()
- * (or oai_client_send()) on the caller's thread. The request is copied, so
+ * (or oai_client_send(), or oai_client_socket_action() in event-loop mode)
+ * on the caller's thread. The request is copied, so
  * the caller may free or change it at once.
  * @param fn called once, when the call ends (success, error or cancel);
  *        may be NULL
@@ -642,22 +644,125 @@ OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, o
  * happen (0: do not wait, as in a game loop calling it once per frame;
  * negative: wait until something happens).
  * @return the number of calls still running (0 when all are done), or a
- *         negative ::oai_status value on a transport failure.
+ *         negative ::oai_status value on a transport failure
+ *         (-::OAI_ERR_INVALID_ARGUMENT for a client in event-loop mode, see
+ *         oai_client_set_socket_callback()).
  */
 OAI_API int oai_client_poll(oai_client *client, int timeout_ms);
 
 /**
  * Makes a concurrent or upcoming oai_client_poll() return early. The one
  * function that may be called from any thread while another thread is inside
- * the client.
+ * the client. Has no use in event-loop mode, where the host wakes its own
+ * loop.
  */
 OAI_API void oai_client_wakeup(oai_client *client);
 
 /**
  * Cancels a running call: its transfer is aborted and its done callback runs
- * (with ::OAI_ERR_CANCELLED) during the next poll. NULL is a no-op.
+ * (with ::OAI_ERR_CANCELLED) during the next poll (in event-loop mode: the
+ * client asks for a 0 ms timer and the callback runs in the
+ * oai_client_socket_action() that follows). NULL is a no-op.
  */
 OAI_API void oai_call_cancel(oai_call *call);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Driving the client from an event loop
+ *  The third way to drive the engine, in the shape of libcurl's multi_socket
+ *  API, for hosts that own the loop (libuv, libevent, asio, Qt, a game
+ *  engine's reactor): the client tells the host which sockets to watch and
+ *  when to wake it, and the host tells the client what happened.
+ *
+ *  Set both callbacks before the client's first call; the client is then in
+ *  *event-loop mode*. Start calls with oai_client_start(). Whenever the host
+ *  sees a watched socket ready, or the timer expire, it calls
+ *  oai_client_socket_action(); every callback of the client (done, event,
+ *  progress, retry, log, and the socket and timer callbacks themselves) runs
+ *  inside that call or inside oai_client_start(), oai_call_cancel() or
+ *  oai_client_free(). In this mode oai_client_poll() and oai_client_send()
+ *  (and what is built on it: the pager, large uploads, following a
+ *  fine-tuning job) refuse to run, since they would wait on their own;
+ *  use a second client for those. oai_client_wakeup() is not needed: the
+ *  host's own loop is the one to wake.
+ *
+ *  The socket and timer callbacks must not call back into the client; they
+ *  only record what to wait for.
+ *  @{ */
+
+/** Bits of the @p events argument of ::oai_socket_fn and
+ *  oai_client_socket_action(). */
+typedef enum oai_poll_event {
+    OAI_POLL_IN = 1,     /**< The socket is (to be watched for being) readable. */
+    OAI_POLL_OUT = 2,    /**< The socket is (to be watched for being) writable. */
+    OAI_POLL_REMOVE = 4  /**< Stop watching the socket (it may close right after). */
+} oai_poll_event;
+
+/** The @p fd to pass to oai_client_socket_action() when the timer expired. */
+#define OAI_SOCKET_TIMEOUT (-1)
+
+/**
+ * Tells the host which socket to watch. Called whenever the set changes: a
+ * later call for the same @p fd replaces its events; ::OAI_POLL_REMOVE ends
+ * the watch. Every socket watched gets its ::OAI_POLL_REMOVE, at the latest
+ * during oai_client_free() (connections kept alive between calls stay
+ * watched until then).
+ * @param userdata the pointer given to oai_client_set_socket_callback()
+ * @param fd the socket (a file descriptor; a SOCKET on Windows)
+ * @param events ::OAI_POLL_IN and/or ::OAI_POLL_OUT to watch for, or
+ *        ::OAI_POLL_REMOVE alone
+ * @return 0 (other values are reserved)
+ */
+typedef int (*oai_socket_fn)(void *userdata, int64_t fd, int events);
+
+/**
+ * Sets the host's one timer. When it expires the host calls
+ * oai_client_socket_action(client, ::OAI_SOCKET_TIMEOUT, 0). The timer is
+ * one-shot and each call replaces the previous setting. It covers libcurl's
+ * own timeouts and the client's (retry delays, first-byte and idle timeouts,
+ * a cancelled call to conclude), so the host needs no other clock.
+ * @param userdata the pointer given to oai_client_set_timer_callback()
+ * @param timeout_ms milliseconds from now (0: as soon as possible, from the
+ *        loop rather than from inside this callback), or -1 to delete the
+ *        timer
+ * @return 0 (other values are reserved)
+ */
+typedef int (*oai_timer_fn)(void *userdata, int64_t timeout_ms);
+
+/**
+ * Sets the callback that tells the host which sockets to watch (NULL, with
+ * a NULL timer callback too, leaves event-loop mode). Only while no call
+ * runs.
+ * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL client or while
+ *         calls are running.
+ */
+OAI_API oai_status oai_client_set_socket_callback(oai_client *client, oai_socket_fn fn, void *userdata);
+
+/**
+ * Sets the callback that sets the host's timer (NULL, with a NULL socket
+ * callback too, leaves event-loop mode). Only while no call runs.
+ * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL client or while
+ *         calls are running.
+ */
+OAI_API oai_status oai_client_set_timer_callback(oai_client *client, oai_timer_fn fn, void *userdata);
+
+/**
+ * Tells a client in event-loop mode that @p fd is ready, or with
+ * ::OAI_SOCKET_TIMEOUT that its timer expired. Performs the I/O that is
+ * ready, advances every call (retries whose delay is over, timeouts,
+ * cancellations, finished calls) and runs their callbacks on the caller's
+ * thread; then updates the sockets and the timer through the callbacks. Do
+ * not call it from inside a callback of the same client.
+ * @param fd a socket given to the socket callback, or ::OAI_SOCKET_TIMEOUT
+ * @param events the ::OAI_POLL_IN / ::OAI_POLL_OUT bits that are ready, or
+ *        0 when unknown (ignored with ::OAI_SOCKET_TIMEOUT)
+ * @return the number of calls still running, or a negative ::oai_status
+ *         value: -::OAI_ERR_INVALID_ARGUMENT when the client is not in
+ *         event-loop mode or the call is nested in a callback, another
+ *         value on a transport failure.
+ */
+OAI_API int oai_client_socket_action(oai_client *client, int64_t fd, int events);
 
 /** @} */
 

@@ -71,6 +71,16 @@ struct oai_client {
     struct oai_call *calls;      /* running calls, a doubly linked list */
     int running;
     int in_callback;             /* re-entrancy guard for send() */
+    /* Event-loop mode (engine.c): the host's callbacks, set when either is. */
+    oai_socket_fn socket_fn;
+    void *socket_ud;
+    oai_timer_fn timer_fn;
+    void *timer_ud;
+    /* Absolute deadlines in µs of oai_now_us(); 0 means "now", INT64_MAX
+     * none. Valid in event-loop mode only. */
+    int64_t transport_timer_at;  /* the transport's own timer (curl's) */
+    int64_t host_timer_at;       /* what the host's timer was last set to */
+    int in_socket_action;        /* inside oai_client_socket_action() */
 };
 
 struct oai_response {
@@ -122,6 +132,8 @@ void oai_response_set_api_error(oai_response *res, const oai_value *err);
 void oai_response_set_json(oai_response *res, oai_value *json);
 
 /* engine.c */
+/* Ends every call without callbacks (the client is being freed); in
+ * event-loop mode also deletes the host's timer. */
 void oai_engine_abort_all(oai_client *c);
 
 #endif

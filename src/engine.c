@@ -1,8 +1,10 @@
 /* The request engine: one state machine per call, driven by the client's
  * transport. attempt -> response or error -> retry decision -> timer ->
  * next attempt -> done. oai_client_send() drives it until its call is done;
- * oai_client_start()/oai_client_poll() expose it to event loops. Retries are
- * timers, never sleeps, and every callback runs inside the caller's call. */
+ * oai_client_start()/oai_client_poll() expose it to polling loops; the
+ * socket and timer callbacks with oai_client_socket_action() hand the
+ * waiting itself to the host's event loop. Retries are timers, never sleeps,
+ * and every callback runs inside the caller's call. */
 #include "core.h"
 #include "json.h"
 #include "stream_internal.h"
@@ -643,14 +645,15 @@ static int process(oai_client *c)
     return ran;
 }
 
-/* Milliseconds until the next timer, capped by the caller's timeout. */
-static int wait_ms(const oai_client *c, int timeout_ms)
+/* The engine's nearest deadline (µs of oai_now_us()): 0 when a call needs
+ * processing now, INT64_MAX when nothing is timed. */
+static int64_t next_deadline_us(const oai_client *c)
 {
-    int64_t now = oai_now_us(), next = INT64_MAX;
+    int64_t next = INT64_MAX;
     for (const oai_call *call = c->calls; call; call = call->next) {
         int64_t d = INT64_MAX;
-        if (call->cancel_requested || call->attempt_over)
-            d = now;
+        if (call->cancel_requested || call->attempt_over || call->state == CALL_ENDED)
+            d = 0;
         else if (call->state == CALL_WAIT)
             d = call->retry_at_us;
         else if (call->state == CALL_ATTEMPT)
@@ -658,12 +661,129 @@ static int wait_ms(const oai_client *c, int timeout_ms)
         if (d < next)
             next = d;
     }
+    return next;
+}
+
+/* Milliseconds until the next timer, capped by the caller's timeout. */
+static int wait_ms(const oai_client *c, int timeout_ms)
+{
+    int64_t now = oai_now_us(), next = next_deadline_us(c);
     if (next == INT64_MAX)
         return timeout_ms;
     int64_t ms = next <= now ? 0 : (next - now + 999) / 1000;
     if (timeout_ms >= 0 && ms > timeout_ms)
         ms = timeout_ms;
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* ---- event-loop mode ------------------------------------------------------ */
+
+static int in_event_loop_mode(const oai_client *c)
+{
+    return c->socket_fn != NULL || c->timer_fn != NULL;
+}
+
+/* Sets the host's timer to the earlier of the engine's and the transport's
+ * deadlines, when that changed. Inside oai_client_socket_action() this
+ * waits for its end, so the host hears one final value. */
+static void update_host_timer(oai_client *c)
+{
+    if (!in_event_loop_mode(c) || c->in_socket_action)
+        return;
+    int64_t at = next_deadline_us(c);
+    if (c->transport_timer_at < at)
+        at = c->transport_timer_at;
+    if (at == c->host_timer_at)
+        return;
+    c->host_timer_at = at;
+    if (!c->timer_fn)
+        return;
+    int64_t now = oai_now_us();
+    int64_t ms = at == INT64_MAX ? -1 : at <= now ? 0 : (at - now + 999) / 1000;
+    c->timer_fn(c->timer_ud, ms);
+}
+
+/* The transport's socket changes go straight to the host. */
+static void on_transport_socket(void *ud, int64_t fd, int events)
+{
+    oai_client *c = ud;
+    if (c->socket_fn)
+        c->socket_fn(c->socket_ud, fd, events);
+}
+
+/* The transport's timer is only recorded: it reaches the host merged with
+ * the engine's deadlines, at the end of the entry point that changed it. */
+static void on_transport_timer(void *ud, int64_t timeout_ms)
+{
+    oai_client *c = ud;
+    if (timeout_ms < 0)
+        c->transport_timer_at = INT64_MAX;
+    else if (timeout_ms == 0)
+        c->transport_timer_at = 0;
+    else
+        c->transport_timer_at = oai_now_us() + timeout_ms * 1000;
+}
+
+/* Installs one of the host's callbacks; entering or leaving event-loop mode
+ * switches how the transport is driven. */
+static oai_status set_event_callback(oai_client *c, oai_socket_fn socket_fn, void *socket_ud,
+                                     oai_timer_fn timer_fn, void *timer_ud)
+{
+    if (c->calls || c->in_callback || c->in_socket_action)
+        return OAI_ERR_INVALID_ARGUMENT;
+    int was_on = in_event_loop_mode(c), on = socket_fn || timer_fn;
+    if (on != was_on) {
+        oai_transport *t = c->transport;
+        oai_status st = on ? t->ops->set_event_callbacks(t, on_transport_socket, on_transport_timer, c)
+                           : t->ops->set_event_callbacks(t, NULL, NULL, NULL);
+        if (st != OAI_OK)
+            return st;
+        c->transport_timer_at = INT64_MAX;
+        c->host_timer_at = INT64_MAX;
+    }
+    c->socket_fn = socket_fn;
+    c->socket_ud = socket_ud;
+    c->timer_fn = timer_fn;
+    c->timer_ud = timer_ud;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_socket_callback(oai_client *c, oai_socket_fn fn, void *userdata)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    return set_event_callback(c, fn, fn ? userdata : NULL, c->timer_fn, c->timer_ud);
+}
+
+OAI_API oai_status oai_client_set_timer_callback(oai_client *c, oai_timer_fn fn, void *userdata)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    return set_event_callback(c, c->socket_fn, c->socket_ud, fn, fn ? userdata : NULL);
+}
+
+OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
+{
+    if (!c || !in_event_loop_mode(c) || c->in_socket_action || c->in_callback ||
+        (fd < 0 && fd != OAI_SOCKET_TIMEOUT))
+        return -(int)OAI_ERR_INVALID_ARGUMENT;
+    c->in_socket_action = 1;
+    if (fd == OAI_SOCKET_TIMEOUT) {
+        /* The host's one-shot timer fired; curl re-reports a timer it still
+         * needs after a timeout action. */
+        c->host_timer_at = INT64_MAX;
+        c->transport_timer_at = INT64_MAX;
+    }
+    /* Conclude what is already over (cancels, failed starts) before I/O. */
+    process(c);
+    oai_transport *t = c->transport;
+    oai_status st = t->ops->socket_action(t, fd, events);
+    process(c);
+    c->in_socket_action = 0;
+    update_host_timer(c);
+    if (st != OAI_OK)
+        return -(int)st;
+    return c->running;
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -741,12 +861,13 @@ OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_do
     c->calls = call;
     c->running++;
     begin_attempt(call);
+    update_host_timer(c);
     return call;
 }
 
 OAI_API int oai_client_poll(oai_client *c, int timeout_ms)
 {
-    if (!c)
+    if (!c || in_event_loop_mode(c))
         return -(int)OAI_ERR_INVALID_ARGUMENT;
     int ran = process(c);
     if (!c->calls)
@@ -766,8 +887,11 @@ OAI_API void oai_client_wakeup(oai_client *c)
 
 OAI_API void oai_call_cancel(oai_call *call)
 {
-    if (call)
-        call->cancel_requested = 1;
+    if (!call)
+        return;
+    call->cancel_requested = 1;
+    /* An event loop learns through a 0 ms timer that there is work. */
+    update_host_timer(call->client);
 }
 
 typedef struct sync_state {
@@ -790,6 +914,9 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
     if (c->in_callback)
         return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT,
                                "oai_client_send() called from inside a callback of the same client");
+    if (in_event_loop_mode(c))
+        return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT,
+                               "oai_client_send() cannot wait on a client driven by an event loop");
     sync_state s = {0, NULL};
     oai_call *call = oai_client_start(c, req, sync_done, &s);
     if (!call)
@@ -811,4 +938,8 @@ void oai_engine_abort_all(oai_client *c)
         free_unstarted_call(call);
     }
     c->running = 0;
+    if (in_event_loop_mode(c) && c->timer_fn && c->host_timer_at != INT64_MAX) {
+        c->host_timer_at = INT64_MAX;
+        c->timer_fn(c->timer_ud, -1);
+    }
 }

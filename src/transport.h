@@ -7,8 +7,14 @@
  * transfer has ended (on_done ran) or was aborted. The transport copies
  * nothing it does not have to.
  *
- * Threading: all callbacks run inside run(), on the caller's thread. Only
- * wakeup() may be called from another thread.
+ * Threading: all callbacks run inside run() or socket_action() (or inside
+ * start()/abort(), which may report a socket or timer change), on the
+ * caller's thread. Only wakeup() may be called from another thread.
+ *
+ * Two ways to drive the I/O: run() waits by itself; or, after
+ * set_event_callbacks(), the transport reports the sockets to watch and the
+ * timer to set, and the owner calls socket_action() when one of them fires
+ * (curl's multi_socket shape). A transport is driven one way at a time.
  */
 #ifndef OAI_TRANSPORT_H
 #define OAI_TRANSPORT_H
@@ -81,6 +87,13 @@ typedef struct oai_transfer_events {
 typedef struct oai_transport oai_transport;
 typedef struct oai_transfer oai_transfer;
 
+/* Watch fd for `events` (OAI_POLL_IN/OAI_POLL_OUT bits), or stop watching it
+ * (OAI_POLL_REMOVE). */
+typedef void (*oai_transport_socket_fn)(void *ud, int64_t fd, int events);
+/* Call socket_action(OAI_SOCKET_TIMEOUT) in timeout_ms (0: at once); -1
+ * deletes the timer. The timer is one-shot. */
+typedef void (*oai_transport_timer_fn)(void *ud, int64_t timeout_ms);
+
 typedef struct oai_transport_ops {
     /* Starts a transfer; *out gets its handle. On failure nothing is started
      * and on_done is never called. */
@@ -99,8 +112,18 @@ typedef struct oai_transport_ops {
     void (*wakeup)(oai_transport *t);
     /* Number of transfers running. */
     int (*running)(oai_transport *t);
-    /* Aborts everything and frees the transport. */
+    /* Aborts everything and frees the transport. Sockets still reported as
+     * watched get an OAI_POLL_REMOVE first. */
     void (*destroy)(oai_transport *t);
+    /* Switches to event-loop driving: from now on socket_fn and timer_fn
+     * (with ud) report what to wait for, and run() must not be used. Both
+     * NULL switches back. Only while no transfer runs. */
+    oai_status (*set_event_callbacks)(oai_transport *t, oai_transport_socket_fn socket_fn,
+                                      oai_transport_timer_fn timer_fn, void *ud);
+    /* fd is ready for `events` (OAI_POLL_IN/OUT bits, 0: unknown), or with
+     * fd = OAI_SOCKET_TIMEOUT the timer expired: performs the I/O and runs
+     * callbacks. Returns OAI_OK or a failure of the transport itself. */
+    oai_status (*socket_action)(oai_transport *t, int64_t fd, int events);
 } oai_transport_ops;
 
 struct oai_transport {

@@ -13,6 +13,14 @@
  * once curl has returned. Transfers started during that time are added to
  * the multi handle afterwards.
  *
+ * An event loop may drive the transport instead of run(): with
+ * set_event_callbacks() the multi handle reports its sockets and timer
+ * (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION), which we forward, and
+ * socket_action() runs curl_multi_socket_action() under the same `in_curl`
+ * rule. We remember the sockets reported as watched, so that destroy() can
+ * tell the loop to forget the ones curl never removed (idle pooled
+ * connections).
+ *
  * Multipart bodies stream from the caller's memory or from disk through read
  * callbacks: nothing is copied and no file is read whole into memory.
  */
@@ -87,6 +95,12 @@ struct curl_transport {
     oai_transfer *first;
     int in_curl;           /* curl is running and may call our callbacks */
     unsigned long dispatched; /* callbacks delivered to the engine so far */
+    /* Event-loop driving (set_event_callbacks). */
+    oai_transport_socket_fn socket_fn;
+    oai_transport_timer_fn timer_fn;
+    void *event_ud;
+    curl_socket_t *watched;    /* sockets reported and not yet removed */
+    size_t watched_count, watched_cap;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -900,6 +914,123 @@ static int curl_running(oai_transport *base)
     return n;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Event-loop driving                                                        */
+
+static size_t watched_index(const curl_transport *t, curl_socket_t s)
+{
+    size_t i;
+    for (i = 0; i < t->watched_count; i++)
+        if (t->watched[i] == s)
+            break;
+    return i;
+}
+
+/* Records s as watched. Without memory the loop still learns about the
+ * socket; only the final removal in destroy() would miss it. */
+static void remember_socket(curl_transport *t, curl_socket_t s)
+{
+    if (watched_index(t, s) < t->watched_count)
+        return;
+    if (t->watched_count == t->watched_cap) {
+        size_t cap = t->watched_cap ? t->watched_cap * 2 : 8;
+        curl_socket_t *grown = realloc(t->watched, cap * sizeof *grown);
+        if (!grown)
+            return;
+        t->watched = grown;
+        t->watched_cap = cap;
+    }
+    t->watched[t->watched_count++] = s;
+}
+
+static void forget_socket(curl_transport *t, curl_socket_t s)
+{
+    size_t i = watched_index(t, s);
+    if (i < t->watched_count)
+        t->watched[i] = t->watched[--t->watched_count];
+}
+
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    curl_transport *t = userp;
+    int events = 0;
+    (void)easy;
+    (void)socketp;
+    if (what == CURL_POLL_REMOVE) {
+        forget_socket(t, s);
+        events = OAI_POLL_REMOVE;
+    } else {
+        remember_socket(t, s);
+        if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+            events |= OAI_POLL_IN;
+        if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+            events |= OAI_POLL_OUT;
+    }
+    if (t->socket_fn)
+        t->socket_fn(t->event_ud, (int64_t)s, events);
+    return 0; /* -1 would make the multi handle unusable */
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    curl_transport *t = userp;
+    (void)multi;
+    if (t->timer_fn)
+        t->timer_fn(t->event_ud, timeout_ms < 0 ? -1 : (int64_t)timeout_ms);
+    return 0;
+}
+
+/* Tells the loop to stop watching every socket it still watches. */
+static void remove_watched(curl_transport *t)
+{
+    while (t->watched_count > 0) {
+        curl_socket_t s = t->watched[--t->watched_count];
+        if (t->socket_fn)
+            t->socket_fn(t->event_ud, (int64_t)s, OAI_POLL_REMOVE);
+    }
+}
+
+static oai_status curl_set_event_callbacks(oai_transport *base, oai_transport_socket_fn socket_fn,
+                                           oai_transport_timer_fn timer_fn, void *ud)
+{
+    curl_transport *t = (curl_transport *)base;
+    int on = socket_fn || timer_fn;
+    if (!t || t->in_curl || curl_running(base) > 0)
+        return OAI_ERR_INVALID_ARGUMENT;
+    remove_watched(t);
+    t->socket_fn = socket_fn;
+    t->timer_fn = timer_fn;
+    t->event_ud = ud;
+    if (curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, on ? on_curl_socket : NULL) != CURLM_OK ||
+        curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, (void *)t) != CURLM_OK ||
+        curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, on ? on_curl_timer : NULL) != CURLM_OK ||
+        curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, (void *)t) != CURLM_OK)
+        return OAI_ERR_INVALID_ARGUMENT;
+    return OAI_OK;
+}
+
+static oai_status curl_socket_action(oai_transport *base, int64_t fd, int events)
+{
+    curl_transport *t = (curl_transport *)base;
+    int mask = 0, still_running = 0;
+    CURLMcode mc;
+    if (!t || t->in_curl || (!t->socket_fn && !t->timer_fn))
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (events & OAI_POLL_IN)
+        mask |= CURL_CSELECT_IN;
+    if (events & OAI_POLL_OUT)
+        mask |= CURL_CSELECT_OUT;
+    t->in_curl = 1;
+    mc = curl_multi_socket_action(t->multi, fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd,
+                                  mask, &still_running);
+    t->in_curl = 0;
+    reap_aborted(t);
+    add_deferred(t);
+    drain_finished(t);
+    /* A socket curl no longer knows about is not an error of the others. */
+    return mc == CURLM_BAD_SOCKET ? OAI_OK : status_from_multi_code(mc);
+}
+
 static void curl_destroy(oai_transport *base)
 {
     curl_transport *t = (curl_transport *)base;
@@ -907,6 +1038,14 @@ static void curl_destroy(oai_transport *base)
         return;
     while (t->first)
         destroy_transfer(t, t->first);
+    /* Idle pooled connections stay open until the multi handle goes: the
+     * loop must stop watching them before their descriptors close. */
+    remove_watched(t);
+    if (t->multi && (t->socket_fn || t->timer_fn)) {
+        curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
+        curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
+    }
+    free(t->watched);
     if (t->multi)
         curl_multi_cleanup(t->multi);
     if (t->share)
@@ -915,7 +1054,8 @@ static void curl_destroy(oai_transport *base)
 }
 
 static const oai_transport_ops curl_ops = {
-    curl_start, curl_abort, curl_run, curl_wakeup, curl_running, curl_destroy
+    curl_start, curl_abort, curl_run, curl_wakeup, curl_running, curl_destroy,
+    curl_set_event_callbacks, curl_socket_action
 };
 
 /* The share handle lets new connections resume TLS sessions of earlier ones
