@@ -12,8 +12,9 @@ if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
   target_compile_definitions(test_examples PRIVATE
     OAI_EXAMPLE_CHAT_PATH="$<TARGET_FILE:example_chat>"
     OAI_EXAMPLE_COMPLETION_PATH="$<TARGET_FILE:example_completion>"
-    OAI_EXAMPLE_STREAM_PATH="$<TARGET_FILE:example_stream>")
-  add_dependencies(test_examples example_chat example_completion example_stream)
+    OAI_EXAMPLE_STREAM_PATH="$<TARGET_FILE:example_stream>"
+    OAI_EXAMPLE_EVENT_LOOP_PATH="$<TARGET_FILE:example_event_loop>")
+  add_dependencies(test_examples example_chat example_completion example_stream example_event_loop)
 endif()
 
 # The fine-tuning workflow: the tool's data/files/fine-tune/batch commands and

@@ -54,6 +54,7 @@
 #define OAI_EXAMPLE_CHAT_PATH ""
 #define OAI_EXAMPLE_COMPLETION_PATH ""
 #define OAI_EXAMPLE_STREAM_PATH ""
+#define OAI_EXAMPLE_EVENT_LOOP_PATH ""
 #endif
 
 #define SPRING_PROMPT "写一首关于春天的诗"
@@ -361,6 +362,20 @@ static void test_stream_example_reports_error(void **state)
     run_result_free(&r);
 }
 
+/* The event-loop example streams its answer through a poll(2) loop. */
+static void test_event_loop_example(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    run_example(&r, ms, OAI_EXAMPLE_EVENT_LOOP_PATH, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "Echo: Say hello in five languages.\n");
+    assert_int_equal(mock_server_request_count(ms), 1);
+    assert_contains(mock_server_request(ms, 0)->body, "\"stream\":true");
+    run_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +388,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_example_plain_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_example_default_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_example_reports_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_loop_example, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
