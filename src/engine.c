@@ -30,13 +30,15 @@ struct oai_call {
     size_t body_len;
     oai_http_part *parts;
     char *idempotency_key;
+    char *authorization;         /* "Bearer KEY", or NULL */
     int max_retries;
     int64_t timeout_ms, idle_ms, first_byte_ms;
 
     /* The current attempt. */
     oai_transfer *xfer;
     oai_response *res;
-    char **header_lines;
+    char **header_lines;         /* point into header_text */
+    char *header_text;
     size_t header_count;
     body_mode mode;
     oai_stream *stream;
@@ -112,94 +114,119 @@ static char *build_url(const oai_client *c, const oai_request *r)
     return oai_buf_take(&b);
 }
 
-/* The headers of one attempt: library defaults, then the client's headers,
- * then the request's; a NULL value removes. */
+/* A header as a borrowed name and value; a NULL value removes it. */
+typedef struct header_ref {
+    const char *name;
+    const char *value;
+} header_ref;
+
+static void header_set(header_ref *h, size_t *n, const char *name, const char *value)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (oai_strcasecmp_ascii(h[i].name, name) == 0) {
+            h[i].value = value;
+            return;
+        }
+    }
+    h[*n].name = name;
+    h[*n].value = value;
+    (*n)++;
+}
+
+/* The library's own headers; at most LIBRARY_HEADERS of them. */
+#define LIBRARY_HEADERS 16
+static size_t default_headers(const oai_call *call, header_ref *h, char *retries, char *timeout)
+{
+    const oai_client *c = call->client;
+    const oai_request *r = call->req;
+    size_t n = 0;
+    if (call->authorization)
+        header_set(h, &n, "Authorization", call->authorization);
+    if (c->organization)
+        header_set(h, &n, "OpenAI-Organization", c->organization);
+    if (c->project)
+        header_set(h, &n, "OpenAI-Project", c->project);
+    header_set(h, &n, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
+    header_set(h, &n, "Accept", r->event_fn ? "text/event-stream" : "application/json");
+    if (call->body && !r->part_count)
+        header_set(h, &n, "Content-Type", "application/json");
+    if (c->platform_headers) {
+        header_set(h, &n, "X-Stainless-Lang", "c");
+        header_set(h, &n, "X-Stainless-Package-Version", OAI_VERSION_STRING);
+        header_set(h, &n, "X-Stainless-OS", os_name());
+        header_set(h, &n, "X-Stainless-Arch", arch_name());
+        header_set(h, &n, "X-Stainless-Runtime", "c");
+        header_set(h, &n, "X-Stainless-Retry-Count", retries);
+        if (call->timeout_ms > 0)
+            header_set(h, &n, "X-Stainless-Timeout", timeout);
+    }
+    if (call->idempotency_key)
+        header_set(h, &n, "Idempotency-Key", call->idempotency_key);
+    /* curl would add "Expect: 100-continue" to large bodies: one more round
+     * trip, and a 1 s stall behind proxies that ignore it. */
+    header_set(h, &n, "Expect", NULL);
+    return n;
+}
+
+/* The header lines of one attempt: the library's defaults, then the
+ * client's headers, then the request's (a NULL value removes), written in
+ * curl's conventions into one block: "Name: value", "Name;" for an empty
+ * value, "Name:" to keep curl from adding that header. */
 static oai_status build_headers(oai_call *call)
 {
     const oai_client *c = call->client;
     const oai_request *r = call->req;
-    oai_kvlist h = {.ignore_case = 1};
-    oai_buf tmp = {0};
-    oai_status st = OAI_OK;
-#define SET(n, v)                                                                                  \
-    do {                                                                                           \
-        if (st == OAI_OK)                                                                          \
-            st = oai_kvlist_set(&h, (n), (v));                                                     \
-    } while (0)
-    if (c->api_key) {
-        st = oai_buf_printf(&tmp, "Bearer %s", c->api_key);
-        SET("Authorization", tmp.data);
-    }
-    if (c->organization)
-        SET("OpenAI-Organization", c->organization);
-    if (c->project)
-        SET("OpenAI-Project", c->project);
-    SET("User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
-    SET("Accept", r->event_fn ? "text/event-stream" : "application/json");
-    if (call->body && !r->part_count)
-        SET("Content-Type", "application/json");
-    if (c->platform_headers) {
-        char num[32];
-        SET("X-Stainless-Lang", "c");
-        SET("X-Stainless-Package-Version", OAI_VERSION_STRING);
-        SET("X-Stainless-OS", os_name());
-        SET("X-Stainless-Arch", arch_name());
-        SET("X-Stainless-Runtime", "c");
-        snprintf(num, sizeof num, "%d", call->retries);
-        SET("X-Stainless-Retry-Count", num);
-        if (call->timeout_ms > 0) {
-            snprintf(num, sizeof num, "%lld", (long long)(call->timeout_ms / 1000));
-            SET("X-Stainless-Timeout", num);
-        }
-    }
-    if (call->idempotency_key)
-        SET("Idempotency-Key", call->idempotency_key);
-    /* curl would add "Expect: 100-continue" to large bodies: one more round
-     * trip, and a 1 s stall behind proxies that ignore it. */
-    SET("Expect", NULL);
-    for (size_t i = 0; i < c->headers.count; i++)
-        SET(c->headers.items[i].name, c->headers.items[i].value);
-    for (size_t i = 0; i < r->headers.count; i++)
-        SET(r->headers.items[i].name, r->headers.items[i].value);
-#undef SET
-    oai_buf_free(&tmp);
-    char **lines = st == OAI_OK ? calloc(h.count ? h.count : 1, sizeof *lines) : NULL;
-    size_t n = 0;
-    for (size_t i = 0; lines && i < h.count; i++) {
-        oai_buf line = {0};
-        const oai_kv *kv = &h.items[i];
-        /* curl's conventions: "Name:" removes a header curl would add,
-         * "Name;" sends an empty one. */
-        if (!kv->value)
-            oai_buf_printf(&line, "%s:", kv->name);
-        else if (!*kv->value)
-            oai_buf_printf(&line, "%s;", kv->name);
-        else
-            oai_buf_printf(&line, "%s: %s", kv->name, kv->value);
-        if (!line.data) {
-            st = OAI_ERR_OUT_OF_MEMORY;
-            break;
-        }
-        lines[n++] = line.data;
-    }
-    oai_kvlist_free(&h);
-    if (!lines || st != OAI_OK) {
-        for (size_t i = 0; lines && i < n; i++)
-            free(lines[i]);
+    size_t cap = LIBRARY_HEADERS + c->headers.count + r->headers.count;
+    header_ref *h = malloc(cap * sizeof *h);
+    char **lines = malloc(cap * sizeof *lines);
+    char retries[24], timeout[24];
+    snprintf(retries, sizeof retries, "%d", call->retries);
+    snprintf(timeout, sizeof timeout, "%lld", (long long)(call->timeout_ms / 1000));
+    size_t n = h ? default_headers(call, h, retries, timeout) : 0;
+    for (size_t i = 0; h && i < c->headers.count; i++)
+        header_set(h, &n, c->headers.items[i].name, c->headers.items[i].value);
+    for (size_t i = 0; h && i < r->headers.count; i++)
+        header_set(h, &n, r->headers.items[i].name, r->headers.items[i].value);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(h[i].name) + (h[i].value ? strlen(h[i].value) + 2 : 1) + 1;
+    char *text = (h && lines) ? malloc(total ? total : 1) : NULL;
+    if (!text) {
+        free(h);
         free(lines);
         return OAI_ERR_OUT_OF_MEMORY;
     }
+    char *p = text;
+    for (size_t i = 0; i < n; i++) {
+        size_t name_len = strlen(h[i].name);
+        lines[i] = p;
+        memcpy(p, h[i].name, name_len);
+        p += name_len;
+        if (!h[i].value) {
+            *p++ = ':';
+        } else if (!*h[i].value) {
+            *p++ = ';';
+        } else {
+            size_t value_len = strlen(h[i].value);
+            memcpy(p, ": ", 2);
+            memcpy(p + 2, h[i].value, value_len);
+            p += 2 + value_len;
+        }
+        *p++ = '\0';
+    }
+    free(h);
     call->header_lines = lines;
+    call->header_text = text;
     call->header_count = n;
     return OAI_OK;
 }
 
 static void free_header_lines(oai_call *call)
 {
-    for (size_t i = 0; i < call->header_count; i++)
-        free(call->header_lines[i]);
     free(call->header_lines);
+    free(call->header_text);
     call->header_lines = NULL;
+    call->header_text = NULL;
     call->header_count = 0;
 }
 
@@ -582,6 +609,18 @@ static void check_attempt(oai_call *call, int64_t now)
     }
 }
 
+/* Frees what a call resolved at its start (its attempt must be reset). */
+static void free_call(oai_call *call)
+{
+    oai_request_free(call->req);
+    free(call->url);
+    free(call->body);
+    free(call->parts);
+    free(call->idempotency_key);
+    free(call->authorization);
+    free(call);
+}
+
 /* Advances every call's state; returns how many callbacks ran. */
 static int process(oai_client *c)
 {
@@ -635,12 +674,7 @@ static int process(oai_client *c)
         }
         ran++;
         reset_attempt(call);
-        oai_request_free(call->req);
-        free(call->url);
-        free(call->body);
-        free(call->parts);
-        free(call->idempotency_key);
-        free(call);
+        free_call(call);
     }
     return ran;
 }
@@ -795,6 +829,12 @@ static oai_status resolve_call(oai_call *call)
     call->url = build_url(c, r);
     if (!call->url)
         return OAI_ERR_OUT_OF_MEMORY;
+    if (c->api_key) {
+        oai_buf auth = {0};
+        if (oai_buf_printf(&auth, "Bearer %s", c->api_key) != OAI_OK)
+            return OAI_ERR_OUT_OF_MEMORY;
+        call->authorization = auth.data;
+    }
     if (r->body && !r->part_count) {
         call->body = oai_json_dump(r->body, &call->body_len);
         if (!call->body)
@@ -829,15 +869,6 @@ static oai_status resolve_call(oai_call *call)
     return OAI_OK;
 }
 
-static void free_unstarted_call(oai_call *call)
-{
-    oai_request_free(call->req);
-    free(call->url);
-    free(call->body);
-    free(call->parts);
-    free(call->idempotency_key);
-    free(call);
-}
 
 OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata)
 {
@@ -852,7 +883,7 @@ OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_do
     call->start_us = oai_now_us();
     call->req = oai_request_dup(req);
     if (!call->req || resolve_call(call) != OAI_OK) {
-        free_unstarted_call(call);
+        free_call(call);
         return NULL;
     }
     call->next = c->calls;
@@ -935,7 +966,7 @@ void oai_engine_abort_all(oai_client *c)
         c->calls = call->next;
         reset_attempt(call);
         oai_response_free(call->res);
-        free_unstarted_call(call);
+        free_call(call);
     }
     c->running = 0;
     if (in_event_loop_mode(c) && c->timer_fn && c->host_timer_at != INT64_MAX) {
