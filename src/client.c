@@ -108,6 +108,17 @@ OAI_API void oai_client_free(oai_client *c)
 {
     if (!c)
         return;
+    /* From inside one of its callbacks, the engine is still walking the
+     * client: it frees it when the outermost library call returns. */
+    if (c->in_callback) {
+        c->free_pending = 1;
+        return;
+    }
+    oai_client_destroy(c);
+}
+
+void oai_client_destroy(oai_client *c)
+{
     oai_engine_abort_all(c);
     if (c->transport)
         c->transport->ops->destroy(c->transport);
@@ -323,7 +334,10 @@ void oai_log(const oai_client *c, int level, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     if (c->log_fn) {
+        oai_client *mut = (oai_client *)c; /* the guard is not logical state */
+        mut->in_callback++;
         c->log_fn(c->log_ud, level, line);
+        mut->in_callback--;
     } else {
         static const char *const names[] = {"", "error", "warn", "info", "debug"};
         fprintf(stderr, "oai %s: %s\n", names[level], line);

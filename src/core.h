@@ -70,7 +70,8 @@ struct oai_client {
     oai_transport *transport;
     struct oai_call *calls;      /* running calls, a doubly linked list */
     int running;
-    int in_callback;             /* re-entrancy guard for send() */
+    int in_callback;             /* inside a user callback: no send/poll, free deferred */
+    int free_pending;            /* oai_client_free() was called from a callback */
     /* Event-loop mode (engine.c): the host's callbacks, set when either is. */
     oai_socket_fn socket_fn;
     void *socket_ud;
@@ -108,6 +109,8 @@ struct oai_response {
 };
 
 /* client.c */
+/* Frees the client at once (oai_client_free() defers it inside callbacks). */
+void oai_client_destroy(oai_client *c);
 void oai_log(const oai_client *c, int level, const char *fmt, ...) OAI_PRINTF(3, 4);
 int oai_log_enabled(const oai_client *c, int level);
 

@@ -26,6 +26,7 @@ struct oai_call {
 
     /* Resolved once per call. */
     char *url;
+    char *log_url;               /* url without user:password@, for logs */
     char *body;
     size_t body_len;
     oai_http_part *parts;
@@ -44,6 +45,8 @@ struct oai_call {
     oai_stream *stream;
     FILE *out;
     int64_t attempt_us, last_io_us;
+    int64_t sent_us;             /* when the request was fully sent (as far as known) */
+    int64_t sent_bytes;
     int got_byte;
     int attempt_over;            /* the transfer ended; conclude() pending */
     oai_status end_status;       /* how the transfer ended */
@@ -58,6 +61,9 @@ struct oai_call {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
+
+static int64_t deadline_after(int64_t us, int64_t ms);
+static int free_if_pending(oai_client *c);
 
 static const char *os_name(void)
 {
@@ -112,6 +118,24 @@ static char *build_url(const oai_client *c, const oai_request *r)
         return NULL;
     }
     return oai_buf_take(&b);
+}
+
+/* The URL as logs may show it: "scheme://user:password@host/..." loses
+ * its credentials. */
+static char *url_without_userinfo(const char *url)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t authority = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', authority);
+    if (!at)
+        return oai_strdup(url);
+    oai_buf b = {0};
+    if (oai_buf_append(&b, url, (size_t)(host - url)) != OAI_OK || oai_buf_append_str(&b, at + 1) != OAI_OK) {
+        oai_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
 }
 
 /* A header as a borrowed name and value; a NULL value removes it. */
@@ -275,7 +299,10 @@ static int on_user_event(void *ud, const oai_event *ev)
 {
     oai_call *call = ud;
     call->events_delivered++;
-    return call->req->event_fn(call->req->event_ud, ev);
+    call->client->in_callback++;
+    int stop = call->req->event_fn(call->req->event_ud, ev);
+    call->client->in_callback--;
+    return stop;
 }
 
 static int is_2xx(int status)
@@ -376,10 +403,23 @@ static int cb_data(void *ud, const char *data, size_t len)
 static int cb_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
 {
     oai_call *call = ud;
+    oai_client *c = call->client;
     const oai_request *r = call->req;
-    if (r->progress_fn && r->progress_fn(r->progress_ud, sent, send_total, received, receive_total))
-        return end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the progress callback");
-    return 0;
+    /* Bytes going out count as activity for the idle timeout, and the
+     * first-byte clock starts once the whole request is sent. */
+    if (sent > call->sent_bytes) {
+        int64_t now = oai_now_us();
+        call->sent_bytes = sent;
+        call->last_io_us = now;
+        if (send_total > 0 && sent >= send_total)
+            call->sent_us = now;
+    }
+    if (!r->progress_fn)
+        return 0;
+    c->in_callback++;
+    int stop = r->progress_fn(r->progress_ud, sent, send_total, received, receive_total);
+    c->in_callback--;
+    return stop ? end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the progress callback") : 0;
 }
 
 static void cb_done(void *ud, oai_status status, const char *message)
@@ -454,11 +494,12 @@ static void begin_attempt(oai_call *call)
         .ca_blob = c->ca_blob,
         .ca_blob_len = c->ca_blob_len,
         .proxy = c->proxy,
-        .want_progress = call->req->progress_fn != NULL,
+        .want_progress = call->req->progress_fn != NULL || call->idle_ms > 0 || call->first_byte_ms > 0,
     };
-    oai_log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", hr.method, call->url, call->retries + 1);
+    oai_log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", hr.method, call->log_url, call->retries + 1);
     log_request_headers(call);
-    call->attempt_us = call->last_io_us = oai_now_us();
+    call->attempt_us = call->last_io_us = call->sent_us = oai_now_us();
+    call->sent_bytes = 0;
     call->state = CALL_ATTEMPT;
     oai_status st = c->transport->ops->start(c->transport, &hr, &transfer_events, call, &call->xfer);
     if (st != OAI_OK) {
@@ -524,17 +565,17 @@ static void log_outcome(const oai_call *call, const oai_retry_decision *d, int r
     else
         snprintf(what, sizeof what, "%s", oai_status_name(res->status));
     oai_log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s%s", call->req->method,
-            call->url, what, (long long)ms, rid ? rid : "-",
+            call->log_url, what, (long long)ms, rid ? rid : "-",
             retry ? "retrying: " : (res->status == OAI_OK ? "done" : "not retrying: "),
             res->status == OAI_OK ? "" : d->reason, "");
     if (retry)
         oai_log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1,
-                call->req->method, call->url, (long long)d->delay_ms, d->reason);
+                call->req->method, call->log_url, (long long)d->delay_ms, d->reason);
     else if (res->status != OAI_OK)
-        oai_log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, call->url,
+        oai_log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, call->log_url,
                 oai_status_name(res->status), rid ? rid : "no request id");
     else
-        oai_log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, call->url, what,
+        oai_log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, call->log_url, what,
                 call->retries);
 }
 
@@ -563,10 +604,15 @@ static void conclude_attempt(oai_call *call)
         oai_retry_decide(&policy, &in, &d);
         res->retry_after_ms = d.server_delay_ms;
         retry = d.retry && !call->cancel_requested;
-        if (retry && c->retry_fn &&
-            c->retry_fn(c->retry_ud, call->retries + 1, d.delay_ms, (int)res->status, res->http_status)) {
-            retry = 0;
-            d.reason = "the retry callback declined";
+        if (retry && c->retry_fn) {
+            c->in_callback++;
+            int declined = c->retry_fn(c->retry_ud, call->retries + 1, d.delay_ms, (int)res->status,
+                                       res->http_status);
+            c->in_callback--;
+            if (declined) {
+                retry = 0;
+                d.reason = "the retry callback declined";
+            }
         }
     }
     res->total_us = oai_now_us() - call->start_us;
@@ -581,32 +627,46 @@ static void conclude_attempt(oai_call *call)
     call->res = NULL;
     call->retries++;
     call->state = CALL_WAIT;
-    call->retry_at_us = oai_now_us() + d.delay_ms * 1000;
+    call->retry_at_us = deadline_after(oai_now_us(), d.delay_ms);
 }
 
 /* ---- timers and cancellation ---------------------------------------------- */
 
+/* us + ms, saturating: a binding may pass INT64_MAX to mean "never". */
+static int64_t deadline_after(int64_t us, int64_t ms)
+{
+    return ms >= (INT64_MAX - us) / 1000 ? INT64_MAX : us + ms * 1000;
+}
+
+/* The first-byte deadline counts from the end of the request's upload; the
+ * idle deadline from the last byte that moved either way. */
+static int64_t first_byte_deadline(const oai_call *call)
+{
+    return (call->first_byte_ms > 0 && !call->got_byte) ? deadline_after(call->sent_us, call->first_byte_ms)
+                                                         : INT64_MAX;
+}
+
+static int64_t idle_deadline(const oai_call *call)
+{
+    return call->idle_ms > 0 ? deadline_after(call->last_io_us, call->idle_ms) : INT64_MAX;
+}
+
 static int64_t attempt_deadline(const oai_call *call)
 {
-    int64_t deadline = INT64_MAX;
-    if (call->first_byte_ms > 0 && !call->got_byte)
-        deadline = call->attempt_us + call->first_byte_ms * 1000;
-    if (call->idle_ms > 0 && call->last_io_us + call->idle_ms * 1000 < deadline)
-        deadline = call->last_io_us + call->idle_ms * 1000;
-    return deadline;
+    int64_t a = first_byte_deadline(call), b = idle_deadline(call);
+    return a < b ? a : b;
 }
 
 static void check_attempt(oai_call *call, int64_t now)
 {
     if (call->attempt_over)
         return;
-    if (call->cancel_requested) {
+    if (call->cancel_requested)
         end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the caller");
-    } else if (now >= attempt_deadline(call)) {
-        end_and_abort(call, OAI_ERR_TIMEOUT,
-                      call->got_byte ? "no data within the idle timeout"
-                                     : "no response within the first-byte timeout");
-    }
+    else if (now >= first_byte_deadline(call))
+        end_and_abort(call, OAI_ERR_TIMEOUT, "no response within the first-byte timeout");
+    else if (now >= idle_deadline(call))
+        end_and_abort(call, OAI_ERR_TIMEOUT, "no data within the idle timeout");
 }
 
 /* Frees what a call resolved at its start (its attempt must be reset). */
@@ -614,6 +674,7 @@ static void free_call(oai_call *call)
 {
     oai_request_free(call->req);
     free(call->url);
+    free(call->log_url);
     free(call->body);
     free(call->parts);
     free(call->idempotency_key);
@@ -665,11 +726,13 @@ static int process(oai_client *c)
         call->res = NULL;
         if (res && res->total_us == 0)
             res->total_us = oai_now_us() - call->start_us;
-        if (call->fn) {
+        if (call->fn && !c->free_pending) {
             c->in_callback++;
             call->fn(call->ud, call, res);
             c->in_callback--;
         } else {
+            /* No callback once a callback asked for oai_client_free(): the
+             * client's calls end silently, as that function promises. */
             oai_response_free(res);
         }
         ran++;
@@ -814,6 +877,8 @@ OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
     oai_status st = t->ops->socket_action(t, fd, events);
     process(c);
     c->in_socket_action = 0;
+    if (free_if_pending(c))
+        return 0;
     update_host_timer(c);
     if (st != OAI_OK)
         return -(int)st;
@@ -827,7 +892,8 @@ static oai_status resolve_call(oai_call *call)
     oai_client *c = call->client;
     oai_request *r = call->req;
     call->url = build_url(c, r);
-    if (!call->url)
+    call->log_url = call->url ? url_without_userinfo(call->url) : NULL;
+    if (!call->url || !call->log_url)
         return OAI_ERR_OUT_OF_MEMORY;
     if (c->api_key) {
         oai_buf auth = {0};
@@ -893,21 +959,42 @@ OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_do
     c->running++;
     begin_attempt(call);
     update_host_timer(c);
-    return call;
+    return free_if_pending(c) ? NULL : call;
+}
+
+/* Ends a public entry point: when a callback asked for oai_client_free()
+ * meanwhile, the client is freed now, and 1 tells the caller not to touch
+ * it again. */
+static int free_if_pending(oai_client *c)
+{
+    if (!c->free_pending || c->in_callback)
+        return 0;
+    oai_client_destroy(c);
+    return 1;
+}
+
+/* oai_client_poll() for the engine's own loops; *freed tells whether a
+ * callback freed the client. */
+static int poll_once(oai_client *c, int timeout_ms, int *freed)
+{
+    *freed = 0;
+    int ran = process(c);
+    oai_status st = OAI_OK;
+    if (c->calls && !c->free_pending) {
+        st = c->transport->ops->run(c->transport, ran ? 0 : wait_ms(c, timeout_ms));
+        process(c);
+    }
+    if ((*freed = free_if_pending(c)))
+        return 0;
+    return st != OAI_OK ? -(int)st : c->running;
 }
 
 OAI_API int oai_client_poll(oai_client *c, int timeout_ms)
 {
-    if (!c || in_event_loop_mode(c))
+    if (!c || in_event_loop_mode(c) || c->in_callback)
         return -(int)OAI_ERR_INVALID_ARGUMENT;
-    int ran = process(c);
-    if (!c->calls)
-        return 0;
-    oai_status st = c->transport->ops->run(c->transport, ran ? 0 : wait_ms(c, timeout_ms));
-    process(c);
-    if (st != OAI_OK)
-        return -(int)st;
-    return c->running;
+    int freed;
+    return poll_once(c, timeout_ms, &freed);
 }
 
 OAI_API void oai_client_wakeup(oai_client *c)
@@ -953,8 +1040,11 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
     if (!call)
         return oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     while (!s.done) {
-        if (oai_client_poll(c, -1) < 0)
+        int freed;
+        if (poll_once(c, -1, &freed) < 0 && !s.done)
             oai_call_cancel(call);
+        if (freed)
+            return oai_response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
     }
     return s.res;
 }

@@ -244,12 +244,17 @@ int oai_header_value_ok(const char *value)
 
 int oai_header_is_secret(const char *name)
 {
-    static const char *const secret[] = {"authorization", "api-key", "x-api-key",
-                                         "proxy-authorization", "cookie", "set-cookie",
-                                         "x-amz-security-token"};
-    for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
-        if (oai_strcasecmp_ascii(name, secret[i]) == 0)
-            return 1;
+    /* Credentials travel under many names (Authorization, api-key,
+     * Ocp-Apim-Subscription-Key, X-Portkey-Api-Key, X-Amz-Security-Token,
+     * Cookie, ...): anything that sounds like one is withheld. */
+    static const char *const hints[] = {"auth", "key", "token", "secret", "password", "cookie", "signature"};
+    size_t n = strlen(name);
+    for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
+        size_t m = strlen(hints[h]);
+        for (size_t i = 0; i + m <= n; i++)
+            if (oai_strncasecmp_ascii(name + i, hints[h], m) == 0)
+                return 1;
+    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mock_server.h"
@@ -720,6 +721,130 @@ static void test_raw_bodies_not_parsed(void **state)
     oai_request_free(req);
 }
 
+typedef struct free_state {
+    oai_client *client;
+    int calls;
+} free_state;
+
+static void free_client_when_done(void *ud, oai_call *call, oai_response *res)
+{
+    (void)call;
+    free_state *fs = ud;
+    fs->calls++;
+    oai_response_free(res);
+    oai_client_free(fs->client); /* deferred until the poll returns */
+}
+
+/* A done callback may free the client; the other calls then end without
+ * their callbacks, as oai_client_free() documents. */
+static void test_free_client_from_callback(void **state)
+{
+    fixture *f = *state;
+    free_state fs = {f->c, 0};
+    oai_request *req = oai_models_list_request_new();
+    assert_non_null(oai_client_start(f->c, req, free_client_when_done, &fs));
+    assert_non_null(oai_client_start(f->c, req, free_client_when_done, &fs));
+    oai_request_free(req);
+    int running = 1;
+    while (running > 0)
+        running = oai_client_poll(f->c, 100);
+    assert_int_equal(running, 0);
+    assert_int_equal(fs.calls, 1);
+    f->c = NULL; /* freed by the callback */
+}
+
+static oai_client *reentry_client;
+static int reentry_status;
+
+static int send_from_retry_callback(void *ud, int retry, int64_t delay_ms, int reason, int http_status)
+{
+    (void)ud;
+    (void)retry;
+    (void)delay_ms;
+    (void)reason;
+    (void)http_status;
+    oai_request *req = oai_models_list_request_new();
+    oai_response *res = oai_client_send(reentry_client, req);
+    reentry_status = oai_response_status(res);
+    oai_response_free(res);
+    oai_request_free(req);
+    return oai_client_poll(reentry_client, 0) != -(int)OAI_ERR_INVALID_ARGUMENT;
+}
+
+/* Sending or polling from inside a callback is refused, not recursed into. */
+static void test_reentry_refused(void **state)
+{
+    fixture *f = *state;
+    reentry_client = f->c;
+    reentry_status = OAI_OK;
+    oai_client_set_retry_callback(f->c, send_from_retry_callback, NULL);
+    mock_server_push_simple(f->ms, 500, NULL, "{}");
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(reentry_status, OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    oai_response_free(res);
+}
+
+static int slow_uplink(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
+{
+    (void)ud;
+    (void)sent;
+    (void)send_total;
+    (void)received;
+    (void)receive_total;
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    return 0;
+}
+
+/* Bytes going out keep the idle timeout from firing during a slow upload,
+ * and a timeout of INT64_MAX means never. */
+static void test_idle_timeout_during_upload(void **state)
+{
+    fixture *f = *state;
+    size_t len = 2u << 20;
+    char *data = malloc(len);
+    memset(data, 'u', len);
+    oai_request *req = oai_request_new("POST", "/files");
+    oai_request_add_form_field(req, "purpose", "batch");
+    oai_request_add_data_part(req, "file", data, len, "big.jsonl", NULL);
+    oai_request_on_progress(req, slow_uplink, NULL);
+    oai_request_set_idle_timeout_ms(req, 300);
+    oai_request_set_max_retries(req, 0);
+    mock_server_push_simple(f->ms, 200, NULL, "{\"id\":\"file-1\"}");
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_true(oai_response_total_time_us(res) > 300000);
+    oai_response_free(res);
+    oai_request_free(req);
+    free(data);
+
+    oai_client_set_idle_timeout_ms(f->c, INT64_MAX);
+    oai_client_set_first_byte_timeout_ms(f->c, INT64_MAX);
+    res = send_chat(f, "never times out");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+}
+
+static void test_logs_hide_url_credentials(void **state)
+{
+    fixture *f = *state;
+    log_capture *cap = calloc(1, sizeof *cap);
+    char url[128];
+    snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/v1", mock_server_port(f->ms));
+    assert_int_equal(oai_client_set_base_url(f->c, url), OAI_OK);
+    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, capture_log, cap);
+    oai_client_set_header(f->c, "Ocp-Apim-Subscription-Key", "apim-s3cret");
+    oai_response *res = send_chat(f, "x");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_null(strstr(cap->text, "s3cret"));
+    assert_non_null(strstr(cap->text, "http://127.0.0.1:"));
+    assert_non_null(strstr(cap->text, "Ocp-Apim-Subscription-Key: [redacted]"));
+    oai_response_free(res);
+    free(cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +871,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_bodies_not_parsed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_client_from_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reentry_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_timeout_during_upload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs_hide_url_credentials, setup, teardown),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
