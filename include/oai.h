@@ -1004,7 +1004,10 @@ OAI_API oai_status oai_event_error_status(const oai_event *ev);
  * For programs that do their own HTTP: feed the bytes of an event stream in
  * chunks of any size and receive complete events. WHATWG rules: CR, LF and
  * CRLF line ends (a CRLF may be split between feeds), a leading BOM,
- * comments, multi-line `data`, `event`, `id` (persists), `retry`.
+ * comments, multi-line `data`, `event`, `id` (persists), `retry`. One
+ * deliberate difference: an event with an `event:` name but no `data` is
+ * delivered (with empty data) rather than dropped, so a named event without
+ * payload is not lost.
  * @{ */
 
 /** An SSE decoder. */

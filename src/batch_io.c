@@ -146,31 +146,38 @@ OAI_API void oai_batch_reader_free(oai_batch_reader *r)
     free(r);
 }
 
-/* Reads the next line (without its end) into r->line. Returns 1 when a
- * line was read, 0 at the end of the file, or a negative oai_status. */
+/* Reads the next line (without its end) into r->line, byte by byte from
+ * stdio's buffer, so a NUL inside a line cannot hide its end. Returns 1
+ * when a line was read, 0 at the end of the file, or a negative
+ * oai_status. */
 static int read_line(oai_batch_reader *r)
 {
     char chunk[READ_CHUNK];
+    size_t n = 0;
+    int c, got = 0;
     oai_buf_reset(&r->line);
-    int got = 0;
-    while (fgets(chunk, sizeof chunk, r->f)) {
+    while ((c = getc(r->f)) != EOF) {
         got = 1;
-        size_t n = strlen(chunk);
-        int complete = n > 0 && chunk[n - 1] == '\n';
-        if (oai_buf_append(&r->line, chunk, complete ? n - 1 : n) != OAI_OK)
-            return -(int)OAI_ERR_OUT_OF_MEMORY;
-        if (complete)
-            return 1;
+        if (c == '\n')
+            break;
+        chunk[n++] = (char)c;
+        if (n == sizeof chunk) {
+            if (oai_buf_append(&r->line, chunk, n) != OAI_OK)
+                return -(int)OAI_ERR_OUT_OF_MEMORY;
+            n = 0;
+        }
     }
     if (ferror(r->f))
         return -(int)OAI_ERR_IO;
+    if (n && oai_buf_append(&r->line, chunk, n) != OAI_OK)
+        return -(int)OAI_ERR_OUT_OF_MEMORY;
     return got;
 }
 
 static int is_blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (!strchr(" \t\r\f\v", s[i]))
+        if (s[i] == '\0' || !strchr(" \t\r\f\v", s[i]))
             return 0;
     return 1;
 }

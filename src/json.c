@@ -70,7 +70,9 @@ static int utf8_valid(const char *s, size_t len)
  * exhausted allocator from bad JSON. Here every allocation is checked and
  * reported as OAI_ERR_OUT_OF_MEMORY. */
 
-#define PARSE_MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
+/* Deeper than any API document, shallow enough for a 128 KiB thread stack
+ * (about 140 bytes of stack per level). */
+#define PARSE_MAX_DEPTH 512
 
 typedef struct parser {
     const char *p, *end;

@@ -477,16 +477,18 @@ static void note_top_level(oai_stream *s, const oai_value *chunk)
  * completions: tokens, token_logprobs, top_logprobs, text_offset). */
 static oai_status merge_logprobs(choice_acc *ch, const oai_value *lp)
 {
-    size_t i, n = oai_value_count(lp);
-
+    /* Only the arrays the APIs define are merged, each looked up by name:
+     * walking every member of a hostile object by index would be
+     * quadratic. */
+    static const char *const keys[] = {"content", "refusal", "tokens", "token_logprobs", "top_logprobs",
+                                       "text_offset"};
     if (!ch->logprobs) {
         ch->logprobs = oai_json_deep_copy(lp);
         return ch->logprobs ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
     }
-    for (i = 0; i < n; i++) {
-        const char *key = oai_value_key_at(lp, i);
-        const oai_value *add = oai_value_at(lp, i);
-        oai_value *have = oai_json_object_get(ch->logprobs, key);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const oai_value *add = oai_json_object_get(lp, keys[i]);
+        oai_value *have = oai_json_object_get(ch->logprobs, keys[i]);
         oai_status st;
 
         if (oai_value_type_of(add) != OAI_VALUE_ARRAY)
@@ -494,7 +496,7 @@ static oai_status merge_logprobs(choice_acc *ch, const oai_value *lp)
         if (oai_value_type_of(have) == OAI_VALUE_ARRAY)
             st = oai_json_array_extend(have, add);
         else
-            st = oai_json_object_set(ch->logprobs, key, oai_json_deep_copy(add));
+            st = oai_json_object_set(ch->logprobs, keys[i], oai_json_deep_copy(add));
         if (st != OAI_OK)
             return OAI_ERR_OUT_OF_MEMORY;
     }
@@ -593,6 +595,10 @@ static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, i
             return fail_oom(s);
         args_text = dumped;
     }
+    /* The id is what matches later index-less fragments to this call, so it
+     * is kept even when nothing else accumulates. */
+    if (!s->accumulate && id && !t->id)
+        replace_value(&t->id, id);
     if (s->accumulate && merge_tool(s, t, id, type, name, args_text, args_len) != OAI_OK) {
         free(dumped);
         return s->status;

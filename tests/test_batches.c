@@ -191,6 +191,7 @@ static void test_reader_lines(void **state)
     fputs("\n   \r\n", fp);
     fputs("{\"custom_id\":\"b\",\"response\":null,\"error\":{\"code\":\"x\",\"message\":\"bad\"}}\r\n", fp);
     fputs("not json\n", fp);
+    fwrite("{\"custom_id\":\"nul\"}\0x\n", 1, 22, fp); /* a NUL must not hide the line's end */
     fputs("[1,2]\n", fp);
     fputs("{\"custom_id\":\"c\"}", fp);
     fclose(fp);
@@ -208,6 +209,7 @@ static void test_reader_lines(void **state)
     assert_int_equal(oai_value_type_of(oai_value_get(line, "/response")), OAI_VALUE_NULL);
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_ERR_PROTOCOL);
     assert_null(line);
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_ERR_PROTOCOL); /* the NUL line */
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_ERR_PROTOCOL); /* an array is no result */
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
     assert_string_equal(oai_value_get_string(line, "/custom_id"), "c");

@@ -1277,10 +1277,40 @@ static void test_event_accessors(void **state)
     oai_stream_free(s);
 }
 
+/* Turning accumulation off changes memory, never the events: index-less
+ * tool-call fragments that repeat an id keep that call's index. */
+static void test_accumulate_off_same_events(void **state)
+{
+    (void)state;
+    static const char input[] =
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+        "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":\"}}]}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"id\":\"call_1\","
+        "\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\","
+        "\"logprobs\":{\"content\":[],\"junk\":1}}]}\n\n"
+        "data: [DONE]\n\n";
+    recorder on = {0}, off = {0};
+    oai_stream *a = oai_stream_new(OAI_STREAM_CHAT, record, &on);
+    oai_stream *b = oai_stream_new(OAI_STREAM_CHAT, record, &off);
+    assert_int_equal(oai_stream_set_accumulate(b, 0), OAI_OK);
+    assert_int_equal(oai_stream_feed(a, input, sizeof input - 1), OAI_OK);
+    assert_int_equal(oai_stream_feed(b, input, sizeof input - 1), OAI_OK);
+    assert_string_equal(on.log.p, off.log.p);
+    assert_string_equal(oai_value_get_string(oai_stream_result(a), "/choices/0/message/tool_calls/0/function/arguments"),
+                        "{\"a\":1}");
+    assert_int_equal(oai_value_get_count(oai_stream_result(a), "/choices/0/message/tool_calls"), 1);
+    oai_stream_free(a);
+    oai_stream_free(b);
+    rec_free(&on);
+    rec_free(&off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transcript_openai_chat_text),
+        cmocka_unit_test(test_accumulate_off_same_events),
         cmocka_unit_test(test_transcript_openai_chat_tools),
         cmocka_unit_test(test_transcript_openai_chat_usage),
         cmocka_unit_test(test_transcript_openai_responses),
