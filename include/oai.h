@@ -191,7 +191,11 @@ OAI_API oai_client *oai_client_new(void);
 
 /**
  * Frees a client, aborting its unfinished asynchronous calls (their callbacks
- * are not run) and closing its connections. NULL is a no-op.
+ * are not run) and closing its connections. NULL is a no-op. Called from
+ * inside one of the client's callbacks, the free is deferred until the
+ * library call that ran the callback returns (oai_client_poll() then
+ * returns 0, oai_client_send() a response with ::OAI_ERR_CANCELLED); do not
+ * use the client after calling it.
  */
 OAI_API void oai_client_free(oai_client *client);
 
@@ -646,7 +650,8 @@ OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, o
  * @return the number of calls still running (0 when all are done), or a
  *         negative ::oai_status value on a transport failure
  *         (-::OAI_ERR_INVALID_ARGUMENT for a client in event-loop mode, see
- *         oai_client_set_socket_callback()).
+ *         oai_client_set_socket_callback(), or when called from inside one
+ *         of the client's callbacks).
  */
 OAI_API int oai_client_poll(oai_client *client, int timeout_ms);
 
