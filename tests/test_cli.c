@@ -25,21 +25,7 @@
 
 #include "mock_server.h"
 
-
 #include "child_process.h"
-
-/* Fails, showing both, unless @p needle occurs in @p haystack. */
-#define assert_contains(haystack, needle)                                      \
-    do {                                                                       \
-        if (!strstr((haystack), (needle)))                                     \
-            fail_msg("expected \"%s\" in:\n%s", (needle), (haystack));         \
-    } while (0)
-
-#define assert_not_contains(haystack, needle)                                  \
-    do {                                                                       \
-        if (strstr((haystack), (needle)))                                      \
-            fail_msg("did not expect \"%s\" in:\n%s", (needle), (haystack));   \
-    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Fixtures and helpers for the CLI. */

@@ -51,19 +51,6 @@
 #define TEST_KEY "sk-test"
 #define MAX_ARGS 32
 
-/* Fails, showing both, unless @p needle occurs in @p haystack. */
-#define assert_contains(haystack, needle)                                      \
-    do {                                                                       \
-        if (!strstr((haystack), (needle)))                                     \
-            fail_msg("expected \"%s\" in:\n%s", (needle), (haystack));         \
-    } while (0)
-
-#define assert_not_contains(haystack, needle)                                  \
-    do {                                                                       \
-        if (strstr((haystack), (needle)))                                      \
-            fail_msg("did not expect \"%s\" in:\n%s", (needle), (haystack));   \
-    } while (0)
-
 /* Fails with the child's stderr unless it exited with @p code. */
 #define assert_exit(r, code)                                                   \
     do {                                                                       \

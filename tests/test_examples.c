@@ -25,24 +25,7 @@
 #include "mock_openai.h"
 #include "mock_server.h"
 
-/* ------------------------------------------------------------------------ */
-/* Running a program as a child process (the same helper as test_cli.c). */
-
-
 #include "child_process.h"
-
-/* Fails, showing both, unless @p needle occurs in @p haystack. */
-#define assert_contains(haystack, needle)                                      \
-    do {                                                                       \
-        if (!strstr((haystack), (needle)))                                     \
-            fail_msg("expected \"%s\" in:\n%s", (needle), (haystack));         \
-    } while (0)
-
-#define assert_not_contains(haystack, needle)                                  \
-    do {                                                                       \
-        if (strstr((haystack), (needle)))                                      \
-            fail_msg("did not expect \"%s\" in:\n%s", (needle), (haystack));   \
-    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Fixtures and helpers. */

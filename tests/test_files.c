@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memory_probe.h"
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
@@ -373,56 +374,6 @@ static void make_big_file(char *path, size_t size)
     }
     free(chunk);
     close(fd);
-}
-
-/* Sanitizers and valgrind keep freed blocks in quarantine, so the test
- * process's peak memory then says nothing about the library's: the bound
- * is only checked in plain builds (the figures are reported either way). */
-#if defined(__SANITIZE_ADDRESS__)
-#define MEMORY_INSTRUMENTED_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define MEMORY_INSTRUMENTED_BUILD 1
-#endif
-#endif
-#ifndef MEMORY_INSTRUMENTED_BUILD
-#define MEMORY_INSTRUMENTED_BUILD 0
-#endif
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
-static int memory_bound_checked(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-    if (RUNNING_ON_VALGRIND)
-        return 0;
-#endif
-    return !MEMORY_INSTRUMENTED_BUILD;
-}
-
-/* Peak resident set size (VmHWM) in kB; resets the peak first when asked
- * and the kernel allows it. */
-static long peak_rss_kb(int reset)
-{
-    if (reset) {
-        FILE *c = fopen("/proc/self/clear_refs", "w");
-        if (c) {
-            fputs("5", c);
-            fclose(c);
-        }
-    }
-    FILE *s = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (s && fgets(line, sizeof line, s))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (s)
-        fclose(s);
-    return kb;
 }
 
 /* The mock server keeps every reply in memory, so the big body comes from a

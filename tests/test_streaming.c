@@ -16,23 +16,9 @@
 #include <string.h>
 
 #include "json.h"
+#include "memory_probe.h"
 #include "mock_server.h"
 #include "oai.h"
-
-/* ASan keeps freed memory in quarantine, so peak RSS says nothing about
- * what the library retains there; the stream layer's own retained-bytes
- * counter is asserted in test_stream.c under every build (and peak RSS here
- * in the plain build). */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_MEANINGFUL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RSS_MEANINGFUL 0
-#endif
-#endif
-#ifndef RSS_MEANINGFUL
-#define RSS_MEANINGFUL 1
-#endif
 
 typedef struct fixture {
     mock_server *ms;
@@ -387,19 +373,6 @@ static void test_error_status_and_json_fallback(void **state)
     free(rec.log);
 }
 
-static long peak_rss_kb(void)
-{
-    FILE *fp = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (fp && fgets(line, sizeof line, fp))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (fp)
-        fclose(fp);
-    return kb;
-}
-
 static int count_event(void *ud, const oai_event *ev)
 {
     size_t *bytes = ud;
@@ -431,22 +404,19 @@ static void test_long_stream_flat_memory(void **state)
     for (int i = 0; i < CHUNKS + 2; i++)
         free(chunks[i]);
     free(chunks);
-    long before = peak_rss_kb();
+    long before = peak_rss_kb(1);
     size_t text_bytes = 0;
     oai_request *req = oai_chat_request_new("m");
     oai_request_on_event(req, count_event, &text_bytes);
     oai_request_set_accumulate(req, 0);
     oai_response *res = oai_client_send(f->c, req);
-    long after = peak_rss_kb();
+    long after = peak_rss_kb(0);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(text_bytes, (size_t)CHUNKS * 1000);
     print_message("10 MB stream (%zu bytes on the wire), accumulation off: peak RSS grew by %ld KiB\n",
                   total, after - before);
     assert_true(total > 10000000);
-    /* Valgrind's own bookkeeping shows up in RSS too. */
-    const char *preload = getenv("LD_PRELOAD");
-    int under_valgrind = preload && strstr(preload, "vgpreload");
-    if (RSS_MEANINGFUL && !under_valgrind)
+    if (memory_bound_checked())
         assert_true(before > 0 && after - before < 2048);
     oai_response_free(res);
     oai_request_free(req);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memory_probe.h"
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
@@ -590,54 +591,6 @@ static void test_one_call_upload(void **state)
 /* The mock keeps bodies of up to 16 MiB whole; the multipart framing of a
  * part takes a few hundred bytes, so parts stay just below 16 MiB. */
 #define BIG_PART ((int64_t)16 * 1024 * 1024 - 4096)
-
-/* Sanitizers and valgrind keep freed blocks in quarantine, so the test
- * process's peak memory then says nothing about the library's: the bound
- * is only checked in plain builds (the figures are reported either way). */
-#if defined(__SANITIZE_ADDRESS__)
-#define MEMORY_INSTRUMENTED_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define MEMORY_INSTRUMENTED_BUILD 1
-#endif
-#endif
-#ifndef MEMORY_INSTRUMENTED_BUILD
-#define MEMORY_INSTRUMENTED_BUILD 0
-#endif
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
-static int memory_bound_checked(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-    if (RUNNING_ON_VALGRIND)
-        return 0;
-#endif
-    return !MEMORY_INSTRUMENTED_BUILD;
-}
-
-static long peak_rss_kb(int reset)
-{
-    if (reset) {
-        FILE *c = fopen("/proc/self/clear_refs", "w");
-        if (c) {
-            fputs("5", c);
-            fclose(c);
-        }
-    }
-    FILE *s = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (s && fgets(line, sizeof line, s))
-        if (strncmp(line, "VmHWM:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
-    if (s)
-        fclose(s);
-    return kb;
-}
 
 static void test_big_upload(void **state)
 {

@@ -19,4 +19,18 @@ void run_program(run_result *r, const char *base_url, const char *api_key,
 
 void run_result_free(run_result *r);
 
+/* Fail the running cmocka test, showing both strings, unless @p needle does
+ * (does not) occur in @p haystack. Include <cmocka.h> first. */
+#define assert_contains(haystack, needle)                                      \
+    do {                                                                       \
+        if (!strstr((haystack), (needle)))                                     \
+            fail_msg("expected \"%s\" in:\n%s", (needle), (haystack));         \
+    } while (0)
+
+#define assert_not_contains(haystack, needle)                                  \
+    do {                                                                       \
+        if (strstr((haystack), (needle)))                                      \
+            fail_msg("did not expect \"%s\" in:\n%s", (needle), (haystack));   \
+    } while (0)
+
 #endif
