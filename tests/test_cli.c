@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "mock_server.h"
+#include "recorded_json.h"
 
 #include "child_process.h"
 
@@ -80,20 +81,6 @@ static void run_cli(run_result *r, mock_server *ms, const char *first, ...)
     va_start(more, first);
     run_cli_at(r, mock_server_url(ms), TEST_KEY, NULL, first, more);
     va_end(more);
-}
-
-/* The recorded body of request @p index, parsed. */
-static json_t *request_json(mock_server *ms, size_t index)
-{
-    const mock_request *req = mock_server_request(ms, index);
-    json_error_t error;
-    json_t *body;
-
-    assert_non_null(req);
-    body = json_loadb(req->body, req->body_len, 0, &error);
-    if (!body)
-        fail_msg("request %zu has no JSON body: %s", index, error.text);
-    return body;
 }
 
 static const char *json_str(const json_t *obj, const char *path_key)

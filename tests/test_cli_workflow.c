@@ -32,6 +32,7 @@
 
 #include "child_process.h"
 #include "mock_server.h"
+#include "recorded_json.h"
 #include "mock_state.h"
 
 #ifdef OAI_CLI_PATH
@@ -238,20 +239,6 @@ static size_t count_requests(mock_server *ms, const char *method, const char *pa
             n++;
     }
     return n;
-}
-
-/* The recorded body of request @p index, parsed. */
-static json_t *request_json(mock_server *ms, size_t index)
-{
-    const mock_request *req = mock_server_request(ms, index);
-    json_error_t error;
-    json_t *body;
-
-    assert_non_null(req);
-    body = json_loadb(req->body, req->body_len, 0, &error);
-    if (!body)
-        fail_msg("request %zu has no JSON body: %s", index, error.text);
-    return body;
 }
 
 /* The value at a JSON Pointer-like path of keys, e.g. "method/dpo/type". */

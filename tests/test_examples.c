@@ -24,6 +24,7 @@
 
 #include "mock_openai.h"
 #include "mock_server.h"
+#include "recorded_json.h"
 
 #include "child_process.h"
 
@@ -65,20 +66,6 @@ static void run_example(run_result *r, mock_server *ms, const char *path, const 
     if (!EXAMPLES_BUILT)
         skip();
     run_program(r, mock_server_url(ms), "sk-test", NULL, argv);
-}
-
-/* The recorded body of request @p index, parsed. */
-static json_t *request_json(mock_server *ms, size_t index)
-{
-    const mock_request *req = mock_server_request(ms, index);
-    json_error_t error;
-    json_t *body;
-
-    assert_non_null(req);
-    body = json_loadb(req->body, req->body_len, 0, &error);
-    if (!body)
-        fail_msg("request %zu has no JSON body: %s", index, error.text);
-    return body;
 }
 
 static const char *json_str(const json_t *obj, const char *key)
