@@ -181,6 +181,12 @@ typedef void (*oai_log_fn)(void *userdata, int level, const char *message);
  * `OPENAI_LOG` (`off`, `error`, `warn`, `info` or `debug`; logs go to stderr
  * unless a log callback is set). Setters called later override these.
  *
+ * An `OPENAI_BASE_URL` that oai_client_set_base_url() would refuse never
+ * falls back to the default server: the client is created with that error
+ * as its status (oai_client_status(), oai_client_error_message(), naming
+ * the variable), and every call on it fails with that status and message
+ * without sending anything, until oai_client_set_base_url() succeeds.
+ *
  * Defaults: 2 retries, request timeout 600 s, connect timeout 5 s, backoff
  * 0.5 s doubling to 8 s, retry-after cap 60 s, response limit 256 MiB.
  *
@@ -188,6 +194,21 @@ typedef void (*oai_log_fn)(void *userdata, int level, const char *message);
  *         NULL if memory ran out or the transport could not be initialised.
  */
 OAI_API oai_client *oai_client_new(void);
+
+/**
+ * The client's configuration status: ::OAI_OK, or the error a refused
+ * environment value left (::OAI_ERR_INVALID_ARGUMENT for an invalid
+ * `OPENAI_BASE_URL`). While it is not ::OAI_OK every call on the client
+ * fails with it. ::OAI_ERR_INVALID_ARGUMENT for a NULL client.
+ */
+OAI_API oai_status oai_client_status(const oai_client *client);
+
+/**
+ * A description of the client's configuration error (borrowed from the
+ * client, e.g. "OPENAI_BASE_URL is not a valid http(s) URL: ..."), or NULL
+ * when oai_client_status() is ::OAI_OK. Never contains credentials.
+ */
+OAI_API const char *oai_client_error_message(const oai_client *client);
 
 /**
  * Frees a client, aborting its unfinished asynchronous calls (their callbacks
@@ -210,9 +231,16 @@ OAI_API oai_status oai_client_set_api_key(oai_client *client, const char *api_ke
 /**
  * Sets the base URL that request paths are appended to, e.g.
  * `http://127.0.0.1:8080/v1`. Surrounding white space and a trailing `/` are
- * removed. NULL or blank restores `https://api.openai.com/v1`.
- * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not http:// or https://, or
- *         contains control characters), ::OAI_ERR_OUT_OF_MEMORY.
+ * removed. NULL or blank restores `https://api.openai.com/v1`. The URL is
+ * parsed with libcurl's URL parser: it must be an absolute `http://` or
+ * `https://` URL with a host and no fragment. A query is kept and merged
+ * with each request's query, so
+ * `https://x.openai.azure.com/openai/deployments/d?api-version=2024-10-21`
+ * sends `.../deployments/d/chat/completions?api-version=2024-10-21`.
+ * Success clears a configuration error of the client (oai_client_status()).
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not an absolute http(s) URL,
+ *         no host, a fragment, control characters or spaces),
+ *         ::OAI_ERR_OUT_OF_MEMORY.
  */
 OAI_API oai_status oai_client_set_base_url(oai_client *client, const char *base_url);
 
@@ -353,8 +381,10 @@ OAI_API oai_status oai_client_set_proxy(oai_client *client, const char *proxy_ur
 
 /**
  * Sets the largest response body accepted in memory; a larger one ends the
- * call with ::OAI_ERR_TOO_LARGE. Bodies written to an output file are not
- * limited. 0 means no limit. Default 256 MiB.
+ * call with ::OAI_ERR_TOO_LARGE. The same limit bounds what a streamed call
+ * accumulates (oai_stream_set_max_bytes()). Bodies written to an output
+ * file or handed to oai_request_on_data() are not limited. 0 means no
+ * limit. Default 256 MiB.
  * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
  */
 OAI_API oai_status oai_client_set_max_response_bytes(oai_client *client, int64_t max_bytes);
@@ -486,11 +516,52 @@ OAI_API oai_status oai_request_set_idempotency_key(oai_request *req, const char 
 
 /**
  * Writes a successful (2xx) response body to the file at @p path instead of
- * memory, as it arrives, so memory does not grow with the body. The file is
- * created or truncated at each attempt. NULL keeps bodies in memory.
+ * memory, as it arrives, so memory does not grow with the body. The body
+ * goes to a new temporary file in the same directory (`.NAME.oai-XXXXXXXX`,
+ * created with the process's umask), which is renamed over @p path only
+ * when the whole body has arrived: on any failure (a dropped connection, a
+ * full disk, a cancel, a non-2xx answer) an existing file at @p path is left
+ * untouched and the temporary file is removed. NULL keeps bodies in memory.
+ * The body is raw: it is not parsed as JSON (see
+ * oai_request_set_raw_response()).
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
  */
 OAI_API oai_status oai_request_set_output_file(oai_request *req, const char *path);
+
+/**
+ * Receives the bytes of a successful (2xx) response body as they arrive.
+ * @param userdata the pointer given with the callback
+ * @param data the next bytes (valid during the call only)
+ * @param len their number, > 0
+ * @return 0 to go on; non-zero cancels the call (::OAI_ERR_CANCELLED)
+ */
+typedef int (*oai_data_fn)(void *userdata, const char *data, size_t len);
+
+/**
+ * Hands a successful (2xx) response body to @p fn as it arrives instead of
+ * keeping it (e.g. to stream a file download to standard output): the
+ * response's body stays empty, and the body is raw (not parsed as JSON).
+ * Error bodies are still kept and parsed. The bytes of an attempt that
+ * fails midway have already been delivered: a retry delivers the body again
+ * from the start, so a callback that cannot take that should set
+ * oai_request_set_max_retries(req, 0). NULL clears it. Takes precedence
+ * over oai_request_set_output_file().
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_request_on_data(oai_request *req, oai_data_fn fn, void *userdata);
+
+/**
+ * Asks for the 2xx response body as raw bytes (enabled non-zero) instead of
+ * a JSON document. By default a 2xx body must be JSON (an object or an
+ * array): anything else, such as a web server's HTML page or an event
+ * stream sent to a request that did not ask for one, ends the call with
+ * ::OAI_ERR_PROTOCOL ("expected JSON, got text/html"). An empty body is
+ * accepted with 204 and 205 and for `HEAD`. Raw mode is implied by
+ * oai_request_set_output_file(), oai_request_on_data(), an `Accept` header
+ * that names no JSON type, and the file-content helpers.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_status oai_request_set_raw_response(oai_request *req, int enabled);
 
 /**
  * Reports transfer progress; called on the driving thread.
@@ -1084,6 +1155,14 @@ OAI_API oai_status oai_stream_set_accumulate(oai_stream *s, int enabled);
  *  each); exceeding them is ::OAI_ERR_PROTOCOL.
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_status oai_stream_set_limits(oai_stream *s, int max_choices, int max_tool_calls);
+/** Limits the bytes the accumulated result may hold (text, refusals,
+ *  reasoning, tool-call arguments, logprobs; default 256 MiB, 0: no limit);
+ *  exceeding it ends the stream with ::OAI_ERR_TOO_LARGE, memory staying
+ *  near the limit. The engine sets it to the client's
+ *  oai_client_set_max_response_bytes(). Without accumulation nothing grows
+ *  and the limit does not apply.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL, negative). */
+OAI_API oai_status oai_stream_set_max_bytes(oai_stream *s, int64_t max_bytes);
 /**
  * Feeds one decoded SSE event.
  * @param event the SSE event name, or NULL
@@ -1404,15 +1483,29 @@ OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w);
 typedef struct oai_batch_reader oai_batch_reader;
 /** Opens the JSONL file at @p path. NULL on I/O error or when memory ran out. */
 OAI_API oai_batch_reader *oai_batch_reader_open(const char *path);
+/** Limits one line to @p max_bytes (default 16 MiB, without its line end):
+ *  memory holds at most that much, whatever the file holds.
+ *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL reader, 0 or negative). */
+OAI_API oai_status oai_batch_reader_set_max_line_bytes(oai_batch_reader *r, int64_t max_bytes);
 /**
  * Reads the next result line: `{"id","custom_id","response":{"status_code",
  * "request_id","body"}|null,"error":{"code","message"}|null}`.
  * @param line receives the parsed line, borrowed until the next call; NULL
  *        at the end of the file
  * @return ::OAI_OK, ::OAI_ERR_PROTOCOL (a line that is not a JSON object;
- *         reading may go on), ::OAI_ERR_IO, ::OAI_ERR_OUT_OF_MEMORY.
+ *         reading may go on), ::OAI_ERR_TOO_LARGE (a line over the limit,
+ *         skipped without being held in memory; reading may go on),
+ *         ::OAI_ERR_IO, ::OAI_ERR_OUT_OF_MEMORY. After an error,
+ *         oai_batch_reader_error_message() names the line.
  */
 OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **line);
+/** The 1-based number of the line the last oai_batch_reader_next() read
+ *  (0 before the first). */
+OAI_API int64_t oai_batch_reader_line_number(const oai_batch_reader *r);
+/** Why the last oai_batch_reader_next() failed, naming the line (e.g.
+ *  "line 3: longer than the line limit of 16777216 bytes"), borrowed until
+ *  the next call; NULL after a success. */
+OAI_API const char *oai_batch_reader_error_message(const oai_batch_reader *r);
 /** Closes and frees the reader. NULL is a no-op. */
 OAI_API void oai_batch_reader_free(oai_batch_reader *r);
 

@@ -4,6 +4,9 @@
 #include "core.h"
 #include "json.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,9 @@ OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_
         return OAI_ERR_INVALID_ARGUMENT;
     if (oai_strset_has(&w->ids, custom_id))
         return OAI_ERR_INVALID_ARGUMENT;
+    /* The line holds the body one level down: it must still parse back. */
+    if (!oai_json_nesting_within(req->body, OAI_JSON_MAX_DEPTH - 1))
+        return OAI_ERR_INVALID_ARGUMENT;
     oai_value *line = NULL;
     oai_status st = build_line(custom_id, req, &line);
     /* The id is taken before writing: a line that failed to write leaves
@@ -115,10 +121,20 @@ OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w)
 
 /* ---- reader ---------------------------------------------------------------- */
 
+/* The longest line kept by default, in bytes without its line end: far above
+ * any real result line, low enough that a file without newlines (or a
+ * hostile one) cannot take the process's memory. */
+#define DEFAULT_MAX_LINE ((size_t)16 * 1024 * 1024)
+
 struct oai_batch_reader {
     FILE *f;
     oai_buf line;
     oai_value *current;          /* the line handed out last */
+    size_t max_line;             /* bytes a line may hold, without its line end */
+    int64_t line_number;         /* of the line read last; 0 before the first */
+    int in_long_line;            /* the last call stopped inside an over-long line */
+    int has_error;
+    char error[256];             /* why the last call failed, naming the line */
 };
 
 OAI_API oai_batch_reader *oai_batch_reader_open(const char *path)
@@ -128,6 +144,7 @@ OAI_API oai_batch_reader *oai_batch_reader_open(const char *path)
     oai_batch_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
+    r->max_line = DEFAULT_MAX_LINE;
     r->f = fopen(path, "rb");
     if (!r->f) {
         free(r);
@@ -146,31 +163,144 @@ OAI_API void oai_batch_reader_free(oai_batch_reader *r)
     free(r);
 }
 
-/* Reads the next line (without its end) into r->line, byte by byte from
- * stdio's buffer, so a NUL inside a line cannot hide its end. Returns 1
- * when a line was read, 0 at the end of the file, or a negative
- * oai_status. */
+OAI_API oai_status oai_batch_reader_set_max_line_bytes(oai_batch_reader *r, int64_t max_bytes)
+{
+    if (!r || max_bytes <= 0)
+        return OAI_ERR_INVALID_ARGUMENT;
+    /* Room for the line, its CR and the buffer's NUL must stay countable. */
+    uint64_t cap = (uint64_t)(SIZE_MAX - 2);
+    r->max_line = (uint64_t)max_bytes > cap ? (size_t)cap : (size_t)max_bytes;
+    return OAI_OK;
+}
+
+OAI_API int64_t oai_batch_reader_line_number(const oai_batch_reader *r)
+{
+    return r ? r->line_number : 0;
+}
+
+OAI_API const char *oai_batch_reader_error_message(const oai_batch_reader *r)
+{
+    return r && r->has_error ? r->error : NULL;
+}
+
+/* Records why this call fails, prefixed with the line's number. */
+static oai_status fail_line(oai_batch_reader *r, oai_status st, const char *fmt, ...) OAI_PRINTF(3, 4);
+static oai_status fail_line(oai_batch_reader *r, oai_status st, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(r->error, sizeof r->error, "line %lld: ", (long long)r->line_number);
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof r->error)
+        vsnprintf(r->error + n, sizeof r->error - (size_t)n, fmt, ap);
+    va_end(ap);
+    r->has_error = 1;
+    return st;
+}
+
+static oai_status fail_too_long(oai_batch_reader *r)
+{
+    return fail_line(r, OAI_ERR_TOO_LARGE, "longer than the line limit of %zu bytes", r->max_line);
+}
+
+static oai_status fail_read(oai_batch_reader *r)
+{
+    return fail_line(r, OAI_ERR_IO, "cannot read the file: %s", strerror(errno));
+}
+
+/* The bytes a line may take in the buffer: the line, the CR of a CRLF end
+ * (the parser takes it as white space) and the NUL. */
+static size_t line_room(const oai_batch_reader *r)
+{
+    return r->max_line + 2;
+}
+
+/* Appends to r->line, growing it by doubling but never past line_room(), so
+ * the buffer stays within the limit instead of within twice it. */
+static oai_status append_capped(oai_batch_reader *r, const char *data, size_t n)
+{
+    oai_buf *b = &r->line;
+    size_t need = b->len + n + 1;
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need && cap < line_room(r))
+            cap = cap > line_room(r) / 2 ? line_room(r) : cap * 2;
+        if (cap < need)
+            cap = need;
+        char *p = realloc(b->data, cap);
+        if (!p)
+            return OAI_ERR_OUT_OF_MEMORY;
+        b->data = p;
+        b->cap = cap;
+    }
+    return oai_buf_append(b, data, n);
+}
+
+/* Reads on to the end of the over-long line the last call stopped in,
+ * holding none of it. */
+static oai_status skip_rest_of_line(oai_batch_reader *r)
+{
+    int c;
+    while ((c = getc(r->f)) != EOF && c != '\n')
+        ;
+    r->in_long_line = 0;
+    return ferror(r->f) ? fail_read(r) : OAI_OK;
+}
+
+/* Whether a line that ended at `len` bytes is over the limit: a CR before
+ * its LF belongs to the line end. */
+static int ended_too_long(const oai_batch_reader *r)
+{
+    const oai_buf *b = &r->line;
+    size_t len = b->len;
+    if (len > 0 && b->data[len - 1] == '\r')
+        len--;
+    return len > r->max_line;
+}
+
+/* Reads the next line (without its LF) into r->line, byte by byte from
+ * stdio's buffer, so a NUL inside a line cannot hide its end. A line over
+ * the limit ends the call as soon as the limit is passed, so a file without
+ * newlines (/dev/zero) is refused at once; the next call skips its rest.
+ * Returns 1 when a line was read, 0 at the end of the file, or a negative
+ * oai_status (with r->error set). */
 static int read_line(oai_batch_reader *r)
 {
     char chunk[READ_CHUNK];
     size_t n = 0;
     int c, got = 0;
+    if (r->in_long_line && skip_rest_of_line(r) != OAI_OK)
+        return -(int)OAI_ERR_IO;
     oai_buf_reset(&r->line);
     while ((c = getc(r->f)) != EOF) {
-        got = 1;
+        if (!got) {
+            got = 1;
+            r->line_number++;
+        }
         if (c == '\n')
             break;
+        if (r->line.len + n > r->max_line) { /* this byte is one past the limit plus a CR */
+            oai_buf_reset(&r->line);
+            r->in_long_line = 1;
+            return -(int)fail_too_long(r);
+        }
         chunk[n++] = (char)c;
         if (n == sizeof chunk) {
-            if (oai_buf_append(&r->line, chunk, n) != OAI_OK)
-                return -(int)OAI_ERR_OUT_OF_MEMORY;
+            if (append_capped(r, chunk, n) != OAI_OK)
+                return -(int)fail_line(r, OAI_ERR_OUT_OF_MEMORY, "out of memory");
             n = 0;
         }
     }
-    if (ferror(r->f))
-        return -(int)OAI_ERR_IO;
-    if (n && oai_buf_append(&r->line, chunk, n) != OAI_OK)
-        return -(int)OAI_ERR_OUT_OF_MEMORY;
+    if (ferror(r->f)) {
+        if (!got)
+            r->line_number++; /* the line it tried to read */
+        return -(int)fail_read(r);
+    }
+    if (n && append_capped(r, chunk, n) != OAI_OK)
+        return -(int)fail_line(r, OAI_ERR_OUT_OF_MEMORY, "out of memory");
+    if (got && ended_too_long(r)) {
+        oai_buf_reset(&r->line);
+        return -(int)fail_too_long(r);
+    }
     return got;
 }
 
@@ -182,6 +312,19 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
+static const char *type_phrase(const oai_value *v)
+{
+    switch (oai_value_type_of(v)) {
+    case OAI_VALUE_ARRAY: return "an array";
+    case OAI_VALUE_STRING: return "a string";
+    case OAI_VALUE_INT:
+    case OAI_VALUE_NUMBER: return "a number";
+    case OAI_VALUE_BOOL: return "a boolean";
+    case OAI_VALUE_NULL: return "null";
+    default: return "not an object";
+    }
+}
+
 OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **line)
 {
     if (line)
@@ -190,6 +333,7 @@ OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **
         return OAI_ERR_INVALID_ARGUMENT;
     oai_json_decref(r->current);
     r->current = NULL;
+    r->has_error = 0;
     for (;;) {
         int rc = read_line(r);
         if (rc <= 0)
@@ -199,9 +343,12 @@ OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **
     }
     oai_status st = OAI_OK;
     oai_value *v = oai_json_parse(r->line.data, r->line.len, &st);
+    if (!v && st == OAI_ERR_OUT_OF_MEMORY)
+        return fail_line(r, st, "out of memory");
     if (!v)
-        return st == OAI_ERR_OUT_OF_MEMORY ? st : OAI_ERR_PROTOCOL;
+        return fail_line(r, OAI_ERR_PROTOCOL, "not valid JSON");
     if (oai_value_type_of(v) != OAI_VALUE_OBJECT) {
+        fail_line(r, OAI_ERR_PROTOCOL, "%s, not a JSON object", type_phrase(v));
         oai_json_decref(v);
         return OAI_ERR_PROTOCOL;
     }

@@ -1,5 +1,6 @@
 /* The client object: options, environment defaults, logging. */
 #include "core.h"
+#include "url.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -48,10 +49,44 @@ static oai_status apply_custom_headers(oai_client *c, const char *spec)
     return st;
 }
 
-/* Values a setter refuses are skipped (a bad base URL falls back to the
- * default); only running out of memory fails, so that a client never goes
- * out half configured, e.g. to the default server instead of the one
- * OPENAI_BASE_URL names. */
+/* Records a configuration error: every call on the client fails with it. */
+static oai_status set_config_error(oai_client *c, oai_status status, const char *what, const char *why)
+{
+    oai_buf msg = {0};
+    if (oai_buf_printf(&msg, "%s: %s", what, why) != OAI_OK)
+        return OAI_ERR_OUT_OF_MEMORY;
+    free(c->config_message);
+    c->config_message = msg.data;
+    c->config_status = status;
+    return OAI_OK;
+}
+
+/* OPENAI_BASE_URL: an invalid value never falls back to the default
+ * server (that would send the prompt and the key somewhere the user did not
+ * name); the client carries the error instead. */
+static oai_status apply_base_url_variable(oai_client *c)
+{
+    const char *value = getenv("OPENAI_BASE_URL");
+    char *url = NULL;
+    const char *why = NULL;
+    char *text = oai_strdup(value ? value : "");
+    if (!text)
+        return OAI_ERR_OUT_OF_MEMORY;
+    oai_trim(text);
+    oai_status st = *text ? oai_url_parse_base(text, &url, &why) : OAI_OK;
+    free(text);
+    if (st == OAI_ERR_INVALID_ARGUMENT)
+        return set_config_error(c, st, "OPENAI_BASE_URL is not a valid base URL", why);
+    if (st == OAI_OK && url) {
+        free(c->base_url);
+        c->base_url = url;
+    }
+    return st;
+}
+
+/* Values a setter refuses are skipped with a warning, except the base URL
+ * (above); running out of memory fails the client, so that it never goes
+ * out half configured. */
 static oai_status apply_environment(oai_client *c)
 {
     const char *level = env("OPENAI_LOG");
@@ -63,12 +98,8 @@ static oai_status apply_environment(oai_client *c)
     }
     if (env("OPENAI_API_KEY") && oai_client_set_api_key(c, env("OPENAI_API_KEY")) == OAI_ERR_OUT_OF_MEMORY)
         return OAI_ERR_OUT_OF_MEMORY;
-    /* A blank base URL falls back to the default, as the official SDKs do. */
-    oai_status st = oai_client_set_base_url(c, getenv("OPENAI_BASE_URL"));
-    if (st == OAI_ERR_INVALID_ARGUMENT) {
-        oai_log(c, OAI_LOG_WARN, "OPENAI_BASE_URL is not an http(s) URL; using the default");
-        st = oai_client_set_base_url(c, NULL);
-    }
+    /* A blank base URL means the default, as in the official SDKs. */
+    oai_status st = apply_base_url_variable(c);
     if (st != OAI_OK)
         return st;
     if (env("OPENAI_ORG_ID") && oai_client_set_organization(c, env("OPENAI_ORG_ID")) == OAI_ERR_OUT_OF_MEMORY)
@@ -131,6 +162,7 @@ void oai_client_destroy(oai_client *c)
     free(c->ca_file);
     free(c->ca_blob);
     free(c->proxy);
+    free(c->config_message);
     free(c);
 }
 
@@ -168,35 +200,41 @@ OAI_API oai_status oai_client_set_base_url(oai_client *c, const char *base_url)
 {
     if (!c)
         return OAI_ERR_INVALID_ARGUMENT;
-    char *url = oai_strdup(base_url ? base_url : "");
-    if (!url)
+    char *text = oai_strdup(base_url ? base_url : "");
+    if (!text)
         return OAI_ERR_OUT_OF_MEMORY;
-    oai_trim(url);
-    if (!*url) {
-        free(url);
-        return oai_set_str(&c->base_url, OAI_DEFAULT_BASE_URL);
-    }
-    size_t n = strlen(url);
-    while (n && url[n - 1] == '/')
-        url[--n] = '\0';
-    int scheme_ok = oai_strncasecmp_ascii(url, "http://", 7) == 0 ||
-                    oai_strncasecmp_ascii(url, "https://", 8) == 0;
-    int clean = 1;
-    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 32 || *p == 127)
-            clean = 0;
-    if (!scheme_ok || !clean || n < 8) {
-        free(url);
-        return OAI_ERR_INVALID_ARGUMENT;
-    }
+    oai_trim(text);
+    char *url = NULL;
+    oai_status st = *text ? oai_url_parse_base(text, &url, NULL) : OAI_OK;
+    free(text);
+    if (st == OAI_OK && !url && !(url = oai_strdup(OAI_DEFAULT_BASE_URL)))
+        st = OAI_ERR_OUT_OF_MEMORY;
+    if (st != OAI_OK)
+        return st;
     free(c->base_url);
     c->base_url = url;
+    /* The only configuration error is a refused OPENAI_BASE_URL. */
+    free(c->config_message);
+    c->config_message = NULL;
+    c->config_status = OAI_OK;
     return OAI_OK;
 }
 
 OAI_API const char *oai_client_base_url(const oai_client *c)
 {
     return c ? c->base_url : NULL;
+}
+
+OAI_API oai_status oai_client_status(const oai_client *c)
+{
+    return c ? c->config_status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_client_error_message(const oai_client *c)
+{
+    if (!c)
+        return oai_status_message(OAI_ERR_INVALID_ARGUMENT);
+    return c->config_status == OAI_OK ? NULL : c->config_message;
 }
 
 OAI_API oai_status oai_client_set_header(oai_client *c, const char *name, const char *value)

@@ -37,6 +37,9 @@ struct oai_request {
     char *output_file;
     oai_progress_fn progress_fn;
     void *progress_ud;
+    oai_data_fn data_fn;         /* 2xx body bytes go here instead of memory */
+    void *data_ud;
+    int raw_response;            /* the 2xx body is bytes, not JSON */
     oai_req_part *parts;
     size_t part_count;
     oai_event_fn event_fn;
@@ -45,6 +48,8 @@ struct oai_request {
 };
 
 struct oai_client {
+    oai_status config_status;    /* a refused environment value: calls fail */
+    char *config_message;
     char *api_key;
     char *base_url;
     char *organization;
@@ -101,8 +106,9 @@ struct oai_response {
     /* Caches of accessor results, freed with the response. */
     char *text;
     int text_done;
-    char **dumps;
+    struct json_text_cache *dumps; /* oai_response_get_json(): one text per value */
     size_t dump_count;
+    size_t dump_cap;
     double **embeddings;         /* indexed by data[] position */
     size_t *embedding_dims;
     size_t embedding_slots;
@@ -125,10 +131,13 @@ oai_response *oai_response_new(void);
 oai_response *oai_response_new_failed(oai_status status, const char *message);
 /* Records an error on the response: status and a message (copied). */
 void oai_response_fail(oai_response *res, oai_status status, const char *message);
-/* Sets the status from the HTTP status and parses the body: a 2xx JSON body
- * (unless parse_json is 0: the body went to a file, or the request asked
- * for a non-JSON representation) or a non-2xx API error body. */
-void oai_response_finish_body(oai_response *res, int parse_json);
+/* Sets the status from the HTTP status and parses the body: a non-2xx API
+ * error body, or a 2xx body that must be JSON when expect_json is set (it
+ * is 0 for raw responses: a body that went to a file or a callback, or
+ * was asked for as bytes). An empty 2xx body is accepted when empty_ok is
+ * set (204, 205, HEAD); otherwise a 2xx body that is not JSON is
+ * OAI_ERR_PROTOCOL. */
+void oai_response_finish_body(oai_response *res, int expect_json, int empty_ok);
 /* Sets the error fields from an error object ({"message","type","code","param"}). */
 void oai_response_set_api_error(oai_response *res, const oai_value *err);
 /* Takes over a JSON value as the response's document. */

@@ -6,15 +6,26 @@
  * waiting itself to the host's event loop. Retries are timers, never sleeps,
  * and every callback runs inside the caller's call. */
 #include "core.h"
+#include "download.h"
 #include "json.h"
 #include "stream_internal.h"
+#include "url.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef enum call_state { CALL_ATTEMPT = 1, CALL_WAIT, CALL_ENDED } call_state;
-typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE } body_mode;
+/* Where a 2xx body goes: memory (then parsed), the stream accumulator, an
+ * output file (through a temporary file), or the caller's data callback. */
+typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE, BODY_CALLBACK } body_mode;
+
+/* After [DONE] the rest of the body (usually just the chunked encoding's
+ * last chunk) is read so that the connection can be reused; a server that
+ * keeps sending, or keeps the body open, gets this much before the
+ * transfer is cut. */
+#define DRAIN_MAX_BYTES 65536
+#define DRAIN_MAX_MS 250
 
 struct oai_call {
     oai_client *client;
@@ -43,7 +54,9 @@ struct oai_call {
     size_t header_count;
     body_mode mode;
     oai_stream *stream;
-    FILE *out;
+    oai_download download;       /* BODY_FILE */
+    int64_t drained;             /* body bytes after the stream completed */
+    int64_t drain_until_us;      /* when draining them gives up */
     int64_t attempt_us, last_io_us;
     int64_t sent_us;             /* when the request was fully sent (as far as known) */
     int64_t sent_bytes;
@@ -95,47 +108,6 @@ static const char *arch_name(void)
 #else
     return "unknown";
 #endif
-}
-
-static char *build_url(const oai_client *c, const oai_request *r)
-{
-    oai_buf b = {0};
-    int absolute = strncmp(r->path, "http://", 7) == 0 || strncmp(r->path, "https://", 8) == 0;
-    oai_status st = absolute ? OAI_OK : oai_buf_append_str(&b, c->base_url);
-    if (st == OAI_OK)
-        st = oai_buf_append_str(&b, r->path);
-    char sep = strchr(r->path, '?') ? '&' : '?';
-    for (size_t i = 0; st == OAI_OK && i < r->query.count; i++) {
-        char *name = oai_url_encode(r->query.items[i].name);
-        char *value = oai_url_encode(r->query.items[i].value);
-        st = (name && value) ? oai_buf_printf(&b, "%c%s=%s", sep, name, value) : OAI_ERR_OUT_OF_MEMORY;
-        sep = '&';
-        free(name);
-        free(value);
-    }
-    if (st != OAI_OK) {
-        oai_buf_free(&b);
-        return NULL;
-    }
-    return oai_buf_take(&b);
-}
-
-/* The URL as logs may show it: "scheme://user:password@host/..." loses
- * its credentials. */
-static char *url_without_userinfo(const char *url)
-{
-    const char *host = strstr(url, "://");
-    host = host ? host + 3 : url;
-    size_t authority = strcspn(host, "/?#");
-    const char *at = memchr(host, '@', authority);
-    if (!at)
-        return oai_strdup(url);
-    oai_buf b = {0};
-    if (oai_buf_append(&b, url, (size_t)(host - url)) != OAI_OK || oai_buf_append_str(&b, at + 1) != OAI_OK) {
-        oai_buf_free(&b);
-        return NULL;
-    }
-    return b.data;
 }
 
 /* A header as a borrowed name and value; a NULL value removes it. */
@@ -254,6 +226,9 @@ static void free_header_lines(oai_call *call)
     call->header_count = 0;
 }
 
+/* Header values are logged only for headers known to carry no secret:
+ * credentials hide under too many names (api-key, X-Session, ...) for a
+ * list of bad ones to be safe. */
 static void log_request_headers(const oai_call *call)
 {
     if (!oai_log_enabled(call->client, OAI_LOG_DEBUG))
@@ -265,10 +240,10 @@ static void log_request_headers(const oai_call *call)
             continue; /* "Name:" only tells curl to leave a header out */
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(name_len < 127 ? name_len : 127), line);
-        if (oai_header_is_secret(name))
-            oai_log(call->client, OAI_LOG_DEBUG, "  %s: [redacted]", name);
-        else
+        if (oai_header_is_loggable(name))
             oai_log(call->client, OAI_LOG_DEBUG, "  %s", line);
+        else
+            oai_log(call->client, OAI_LOG_DEBUG, "  %s: [redacted]", name);
     }
 }
 
@@ -326,14 +301,14 @@ static void decide_body_mode(oai_call *call)
             return;
         }
         oai_stream_set_accumulate(call->stream, r->accumulate);
+        oai_stream_set_max_bytes(call->stream, call->client->max_response_bytes);
         call->mode = BODY_STREAM;
+    } else if (r->data_fn) {
+        call->mode = BODY_CALLBACK;
     } else if (r->output_file) {
-        call->out = fopen(r->output_file, "wb");
-        if (!call->out) {
-            if (errno == ENOMEM) /* fopen() allocates its FILE */
-                end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
-            else
-                end_and_abort(call, OAI_ERR_IO, "cannot open the output file for writing");
+        oai_status st = oai_download_open(&call->download, r->output_file);
+        if (st != OAI_OK) {
+            end_and_abort(call, st, st == OAI_ERR_IO ? call->download.message : NULL);
             return;
         }
         call->mode = BODY_FILE;
@@ -357,15 +332,32 @@ static int cb_header(void *ud, const char *name, size_t name_len, const char *va
 
 static int feed_stream(oai_call *call, const char *data, size_t len)
 {
+    if (call->stream_complete) {
+        /* Past [DONE]: read the body's end, so the connection is reused. */
+        call->drained += (int64_t)len;
+        return call->drained > DRAIN_MAX_BYTES ? end_and_abort(call, OAI_OK, NULL) : 0;
+    }
     oai_status st = oai_stream_feed(call->stream, data, len);
     if (st != OAI_OK)
         return end_and_abort(call, st, NULL);
     if (oai_stream_is_done(call->stream)) {
-        /* [DONE] or a terminal event: nothing after it matters. */
+        /* [DONE] or a terminal event: nothing after it matters, but the
+         * transfer ends normally (within DRAIN_MAX_MS) to keep the
+         * connection alive. */
         call->stream_complete = 1;
-        return end_and_abort(call, OAI_OK, NULL);
+        call->drain_until_us = deadline_after(oai_now_us(), DRAIN_MAX_MS);
     }
     return 0;
+}
+
+static int deliver_data(oai_call *call, const char *data, size_t len)
+{
+    const oai_request *r = call->req;
+    oai_client *c = call->client;
+    c->in_callback++;
+    int stop = r->data_fn(r->data_ud, data, len);
+    c->in_callback--;
+    return stop ? end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the data callback") : 0;
 }
 
 static int cb_data(void *ud, const char *data, size_t len)
@@ -384,9 +376,11 @@ static int cb_data(void *ud, const char *data, size_t len)
     switch (call->mode) {
     case BODY_STREAM:
         return feed_stream(call, data, len);
+    case BODY_CALLBACK:
+        return deliver_data(call, data, len);
     case BODY_FILE:
-        if (fwrite(data, 1, len, call->out) != len)
-            return end_and_abort(call, OAI_ERR_IO, "cannot write the output file");
+        if (oai_download_write(&call->download, data, len) != OAI_OK)
+            return end_and_abort(call, OAI_ERR_IO, call->download.message);
         return 0;
     default: {
         int64_t max = call->client->max_response_bytes;
@@ -444,10 +438,7 @@ static void reset_attempt(oai_call *call)
         t->ops->abort(t, call->xfer);
         call->xfer = NULL;
     }
-    if (call->out) {
-        fclose(call->out);
-        call->out = NULL;
-    }
+    oai_download_discard(&call->download);
     oai_stream_free(call->stream);
     call->stream = NULL;
     free_header_lines(call);
@@ -455,6 +446,7 @@ static void reset_attempt(oai_call *call)
     call->end_message = NULL;
     call->attempt_over = 0;
     call->stream_complete = 0;
+    call->drained = 0;
     call->mode = BODY_UNDECIDED;
     call->got_byte = 0;
 }
@@ -516,16 +508,38 @@ static int accepts_json(const oai_request *r)
     return !accept || !accept->value || strstr(accept->value, "json") || strstr(accept->value, "*/*");
 }
 
+/* Must the 2xx body be a JSON document? */
+static int expects_json(const oai_call *call)
+{
+    return call->mode == BODY_MEMORY && !call->req->raw_response && accepts_json(call->req);
+}
+
+/* 204 and 205 carry no body, nor does the answer to HEAD. */
+static int empty_body_ok(const oai_call *call)
+{
+    int http = call->res->http_status;
+    return http == 204 || http == 205 || strcmp(call->req->method, "HEAD") == 0;
+}
+
 /* Fills the response from how the attempt's transfer ended. */
 static void conclude_body(oai_call *call)
 {
     oai_response *res = call->res;
-    if (call->out) {
-        if (fclose(call->out) != 0 && call->end_status == OAI_OK)
-            call->end_status = OAI_ERR_IO;
-        call->out = NULL;
+    if (call->download.file) {
+        if (call->end_status == OAI_OK && is_2xx(res->http_status)) {
+            oai_status st = oai_download_commit(&call->download);
+            if (st != OAI_OK) {
+                call->end_status = st;
+                oai_set_str(&call->end_message, call->download.message);
+            }
+        } else {
+            oai_download_discard(&call->download);
+        }
     }
     if (call->mode == BODY_STREAM) {
+        /* Once [DONE] arrived, how the rest of the body went is moot. */
+        if (call->stream_complete)
+            call->end_status = OAI_OK;
         oai_status st = oai_stream_status(call->stream);
         if (st == OAI_OK && call->end_status == OAI_OK && !call->stream_complete)
             st = oai_stream_finish(call->stream);
@@ -548,7 +562,7 @@ static void conclude_body(oai_call *call)
         return;
     }
     if (call->end_status == OAI_OK)
-        oai_response_finish_body(res, call->mode != BODY_FILE && accepts_json(call->req));
+        oai_response_finish_body(res, expects_json(call), empty_body_ok(call));
     else
         oai_response_fail(res, call->end_status, call->end_message);
 }
@@ -653,6 +667,8 @@ static int64_t idle_deadline(const oai_call *call)
 
 static int64_t attempt_deadline(const oai_call *call)
 {
+    if (call->stream_complete)
+        return call->drain_until_us;
     int64_t a = first_byte_deadline(call), b = idle_deadline(call);
     return a < b ? a : b;
 }
@@ -661,7 +677,12 @@ static void check_attempt(oai_call *call, int64_t now)
 {
     if (call->attempt_over)
         return;
-    if (call->cancel_requested)
+    if (call->stream_complete) {
+        /* The result is whole: a cancel or the drain's end only stop
+         * waiting for the rest of the body. */
+        if (call->cancel_requested || now >= call->drain_until_us)
+            end_and_abort(call, OAI_OK, NULL);
+    } else if (call->cancel_requested)
         end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the caller");
     else if (now >= first_byte_deadline(call))
         end_and_abort(call, OAI_ERR_TIMEOUT, "no response within the first-byte timeout");
@@ -887,13 +908,25 @@ OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
 
 /* ---- public API ---------------------------------------------------------- */
 
-static oai_status resolve_call(oai_call *call)
+/* Works out what every attempt of the call shares; on failure *message
+ * may get a description (borrowed). */
+static oai_status resolve_call(oai_call *call, const char **message)
 {
     oai_client *c = call->client;
     oai_request *r = call->req;
-    call->url = build_url(c, r);
-    call->log_url = call->url ? url_without_userinfo(call->url) : NULL;
-    if (!call->url || !call->log_url)
+    *message = NULL;
+    if (c->config_status != OAI_OK) {
+        /* Nothing is sent with a configuration the user did not mean. */
+        *message = c->config_message;
+        return c->config_status;
+    }
+    oai_status st = oai_url_build(c->base_url, r->path, &r->query, &call->url);
+    if (st == OAI_ERR_INVALID_ARGUMENT)
+        *message = "the request's path and query do not make a valid http(s) URL";
+    if (st != OAI_OK)
+        return st;
+    call->log_url = oai_url_for_log(call->url);
+    if (!call->log_url)
         return OAI_ERR_OUT_OF_MEMORY;
     if (c->api_key) {
         oai_buf auth = {0};
@@ -936,30 +969,47 @@ static oai_status resolve_call(oai_call *call)
 }
 
 
-OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata)
+/* Starts a call. *out gets it, or NULL when memory for the call itself ran
+ * out. A call whose set-up failed (an invalid URL, the client's
+ * configuration error, memory) starts already ended, so its outcome reaches
+ * the done callback like any other. OAI_ERR_CANCELLED when a callback run
+ * meanwhile (the log's) freed the client: do not touch it then. */
+static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata,
+                             oai_call **out)
 {
-    if (!c || !req)
-        return NULL;
+    *out = NULL;
     oai_call *call = calloc(1, sizeof *call);
     if (!call)
-        return NULL;
+        return OAI_ERR_OUT_OF_MEMORY;
     call->client = c;
     call->fn = fn;
     call->ud = userdata;
     call->start_us = oai_now_us();
     call->req = oai_request_dup(req);
-    if (!call->req || resolve_call(call) != OAI_OK) {
-        free_call(call);
-        return NULL;
-    }
+    const char *message = NULL;
+    oai_status st = call->req ? resolve_call(call, &message) : OAI_ERR_OUT_OF_MEMORY;
     call->next = c->calls;
     if (c->calls)
         c->calls->prev = call;
     c->calls = call;
     c->running++;
-    begin_attempt(call);
+    if (st == OAI_OK)
+        begin_attempt(call);
+    else
+        end_call(call, st, message);
     update_host_timer(c);
-    return free_if_pending(c) ? NULL : call;
+    if (free_if_pending(c))
+        return OAI_ERR_CANCELLED;
+    *out = call;
+    return OAI_OK;
+}
+
+OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata)
+{
+    oai_call *call = NULL;
+    if (c && req)
+        start_call(c, req, fn, userdata, &call);
+    return call;
 }
 
 /* Ends a public entry point: when a callback asked for oai_client_free()
@@ -1036,7 +1086,9 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
         return oai_response_new_failed(OAI_ERR_INVALID_ARGUMENT,
                                "oai_client_send() cannot wait on a client driven by an event loop");
     sync_state s = {0, NULL};
-    oai_call *call = oai_client_start(c, req, sync_done, &s);
+    oai_call *call = NULL;
+    if (start_call(c, req, sync_done, &s, &call) == OAI_ERR_CANCELLED)
+        return oai_response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
     if (!call)
         return oai_response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     while (!s.done) {

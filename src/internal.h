@@ -70,8 +70,10 @@ void oai_kvlist_free(oai_kvlist *l);
  * a value without CR, LF or NUL. */
 int oai_header_name_ok(const char *name);
 int oai_header_value_ok(const char *value);
-/* 1 for a header whose value must never be logged (credentials, cookies). */
-int oai_header_is_secret(const char *name);
+/* 1 for a header whose value may be logged: only headers known to carry
+ * no credential (Accept, Content-Type, User-Agent, X-Stainless-*, ...);
+ * every other value is redacted. */
+int oai_header_is_loggable(const char *name);
 
 /* Percent-encodes everything but RFC 3986 unreserved characters. */
 char *oai_url_encode(const char *s);

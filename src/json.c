@@ -70,9 +70,8 @@ static int utf8_valid(const char *s, size_t len)
  * exhausted allocator from bad JSON. Here every allocation is checked and
  * reported as OAI_ERR_OUT_OF_MEMORY. */
 
-/* Deeper than any API document, shallow enough for a 128 KiB thread stack
- * (about 140 bytes of stack per level). */
-#define PARSE_MAX_DEPTH 512
+/* OAI_JSON_MAX_DEPTH (json.h): deeper than any API document, shallow enough
+ * for a 128 KiB thread stack (about 140 bytes of stack per level). */
 
 typedef struct parser {
     const char *p, *end;
@@ -424,7 +423,7 @@ static json_t *parse_value(parser *ps)
     case 'n': return parse_literal(ps, "null", json_null);
     case '[':
     case '{':
-        if (++ps->depth > PARSE_MAX_DEPTH) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        if (++ps->depth > OAI_JSON_MAX_DEPTH) return parse_fail(ps, OAI_ERR_PROTOCOL);
         v = *ps->p == '[' ? parse_array(ps) : parse_object(ps);
         ps->depth--;
         return v;
@@ -499,6 +498,31 @@ void oai_json_decref(oai_value *v) { json_decref(as_json(v)); }
 oai_value *oai_json_deep_copy(const oai_value *v)
 {
     return v == NULL ? NULL : as_value(json_deep_copy(as_json(v)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nesting */
+
+static int nesting_within(json_t *v, int levels)
+{
+    size_t i;
+    void *it;
+
+    if (!json_is_object(v) && !json_is_array(v)) return 1;
+    if (levels <= 0) return 0;
+    if (json_is_array(v)) {
+        for (i = 0; i < json_array_size(v); i++)
+            if (!nesting_within(json_array_get(v, i), levels - 1)) return 0;
+        return 1;
+    }
+    for (it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it))
+        if (!nesting_within(json_object_iter_value(it), levels - 1)) return 0;
+    return 1;
+}
+
+int oai_json_nesting_within(const oai_value *v, int levels)
+{
+    return nesting_within(as_json(v), levels);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -762,12 +786,32 @@ static oai_status pointer_set_tokens(json_t **root, const pointer_tokens *pt, js
     return container_put(parent, pt->tokens[missing], chain);
 }
 
+/* The number of reference tokens in a pointer: one per '/'. */
+static size_t pointer_depth(const char *pointer)
+{
+    size_t n = 0;
+
+    for (; *pointer != '\0'; pointer++)
+        if (*pointer == '/') n++;
+    return n;
+}
+
+/* Whether `value` set at `pointer` keeps the document within
+ * OAI_JSON_MAX_DEPTH: each token is one container above the value. */
+static int set_keeps_depth(const char *pointer, const oai_value *value)
+{
+    size_t above = pointer_depth(pointer);
+
+    return above <= OAI_JSON_MAX_DEPTH &&
+           oai_json_nesting_within(value, OAI_JSON_MAX_DEPTH - (int)above);
+}
+
 oai_status oai_json_pointer_set(oai_value **root, const char *pointer, oai_value *value)
 {
     pointer_tokens pt;
     oai_status st;
 
-    if (root == NULL || pointer == NULL || value == NULL) {
+    if (root == NULL || pointer == NULL || value == NULL || !set_keeps_depth(pointer, value)) {
         oai_json_decref(value);
         return OAI_ERR_INVALID_ARGUMENT;
     }

@@ -12,10 +12,21 @@
 
 #include "oai.h"
 
+/* The deepest nesting of containers a document may have ([] is 1, [[]] 2).
+ * The parser refuses deeper text, and oai_json_pointer_set() refuses to
+ * build a deeper document, so the recursive functions that walk a document
+ * (the writer, jansson's copy and free) stay within a small thread stack and
+ * everything the library builds also parses back. */
+#define OAI_JSON_MAX_DEPTH 512
+
+/* Whether v's containers nest at most `levels` deep (a scalar: 0 levels).
+ * Looks no deeper than that, whatever v holds. */
+int oai_json_nesting_within(const oai_value *v, int levels);
+
 /* Parsing. Returns NULL and sets *status (OAI_ERR_PROTOCOL on bad JSON,
  * OAI_ERR_OUT_OF_MEMORY, OAI_ERR_INVALID_ARGUMENT for NULL text) on failure;
- * an integer outside int64_t or a real that overflows a double counts as bad
- * JSON (jansson's limits). `status` may be NULL. Duplicate keys keep
+ * an integer outside int64_t, a real that overflows a double (jansson's
+ * limits) or nesting deeper than OAI_JSON_MAX_DEPTH counts as bad JSON. `status` may be NULL. Duplicate keys keep
  * the last. Accepts any JSON value at the top level (not only objects), and
  * skips a leading UTF-8 byte order mark. Strings may hold NUL (\u0000). */
 oai_value *oai_json_parse(const char *text, size_t len, oai_status *status);
@@ -43,8 +54,10 @@ oai_value *oai_json_deep_copy(const oai_value *v);
  * NULL *root is an empty document and gets a container made for the first
  * token. `value` is stolen (a NULL value is OAI_ERR_INVALID_ARGUMENT). A path
  * through a scalar, a token on an array that is no index ("x", "01"), a bad
- * escape ("~2") or a non-UTF-8 pointer is OAI_ERR_INVALID_ARGUMENT. On any
- * failure the document is left as it was. */
+ * escape ("~2") or a non-UTF-8 pointer is OAI_ERR_INVALID_ARGUMENT, and so
+ * is a document that would nest deeper than OAI_JSON_MAX_DEPTH: the
+ * pointer's token count plus the value's own nesting. On any failure the
+ * document is left as it was. */
 oai_status oai_json_pointer_set(oai_value **root, const char *pointer, oai_value *value);
 /* Borrowed; NULL when absent, or when the pointer is malformed. */
 oai_value *oai_json_pointer_get(const oai_value *root, const char *pointer);
@@ -60,6 +73,10 @@ oai_status oai_json_pointer_remove(oai_value *root, const char *pointer);
 char *oai_json_dump(const oai_value *v, size_t *len);
 
 /* Object and array helpers (used by the stream accumulator and responses).
+ * They do not know how deep their container sits, so they do not check
+ * nesting: a caller that nests values it did not build (a parsed value)
+ * checks with oai_json_nesting_within() or goes through
+ * oai_json_pointer_set().
  * Errors: OAI_ERR_INVALID_ARGUMENT for NULL arguments (or a non-UTF-8 key),
  * OAI_ERR_TYPE when the container has another type, OAI_ERR_NOT_FOUND for a
  * missing key, OAI_ERR_OUT_OF_MEMORY. Stolen values are released on failure. */

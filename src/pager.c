@@ -1,9 +1,16 @@
 /* Auto-pagination over cursor-paginated lists (files, batches, fine-tuning
  * jobs, events, checkpoints, ...). Each page is one oai_client_send() of a
  * copy of the list request with `after` set, so it goes through the retry
- * policy. The stop rules follow the official Python SDK: `has_more: false`
- * stops, a missing `has_more` does not; an empty `data` or a missing cursor
- * stops too. */
+ * policy.
+ *
+ * The stop rules are chosen so that no server can keep the pager fetching
+ * forever: only `has_more: true` asks for another page (a missing or null
+ * `has_more` ends the list, as in the Node SDK, so a `/models` answer from
+ * llama-server or any one-page list is one request); an empty `data` or a
+ * missing cursor stops too; and a cursor that was already used (a server
+ * that ignores `after`, such as a mock answering the same generated page
+ * every time) ends the walk with OAI_ERR_PROTOCOL rather than re-fetching
+ * the same pages in a loop. */
 #include "core.h"
 #include "json.h"
 
@@ -19,6 +26,8 @@ struct oai_pager {
     size_t delivered;
     int planned;                 /* the next page's cursor is set on req */
     int last_page;               /* no page follows `page` */
+    oai_strset cursors;          /* every `after` the pager has sent */
+    oai_status ended;            /* OAI_OK, or why the walk ended for good */
 };
 
 OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request)
@@ -44,6 +53,7 @@ OAI_API void oai_pager_free(oai_pager *p)
     oai_request_free(p->req);
     oai_response_free(p->page);
     oai_response_free(p->previous);
+    oai_strset_free(&p->cursors);
     free(p);
 }
 
@@ -69,25 +79,60 @@ static const oai_value *page_items(const oai_response *page)
     return data;
 }
 
+/* Whether the page asks for another: only an explicit `has_more: true`. */
+static int page_has_more(const oai_response *page)
+{
+    const oai_value *has_more = oai_response_get(page, "/has_more");
+    return oai_value_type_of(has_more) == OAI_VALUE_BOOL && oai_value_bool(has_more);
+}
+
+/* The cursor of the next page: the page's `last_id`, else its last item's
+ * `id`; NULL when it has neither. */
+static const char *next_cursor(const oai_response *page, const oai_value *data, size_t count)
+{
+    const char *cursor = oai_response_get_string(page, "/last_id");
+    if (!cursor || !*cursor)
+        cursor = oai_value_get_string(oai_value_at(data, count - 1), "/id");
+    return cursor && *cursor ? cursor : NULL;
+}
+
+/* Ends the walk on a page whose cursor was sent before: the server ignored
+ * `after`, and following it would fetch the same pages forever. The page is
+ * marked failed, so its items (a repeat) are not handed out and
+ * oai_pager_response() tells why. */
+static oai_status end_on_repeated_cursor(oai_pager *p, const char *cursor)
+{
+    const char *sent = oai_request_query(p->req, "after");
+    oai_buf msg = {0};
+    oai_status st = oai_buf_printf(&msg,
+                                   "the list's cursor did not advance: the page after \"%s\" ends at \"%s\", "
+                                   "a cursor already used (the server seems to ignore `after`)",
+                                   sent ? sent : "", cursor);
+    oai_response_fail(p->page, OAI_ERR_PROTOCOL, st == OAI_OK ? msg.data : NULL);
+    oai_buf_free(&msg);
+    p->ended = OAI_ERR_PROTOCOL;
+    return OAI_ERR_PROTOCOL;
+}
+
 /* Decides, from the page just fetched, whether another follows, and sets
  * its cursor on the request. */
 static oai_status plan_next_page(oai_pager *p)
 {
-    const oai_value *has_more = oai_response_get(p->page, "/has_more");
     const oai_value *data = page_items(p->page);
     size_t count = oai_value_count(data);
-    if ((oai_value_type_of(has_more) == OAI_VALUE_BOOL && !oai_value_bool(has_more)) || count == 0) {
+    const char *cursor = count ? next_cursor(p->page, data, count) : NULL;
+    if (!page_has_more(p->page) || !cursor) {
         p->last_page = 1;
         return OAI_OK;
     }
-    const char *cursor = oai_response_get_string(p->page, "/last_id");
-    if (!cursor || !*cursor)
-        cursor = oai_value_get_string(oai_value_at(data, count - 1), "/id");
-    if (!cursor || !*cursor) {
-        p->last_page = 1;
-        return OAI_OK;
-    }
-    return oai_request_set_query(p->req, "after", cursor);
+    if (oai_strset_has(&p->cursors, cursor))
+        return end_on_repeated_cursor(p, cursor);
+    /* Remembered only once sent: after a failure here the next call plans
+     * again and must not take its own cursor for a repeat. */
+    oai_status st = oai_request_set_query(p->req, "after", cursor);
+    if (st == OAI_OK)
+        st = oai_strset_add(&p->cursors, cursor);
+    return st;
 }
 
 /* Fetches the next page. After a failure the request is unchanged, so a
@@ -111,14 +156,16 @@ OAI_API oai_status oai_pager_next(oai_pager *p, const oai_value **item)
         *item = NULL;
     if (!p || !item)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (p->ended != OAI_OK)
+        return p->ended;
     while (!p->max_items || p->delivered < p->max_items) {
-        const oai_value *data = page_items(p->page);
         if (p->page && oai_response_status(p->page) == OAI_OK && !p->planned) {
             oai_status st = plan_next_page(p);
             if (st != OAI_OK)
-                return st; /* out of memory: the next call plans again */
+                return st; /* ended, or out of memory: the next call plans again */
             p->planned = 1;
         }
+        const oai_value *data = page_items(p->page);
         if (p->index < oai_value_count(data)) {
             *item = oai_value_at(data, p->index++);
             p->delivered++;

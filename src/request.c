@@ -306,6 +306,23 @@ OAI_API oai_status oai_request_on_progress(oai_request *r, oai_progress_fn fn, v
     return OAI_OK;
 }
 
+OAI_API oai_status oai_request_on_data(oai_request *r, oai_data_fn fn, void *userdata)
+{
+    if (!r)
+        return OAI_ERR_INVALID_ARGUMENT;
+    r->data_fn = fn;
+    r->data_ud = fn ? userdata : NULL;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_request_set_raw_response(oai_request *r, int enabled)
+{
+    if (!r)
+        return OAI_ERR_INVALID_ARGUMENT;
+    r->raw_response = enabled != 0;
+    return OAI_OK;
+}
+
 static oai_status add_part(oai_request *r, const oai_req_part *tmpl)
 {
     oai_req_part *p = realloc(r->parts, (r->part_count + 1) * sizeof *p);

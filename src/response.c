@@ -8,6 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The texts oai_response_get_json() handed out: an open-addressing table
+ * keyed by the value's address, so asking again for the same field (by any
+ * pointer) returns the same text instead of keeping a new copy. */
+struct json_text_cache {
+    const oai_value *value;
+    char *text;
+};
+
 oai_response *oai_response_new(void)
 {
     oai_response *res = calloc(1, sizeof *res);
@@ -31,8 +39,8 @@ OAI_API void oai_response_free(oai_response *res)
     free(res->error_code);
     free(res->error_param);
     free(res->text);
-    for (size_t i = 0; i < res->dump_count; i++)
-        free(res->dumps[i]);
+    for (size_t i = 0; i < res->dump_cap; i++)
+        free(res->dumps[i].text);
     free(res->dumps);
     for (size_t i = 0; i < res->embedding_slots; i++)
         free(res->embeddings[i]);
@@ -96,6 +104,10 @@ static void set_text_error(oai_response *res)
 {
     oai_buf msg = {0};
     size_t n = res->body.len < 200 ? res->body.len : 200;
+    /* Cut before a UTF-8 character the limit would split. */
+    if (n < res->body.len)
+        while (n > 0 && ((unsigned char)res->body.data[n] & 0xC0) == 0x80)
+            n--;
     oai_status st = oai_buf_printf(&msg, "HTTP %d%s", res->http_status, n ? ": " : "");
     for (size_t i = 0; st == OAI_OK && i < n; i++) {
         unsigned char ch = (unsigned char)res->body.data[i];
@@ -136,7 +148,11 @@ static void finish_error_body(oai_response *res)
         if (oai_value_type_of(nested) == OAI_VALUE_OBJECT)
             err = nested;
         else if (oai_value_type_of(nested) == OAI_VALUE_STRING)
-            oai_set_str(&res->error_message, oai_value_string(nested));
+            /* Express: {"error":"Not Found","message":"Cannot POST /v1/x"}
+             * says more in its message than in its error. */
+            oai_set_str(&res->error_message, oai_value_get_string(doc, "/message")
+                                                 ? oai_value_get_string(doc, "/message")
+                                                 : oai_value_string(nested));
         else if (oai_json_object_get(doc, "message"))
             err = doc; /* flat body: vLLM, some gateways */
     }
@@ -152,24 +168,52 @@ static void finish_error_body(oai_response *res)
         set_text_error(res);
 }
 
-void oai_response_finish_body(oai_response *res, int parse_json)
+/* A 2xx body that is not what a JSON endpoint answers: a web UI's or a
+ * captive portal's HTML page, an event stream, plain text. */
+static void fail_not_json(oai_response *res)
+{
+    const char *ct = oai_response_header(res, "content-type");
+    oai_buf msg = {0};
+    oai_status st;
+    if (res->body.len == 0)
+        st = oai_buf_append_str(&msg, "expected JSON, got an empty body");
+    else if (ct && *ct)
+        st = oai_buf_printf(&msg, "expected JSON, got %.*s", (int)strcspn(ct, "; \t"), ct);
+    else
+        st = oai_buf_append_str(&msg, "expected JSON, got a body that is not JSON");
+    oai_response_fail(res, OAI_ERR_PROTOCOL, st == OAI_OK ? msg.data : NULL);
+    oai_buf_free(&msg);
+}
+
+void oai_response_finish_body(oai_response *res, int expect_json, int empty_ok)
 {
     if (res->http_status < 200 || res->http_status > 299) {
         finish_error_body(res);
         return;
     }
     res->status = OAI_OK;
-    if (!parse_json || res->body.len == 0 || !is_json_content(res))
+    if (!expect_json || (res->body.len == 0 && empty_ok))
         return;
+    int declared = is_json_content(res);
     oai_status st = OAI_OK;
-    oai_value *doc = oai_json_parse(res->body.data, res->body.len, &st);
-    if (!doc) {
-        oai_response_fail(res, st == OAI_ERR_OUT_OF_MEMORY ? st : OAI_ERR_PROTOCOL,
-                          st == OAI_ERR_OUT_OF_MEMORY ? NULL
-                                                      : "the server answered 2xx with a body that is not valid JSON");
+    oai_value *doc = res->body.len ? oai_json_parse(res->body.data, res->body.len, &st) : NULL;
+    if (!doc && st == OAI_ERR_OUT_OF_MEMORY) {
+        oai_response_fail(res, st, NULL);
         return;
     }
-    oai_response_set_json(res, doc);
+    /* Like the official SDKs, a body that parses is taken whatever its
+     * Content-Type says, but only an object or an array when the type does
+     * not say JSON: a bare word or number is no API answer. */
+    int type = oai_value_type_of(doc);
+    if (doc && (declared || type == OAI_VALUE_OBJECT || type == OAI_VALUE_ARRAY)) {
+        oai_response_set_json(res, doc);
+        return;
+    }
+    oai_json_decref(doc);
+    if (declared && res->body.len)
+        oai_response_fail(res, OAI_ERR_PROTOCOL, "the server answered 2xx with a body that is not valid JSON");
+    else
+        fail_not_json(res);
 }
 
 OAI_API oai_status oai_response_status(const oai_response *res)
@@ -248,21 +292,53 @@ OAI_API size_t oai_response_get_count(const oai_response *res, const char *point
     return oai_value_count(oai_response_get(res, pointer));
 }
 
+static size_t cache_slot(const struct json_text_cache *t, size_t cap, const oai_value *v)
+{
+    size_t i = (size_t)(((uintptr_t)v >> 4) * 2654435761u) & (cap - 1);
+    while (t[i].value && t[i].value != v)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+/* Keeps the table at most half full. */
+static int cache_grow(oai_response *res)
+{
+    if ((res->dump_count + 1) * 2 <= res->dump_cap)
+        return 0;
+    size_t cap = res->dump_cap ? res->dump_cap * 2 : 16;
+    struct json_text_cache *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < res->dump_cap; i++)
+        if (res->dumps[i].value)
+            t[cache_slot(t, cap, res->dumps[i].value)] = res->dumps[i];
+    free(res->dumps);
+    res->dumps = t;
+    res->dump_cap = cap;
+    return 0;
+}
+
 OAI_API const char *oai_response_get_json(const oai_response *res, const char *pointer)
 {
     const oai_value *v = oai_response_get(res, pointer);
     if (!v)
         return NULL;
-    char **slots = realloc(res->dumps, (res->dump_count + 1) * sizeof *slots);
-    if (!slots)
-        return NULL;
     /* The cache is logically const: it only keeps memory alive. */
     oai_response *mut = (oai_response *)res;
-    mut->dumps = slots;
+    if (mut->dump_cap) {
+        size_t i = cache_slot(mut->dumps, mut->dump_cap, v);
+        if (mut->dumps[i].value)
+            return mut->dumps[i].text;
+    }
+    if (cache_grow(mut) != 0)
+        return NULL;
     char *text = oai_json_dump(v, NULL);
     if (!text)
         return NULL;
-    mut->dumps[mut->dump_count++] = text;
+    size_t i = cache_slot(mut->dumps, mut->dump_cap, v);
+    mut->dumps[i].value = v;
+    mut->dumps[i].text = text;
+    mut->dump_count++;
     return text;
 }
 

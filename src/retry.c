@@ -349,6 +349,9 @@ static const char *retryable_reason(oai_status status, int http_status)
     if (http_status == 408) return "status 408";
     if (status == OAI_ERR_CONFLICT || http_status == 409) return "status 409";
     if (status == OAI_ERR_RATE_LIMIT || http_status == 429) return "status 429";
+    /* 501 (not implemented), 505 (HTTP version not supported) and 511 (a
+     * captive portal's login) answer the same however often one asks. */
+    if (http_status == 501 || http_status == 505 || http_status == 511) return NULL;
     if (status == OAI_ERR_SERVER || http_status >= 500) return "status >= 500";
     return NULL;
 }

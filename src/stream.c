@@ -20,6 +20,7 @@
 #include "stream_internal.h"
 
 #define DEFAULT_MAX_CHOICES 128
+#define DEFAULT_MAX_BYTES ((int64_t)256 << 20)
 #define DEFAULT_MAX_TOOL_CALLS 128
 #define DONE_SENTINEL "[DONE]"
 #define DONE_SENTINEL_LEN 6
@@ -84,8 +85,11 @@ struct oai_stream {
     int accumulate;
     int max_choices;
     int max_tool_calls;
+    int64_t max_bytes; /* what accumulation may hold; 0: no limit */
+    int64_t held;      /* bytes accumulated so far */
     oai_sse *sse;
     int fed;       /* anything was fed */
+    int finishing; /* inside oai_stream_finish(): a pending event is the input's tail */
     int chunks;    /* JSON payloads processed */
 
     oai_status status;
@@ -260,6 +264,18 @@ static oai_status fail(oai_stream *s, oai_status status, const char *message)
 static oai_status fail_oom(oai_stream *s)
 {
     return fail(s, OAI_ERR_OUT_OF_MEMORY, "out of memory");
+}
+
+/* Counts n more accumulated bytes against the limit; 0 when they fit, else
+ * the stream fails with OAI_ERR_TOO_LARGE. */
+static int charge(oai_stream *s, size_t n)
+{
+    if (s->max_bytes > 0 && (n > (uint64_t)s->max_bytes || s->held > s->max_bytes - (int64_t)n)) {
+        fail(s, OAI_ERR_TOO_LARGE, "the accumulated stream exceeds the maximum response size");
+        return -1;
+    }
+    s->held += (int64_t)n;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -513,9 +529,12 @@ static oai_status text_delta(oai_stream *s, const feed_ctx *c, int type, int cho
 
     if (oai_value_string_len(text) == 0)
         return s->status;
-    if (buf && s->accumulate &&
-        buf_append(buf, oai_value_string(text), oai_value_string_len(text)) != 0)
-        return fail_oom(s);
+    if (buf && s->accumulate) {
+        if (charge(s, oai_value_string_len(text)) != 0)
+            return s->status;
+        if (buf_append(buf, oai_value_string(text), oai_value_string_len(text)) != 0)
+            return fail_oom(s);
+    }
     event_init(&ev, type, c);
     event_set_text(&ev, text);
     ev.choice_index = choice_index;
@@ -560,6 +579,8 @@ static oai_status merge_tool(oai_stream *s, tool_acc *t, const oai_value *id, co
         replace_value(&t->type, type);
     if (name && !t->name)
         replace_value(&t->name, name);
+    if (args_len && charge(s, args_len) != 0)
+        return s->status;
     if (args_len && buf_append(&t->arguments, args, args_len) != 0)
         return fail_oom(s);
     return s->status;
@@ -672,6 +693,9 @@ static oai_status on_choice(oai_stream *s, const feed_ctx *c, const oai_value *c
         if (s->accumulate)
             replace_value(&ch->finish_reason, finish);
     }
+    /* A chunk's logprobs are smaller than its data: charge the data. */
+    if (lp && s->accumulate && charge(s, c->len) != 0)
+        return s->status;
     if (lp && s->accumulate && merge_logprobs(ch, lp) != OAI_OK)
         return fail_oom(s);
     if (s->kind == OAI_STREAM_CHAT)
@@ -951,6 +975,9 @@ OAI_API oai_status oai_stream_feed_event(oai_stream *s, const char *event, const
         return fail_oom(s);
     if (!json && event && strcmp(event, "error") == 0)
         return raise_server_error(s, &c, NULL, 0, "the server sent an error event without a JSON body");
+    /* A server that stops mid-event leaves a fragment for finish to flush. */
+    if (!json && s->finishing)
+        return fail(s, OAI_ERR_PROTOCOL, "the stream ended before completion (its last event was cut off)");
     if (!json) /* the payload is not echoed: it may be huge, or sensitive */
         return fail(s, OAI_ERR_PROTOCOL, "a stream event's data is not valid JSON");
     c.json = json;
@@ -1049,13 +1076,16 @@ OAI_API oai_status oai_stream_finish(oai_stream *s)
 {
     if (!s)
         return OAI_ERR_INVALID_ARGUMENT;
-    if (!s->done && after_decode(s, oai_sse_finish(s->sse)) != OAI_OK)
+    s->finishing = 1;
+    oai_status st = s->done ? s->status : after_decode(s, oai_sse_finish(s->sse));
+    s->finishing = 0;
+    if (st != OAI_OK)
         return s->status;
     if (s->done)
         return s->status;
     if (s->kind != OAI_STREAM_RESPONSES && all_choices_finished(s))
         return complete(s, NULL);
-    return fail(s, OAI_ERR_PROTOCOL, "stream ended before completion");
+    return fail(s, OAI_ERR_PROTOCOL, "the stream ended before completion");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1120,7 +1150,12 @@ static oai_value *build_message(const choice_acc *ch, int *ok)
         return NULL;
     }
     put(msg, "role", ch->role ? oai_json_incref(ch->role) : oai_json_string("assistant", 9), ok);
-    put(msg, "content", ch->has_content ? buf_json(&ch->content) : oai_json_null(), ok);
+    /* As a non-streamed answer has it: null beside tool calls or a
+     * refusal, otherwise a string, "" when only reasoning arrived. */
+    if (ch->has_content || (!ch->has_refusal && !any_tool_seen(ch)))
+        put(msg, "content", buf_json(&ch->content), ok);
+    else
+        put(msg, "content", oai_json_null(), ok);
     if (ch->has_refusal)
         put(msg, "refusal", buf_json(&ch->refusal), ok);
     if (ch->has_reasoning)
@@ -1207,6 +1242,7 @@ OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata)
     s->accumulate = 1;
     s->max_choices = DEFAULT_MAX_CHOICES;
     s->max_tool_calls = DEFAULT_MAX_TOOL_CALLS;
+    s->max_bytes = DEFAULT_MAX_BYTES;
     return s;
 }
 
@@ -1256,6 +1292,15 @@ OAI_API oai_status oai_stream_set_limits(oai_stream *s, int max_choices, int max
         return OAI_ERR_INVALID_ARGUMENT;
     s->max_choices = max_choices;
     s->max_tool_calls = max_tool_calls;
+    return OAI_OK;
+}
+
+/** Sets the accumulation limit; see oai.h. */
+OAI_API oai_status oai_stream_set_max_bytes(oai_stream *s, int64_t max_bytes)
+{
+    if (!s || max_bytes < 0)
+        return OAI_ERR_INVALID_ARGUMENT;
+    s->max_bytes = max_bytes;
     return OAI_OK;
 }
 
@@ -1321,9 +1366,14 @@ OAI_API const char *oai_stream_text(const oai_stream *s)
         return NULL;
     if (s->kind == OAI_STREAM_RESPONSES)
         return s->has_output_text ? buf_text(&s->output_text) : NULL;
-    if (s->nchoices == 0 || !s->choices[0].has_content)
+    if (s->nchoices == 0 || !s->choices[0].seen)
         return NULL;
-    return buf_text(&s->choices[0].content);
+    /* The content of the result (build_message): "" when only reasoning
+     * arrived, NULL beside tool calls or a refusal. */
+    const choice_acc *ch = &s->choices[0];
+    if (!ch->has_content && (ch->has_refusal || any_tool_seen(ch)))
+        return NULL;
+    return buf_text(&ch->content);
 }
 
 /** The stream's status; see oai.h. */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -84,6 +85,7 @@ struct oai_transfer {
     int aborted;   /* abort() ran while curl was busy: tear down later */
     int cancelled; /* one of our callbacks returned non-zero */
     int io_errno;  /* reading a multipart file failed (an errno value) */
+    int http_url;  /* the URL is http:// or https:// */
     header_state headers_at;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -173,7 +175,7 @@ static oai_status status_from_curl_code(CURLcode rc)
         return OAI_ERR_IO;
     case CURLE_OUT_OF_MEMORY:
         return OAI_ERR_OUT_OF_MEMORY;
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* see transfer_outcome() */
     case CURLE_URL_MALFORMAT:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_UNKNOWN_OPTION:
@@ -216,6 +218,24 @@ static oai_status transfer_outcome(const oai_transfer *x, CURLcode rc,
     n = strlen(x->errbuf);
     while (n > 0 && (x->errbuf[n - 1] == '\n' || x->errbuf[n - 1] == '\r'))
         n--;
+    /* curl before 8.6 reports a response header line over its 100 KiB
+     * limit as running out of memory, with no message: the server's doing.
+     * Inside a header block curl allocates only to store header lines, so
+     * "out of memory" there is taken for that limit (a real allocation
+     * failure at that point reads the same, and curl cannot tell them
+     * apart). */
+    if (rc == CURLE_OUT_OF_MEMORY &&
+        (x->headers_at == HEADERS_FINAL || x->headers_at == HEADERS_INTERIM)) {
+        snprintf(msg, cap, "a response header line is larger than libcurl accepts (100 KiB)%s%.*s",
+                 n ? ": " : "", (int)n, x->errbuf);
+        return OAI_ERR_TOO_LARGE;
+    }
+    /* For an http(s) URL this is curl refusing what the server sent
+     * ("Received HTTP/0.9 when not allowed"), not the caller's URL. */
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL && x->http_url) {
+        snprintf(msg, cap, "the server's reply is not HTTP/1.x or HTTP/2%s%.*s", n ? ": " : "", (int)n, x->errbuf);
+        return OAI_ERR_PROTOCOL;
+    }
     if (n > 0)
         snprintf(msg, cap, "%s: %.*s", curl_easy_strerror(rc), (int)n, x->errbuf);
     else
@@ -849,6 +869,7 @@ static oai_status curl_start(oai_transport *base, const oai_http_request *req,
     x->owner = t;
     x->ev = *ev;
     x->ud = ud;
+    x->http_url = strncasecmp(req->url, "http://", 7) == 0 || strncasecmp(req->url, "https://", 8) == 0;
     x->easy = curl_easy_init();
     st = x->easy ? configure(x, req) : OAI_ERR_OUT_OF_MEMORY;
     /* From inside a curl callback the handle is added after curl returns. */

@@ -242,19 +242,21 @@ int oai_header_value_ok(const char *value)
     return value && !strpbrk(value, "\r\n");
 }
 
-int oai_header_is_secret(const char *name)
+int oai_header_is_loggable(const char *name)
 {
-    /* Credentials travel under many names (Authorization, api-key,
-     * Ocp-Apim-Subscription-Key, X-Portkey-Api-Key, X-Amz-Security-Token,
-     * Cookie, ...): anything that sounds like one is withheld. */
-    static const char *const hints[] = {"auth", "key", "token", "secret", "password", "cookie", "signature"};
-    size_t n = strlen(name);
-    for (size_t h = 0; h < sizeof hints / sizeof *hints; h++) {
-        size_t m = strlen(hints[h]);
-        for (size_t i = 0; i + m <= n; i++)
-            if (oai_strncasecmp_ascii(name + i, hints[h], m) == 0)
-                return 1;
-    }
+    /* Credentials travel under names no list of bad ones can foresee
+     * (api-key, Ocp-Apim-Subscription-Key, X-Api-Credential, X-Session,
+     * ...): only these are shown. */
+    static const char *const harmless[] = {
+        "accept", "accept-encoding", "accept-language", "cache-control", "connection",
+        "content-length", "content-type", "expect", "idempotency-key", "openai-beta",
+        "openai-organization", "openai-project", "user-agent", "x-request-id",
+    };
+    if (oai_strncasecmp_ascii(name, "x-stainless-", 12) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof harmless / sizeof *harmless; i++)
+        if (oai_strcasecmp_ascii(name, harmless[i]) == 0)
+            return 1;
     return 0;
 }
 

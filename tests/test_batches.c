@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "memory_probe.h"
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
@@ -230,6 +231,167 @@ static void test_reader_lines(void **state)
     oai_batch_reader_free(r);
 }
 
+/* ---- the reader's line limit (issue 7, item 6) ------------------------------- */
+
+/* A JSON object line of exactly `len` bytes: {"custom_id":"ID","pad":"xxx..."} */
+static void put_object_line(FILE *fp, const char *id, size_t len, const char *end)
+{
+    size_t fixed = strlen("{\"custom_id\":\"\",\"pad\":\"\"}") + strlen(id);
+    assert_true(len >= fixed);
+    fprintf(fp, "{\"custom_id\":\"%s\",\"pad\":\"", id);
+    for (size_t i = fixed; i < len; i++)
+        fputc('x', fp);
+    fprintf(fp, "\"}%s", end);
+}
+
+static void expect_result(oai_batch_reader *r, const char *custom_id, int64_t line_number)
+{
+    const oai_value *line = NULL;
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
+    assert_non_null(line);
+    assert_string_equal(oai_value_get_string(line, "/custom_id"), custom_id);
+    assert_int_equal(oai_batch_reader_line_number(r), line_number);
+    assert_null(oai_batch_reader_error_message(r));
+}
+
+static void expect_failure(oai_batch_reader *r, oai_status want, int64_t line_number, const char *message)
+{
+    const oai_value *line = (const oai_value *)r;
+    assert_int_equal(oai_batch_reader_next(r, &line), want);
+    assert_null(line);
+    assert_int_equal(oai_batch_reader_line_number(r), line_number);
+    assert_non_null(oai_batch_reader_error_message(r));
+    assert_string_equal(oai_batch_reader_error_message(r), message);
+}
+
+/* Lines over a configured limit are refused one by one, naming their line,
+ * and reading goes on with the next line; a line of exactly the limit (with
+ * or without a CR before its LF) is read. */
+static void test_reader_line_limit(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    put_object_line(fp, "a", 40, "\n");        /* 1 */
+    put_object_line(fp, "long", 5000, "\n");   /* 2: far over */
+    put_object_line(fp, "b", 100, "\n");       /* 3: exactly the limit */
+    fputs("\n", fp);                           /* 4: blank */
+    put_object_line(fp, "c", 100, "\r\n");     /* 5: the CR is the line end's */
+    put_object_line(fp, "d", 101, "\n");       /* 6: one byte over */
+    put_object_line(fp, "e", 101, "\r\n");     /* 7: one byte over, CRLF */
+    fputs("not json\n", fp);                   /* 8 */
+    fputs("[1,2]\n", fp);                      /* 9 */
+    put_object_line(fp, "f", 30, "\n");        /* 10 */
+    put_object_line(fp, "tail", 300, "");      /* 11: over, and no newline */
+    fclose(fp);
+
+    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    assert_non_null(r);
+    assert_int_equal(oai_batch_reader_line_number(r), 0);
+    assert_null(oai_batch_reader_error_message(r));
+    assert_int_equal(oai_batch_reader_set_max_line_bytes(r, 0), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_batch_reader_set_max_line_bytes(r, -5), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_batch_reader_set_max_line_bytes(NULL, 100), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_batch_reader_set_max_line_bytes(r, 100), OAI_OK);
+
+    expect_result(r, "a", 1);
+    expect_failure(r, OAI_ERR_TOO_LARGE, 2, "line 2: longer than the line limit of 100 bytes");
+    expect_result(r, "b", 3);
+    expect_result(r, "c", 5);
+    expect_failure(r, OAI_ERR_TOO_LARGE, 6, "line 6: longer than the line limit of 100 bytes");
+    expect_failure(r, OAI_ERR_TOO_LARGE, 7, "line 7: longer than the line limit of 100 bytes");
+    expect_failure(r, OAI_ERR_PROTOCOL, 8, "line 8: not valid JSON");
+    expect_failure(r, OAI_ERR_PROTOCOL, 9, "line 9: an array, not a JSON object");
+    expect_result(r, "f", 10);
+    expect_failure(r, OAI_ERR_TOO_LARGE, 11, "line 11: longer than the line limit of 100 bytes");
+    const oai_value *line = (const oai_value *)r;
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
+    assert_null(line);
+    assert_int_equal(oai_batch_reader_line_number(r), 11);
+    assert_null(oai_batch_reader_error_message(r));
+    oai_batch_reader_free(r);
+
+    /* The default limit (16 MiB) takes the 5000-byte line. */
+    r = oai_batch_reader_open(f->path);
+    expect_result(r, "a", 1);
+    expect_result(r, "long", 2);
+    oai_batch_reader_free(r);
+
+    /* The accessors are NULL-safe. */
+    assert_int_equal(oai_batch_reader_line_number(NULL), 0);
+    assert_null(oai_batch_reader_error_message(NULL));
+}
+
+/* A "file" with no newline at all: refused as soon as the limit is passed,
+ * in memory near the limit (it used to grow until the process died). */
+static void test_reader_endless_line(void **state)
+{
+    (void)state;
+    const int64_t limit = 1024 * 1024;
+    oai_batch_reader *r = oai_batch_reader_open("/dev/zero");
+    assert_non_null(r);
+    assert_int_equal(oai_batch_reader_set_max_line_bytes(r, limit), OAI_OK);
+    long before = peak_rss_kb(1);
+    const oai_value *line = (const oai_value *)r;
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_ERR_TOO_LARGE);
+    long after = peak_rss_kb(0);
+    assert_null(line);
+    assert_int_equal(oai_batch_reader_line_number(r), 1);
+    assert_string_equal(oai_batch_reader_error_message(r), "line 1: longer than the line limit of 1048576 bytes");
+    print_message("/dev/zero with a 1 MiB line limit: peak RSS %ld kB before, %ld kB after, growth %ld kB\n",
+                  before, after, after - before);
+    assert_true(before > 0 && after > 0);
+    if (memory_bound_checked())
+        assert_true(after - before < 8 * 1024);
+    oai_batch_reader_free(r);
+}
+
+/* ---- the writer's nesting limit (issue 7, item 8) ---------------------------- */
+
+/* "/a/a/..." with `levels` tokens (malloc'd). */
+static char *deep_pointer(size_t levels)
+{
+    char *p = malloc(2 * levels + 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < levels; i++)
+        memcpy(p + 2 * i, "/a", 2);
+    p[2 * levels] = '\0';
+    return p;
+}
+
+/* A batch line holds the body one level down, so a body at the nesting
+ * limit (512) would make a line that no reader can parse: it is refused; one
+ * level less is written and reads back. */
+static void test_writer_nesting_limit(void **state)
+{
+    fixture *f = *state;
+    char *at_limit = deep_pointer(512);
+    oai_request *deepest = oai_request_new("POST", "/chat/completions");
+    assert_int_equal(oai_request_set_int(deepest, at_limit, 1), OAI_OK);
+    oai_request *fits = oai_request_new("POST", "/chat/completions");
+    assert_int_equal(oai_request_set_int(fits, at_limit + 2, 1), OAI_OK); /* 511 levels */
+    oai_batch_writer *w = oai_batch_writer_open(f->path);
+    assert_non_null(w);
+    assert_int_equal(oai_batch_writer_add(w, "deep", deepest), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_batch_writer_add(w, "fits", fits), OAI_OK);
+    assert_int_equal(oai_batch_writer_close(w), OAI_OK);
+    oai_request_free(deepest);
+    oai_request_free(fits);
+
+    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    assert_non_null(r);
+    const oai_value *line = NULL;
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
+    assert_string_equal(oai_value_get_string(line, "/custom_id"), "fits");
+    char deepest_field[2 * 512 + 8];
+    snprintf(deepest_field, sizeof deepest_field, "/body%s", at_limit + 2);
+    assert_int_equal(oai_value_get_int(line, deepest_field), 1);
+    assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
+    assert_null(line);
+    oai_batch_reader_free(r);
+    free(at_limit);
+}
+
 /* ---- helpers ------------------------------------------------------------------ */
 
 static void test_request_helpers(void **state)
@@ -413,6 +575,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_writer_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_rejects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_line_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_endless_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_nesting_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_file, setup, teardown),

@@ -116,7 +116,8 @@ static void test_completion_and_models(void **state)
     res = oai_client_send(f->c, req);
     const mock_request *mr = mock_server_request(f->ms, 2);
     assert_string_equal(mr->method, "GET");
-    assert_string_equal(mr->path, "/v1/models/ft%3Agpt-4o-mini%3Aorg%2Fx");
+    /* curl's URL API writes percent-escapes in lower case. */
+    assert_string_equal(mr->path, "/v1/models/ft%3agpt-4o-mini%3aorg%2fx");
     oai_response_free(res);
     oai_request_free(req);
 
@@ -431,7 +432,7 @@ static void test_headers_override_and_remove(void **state)
     assert_string_equal(mock_request_header(a, "x-empty"), "");
     assert_string_equal(mock_request_header(a, "user-agent"), "my-app/1.0");
     assert_null(mock_request_header(a, "x-stainless-os"));
-    assert_string_equal(a->query, "api-version=2024-10-21&q=a%20b%26c");
+    assert_string_equal(a->query, "api-version=2024-10-21&q=a+b%26c");
     const char *key = mock_request_header(a, "idempotency-key");
     assert_non_null(key);
     assert_true(strncmp(key, "oai-c-retry-", 12) == 0);
@@ -700,8 +701,17 @@ static void test_raw_bodies_not_parsed(void **state)
     const char *jsonl = "{\"custom_id\":\"a\"}\n{\"custom_id\":\"b\"}\n";
     mock_reply r = {.status = 200, .body = jsonl, .content_type = "application/jsonl"};
     mock_server_push(f->ms, &r);
+    mock_server_push(f->ms, &r);
     oai_request *req = oai_request_new("GET", "/anything");
+    /* By default a 2xx body must be one JSON document... */
     oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_string_equal(oai_response_error_message(res), "expected JSON, got application/jsonl");
+    assert_string_equal(oai_response_body(res), jsonl);
+    oai_response_free(res);
+    /* ...unless the request asks for the raw bytes. */
+    assert_int_equal(oai_request_set_raw_response(req, 1), OAI_OK);
+    res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_null(oai_response_json(res));
     assert_string_equal(oai_response_body(res), jsonl);

@@ -260,7 +260,7 @@ static void test_ids_are_encoded(void **state)
     assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
     assert_non_null(strstr(oai_response_error_message(res), "file/../x y"));
     oai_response_free(res);
-    assert_string_equal(mock_server_request(f->ms, 0)->target, "/v1/files/file%2F..%2Fx%20y");
+    assert_string_equal(mock_server_request(f->ms, 0)->target, "/v1/files/file%2f..%2fx%20y");
     oai_request *req = oai_file_delete_request_new("a?b");
     assert_string_equal(oai_request_path(req), "/files/a%3Fb");
     oai_request_free(req);

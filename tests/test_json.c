@@ -826,6 +826,127 @@ static void test_array_helpers(void **state)
     oai_json_decref(arr);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Nesting limit (issue 7, item 8) */
+
+/* `levels` nested arrays around 1 (malloc'd). */
+static char *nested_arrays(size_t levels)
+{
+    char *s = malloc(2 * levels + 2);
+    assert_non_null(s);
+    memset(s, '[', levels);
+    s[levels] = '1';
+    memset(s + levels + 1, ']', levels);
+    s[2 * levels + 1] = '\0';
+    return s;
+}
+
+/* "/a/a/..." with `levels` tokens (malloc'd). */
+static char *deep_pointer(size_t levels)
+{
+    char *p = malloc(2 * levels + 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < levels; i++)
+        memcpy(p + 2 * i, "/a", 2);
+    p[2 * levels] = '\0';
+    return p;
+}
+
+/* The parser's limit is the one every builder uses. */
+static void test_parse_depth_limit(void **state)
+{
+    (void)state;
+    char *at_limit = nested_arrays(OAI_JSON_MAX_DEPTH);
+    char *over = nested_arrays(OAI_JSON_MAX_DEPTH + 1);
+    oai_status st = OAI_OK;
+    oai_value *v = oai_json_parse(at_limit, strlen(at_limit), &st);
+    assert_non_null(v);
+    assert_int_equal(st, OAI_OK);
+    assert_true(oai_json_nesting_within(v, OAI_JSON_MAX_DEPTH));
+    assert_false(oai_json_nesting_within(v, OAI_JSON_MAX_DEPTH - 1));
+    assert_dump(v, at_limit, "512 levels");
+    oai_json_decref(v);
+    assert_null(oai_json_parse(over, strlen(over), &st));
+    assert_int_equal(st, OAI_ERR_PROTOCOL);
+    free(at_limit);
+    free(over);
+}
+
+static void test_nesting_within(void **state)
+{
+    (void)state;
+    oai_value *v = oai_json_int(1);
+    assert_true(oai_json_nesting_within(v, 0));
+    oai_json_decref(v);
+    assert_true(oai_json_nesting_within(NULL, 0));
+    v = parse_or_fail("[]");
+    assert_false(oai_json_nesting_within(v, 0));
+    assert_true(oai_json_nesting_within(v, 1));
+    oai_json_decref(v);
+    /* The deepest branch counts, wherever it is. */
+    v = parse_or_fail("{\"a\":1,\"b\":[2,{\"c\":[]}],\"d\":{}}");
+    assert_false(oai_json_nesting_within(v, 3));
+    assert_true(oai_json_nesting_within(v, 4));
+    oai_json_decref(v);
+    v = parse_or_fail("[1,[2],[[3]],4]");
+    assert_false(oai_json_nesting_within(v, 2));
+    assert_true(oai_json_nesting_within(v, 3));
+    oai_json_decref(v);
+}
+
+/* A pointer set never builds a document deeper than the limit: the tokens
+ * plus the value's nesting. Values are stolen on refusal too (valgrind). */
+static void test_pointer_set_depth_limit(void **state)
+{
+    (void)state;
+    char *huge = deep_pointer(100000);
+    char *at_limit = deep_pointer(OAI_JSON_MAX_DEPTH);
+    char *over = deep_pointer(OAI_JSON_MAX_DEPTH + 1);
+    oai_value *doc = NULL;
+
+    assert_int_equal(oai_json_pointer_set(&doc, huge, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(doc);
+    assert_int_equal(oai_json_pointer_set(&doc, over, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(doc);
+    assert_int_equal(oai_json_pointer_set(&doc, at_limit, oai_json_int(1)), OAI_OK);
+    assert_true(oai_json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
+    assert_int_equal(oai_value_type_of(oai_json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
+    /* A container at the deepest token would be one level too many. */
+    assert_int_equal(oai_json_pointer_set(&doc, at_limit, oai_json_array()), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_value_type_of(oai_json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
+    /* The dump parses back. */
+    size_t len = 0;
+    char *text = oai_json_dump(doc, &len);
+    assert_non_null(text);
+    oai_status st = OAI_ERR_API;
+    oai_value *back = oai_json_parse(text, len, &st);
+    assert_int_equal(st, OAI_OK);
+    assert_dump(back, text, "round trip");
+    oai_json_decref(back);
+    free(text);
+    oai_json_decref(doc);
+    doc = NULL;
+
+    /* Combined: 2 tokens hold at most 510 levels. */
+    char *v510 = nested_arrays(OAI_JSON_MAX_DEPTH - 2);
+    char *v511 = nested_arrays(OAI_JSON_MAX_DEPTH - 1);
+    assert_int_equal(oai_json_pointer_set(&doc, "/x/y", parse_or_fail(v511)), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(doc);
+    assert_int_equal(oai_json_pointer_set(&doc, "/x/y", parse_or_fail(v510)), OAI_OK);
+    assert_true(oai_json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
+    /* "" replaces the document: the value's own nesting is the limit. */
+    char *v512 = nested_arrays(OAI_JSON_MAX_DEPTH);
+    assert_int_equal(oai_json_pointer_set(&doc, "", parse_or_fail(v512)), OAI_OK);
+    assert_dump(doc, v512, "whole document");
+    oai_json_decref(doc);
+    free(v510);
+    free(v511);
+    free(v512);
+    free(huge);
+    free(at_limit);
+    free(over);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +969,9 @@ int main(void)
         cmocka_unit_test(test_deep_copy),
         cmocka_unit_test(test_object_helpers),
         cmocka_unit_test(test_array_helpers),
+        cmocka_unit_test(test_parse_depth_limit),
+        cmocka_unit_test(test_nesting_within),
+        cmocka_unit_test(test_pointer_set_depth_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

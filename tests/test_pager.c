@@ -116,24 +116,6 @@ static void test_last_id_is_preferred(void **state)
     oai_pager_free(p);
 }
 
-/* Python's rule: only an explicit has_more:false stops; a missing has_more
- * with items and a cursor fetches the next page. */
-static void test_missing_has_more_goes_on(void **state)
-{
-    fixture *f = *state;
-    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"}]}");
-    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"b\"}],\"has_more\":null}");
-    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[]}");
-    oai_pager *p = things_pager(f);
-    char ids[256];
-    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
-    assert_string_equal(ids, "a b");
-    assert_int_equal(mock_server_request_count(f->ms), 3);
-    assert_string_equal(query_of(f, 1), "limit=2&after=a");
-    assert_string_equal(query_of(f, 2), "limit=2&after=b");
-    oai_pager_free(p);
-}
-
 static void test_empty_data_stops(void **state)
 {
     fixture *f = *state;
@@ -282,12 +264,176 @@ static void test_bad_arguments(void **state)
     assert_int_equal(mock_server_request_count(f->ms), 0);
 }
 
+/* ---- stop rules for servers whose cursor never advances (issue 7, item 9) ---- */
+
+/* Every test below sets a max-items guard: a pager that loops again fails
+ * on the request count instead of hanging. */
+#define GUARD_ITEMS 50
+
+/* Prism's generated list body: `has_more: true` and the same last id on
+ * every page, whatever `after` says. The second page repeats the cursor:
+ * the pager ends with OAI_ERR_PROTOCOL instead of fetching it forever, and
+ * the repeated page's items are not handed out again. */
+static void test_repeated_cursor_stops(void **state)
+{
+    fixture *f = *state;
+    static const char prism_page[] =
+        "{\"data\":[{\"id\":\"string\",\"object\":\"batch\",\"status\":\"validating\"}],"
+        "\"first_id\":\"string\",\"last_id\":\"string\",\"has_more\":true,\"object\":\"list\"}";
+    for (int i = 0; i < 5; i++)
+        mock_server_push_simple(f->ms, 200, NULL, prism_page);
+    oai_pager *p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[1024];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_ERR_PROTOCOL);
+    assert_string_equal(ids, "string");
+    assert_int_equal(mock_server_request_count(f->ms), 2);
+    assert_string_equal(query_of(f, 1), "limit=2&after=string");
+    const oai_response *res = oai_pager_response(p);
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_int_equal(oai_response_http_status(res), 200);
+    assert_string_equal(oai_response_error_message(res),
+                        "the list's cursor did not advance: the page after \"string\" ends at \"string\", "
+                        "a cursor already used (the server seems to ignore `after`)");
+    /* It stays ended: no further request. */
+    const oai_value *item = (const oai_value *)p;
+    assert_int_equal(oai_pager_next(p, &item), OAI_ERR_PROTOCOL);
+    assert_null(item);
+    assert_int_equal(mock_server_request_count(f->ms), 2);
+    oai_pager_free(p);
+}
+
+/* A cursor that comes back after other pages (a -> b -> a) is caught too. */
+static void test_cursor_cycle_stops(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"}],\"has_more\":true}");
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"b\"}],\"has_more\":true}");
+    for (int i = 0; i < 5; i++)
+        mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"}],\"has_more\":true}");
+    oai_pager *p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[1024];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_ERR_PROTOCOL);
+    assert_string_equal(ids, "a b");
+    assert_int_equal(mock_server_request_count(f->ms), 3);
+    assert_string_equal(oai_response_error_message(oai_pager_response(p)),
+                        "the list's cursor did not advance: the page after \"b\" ends at \"a\", "
+                        "a cursor already used (the server seems to ignore `after`)");
+    oai_pager_free(p);
+}
+
+/* llama-server and mock-llm answer /models with no has_more and ignore
+ * `after`; the official SDKs read such a list as one page (Node: a missing
+ * has_more is false; /models is not cursor-paginated at all). */
+static void test_missing_has_more_is_one_page(void **state)
+{
+    fixture *f = *state;
+    static const char models[] =
+        "{\"object\":\"list\",\"data\":[{\"id\":\"qwen2.5-0.5b-instruct-q4_k_m.gguf\",\"object\":\"model\","
+        "\"owned_by\":\"llamacpp\"},{\"id\":\"second\",\"object\":\"model\"}]}";
+    for (int i = 0; i < 5; i++)
+        mock_server_push_simple(f->ms, 200, NULL, models);
+    oai_request *req = oai_models_list_request_new();
+    oai_pager *p = oai_pager_new(f->c, req);
+    oai_request_free(req);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[2048];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_string_equal(ids, "qwen2.5-0.5b-instruct-q4_k_m.gguf second");
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    assert_string_equal(mock_server_request(f->ms, 0)->path, "/v1/models");
+    oai_pager_free(p);
+}
+
+/* A cursor page whose has_more is absent or null counts as the last page. */
+static void test_missing_has_more_stops(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"}]}");
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"never\"}],\"has_more\":false}");
+    oai_pager *p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[256];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_string_equal(ids, "a");
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    mock_server_reset(f->ms);
+    oai_pager_free(p);
+
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"b\"}],\"has_more\":null,\"last_id\":\"b\"}");
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"never\"}],\"has_more\":false}");
+    p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_string_equal(ids, "b");
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    oai_pager_free(p);
+}
+
+/* The mock's own /models (no has_more, `after` ignored), unscripted: one
+ * request, each model once. */
+static void test_builtin_models_list_is_one_page(void **state)
+{
+    fixture *f = *state;
+    oai_request *req = oai_models_list_request_new();
+    oai_pager *p = oai_pager_new(f->c, req);
+    oai_request_free(req);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[2048];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_non_null(strstr(ids, "gpt-4o-mini"));
+    assert_null(strstr(strstr(ids, "gpt-4o-mini") + 1, "gpt-4o-mini"));
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    oai_pager_free(p);
+}
+
+/* An empty page stops, whatever has_more says, after earlier pages too. */
+static void test_empty_page_after_items_stops(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"has_more\":true}");
+    for (int i = 0; i < 5; i++)
+        mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[],\"has_more\":true,\"last_id\":\"b\"}");
+    oai_pager *p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[256];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_string_equal(ids, "a b");
+    assert_int_equal(mock_server_request_count(f->ms), 2);
+    oai_pager_free(p);
+}
+
+/* The normal case still walks every page: three pages, distinct cursors. */
+static void test_three_pages(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"has_more\":true}");
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"c\"},{\"id\":\"d\"}],\"has_more\":true}");
+    mock_server_push_simple(f->ms, 200, NULL, "{\"data\":[{\"id\":\"e\"}],\"has_more\":false}");
+    oai_pager *p = things_pager(f);
+    assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
+    char ids[256];
+    assert_int_equal(drain(p, ids, sizeof ids), OAI_OK);
+    assert_string_equal(ids, "a b c d e");
+    assert_int_equal(mock_server_request_count(f->ms), 3);
+    assert_string_equal(query_of(f, 1), "limit=2&after=b");
+    assert_string_equal(query_of(f, 2), "limit=2&after=d");
+    oai_pager_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cursor_is_last_item_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_last_id_is_preferred, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_has_more_goes_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_has_more_is_one_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_has_more_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builtin_models_list_is_one_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_cursor_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cursor_cycle_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_page_after_items_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_three_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_data_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_cursor_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_list, setup, teardown),

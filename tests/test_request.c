@@ -163,6 +163,172 @@ static void test_parts(void **state)
     oai_request_free(r);
 }
 
+/* ---- nesting limit (issue 7, item 8) ------------------------------------- */
+
+/* The deepest document a request body may hold, in nested containers: the
+ * parser's limit (docs: oai_request_set_string), so every body the library
+ * builds also parses back. */
+#define MAX_DEPTH 512
+
+/* "/a/a/.../a" with `levels` tokens (malloc'd). */
+static char *deep_pointer(size_t levels)
+{
+    char *p = malloc(2 * levels + 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < levels; i++)
+        memcpy(p + 2 * i, "/a", 2);
+    p[2 * levels] = '\0';
+    return p;
+}
+
+/* `levels` nested arrays around 1: "[[1]]" for 2 (malloc'd). */
+static char *nested_arrays(size_t levels)
+{
+    char *s = malloc(2 * levels + 2);
+    assert_non_null(s);
+    memset(s, '[', levels);
+    s[levels] = '1';
+    memset(s + levels + 1, ']', levels);
+    s[2 * levels + 1] = '\0';
+    return s;
+}
+
+/* The body that a pointer of `levels` "a" tokens holding 1 serialises to. */
+static char *nested_objects_body(size_t levels)
+{
+    char *s = malloc(6 * levels + 2);
+    assert_non_null(s);
+    size_t n = 0;
+    for (size_t i = 0; i < levels; i++) {
+        memcpy(s + n, "{\"a\":", 5);
+        n += 5;
+    }
+    s[n++] = '1';
+    memset(s + n, '}', levels);
+    s[n + levels] = '\0';
+    return s;
+}
+
+/* A 100,000-level pointer used to be accepted, and serialising (or even
+ * freeing) the body then overflowed the stack. Every setter refuses it and
+ * leaves the body as it was. */
+static void test_deep_pointer_refused(void **state)
+{
+    (void)state;
+    char *deep = deep_pointer(100000);
+    oai_request *r = oai_request_new("POST", "/anything");
+    assert_int_equal(oai_request_set_int(r, deep, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(oai_request_body_dup(r));
+    assert_int_equal(oai_request_set_string(r, "/kept", "yes"), OAI_OK);
+    assert_int_equal(oai_request_set_int(r, deep, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_string(r, deep, "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_string_len(r, deep, "x", 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_number(r, deep, 0.5), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_bool(r, deep, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_null(r, deep), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_json(r, deep, "{}"), OAI_ERR_INVALID_ARGUMENT);
+    /* Below an existing member, too. */
+    size_t below_len = strlen(deep) + 8;
+    char *below = malloc(below_len);
+    assert_non_null(below);
+    snprintf(below, below_len, "/kept%s", deep);
+    assert_int_equal(oai_request_set_int(r, below, 1), OAI_ERR_INVALID_ARGUMENT);
+    free(below);
+    assert_body(r, "{\"kept\":\"yes\"}");
+    oai_request *d = oai_request_dup(r);
+    assert_body(d, "{\"kept\":\"yes\"}");
+    oai_request_free(d);
+    oai_request_free(r);
+    free(deep);
+}
+
+/* A pointer of exactly the limit works and serialises; one more token is
+ * refused. */
+static void test_pointer_at_depth_limit(void **state)
+{
+    (void)state;
+    char *at_limit = deep_pointer(MAX_DEPTH);
+    char *over = deep_pointer(MAX_DEPTH + 1);
+    char *want = nested_objects_body(MAX_DEPTH);
+    oai_request *r = oai_request_new("POST", "/anything");
+    assert_int_equal(oai_request_set_int(r, over, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(oai_request_body_dup(r));
+    assert_int_equal(oai_request_set_int(r, at_limit, 1), OAI_OK);
+    assert_body(r, want);
+    /* The body parses back: as the value of a set at "" (nesting 512). */
+    char *body = oai_request_body_dup(r);
+    oai_request *copy = oai_request_new("POST", "/anything");
+    assert_int_equal(oai_request_set_json(copy, "", body), OAI_OK);
+    assert_body(copy, want);
+    oai_free(body);
+    oai_request_free(copy);
+    /* A container at the deepest level would be level 513. */
+    assert_int_equal(oai_request_set_json(r, at_limit, "{}"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_json(r, at_limit, "[]"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_string(r, at_limit, "scalar fits"), OAI_OK);
+    oai_request_free(r);
+    free(at_limit);
+    free(over);
+    free(want);
+}
+
+/* oai_request_set_json(): the pointer's depth plus the value's own nesting
+ * must stay within the limit. */
+static void test_set_json_combined_depth(void **state)
+{
+    (void)state;
+    char *pointer = deep_pointer(500);
+    char *fits = nested_arrays(MAX_DEPTH - 500);     /* 500 + 12 = 512 */
+    char *too_deep = nested_arrays(MAX_DEPTH - 499); /* 500 + 13 = 513 */
+    char *deepest = nested_arrays(MAX_DEPTH);        /* parses; fits only at "" */
+    oai_request *r = oai_request_new("POST", "/anything");
+    assert_int_equal(oai_request_set_json(r, pointer, too_deep), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(oai_request_body_dup(r));
+    assert_int_equal(oai_request_set_json(r, pointer, fits), OAI_OK);
+    assert_int_equal(oai_request_set_json(r, pointer, too_deep), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_request_set_json(r, "/x", deepest), OAI_ERR_INVALID_ARGUMENT);
+    char *below_limit = nested_arrays(MAX_DEPTH - 1);
+    assert_int_equal(oai_request_set_json(r, "/x", below_limit), OAI_OK); /* 1 + 511 */
+    free(below_limit);
+    assert_int_equal(oai_request_set_json(r, "", deepest), OAI_OK);
+    assert_body(r, deepest);
+    oai_request_free(r);
+    free(pointer);
+    free(fits);
+    free(too_deep);
+    free(deepest);
+}
+
+/* A tool's parameters schema sits four levels down (tools, the tool, its
+ * function, parameters): its nesting counts with them. */
+static void test_tool_parameters_depth(void **state)
+{
+    (void)state;
+    /* {"a":{"a":...{}}}: `levels` nested objects. */
+    char schema[6 * MAX_DEPTH + 4];
+    size_t levels = MAX_DEPTH - 4, n = 0;
+    for (size_t i = 0; i + 1 < levels; i++) {
+        memcpy(schema + n, "{\"a\":", 5);
+        n += 5;
+    }
+    memcpy(schema + n, "{}", 2);
+    n += 2;
+    memset(schema + n, '}', levels - 1);
+    schema[n + levels - 1] = '\0';
+    oai_request *r = oai_chat_request_new("m");
+    assert_int_equal(oai_request_add_tool(r, "fits", NULL, schema), OAI_OK);
+    /* One level more ({"a": schema}) is refused, and no tool is added. */
+    char deeper[sizeof schema + 8];
+    snprintf(deeper, sizeof deeper, "{\"a\":%s}", schema);
+    assert_int_equal(oai_request_add_tool(r, "too_deep", NULL, deeper), OAI_ERR_INVALID_ARGUMENT);
+    char *body = oai_request_body_dup(r);
+    assert_non_null(body);
+    assert_null(strstr(body, "too_deep"));
+    assert_non_null(strstr(body, "\"fits\""));
+    oai_free(body);
+    oai_request_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +338,10 @@ int main(void)
         cmocka_unit_test(test_other_helpers),
         cmocka_unit_test(test_on_event_sets_stream),
         cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_deep_pointer_refused),
+        cmocka_unit_test(test_pointer_at_depth_limit),
+        cmocka_unit_test(test_set_json_combined_depth),
+        cmocka_unit_test(test_tool_parameters_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

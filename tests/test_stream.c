@@ -531,7 +531,9 @@ static void test_content_refusal_reasoning(void **state)
 
     (void)state;
     assert_int_equal(feed_json(s, NULL, CHUNK("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"refusal\":null}}]")), OAI_OK);
-    assert_null(oai_stream_text(s));
+    /* No text yet, and neither a refusal nor tool calls: "" (as in the
+     * result's content), not NULL. */
+    assert_string_equal(oai_stream_text(s), "");
     assert_int_equal(feed_json(s, NULL, CHUNK("[{\"index\":0,\"delta\":{\"reasoning\":\"think\"}}]")), OAI_OK);
     assert_int_equal(feed_json(s, NULL, CHUNK("[{\"index\":0,\"delta\":{\"reasoning_content\":\"ing\",\"reasoning\":\"ing\"}}]")), OAI_OK);
     assert_int_equal(feed_json(s, NULL, CHUNK("[{\"index\":0,\"delta\":{\"refusal\":\"I can't\"}}]")), OAI_OK);
@@ -630,7 +632,7 @@ static void test_truncated_chat_stream(void **state)
     assert_int_equal(feed_str(s, "data: " CHUNK("[{\"index\":0,\"delta\":{\"content\":\"par\"}}]") "\n\n"), OAI_OK);
     assert_false(oai_stream_is_done(s));
     assert_int_equal(oai_stream_finish(s), OAI_ERR_PROTOCOL);
-    assert_string_equal(oai_stream_error_message(s), "stream ended before completion");
+    assert_string_equal(oai_stream_error_message(s), "the stream ended before completion");
     assert_true(oai_stream_is_done(s));
     assert_null(oai_stream_error(s));
     /* What arrived stays readable. */
@@ -1017,7 +1019,7 @@ static void test_responses_text_mid_stream(void **state)
     assert_int_equal(feed_str(s, "event: response.in_progress\ndata: {\"type\":\"response.in_progress\",\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\",\"n\":2}}\n\n"), OAI_OK);
     assert_result(s, "/n", "2");
     assert_int_equal(oai_stream_finish(s), OAI_ERR_PROTOCOL);
-    assert_string_equal(oai_stream_error_message(s), "stream ended before completion");
+    assert_string_equal(oai_stream_error_message(s), "the stream ended before completion");
     assert_string_equal(r.types.p, "OTTFRRO");
     assert_non_null(strstr(r.log.p, "T c=2 t=-1 st=0 json=1"));
     assert_non_null(strstr(r.log.p, "ev=response.created text=(null)"));

@@ -759,12 +759,16 @@ static void test_broken_connections(void **state)
     get_ok(f, "{\"after\":\"faults\"}");
 }
 
-/* A listener that answers every connection with a plain-text line and
- * closes it: a TLS client fails its handshake at once. */
+/* A listener that answers every connection with fixed bytes and closes
+ * it: by default a plain-text HTTP line at once (a TLS client fails its
+ * handshake); with `reply` set, those bytes after reading the request, for
+ * replies the scripted mock server cannot produce (garbage, HTTP/0.9). */
 typedef struct plain_talker {
     int fd;
     int port;
     pthread_t thread;
+    const char *reply;
+    size_t reply_len;
 } plain_talker;
 
 static void *plain_talker_loop(void *arg)
@@ -773,8 +777,21 @@ static void *plain_talker_loop(void *arg)
     static const char line[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
     int c;
     while ((c = accept(pt->fd, NULL, NULL)) >= 0) {
-        ssize_t ignored = write(c, line, sizeof line - 1);
-        (void)ignored;
+        const char *out = pt->reply ? pt->reply : line;
+        size_t left = pt->reply ? pt->reply_len : sizeof line - 1;
+        char request[4096];
+        if (pt->reply && read(c, request, sizeof request) <= 0)
+            left = 0;
+        while (left > 0) {
+            ssize_t n = write(c, out, left);
+            if (n <= 0)
+                break;
+            out += n;
+            left -= (size_t)n;
+        }
+        shutdown(c, SHUT_WR);
+        while (pt->reply && read(c, request, sizeof request) > 0)
+            ; /* until the client closes: no reset before it read the reply */
         close(c);
     }
     return NULL;
@@ -803,11 +820,47 @@ static void plain_talker_stop(plain_talker *pt)
     close(pt->fd);
 }
 
+/* Replies that are not HTTP are the server's fault: OAI_ERR_PROTOCOL; a
+ * header over curl's 100 KiB limit is OAI_ERR_TOO_LARGE, not a lack of
+ * memory. */
+static void expect_reply_failure(fixture *f, const char *reply, size_t len, oai_status expected)
+{
+    plain_talker pt = {0};
+    char url[64];
+    pt.reply = reply;
+    pt.reply_len = len;
+    plain_talker_start(&pt);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/models", pt.port);
+    expect_failure(f, url, expected);
+    plain_talker_stop(&pt);
+}
+
+static void test_broken_replies_are_protocol_errors(void **state)
+{
+    fixture *f = *state;
+    static const char garbage[] = "\x16\x03\x01 this is not HTTP at all\r\n\r\n";
+    static const char http09[] = "{\"id\":\"no status line\"}";
+    static const char status000[] = "HTTP/1.1 000 OK\r\nContent-Length: 2\r\n\r\n{}";
+    expect_reply_failure(f, garbage, sizeof garbage - 1, OAI_ERR_PROTOCOL);
+    expect_reply_failure(f, http09, sizeof http09 - 1, OAI_ERR_PROTOCOL);
+    expect_reply_failure(f, status000, sizeof status000 - 1, OAI_ERR_PROTOCOL);
+
+    size_t big = 150 * 1024;
+    char *huge = malloc(big + 128);
+    assert_non_null(huge);
+    int n = snprintf(huge, 128, "HTTP/1.1 200 OK\r\nX-Big: ");
+    memset(huge + n, 'a', big);
+    n += (int)big;
+    n += snprintf(huge + n, 64, "\r\nContent-Length: 2\r\n\r\n{}");
+    expect_reply_failure(f, huge, (size_t)n, OAI_ERR_TOO_LARGE);
+    free(huge);
+}
+
 static void test_tls_failures(void **state)
 {
     fixture *f = *state;
     static const char garbage[] = "-----BEGIN CERTIFICATE-----\nnot base64\n";
-    plain_talker pt;
+    plain_talker pt = {0};
     char url[64];
     oai_http_request req;
     result r;
@@ -1203,6 +1256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_broken_replies_are_protocol_errors),
         T(test_get_headers_and_body),
         T(test_post_body_intact),
         T(test_other_methods),

@@ -94,7 +94,8 @@ OAI_API oai_request *oai_file_content_request_new(const char *file_id)
 {
     oai_request *r = file_request("GET", file_id, "/content");
     /* The official SDKs ask for raw bytes, not JSON. */
-    if (r && oai_request_set_header(r, "Accept", "application/binary") != OAI_OK) {
+    if (r && (oai_request_set_header(r, "Accept", "application/binary") != OAI_OK ||
+              oai_request_set_raw_response(r, 1) != OAI_OK)) {
         oai_request_free(r);
         return NULL;
     }

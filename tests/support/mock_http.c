@@ -1,7 +1,11 @@
 /* HTTP/1.1 plumbing of the mock server: see mock_http.h. */
 #include "mock_http.h"
 
+#include "mock_multipart.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -128,18 +132,21 @@ static int is_ows(char c)
     return c == ' ' || c == '\t';
 }
 
-/* Collects a request body: everything is counted, only the first
- * MOCK_BODY_RECORD_LIMIT bytes are kept. */
+/* Collects a request body: everything is counted (and split, when it is
+ * multipart), only the first MOCK_BODY_RECORD_LIMIT bytes are kept. */
 typedef struct body_sink {
     char *data;
     size_t stored;
     size_t cap;
     size_t total;
+    mock_form_tap *tap;     /* NULL unless multipart/form-data */
 } body_sink;
 
 static int sink_append(body_sink *s, const char *p, size_t n)
 {
     s->total += n;
+    if (s->tap && mock_form_tap_feed(s->tap, p, n) != 0)
+        return -1;
     size_t room = MOCK_BODY_RECORD_LIMIT - s->stored;
     if (n > room)
         n = room;
@@ -397,9 +404,27 @@ static int send_continue_if_expected(mock_io *io, const mock_request *req)
     return send_all(io, interim, sizeof interim - 1);
 }
 
+/* A splitter for a multipart body, spooling to "<dir>/in-<conn>-<n>-<part>". */
+static mock_form_tap *form_tap_for(mock_io *io, const mock_request *req)
+{
+    const char *ct = mock_request_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
+        return NULL;
+    char prefix[4096];
+    const char *spool = NULL;
+    if (io->data_dir) {
+        snprintf(prefix, sizeof prefix, "%s/in-%d-%lu-", io->data_dir, io->connection_id,
+                 io->requests);
+        spool = prefix;
+    }
+    return mock_form_tap_new(ct, spool);
+}
+
 static int read_body(mock_io *io, mock_request *req)
 {
     body_sink sink = {0};
+    io->requests++;
+    sink.tap = form_tap_for(io, req);
     const char *te = mock_request_header(req, "Transfer-Encoding");
     const char *cl = mock_request_header(req, "Content-Length");
     int chunked = te && value_has_token(te, "chunked");
@@ -424,8 +449,11 @@ static int read_body(mock_io *io, mock_request *req)
     }
     if (rc != 0) {
         free(sink.data);
+        mock_form_tap_free(sink.tap);
         return -1;
     }
+    if (sink.tap)
+        mock_form_tap_finish(sink.tap, &req->form);
     sink.data[sink.stored] = '\0';
     req->body = sink.data;
     req->body_len = sink.total;
@@ -469,6 +497,7 @@ void mock_request_clear(mock_request *req)
     free(req->header_names);
     free(req->header_values);
     free(req->body);
+    mock_form_clear(&req->form);
     memset(req, 0, sizeof *req);
 }
 
@@ -487,7 +516,7 @@ int mock_request_copy(mock_request *dst, const mock_request *src)
     dst->header_names = calloc(n ? n : 1, sizeof(char *));
     dst->header_values = calloc(n ? n : 1, sizeof(char *));
     int ok = dst->method && dst->target && dst->path && dst->query && dst->body &&
-             dst->header_names && dst->header_values;
+             dst->header_names && dst->header_values && mock_form_copy(&dst->form, &src->form) == 0;
     if (ok)
         dst->header_count = n;   /* zeroed slots: safe to clear on failure */
     for (size_t i = 0; ok && i < n; i++) {
@@ -510,6 +539,7 @@ mock_response *mock_response_new(int status)
     if (!r)
         return NULL;
     r->status = status;
+    r->body_fd = -1;
     r->headers = strdup("");
     r->content_type = strdup("application/json");
     if (!r->headers || !r->content_type) {
@@ -525,6 +555,9 @@ int mock_response_set_body(mock_response *resp, const char *body, size_t len)
     if (!copy)
         return -1;
     free(resp->body);
+    if (resp->body_fd >= 0)
+        close(resp->body_fd);
+    resp->body_fd = -1;
     resp->body = copy;
     resp->body_len = body ? len : 0;
     return 0;
@@ -597,6 +630,8 @@ void mock_response_free(mock_response *resp)
     free(resp->headers);
     free(resp->content_type);
     free(resp->body);
+    if (resp->body_fd >= 0)
+        close(resp->body_fd);
     for (size_t i = 0; i < resp->chunk_count; i++)
         free(resp->chunks[i]);
     free(resp->chunks);
@@ -640,6 +675,51 @@ mock_response *mock_response_from_reply(const mock_reply *reply)
     r->fault = reply->fault;
     r->fault_after = reply->fault_after;
     r->stall_ms = reply->stall_ms > 0 ? reply->stall_ms : 10000;
+    return r;
+}
+
+int mock_response_set_body_file(mock_response *resp, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    if (resp->body_fd >= 0)
+        close(resp->body_fd);
+    free(resp->body);
+    resp->body = NULL;
+    resp->body_fd = fd;
+    resp->body_len = (size_t)st.st_size;
+    return 0;
+}
+
+mock_response *mock_response_clone(const mock_response *src)
+{
+    mock_response *r = mock_response_new(src->status);
+    if (!r)
+        return NULL;
+    int ok = mock_response_set_content_type(r, src->content_type) == 0 &&
+             mock_response_add_headers(r, src->headers) == 0;
+    if (ok && src->body)
+        ok = mock_response_set_body(r, src->body, src->body_len) == 0;
+    if (ok && src->body_fd >= 0) {
+        r->body_fd = dup(src->body_fd);
+        r->body_len = src->body_len;
+        ok = r->body_fd >= 0;
+    }
+    for (size_t i = 0; ok && i < src->chunk_count; i++)
+        ok = mock_response_add_chunk(r, src->chunks[i], src->chunk_lens[i]) == 0;
+    if (!ok) {
+        mock_response_free(r);
+        return NULL;
+    }
+    r->chunked = src->chunked;
+    r->delay_ms = src->delay_ms;
+    r->chunk_delay_ms = src->chunk_delay_ms;
+    r->fault = src->fault;
+    r->fault_after = src->fault_after;
+    r->stall_ms = src->stall_ms;
     return r;
 }
 
@@ -736,12 +816,36 @@ static int send_chunks(mock_io *io, const mock_response *r)
     return send_all(io, "0\r\n\r\n", 5);
 }
 
+/* Sends the first len bytes of the body file, one buffer at a time. */
+static int send_file_body(mock_io *io, int fd, size_t len)
+{
+    size_t size = len < MOCK_READ_CHUNK ? len : MOCK_READ_CHUNK;
+    char *chunk = malloc(size ? size : 1);
+    int rc = chunk ? 0 : -1;
+    for (off_t offset = 0; rc == 0 && len > 0;) {
+        ssize_t n = pread(fd, chunk, len < size ? len : size, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = -1;   /* the file shrank: the client sees a short body */
+            break;
+        }
+        rc = send_all(io, chunk, (size_t)n);
+        offset += n;
+        len -= (size_t)n;
+    }
+    free(chunk);
+    return rc;
+}
+
 static int send_body(mock_io *io, const mock_response *r)
 {
     size_t len = r->body_len;
     if (has_body_fault(r) && r->fault_after < len)
         len = r->fault_after;
-    return len ? send_all(io, r->body, len) : 0;
+    if (len == 0)
+        return 0;
+    return r->body_fd >= 0 ? send_file_body(io, r->body_fd, len) : send_all(io, r->body, len);
 }
 
 mock_after_send mock_http_send_response(mock_io *io, const mock_response *resp,

@@ -21,6 +21,9 @@ typedef struct mock_io {
     char *buf;
     size_t len;
     size_t cap;
+    const char *data_dir;   /* where large multipart parts are spooled, or NULL */
+    int connection_id;      /* with `requests`, makes spool file names unique */
+    unsigned long requests; /* requests read on this connection */
 } mock_io;
 
 /* A reply the server owns: a deep copy of a scripted mock_reply, or an answer
@@ -31,6 +34,8 @@ typedef struct mock_response {
     char *content_type;
     char *body;
     size_t body_len;
+    int body_fd;            /* >= 0: the body is body_len bytes of this file,
+                               read from its start (closed on free) */
     int chunked;            /* send `chunks` with Transfer-Encoding: chunked */
     char **chunks;
     size_t *chunk_lens;
@@ -54,12 +59,15 @@ typedef enum mock_after_send {
 int mock_io_sleep(const mock_io *io, int ms);
 
 /* Reads the next request into *req (fields allocated; free with
- * mock_request_clear). *keep_alive tells whether the client allows another
- * request on this connection. Returns 0 on success, -1 on EOF, error,
- * malformed input or stop. */
+ * mock_request_clear). A multipart/form-data body is split into req->form
+ * as it arrives, large parts spooled to files in io->data_dir.
+ * *keep_alive tells whether the client allows another request on this
+ * connection. Returns 0 on success, -1 on EOF, error, malformed input or
+ * stop. */
 int mock_http_read_request(mock_io *io, mock_request *req, int *keep_alive);
 
-/* Frees what a mock_request points to (not the struct itself). */
+/* Frees what a mock_request points to (not the struct itself), and removes
+ * its spool files that a handler did not move away. */
 void mock_request_clear(mock_request *req);
 
 /* Deep copy of *src into *dst; 0 on success, -1 on allocation failure
@@ -72,6 +80,14 @@ mock_response *mock_response_new(int status);
 
 /* Deep copy of a scripted reply; NULL on allocation failure. */
 mock_response *mock_response_from_reply(const mock_reply *reply);
+
+/* Deep copy of a response (a body file is shared through dup()); NULL on
+ * failure. */
+mock_response *mock_response_clone(const mock_response *resp);
+
+/* Makes the body the content of the open file fd (taken: closed on free);
+ * 0 on success, -1 when fd is not a readable regular file (fd is closed). */
+int mock_response_set_body_file(mock_response *resp, int fd);
 
 /* Replaces the body (copied); 0 on success, -1 on allocation failure. */
 int mock_response_set_body(mock_response *resp, const char *body, size_t len);

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ typedef struct mock_connection {
 
 typedef struct queued_reply {
     mock_response *response;
+    char *method;           /* NULL: any */
+    char *path;             /* NULL: any; a final '*' matches any rest */
+    int remaining;          /* requests it still answers; -1: for ever */
     struct queued_reply *next;
 } queued_reply;
 
@@ -50,11 +54,14 @@ struct mock_server {
     int port;
     char url[64];
     int wake_pipe[2];       /* [0] becomes readable when stopping */
+    char data_dir[4096];    /* our temporary directory (spool and files) */
     pthread_t accept_thread;
 
     pthread_mutex_t lock;
     pthread_cond_t recorded;    /* signalled after each recorded request */
     int stopping;
+    int stream_delay_ms;    /* between the built-in handler's stream events */
+    int recording;
     queued_reply *script_head, *script_tail;
     size_t script_len;
     mock_request **requests;
@@ -66,13 +73,20 @@ struct mock_server {
 
 /* ---- script and recording -------------------------------------------- */
 
+static void free_queued(queued_reply *q)
+{
+    mock_response_free(q->response);
+    free(q->method);
+    free(q->path);
+    free(q);
+}
+
 static void free_script(mock_server *ms)
 {
     while (ms->script_head) {
         queued_reply *q = ms->script_head;
         ms->script_head = q->next;
-        mock_response_free(q->response);
-        free(q);
+        free_queued(q);
     }
     ms->script_tail = NULL;
     ms->script_len = 0;
@@ -89,18 +103,45 @@ static void free_requests(mock_server *ms)
     ms->request_count = ms->request_cap = 0;
 }
 
-/* Takes the next scripted reply, or NULL when the script is empty. Locked. */
-static mock_response *pop_reply(mock_server *ms)
+static int path_matches(const char *pattern, const char *path)
 {
-    queued_reply *q = ms->script_head;
+    size_t n = strlen(pattern);
+    if (n > 0 && pattern[n - 1] == '*')
+        return strncmp(pattern, path, n - 1) == 0;
+    return strcmp(pattern, path) == 0;
+}
+
+static int entry_matches(const queued_reply *q, const mock_request *req)
+{
+    return (!q->method || strcmp(q->method, req->method) == 0) &&
+           (!q->path || path_matches(q->path, req->path));
+}
+
+/* Takes the reply of the first queued entry that matches req (a copy when
+ * the entry answers more requests), or NULL when none does. Locked. */
+static mock_response *pop_reply(mock_server *ms, const mock_request *req)
+{
+    queued_reply **link = &ms->script_head, *prev = NULL;
+    while (*link && !entry_matches(*link, req)) {
+        prev = *link;
+        link = &(*link)->next;
+    }
+    queued_reply *q = *link;
     if (!q)
         return NULL;
-    ms->script_head = q->next;
-    if (!ms->script_head)
-        ms->script_tail = NULL;
+    if (q->remaining == -1 || q->remaining > 1) {
+        mock_response *copy = mock_response_clone(q->response);
+        if (copy && q->remaining > 1)
+            q->remaining--;
+        return copy;
+    }
+    *link = q->next;
+    if (ms->script_tail == q)
+        ms->script_tail = prev;
     ms->script_len--;
     mock_response *r = q->response;
-    free(q);
+    q->response = NULL;
+    free_queued(q);
     return r;
 }
 
@@ -160,11 +201,19 @@ static mock_response *reply_for(mock_connection *c, mock_request *req, char *req
     req->connection_id = c->id;
     pthread_mutex_lock(&ms->lock);
     unsigned long serial = ++ms->request_serial;
-    record_request(ms, req);
-    mock_response *resp = pop_reply(ms);
+    if (ms->recording)
+        record_request(ms, req);
+    mock_response *resp = pop_reply(ms, req);
+    int stream_delay_ms = ms->stream_delay_ms;
     pthread_mutex_unlock(&ms->lock);
     snprintf(request_id, id_size, "req_mock_%lu", serial);
-    return resp ? resp : mock_openai_respond(req);
+    if (resp)
+        return resp;
+    req->data_dir = ms->data_dir;
+    resp = mock_openai_respond(req);
+    if (resp && resp->chunked && resp->chunk_delay_ms == 0)
+        resp->chunk_delay_ms = stream_delay_ms;
+    return resp;
 }
 
 /* Serves one request; returns how the connection continues. */
@@ -188,7 +237,7 @@ static mock_after_send serve_one(mock_connection *c, mock_io *io)
 static void *connection_main(void *arg)
 {
     mock_connection *c = arg;
-    mock_io io = {c->fd, c->server->wake_pipe[0], NULL, 0, 0};
+    mock_io io = {c->fd, c->server->wake_pipe[0], NULL, 0, 0, c->server->data_dir, c->id, 0};
     mock_after_send next;
     do
         next = serve_one(c, &io);
@@ -303,6 +352,36 @@ static void init_monotonic_cond(pthread_cond_t *cond)
     pthread_condattr_destroy(&attr);
 }
 
+/* Creates the server's private directory under $TMPDIR (else /tmp). */
+static int make_data_dir(char *out, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    int n = snprintf(out, size, "%s/oai-mock-XXXXXX", tmp);
+    if (n < 0 || (size_t)n >= size || !mkdtemp(out))
+        return -1;
+    return 0;
+}
+
+/* Removes the directory and the files in it (it holds no subdirectories). */
+static void remove_data_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char path[4096 + 256];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 mock_server *mock_server_start_port(int port)
 {
     if (port < 0 || port > 65535)
@@ -310,10 +389,16 @@ mock_server *mock_server_start_port(int port)
     mock_server *ms = calloc(1, sizeof *ms);
     if (!ms)
         return NULL;
+    ms->recording = 1;
+    if (make_data_dir(ms->data_dir, sizeof ms->data_dir) != 0) {
+        free(ms);
+        return NULL;
+    }
     ms->listen_fd = listen_on(port, &ms->port);
     if (ms->listen_fd < 0 || pipe2(ms->wake_pipe, O_CLOEXEC) != 0) {
         if (ms->listen_fd >= 0)
             close(ms->listen_fd);
+        remove_data_dir(ms->data_dir);
         free(ms);
         return NULL;
     }
@@ -326,6 +411,7 @@ mock_server *mock_server_start_port(int port)
         close(ms->listen_fd);
         close(ms->wake_pipe[0]);
         close(ms->wake_pipe[1]);
+        remove_data_dir(ms->data_dir);
         free(ms);
         return NULL;
     }
@@ -373,6 +459,7 @@ void mock_server_stop(mock_server *ms)
     close(ms->wake_pipe[1]);
     free_script(ms);
     free_requests(ms);
+    remove_data_dir(ms->data_dir);
     pthread_cond_destroy(&ms->recorded);
     pthread_mutex_destroy(&ms->lock);
     free(ms);
@@ -388,17 +475,42 @@ const char *mock_server_url(const mock_server *ms)
     return ms->url;
 }
 
+const char *mock_server_data_dir(const mock_server *ms)
+{
+    return ms->data_dir;
+}
+
+void mock_server_set_stream_delay_ms(mock_server *ms, int delay_ms)
+{
+    pthread_mutex_lock(&ms->lock);
+    ms->stream_delay_ms = delay_ms > 0 ? delay_ms : 0;
+    pthread_mutex_unlock(&ms->lock);
+}
+
+void mock_server_set_recording(mock_server *ms, int on)
+{
+    pthread_mutex_lock(&ms->lock);
+    ms->recording = on != 0;
+    pthread_mutex_unlock(&ms->lock);
+}
+
 /* ---- script API ------------------------------------------------------ */
 
-void mock_server_push(mock_server *ms, const mock_reply *reply)
+int mock_server_push_matching(mock_server *ms, const mock_reply *reply, const char *method,
+                              const char *path, int repeat)
 {
+    if (repeat == 0 || repeat < -1)
+        return -1;
     queued_reply *q = calloc(1, sizeof *q);
     if (!q)
-        return;
+        return -1;
+    q->remaining = repeat;
     q->response = mock_response_from_reply(reply);
-    if (!q->response) {
-        free(q);
-        return;
+    q->method = method ? strdup(method) : NULL;
+    q->path = path ? strdup(path) : NULL;
+    if (!q->response || (method && !q->method) || (path && !q->path)) {
+        free_queued(q);
+        return -1;
     }
     pthread_mutex_lock(&ms->lock);
     if (ms->script_tail)
@@ -408,6 +520,12 @@ void mock_server_push(mock_server *ms, const mock_reply *reply)
     ms->script_tail = q;
     ms->script_len++;
     pthread_mutex_unlock(&ms->lock);
+    return 0;
+}
+
+void mock_server_push(mock_server *ms, const mock_reply *reply)
+{
+    mock_server_push_matching(ms, reply, NULL, NULL, 1);
 }
 
 void mock_server_push_simple(mock_server *ms, int status, const char *headers, const char *body)

@@ -1,14 +1,24 @@
-/* A scripted HTTP/1.1 server for the tests, and the local demo server.
+/* A scripted HTTP/1.1 server for the tests, and the local demo server
+ * (oai-mock-server, docs/testing-your-app.md).
  *
  * It runs in a background thread of the test process, listening on
  * 127.0.0.1 on an ephemeral port, one thread per connection, keep-alive.
- * Each request is answered by the next scripted reply in FIFO order; when the
- * script is empty, the built-in OpenAI-compatible handler answers
- * (deterministic chat completions, completions, responses, embeddings and
- * models; SSE when the body has "stream": true).
+ * Each request is answered by the first scripted reply still queued that
+ * matches it (replies pushed with mock_server_push() match every request,
+ * so those are used in FIFO order); when none does, the built-in
+ * OpenAI-compatible handler answers (deterministic chat completions,
+ * completions, responses, embeddings and models; SSE when the body has
+ * "stream": true; files, uploads, fine-tuning jobs and batches, see
+ * mock_state.h).
  *
  * Every request is recorded (method, target, headers, body) so tests can
  * assert what the client sent.
+ *
+ * Each server owns a temporary directory (under $TMPDIR, else /tmp),
+ * removed when it stops: large multipart parts are spooled there as they
+ * arrive, and uploaded files are kept there, so neither memory use nor the
+ * size of a file the server can take and give back depends on the size of
+ * a body.
  */
 #ifndef OAI_MOCK_SERVER_H
 #define OAI_MOCK_SERVER_H
@@ -49,8 +59,29 @@ typedef struct mock_reply {
  * fixed buffer), but only the first MOCK_BODY_RECORD_LIMIT bytes (16 MiB) are
  * recorded: for a larger body, mock_request.body holds those first bytes
  * (NUL-terminated) and body_len still gives the full length received. Use
- * mock_request_body_stored() for the number of bytes actually in `body`. */
+ * mock_request_body_stored() for the number of bytes actually in `body`.
+ * A multipart/form-data body is also split into its parts as it arrives
+ * (mock_request.form), whatever its size. */
 #define MOCK_BODY_RECORD_LIMIT ((size_t)16 * 1024 * 1024)
+
+/* One part of a multipart/form-data body. */
+typedef struct mock_form_part {
+    char *name;             /* the Content-Disposition name ("" when none) */
+    char *filename;         /* its filename, or NULL for a plain field */
+    size_t size;            /* the part's full length */
+    char *data;             /* its bytes (NUL-terminated) when they stayed in
+                               memory (small parts), else NULL */
+    char *spool_path;       /* else the file in the server's directory that
+                               holds them; NULL in recorded copies, and when
+                               the part could only be counted */
+} mock_form_part;
+
+typedef struct mock_form {
+    mock_form_part *parts;
+    size_t count;
+    int present;            /* the body was multipart/form-data */
+    int complete;           /* ... and well-formed up to its closing delimiter */
+} mock_form;
 
 /* A recorded request. */
 typedef struct mock_request {
@@ -65,6 +96,9 @@ typedef struct mock_request {
                                MOCK_BODY_RECORD_LIMIT bytes are kept (above) */
     size_t body_len;        /* the full body length as received */
     int connection_id;      /* which accepted connection carried it (1, 2, ...) */
+    mock_form form;         /* its parts, when the body is multipart/form-data */
+    const char *data_dir;   /* the server's directory (not owned; NULL in
+                               recorded copies) */
 } mock_request;
 
 /* Starts the server on 127.0.0.1:0. NULL on failure. */
@@ -79,10 +113,26 @@ const char *mock_server_url(const mock_server *ms);
 
 /* Queue a reply (copied). */
 void mock_server_push(mock_server *ms, const mock_reply *reply);
+/* Queue a reply (copied) that answers only requests with this method
+ * (NULL: any) and path (without the query; NULL: any; a final '*' matches
+ * any rest), `repeat` times (-1: for ever). Returns 0, or -1 when memory ran
+ * out or repeat is 0 or below -1. */
+int mock_server_push_matching(mock_server *ms, const mock_reply *reply, const char *method,
+                              const char *path, int repeat);
 /* Shorthand: status, extra header lines (or NULL), JSON body. */
 void mock_server_push_simple(mock_server *ms, int status, const char *headers, const char *body);
-/* Number of scripted replies not yet used. */
+/* Number of scripted replies not yet used up (an entry that repeats counts
+ * once). */
 size_t mock_server_pending(mock_server *ms);
+
+/* Milliseconds the built-in handler waits between the events of a stream
+ * (default 0; the demo uses a few tens so that streaming shows). */
+void mock_server_set_stream_delay_ms(mock_server *ms, int delay_ms);
+/* Whether requests are recorded (default 1). A long-running standalone
+ * server turns it off so that its memory does not grow with its traffic. */
+void mock_server_set_recording(mock_server *ms, int on);
+/* The server's temporary directory (owned by the server). */
+const char *mock_server_data_dir(const mock_server *ms);
 
 /* Recorded requests, in arrival order. The pointer stays valid until
  * mock_server_reset() or mock_server_stop(). */

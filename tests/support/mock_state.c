@@ -1,8 +1,11 @@
 /* The mock server's stateful endpoints: see mock_state.h. */
 #include "mock_state.h"
 
+#include "mock_multipart.h"
 #include "mock_openai.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -10,11 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MOCK_EPOCH 1700000000
-#define UPLOAD_STORE_LIMIT ((int64_t)16 * 1024 * 1024)
-#define MAX_FORM_PARTS 16
 #define MAX_SEGMENTS 6
+/* Files are copied (uploads joined) through a buffer of this size. */
+#define COPY_BUFFER ((size_t)1024 * 1024)
+/* A batch's input file is read whole: at most this large. */
+#define BATCH_INPUT_LIMIT MOCK_BODY_RECORD_LIMIT
 
 /* ---- MD5 (RFC 1321) ----------------------------------------------------------
  * Written out here because the test support library, which also builds the
@@ -150,15 +157,116 @@ static mock_response *not_found_reply(const char *what, const char *id)
     return error_reply(404, message, NULL, "not_found");
 }
 
-static mock_response *bytes_reply(const char *data, size_t len)
+static mock_response *storage_error_reply(const char *what)
 {
+    char message[256];
+    snprintf(message, sizeof message, "The mock server could not %s: %s.", what, strerror(errno));
+    return json_reply(500, json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", message, "type",
+                                     "server_error", "param", "code", "mock_storage_error"));
+}
+
+/* A 200 whose body is the content of the file at path, streamed from disk. */
+static mock_response *file_reply(const char *path)
+{
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+        return storage_error_reply("read the file's content");
     mock_response *r = mock_response_new(200);
-    if (r && (mock_response_set_content_type(r, "application/octet-stream") != 0 ||
-              mock_response_set_body(r, data, len) != 0)) {
+    if (!r || mock_response_set_content_type(r, "application/octet-stream") != 0) {
+        close(fd);
         mock_response_free(r);
-        r = NULL;
+        return NULL;
+    }
+    if (mock_response_set_body_file(r, fd) != 0) {
+        mock_response_free(r);
+        return storage_error_reply("read the file's content");
     }
     return r;
+}
+
+/* ---- content on disk ------------------------------------------------------- *
+ * Every file's and every upload part's bytes live in a file named after its
+ * id in the server's directory (mock_request.data_dir), so their size never
+ * shows in memory. */
+
+/* "<data_dir>/<name>" (malloc'd), or NULL without a directory. */
+static char *content_path(const mock_request *req, const char *name)
+{
+    if (!req->data_dir)
+        return NULL;
+    size_t n = strlen(req->data_dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s/%s", req->data_dir, name);
+    return path;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, data, len);
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Puts a form part's bytes at path: moves its spool file there, or writes
+ * its in-memory bytes. -1 when the part was only counted, or on failure. */
+static int store_part(const mock_form_part *part, const char *path)
+{
+    if (part->spool_path)
+        return rename(part->spool_path, path);
+    if (part->data)
+        return write_file(path, part->data, part->size);
+    errno = EFBIG;
+    return -1;
+}
+
+/* The content of a file of at most `limit` bytes (malloc'd, NUL-terminated,
+ * *len its length), or NULL when it is missing, unreadable or larger. */
+static char *read_small_file(const char *path, size_t limit, size_t *len)
+{
+    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    struct stat st;
+    if (fd < 0)
+        return NULL;
+    char *data = NULL;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size <= limit)
+        data = malloc((size_t)st.st_size + 1);
+    size_t got = 0;
+    while (data && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(data);
+            data = NULL;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (data) {
+        data[got] = '\0';
+        *len = got;
+    }
+    return data;
 }
 
 /* ---- reading requests -------------------------------------------------------- */
@@ -244,143 +352,6 @@ static const char *string_field(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-/* ---- multipart/form-data --------------------------------------------------- */
-
-typedef struct form_part {
-    char name[128];
-    char filename[256];
-    int has_filename;
-    const char *data;           /* into the request body */
-    size_t len;                 /* the part's full length */
-    int complete;               /* all of it is in the recorded body */
-} form_part;
-
-typedef struct form_data {
-    form_part parts[MAX_FORM_PARTS];
-    size_t count;
-} form_data;
-
-/* The boundary from "multipart/form-data; boundary=...". */
-static int form_boundary(const mock_request *req, char *out, size_t size)
-{
-    const char *ct = mock_request_header(req, "Content-Type");
-    const char *b = ct ? strstr(ct, "boundary=") : NULL;
-    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0 || !b)
-        return -1;
-    b += 9;
-    int quoted = *b == '"';
-    b += quoted;
-    size_t n = strcspn(b, quoted ? "\"" : "; \t");
-    if (n == 0 || n + 1 > size)
-        return -1;
-    memcpy(out, b, n);
-    out[n] = '\0';
-    return 0;
-}
-
-/* Copies the value of `key="..."` from a Content-Disposition line. */
-static int disposition_value(const char *line, size_t len, const char *key, char *out, size_t size)
-{
-    size_t key_len = strlen(key);
-    for (size_t i = 0; i + key_len + 2 <= len; i++) {
-        if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == ';') &&
-            strncmp(line + i, key, key_len) == 0 && line[i + key_len] == '=' &&
-            line[i + key_len + 1] == '"') {
-            const char *v = line + i + key_len + 2;
-            const char *end = memchr(v, '"', len - (size_t)(v - line));
-            size_t n = end ? (size_t)(end - v) : 0;
-            if (!end || n + 1 > size)
-                return -1;
-            memcpy(out, v, n);
-            out[n] = '\0';
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static void parse_part_headers(form_part *part, const char *h, size_t len)
-{
-    while (len > 0) {
-        const char *eol = memmem(h, len, "\r\n", 2);
-        size_t line_len = eol ? (size_t)(eol - h) : len;
-        if (line_len > 20 && strncasecmp(h, "Content-Disposition:", 20) == 0) {
-            disposition_value(h, line_len, "name", part->name, sizeof part->name);
-            part->has_filename =
-                disposition_value(h, line_len, "filename", part->filename, sizeof part->filename) == 0;
-        }
-        if (!eol)
-            break;
-        len -= line_len + 2;
-        h = eol + 2;
-    }
-}
-
-/* Splits the recorded body into parts. A body longer than what was
- * recorded ends inside its last part: that part's length is inferred from
- * the full body length and the closing delimiter, and it is marked
- * incomplete. */
-static int parse_form(const mock_request *req, form_data *f)
-{
-    char boundary[200], delim[210];
-    if (form_boundary(req, boundary, sizeof boundary) != 0)
-        return -1;
-    int delim_len = snprintf(delim, sizeof delim, "\r\n--%s", boundary);
-    size_t stored = mock_request_body_stored(req);
-    const char *body = req->body, *end = body + stored;
-    const char *p = memmem(body, stored, delim + 2, (size_t)delim_len - 2);
-    f->count = 0;
-    if (!p)
-        return -1;
-    p += delim_len - 2;
-    while (f->count < MAX_FORM_PARTS && end - p >= 2 && memcmp(p, "\r\n", 2) == 0) {
-        const char *headers = p + 2;
-        const char *hend = memmem(headers, (size_t)(end - headers), "\r\n\r\n", 4);
-        if (!hend)
-            return -1;
-        form_part *part = &f->parts[f->count++];
-        memset(part, 0, sizeof *part);
-        parse_part_headers(part, headers, (size_t)(hend - headers));
-        part->data = hend + 4;
-        const char *next = memmem(part->data, (size_t)(end - part->data), delim, (size_t)delim_len);
-        if (!next) {
-            /* Cut off by the record limit: "\r\n--BOUNDARY--\r\n" closes the body. */
-            size_t closing = (size_t)delim_len + 4;
-            size_t offset = (size_t)(part->data - body);
-            if (req->body_len <= stored || req->body_len < offset + closing)
-                return -1;
-            part->len = req->body_len - offset - closing;
-            return 0;
-        }
-        part->len = (size_t)(next - part->data);
-        part->complete = 1;
-        p = next + delim_len;
-    }
-    return f->count ? 0 : -1;
-}
-
-static const form_part *form_get(const form_data *f, const char *name)
-{
-    for (size_t i = 0; i < f->count; i++)
-        if (strcmp(f->parts[i].name, name) == 0)
-            return &f->parts[i];
-    return NULL;
-}
-
-/* A text field's value (malloc'd), or NULL. */
-static char *form_text(const form_data *f, const char *name)
-{
-    const form_part *p = form_get(f, name);
-    if (!p || !p->complete)
-        return NULL;
-    char *s = malloc(p->len + 1);
-    if (s) {
-        memcpy(s, p->data, p->len);
-        s[p->len] = '\0';
-    }
-    return s;
-}
-
 /* ---- state ------------------------------------------------------------------- */
 
 typedef struct vec {
@@ -410,22 +381,18 @@ static void vec_remove(vec *v, size_t index)
 
 typedef struct file_rec {
     json_t *obj;
-    char *data;                 /* NULL: opaque (too large to have been recorded) */
-    size_t len;
+    char *path;                 /* its content (removed with the record) */
 } file_rec;
 
 typedef struct part_rec {
     char *id;
     int64_t size;
-    char *data;                 /* NULL when not kept */
+    char *path;                 /* its bytes; NULL once the upload completed */
 } part_rec;
 
 typedef struct upload_rec {
     json_t *obj;
     vec parts;                  /* part_rec *, in arrival order */
-    int keep_data;              /* small upload: keep each part's bytes */
-    md5_ctx running;            /* over the parts in arrival order */
-    int running_ok;             /* every part's bytes went into `running` */
 } upload_rec;
 
 typedef struct job_rec {
@@ -460,10 +427,18 @@ static const char *id_of(const json_t *obj)
     return string_field(obj, "id");
 }
 
+/* Frees a path and removes the file it names. */
+static void remove_content(char *path)
+{
+    if (path)
+        unlink(path);
+    free(path);
+}
+
 static void free_file(file_rec *f)
 {
     json_decref(f->obj);
-    free(f->data);
+    remove_content(f->path);
     free(f);
 }
 
@@ -472,7 +447,7 @@ static void free_upload(upload_rec *u)
     for (size_t i = 0; i < u->parts.count; i++) {
         part_rec *p = u->parts.items[i];
         free(p->id);
-        free(p->data);
+        remove_content(p->path);
         free(p);
     }
     free(u->parts.items);
@@ -589,7 +564,9 @@ static json_t *array_page(const json_t *items, const char *after, long limit)
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static file_rec *add_file(const char *filename, const char *purpose, const char *data, size_t len,
+/* A new file record, last in `files`, whose content is still to be put at
+ * f->path (drop_new_file() takes it back when that fails). */
+static file_rec *add_file(const mock_request *req, const char *filename, const char *purpose,
                           int64_t bytes)
 {
     char id[64];
@@ -601,39 +578,45 @@ static file_rec *add_file(const char *filename, const char *purpose, const char 
                        "bytes", (json_int_t)bytes, "created_at", (int)tick(), "expires_at",
                        "filename", filename, "purpose", purpose, "status", "processed",
                        "status_details");
-    if (data) {
-        f->data = malloc(len ? len : 1);
-        if (f->data)
-            memcpy(f->data, data, len);
-        f->len = len;
-    }
-    if (!f->obj || (data && !f->data) || vec_push(&files, f) != 0) {
+    f->path = content_path(req, id);
+    if (!f->obj || !f->path || vec_push(&files, f) != 0) {
         free_file(f);
         return NULL;
     }
     return f;
 }
 
+/* Forgets the file add_file() just made (and its content, if any). */
+static void drop_new_file(void)
+{
+    free_file(files.items[--files.count]);
+}
+
+static int multipart_ok(const mock_request *req)
+{
+    return req->form.present && req->form.complete;
+}
+
 static mock_response *upload_file(const mock_request *req, const char *unused)
 {
     (void)unused;
-    form_data form;
-    if (parse_form(req, &form) != 0)
+    if (!multipart_ok(req))
         return error_reply(400, "Expected a multipart/form-data body.", NULL, NULL);
-    char *purpose = form_text(&form, "purpose");
-    const form_part *file = form_get(&form, "file");
-    mock_response *r;
-    if (!purpose || !*purpose)
-        r = error_reply(400, "Missing required parameter: 'purpose'.", "purpose", NULL);
-    else if (!file || !file->has_filename)
-        r = error_reply(400, "Missing required parameter: 'file'.", "file", NULL);
-    else {
-        file_rec *f = add_file(file->filename, purpose, file->complete ? file->data : NULL, file->len,
-                               (int64_t)file->len);
-        r = f ? json_reply(200, json_incref(f->obj)) : NULL;
+    const mock_form_part *purpose = mock_form_get(&req->form, "purpose");
+    const mock_form_part *file = mock_form_get(&req->form, "file");
+    if (!purpose || !purpose->data || !*purpose->data)
+        return error_reply(400, "Missing required parameter: 'purpose'.", "purpose", NULL);
+    if (!file || !file->filename)
+        return error_reply(400, "Missing required parameter: 'file'.", "file", NULL);
+    file_rec *f = add_file(req, file->filename, purpose->data, (int64_t)file->size);
+    if (!f)
+        return NULL;
+    if (store_part(file, f->path) != 0) {
+        mock_response *r = storage_error_reply("store the file");
+        drop_new_file();
+        return r;
     }
-    free(purpose);
-    return r;
+    return json_reply(200, json_incref(f->obj));
 }
 
 static int purpose_matches(const json_t *obj, const void *purpose)
@@ -685,10 +668,7 @@ static mock_response *file_content(const mock_request *req, const char *id)
     file_rec *f = find(&files, id, NULL);
     if (!f)
         return not_found_reply("file", id);
-    if (!f->data)
-        return error_reply(400, "The mock did not keep this file's content (it was too large).", NULL,
-                           "content_not_stored");
-    return bytes_reply(f->data, f->len);
+    return file_reply(f->path);
 }
 
 /* ---- uploads ----------------------------------------------------------------------- */
@@ -715,9 +695,6 @@ static mock_response *create_upload(const mock_request *req, const char *unused)
                                "upload", "bytes", json_integer_value(bytes), "created_at", (int)now,
                                "expires_at", (int)(now + 3600), "filename", filename, "purpose",
                                purpose, "status", "pending", "file");
-            u->keep_data = json_integer_value(bytes) <= UPLOAD_STORE_LIMIT;
-            u->running_ok = 1;
-            md5_init(&u->running);
         }
         if (u && u->obj && vec_push(&uploads, u) == 0)
             r = json_reply(200, json_incref(u->obj));
@@ -747,29 +724,28 @@ static mock_response *add_upload_part(const mock_request *req, const char *id)
         return not_found_reply("upload", id);
     if (!upload_pending(u))
         return not_pending_reply(u);
-    form_data form;
-    const form_part *data = parse_form(req, &form) == 0 ? form_get(&form, "data") : NULL;
+    const mock_form_part *data = multipart_ok(req) ? mock_form_get(&req->form, "data") : NULL;
     if (!data)
         return error_reply(400, "Missing required parameter: 'data'.", "data", NULL);
-    part_rec *p = calloc(1, sizeof *p);
     char part_id[64];
     new_id(part_id, sizeof part_id, "part_mock");
-    if (!p || !(p->id = strdup(part_id))) {
+    part_rec *p = calloc(1, sizeof *p);
+    if (!p || !(p->id = strdup(part_id)) || !(p->path = content_path(req, part_id)) ||
+        vec_push(&u->parts, p) != 0) {
+        if (p)
+            free(p->id);
+        free(p ? p->path : NULL);
         free(p);
         return NULL;
     }
-    p->size = (int64_t)data->len;
-    if (data->complete && u->keep_data && (p->data = malloc(data->len ? data->len : 1)))
-        memcpy(p->data, data->data, data->len);
-    if (data->complete)
-        md5_update(&u->running, data->data, data->len);
-    else
-        u->running_ok = 0;
-    if (vec_push(&u->parts, p) != 0) {
+    p->size = (int64_t)data->size;
+    if (store_part(data, p->path) != 0) {
+        mock_response *r = storage_error_reply("store the part");
+        u->parts.count--;
         free(p->id);
-        free(p->data);
+        remove_content(p->path);
         free(p);
-        return NULL;
+        return r;
     }
     return json_reply(200, json_pack("{s:s, s:s, s:i, s:s}", "id", p->id, "object", "upload.part",
                                      "created_at", (int)tick(), "upload_id", id));
@@ -804,44 +780,76 @@ static const char *check_part_ids(const upload_rec *u, const json_t *ids, size_t
     return NULL;
 }
 
-/* The file's bytes in part_ids order when every part was kept (malloc'd). */
-static char *join_parts(const upload_rec *u, const size_t *order, size_t n, int64_t total)
+/* Copies every byte of the file at `from` (which must hold `size`) to fd,
+ * adding them to the MD5. */
+static int append_part(int fd, const char *from, int64_t size, md5_ctx *md5, char *buf)
 {
-    char *all = malloc(total ? (size_t)total : 1), *o = all;
-    for (size_t i = 0; all && i < n; i++) {
-        const part_rec *p = u->parts.items[order[i]];
-        if (!p->data) {
-            free(all);
-            return NULL;
-        }
-        memcpy(o, p->data, (size_t)p->size);
-        o += p->size;
-    }
-    return all;
-}
-
-/* The MD5 of the file in part_ids order, or -1 when it cannot be known. */
-static int parts_md5(const upload_rec *u, const size_t *order, size_t n, const char *joined,
-                     int64_t total, char hex[33])
-{
-    md5_ctx c;
-    if (joined) {
-        md5_init(&c);
-        md5_update(&c, joined, (size_t)total);
-        md5_hex(&c, hex);
-        return 0;
-    }
-    /* Not kept: only the running hash over the arrival order is known. */
-    int in_arrival_order = u->running_ok && n == u->parts.count;
-    for (size_t i = 0; in_arrival_order && i < n; i++)
-        in_arrival_order = order[i] == i;
-    if (!in_arrival_order)
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
         return -1;
-    md5_hex(&u->running, hex);
-    return 0;
+    int64_t copied = 0;
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, COPY_BUFFER);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -1 : 0;
+            break;
+        }
+        md5_update(md5, buf, (size_t)n);
+        copied += n;
+        if (write_all(fd, buf, (size_t)n) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    close(in);
+    if (rc == 0 && copied != size) {
+        errno = EIO;
+        rc = -1;
+    }
+    return rc;
 }
 
-static mock_response *finish_upload(upload_rec *u, const json_t *body, const size_t *order, size_t n)
+/* Writes the parts, in part_ids order, to the file at path and computes the
+ * MD5 of the result, one buffer at a time whatever the parts' sizes. */
+static int join_parts(const upload_rec *u, const size_t *order, size_t n, const char *path, char hex[33])
+{
+    char *buf = malloc(COPY_BUFFER);
+    int fd = buf ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    int rc = fd >= 0 ? 0 : -1;
+    md5_ctx md5;
+    md5_init(&md5);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const part_rec *p = u->parts.items[order[i]];
+        rc = append_part(fd, p->path, p->size, &md5, buf);
+    }
+    if (fd >= 0 && close(fd) != 0)
+        rc = -1;
+    free(buf);
+    if (rc == 0) {
+        md5_hex(&md5, hex);
+    } else {
+        int saved = errno;
+        unlink(path);
+        errno = saved;
+    }
+    return rc;
+}
+
+/* Once the upload is a file, its parts are not needed any more. */
+static void remove_parts(upload_rec *u)
+{
+    for (size_t i = 0; i < u->parts.count; i++) {
+        part_rec *p = u->parts.items[i];
+        remove_content(p->path);
+        p->path = NULL;
+    }
+}
+
+static mock_response *finish_upload(const mock_request *req, upload_rec *u, const json_t *body,
+                                    const size_t *order, size_t n)
 {
     int64_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -849,24 +857,29 @@ static mock_response *finish_upload(upload_rec *u, const json_t *body, const siz
     if (total != (int64_t)json_integer_value(json_object_get(u->obj, "bytes")))
         return error_reply(400, "The parts' total size does not match the upload's 'bytes'.", "part_ids",
                            NULL);
-    char *joined = u->keep_data ? join_parts(u, order, n, total) : NULL;
-    char hex[33];
-    const char *md5 = string_field(body, "md5");
-    mock_response *r = NULL;
-    if (md5 && parts_md5(u, order, n, joined, total, hex) != 0)
-        r = error_reply(400, "The mock cannot verify the MD5 of parts listed out of arrival order.", "md5",
-                        NULL);
-    else if (md5 && strcasecmp(md5, hex) != 0)
-        r = error_reply(400, "The MD5 checksum does not match the uploaded parts.", "md5", "md5_mismatch");
-    if (r) {
+    char name[96], hex[33];
+    snprintf(name, sizeof name, "%s.joined", id_of(u->obj));
+    char *joined = content_path(req, name);
+    if (!joined || join_parts(u, order, n, joined, hex) != 0) {
+        mock_response *r = joined ? storage_error_reply("join the parts") : NULL;
         free(joined);
         return r;
     }
-    file_rec *f = add_file(string_field(u->obj, "filename"), string_field(u->obj, "purpose"), joined,
-                           (size_t)total, total);
+    const char *md5 = string_field(body, "md5");
+    if (md5 && strcasecmp(md5, hex) != 0) {
+        remove_content(joined);
+        return error_reply(400, "The MD5 checksum does not match the uploaded parts.", "md5", "md5_mismatch");
+    }
+    file_rec *f = add_file(req, string_field(u->obj, "filename"), string_field(u->obj, "purpose"), total);
+    if (!f || rename(joined, f->path) != 0) {
+        mock_response *r = f ? storage_error_reply("store the file") : NULL;
+        if (f)
+            drop_new_file();
+        remove_content(joined);
+        return r;
+    }
     free(joined);
-    if (!f)
-        return NULL;
+    remove_parts(u);
     json_object_set_new(u->obj, "status", json_string("completed"));
     json_object_set(u->obj, "file", f->obj);
     return json_reply(200, json_incref(u->obj));
@@ -888,7 +901,7 @@ static mock_response *complete_upload(const mock_request *req, const char *id)
     if (problem)
         r = error_reply(400, problem, "part_ids", NULL);
     else if (order)
-        r = finish_upload(u, body, order, json_array_size(json_object_get(body, "part_ids")));
+        r = finish_upload(req, u, body, order, json_array_size(json_object_get(body, "part_ids")));
     free(order);
     json_decref(body);
     return r;
@@ -903,6 +916,7 @@ static mock_response *cancel_upload(const mock_request *req, const char *id)
     if (!upload_pending(u))
         return not_pending_reply(u);
     json_object_set_new(u->obj, "status", json_string("cancelled"));
+    remove_parts(u);
     return json_reply(200, json_incref(u->obj));
 }
 
@@ -1243,9 +1257,10 @@ static void set_counts(json_t *batch, size_t total, size_t completed, size_t fai
 }
 
 /* Calls f on each non-blank line of a file's content. */
-static void for_each_line(const file_rec *f, void (*fn)(void *ctx, const char *line, size_t len), void *ctx)
+static void for_each_line(const char *data, size_t size, void (*fn)(void *ctx, const char *line, size_t len),
+                          void *ctx)
 {
-    const char *p = f->data, *end = f->data + f->len;
+    const char *p = data, *end = data + size;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -1341,7 +1356,8 @@ static void run_line(void *ctx, const char *text, size_t len)
 }
 
 /* Writes JSON lines to a new file of the batch; returns its id or NULL. */
-static const char *store_lines(const json_t *batch, const json_t *lines, const char *kind)
+static const char *store_lines(const mock_request *req, const json_t *batch, const json_t *lines,
+                               const char *kind)
 {
     size_t cap = 1, len = 0;
     char *data = malloc(cap);
@@ -1362,23 +1378,27 @@ static const char *store_lines(const json_t *batch, const json_t *lines, const c
     }
     char filename[128];
     snprintf(filename, sizeof filename, "%s_%s.jsonl", id_of(batch), kind);
-    file_rec *f = data ? add_file(filename, "batch_output", data, len, (int64_t)len) : NULL;
+    file_rec *f = data ? add_file(req, filename, "batch_output", (int64_t)len) : NULL;
+    if (f && write_file(f->path, data, len) != 0) {
+        drop_new_file();
+        f = NULL;
+    }
     free(data);
     return f ? id_of(f->obj) : NULL;
 }
 
-static void complete_batch(batch_rec *b, const file_rec *input)
+static void complete_batch(const mock_request *req, batch_rec *b, const char *input, size_t input_len)
 {
     batch_run run = {string_field(b->obj, "endpoint"), json_array(), json_array(), 0, 0};
     if (run.output && run.errors)
-        for_each_line(input, run_line, &run);
+        for_each_line(input, input_len, run_line, &run);
     set_now(b->obj, "finalizing_at");
     if (json_array_size(run.output)) {
-        const char *id = store_lines(b->obj, run.output, "output");
+        const char *id = store_lines(req, b->obj, run.output, "output");
         json_object_set_new(b->obj, "output_file_id", id ? json_string(id) : json_null());
     }
     if (json_array_size(run.errors)) {
-        const char *id = store_lines(b->obj, run.errors, "error");
+        const char *id = store_lines(req, b->obj, run.errors, "error");
         json_object_set_new(b->obj, "error_file_id", id ? json_string(id) : json_null());
     }
     set_counts(b->obj, run.completed + run.failed, run.completed, run.failed);
@@ -1397,39 +1417,48 @@ static void fail_batch(batch_rec *b, const char *message)
     set_now(b->obj, "failed_at");
 }
 
+/* The batch's input file's content (malloc'd), or NULL when the file is
+ * gone or too large for the mock to run. */
+static char *batch_input(const batch_rec *b, size_t *len)
+{
+    const file_rec *input = find(&files, string_field(b->obj, "input_file_id"), NULL);
+    return input ? read_small_file(input->path, BATCH_INPUT_LIMIT, len) : NULL;
+}
+
 /* One step of the batch's life per retrieve. */
-static void advance_batch(batch_rec *b)
+static void advance_batch(const mock_request *req, batch_rec *b)
 {
     const char *status = string_field(b->obj, "status");
-    const file_rec *input = find(&files, string_field(b->obj, "input_file_id"), NULL);
+    size_t len = 0;
+    char *input = NULL;
     if (strcmp(status, "validating") == 0) {
-        if (!input || !input->data) {
-            fail_batch(b, "The input file is missing or its content was not kept by the mock.");
+        if (!(input = batch_input(b, &len))) {
+            fail_batch(b, "The input file is missing or larger than the mock runs (16 MiB).");
             return;
         }
         size_t total = 0;
-        for_each_line(input, count_line, &total);
+        for_each_line(input, len, count_line, &total);
         set_counts(b->obj, total, 0, 0);
         set_status(b->obj, "in_progress");
         set_now(b->obj, "in_progress_at");
     } else if (strcmp(status, "in_progress") == 0) {
-        if (input && input->data)
-            complete_batch(b, input);
+        if ((input = batch_input(b, &len)) != NULL)
+            complete_batch(req, b, input, len);
         else
             fail_batch(b, "The input file was deleted.");
     } else if (strcmp(status, "cancelling") == 0) {
         set_status(b->obj, "cancelled");
         set_now(b->obj, "cancelled_at");
     }
+    free(input);
 }
 
 static mock_response *get_batch(const mock_request *req, const char *id)
 {
-    (void)req;
     batch_rec *b = find(&batches, id, NULL);
     if (!b)
         return not_found_reply("batch", id);
-    advance_batch(b);
+    advance_batch(req, b);
     return json_reply(200, json_incref(b->obj));
 }
 

@@ -36,12 +36,12 @@
  * and timestamps come from counters, so a run after mock_state_reset() is
  * reproducible.
  *
- * Bodies above MOCK_BODY_RECORD_LIMIT are accepted, but only their prefix
- * is recorded: such a file or part is counted by its size and its content
- * is opaque (never downloadable). Uploads declared larger than 16 MiB keep
- * no part data either; their MD5 is computed on the fly over the parts in
- * the order they arrived, so completing them must list the parts in that
- * order.
+ * File contents and upload parts are kept on disk, in the server's
+ * directory (mock_request.data_dir), never in memory, so files and parts of
+ * any size can be uploaded and downloaded (the content is streamed back
+ * from disk). Completing an upload joins its parts in `part_ids` order into
+ * the file while computing its MD5, so any part size and any order
+ * verifies. Only a batch's input file is read whole, up to 16 MiB.
  */
 #ifndef OAI_MOCK_STATE_H
 #define OAI_MOCK_STATE_H
