@@ -31,10 +31,13 @@ enum cli_exit {
     CLI_EXIT_CONNECTION = 8,  /* connection, TLS, timeout */
     CLI_EXIT_PROTOCOL = 9,    /* malformed or oversized response */
     CLI_EXIT_LOCAL = 10,      /* I/O, memory, invalid argument, cancelled */
+    CLI_EXIT_NO_ANSWER = 11,  /* chat/complete: no text (a refusal, only reasoning, empty) */
+    CLI_EXIT_INTERRUPTED = 130, /* SIGINT (Ctrl-C) stopped a transfer: 128 + 2, as shells do */
     CLI_CONTINUE = -1         /* not an exit status: "go on" (from parsers) */
 };
 
-/** The global options, given before the command. */
+/** The global options, given before the command or among its arguments
+ *  (every command's parser accepts them: cli_accept_global_options()). */
 typedef struct cli_globals {
     const char *base_url; /* --base-url, or NULL to keep the environment's */
     const char *api_key;  /* --api-key, or NULL to keep the environment's */
@@ -104,6 +107,12 @@ int cli_next_option(cli_parser *p);
 /** The operands found (valid after CLI_OPT_END): p->operand_count of them. */
 char **cli_operands(cli_parser *p);
 
+/** From now on, every parser also accepts the global options --base-url,
+ *  --api-key and -v/--verbose (when its own table has no option of that
+ *  name) and stores them in @p globals, so `oai chat --base-url URL hi`
+ *  works. main() calls it once, before running the command. */
+void cli_accept_global_options(cli_globals *globals);
+
 /* ------------------------------------------------------------------------ */
 /* Helpers shared by the commands. */
 
@@ -116,20 +125,47 @@ void cli_usage(FILE *out);
  *  usage only. */
 int cli_usage_error(const cli_command *cmd, const char *problem, const char *detail);
 
+/** Prints "PROG: unknown command 'NAME'", then "Did you mean 'X'?" for
+ *  the @p candidates within two edits of NAME (or starting with it), then
+ *  "Run 'PROG --help' for the list of commands." to stderr; returns
+ *  CLI_EXIT_USAGE. */
+int cli_unknown_command(const char *prog, const char *name, const char *const *candidates,
+                        size_t count);
+
 /** The exit status for a library status. */
 int cli_exit_status(oai_status status);
+
+/** Reports "oai: OAI_ERR_IO: cannot VERB 'PATH': REASON" (strerror(@p err));
+ *  returns CLI_EXIT_LOCAL. */
+int cli_report_file_error(const char *verb, const char *path, int err);
+
+/** CLI_EXIT_OK when @p path is a regular file that can be read; otherwise
+ *  reports why, naming the file, and returns the exit status. */
+int cli_check_readable_file(const char *path);
+
+/** CLI_EXIT_OK when a file can be written at @p path (not a directory, in
+ *  an existing writable directory); otherwise reports why and returns the
+ *  exit status. Creates nothing. */
+int cli_check_writable_target(const char *path);
 
 /** Prints "oai: OAI_ERR_X: MESSAGE" to stderr and returns the exit status
  *  for @p status. A NULL @p message uses oai_status_message(). */
 int cli_report_status(oai_status status, const char *message);
 
 /** Returns 0 when @p res succeeded; otherwise prints the API's message and
- *  request id to stderr and returns the exit status of the error. */
+ *  request id to stderr and returns the exit status of the error. A 404
+ *  from a base URL whose path does not end in /v1 adds "(does the base URL
+ *  need /v1?)". */
 int cli_check_response(const oai_response *res);
 
 /** Creates the client: environment defaults, then the global options.
- *  On failure prints why, sets *exit_status and returns NULL. */
+ *  On failure prints why, sets *exit_status and returns NULL: an invalid
+ *  base URL (from --base-url or OPENAI_BASE_URL, exit 2), or no API key for
+ *  OpenAI's own base URL (exit 3). */
 oai_client *cli_client_new(const cli_globals *globals, int *exit_status);
+
+/** Leaves the /v1 hint out of later 404 reports (a request to a full URL). */
+void cli_no_base_url_hint(void);
 
 /** Prints a successful response; returns an exit status. */
 typedef int (*cli_print_fn)(const oai_response *res, void *userdata);
@@ -179,9 +215,20 @@ void cli_write_text(const char *text, size_t len);
 /** Ends the current stdout line if text was written without a newline. */
 void cli_end_line(void);
 
-/** An ::oai_event_fn that prints text and refusal deltas as they arrive.
+/** An ::oai_event_fn that prints text deltas to stdout as they arrive
+ *  (refusals and reasoning are told at the end, by cli_print_answer()).
  *  @p userdata, if not NULL, is an int set to 1 once something is printed. */
 int cli_print_delta(void *userdata, const oai_event *ev);
+
+/**
+ * Prints the answer of a chat completion or legacy completion (streamed
+ * or not) the same way: its text on stdout (unless @p streamed_text says
+ * it was printed already), tool calls as "[tool call] NAME ARGUMENTS" lines
+ * on stdout. Without text or tool calls, a refusal goes to stderr after a
+ * "[refusal]" line, reasoning after a "[reasoning]" line, then "oai: no
+ * answer: ..." and CLI_EXIT_NO_ANSWER is returned. An empty text is none.
+ */
+int cli_print_answer(const oai_response *res, int streamed_text);
 
 /** Writes the response body to stdout, adding a final newline if it lacks
  *  one. Returns 0, or CLI_EXIT_LOCAL when stdout failed. */
@@ -284,7 +331,8 @@ typedef struct cli_progress {
     int downloading;      /* count received bytes, not sent ones */
     int drawn;            /* the bar is on screen, its line open */
     int64_t done, total;  /* the last values reported */
-    int64_t last_draw_us; /* when it was last drawn (monotonic clock) */
+    int64_t start_us;     /* when the transfer started (monotonic clock) */
+    int64_t last_draw_us; /* when it was last drawn */
 } cli_progress;
 
 /** Prepares a bar for an upload (@p downloading 0) or a download. It draws
@@ -292,7 +340,8 @@ typedef struct cli_progress {
 void cli_progress_init(cli_progress *p, int downloading);
 
 /** An ::oai_progress_fn; @p userdata is a cli_progress. Redraws at most ten
- *  times a second. Always returns 0 (go on). */
+ *  times a second: bar, percentage, bytes, rate and time left. Returns
+ *  non-zero (cancel) once SIGINT arrived (cli_catch_interrupt()), else 0. */
 int cli_progress_update(void *userdata, int64_t sent, int64_t send_total,
                         int64_t received, int64_t receive_total);
 
@@ -301,11 +350,31 @@ void cli_progress_finish(cli_progress *p);
 
 /**
  * Sends a file-content request (@p req, taken: freed here) and writes the
- * body to the file at @p path, or to stdout when @p path is NULL (through a
- * temporary file, so memory stays flat), with a progress bar. A download
- * that fails leaves no file behind where there was none. Returns the exit
+ * body to the file at @p path (through the library's temporary file, renamed
+ * over @p path only when the whole body arrived), or streams it to stdout
+ * when @p path is NULL (no temporary file, memory stays flat), with a
+ * progress bar. A failed or interrupted download leaves an existing file
+ * untouched and no new file. Ctrl-C cancels it (exit 130). Returns the exit
  * status.
  */
 int cli_download(oai_client *client, oai_request *req, const char *path);
+
+/* ------------------------------------------------------------------------ */
+/* Ctrl-C during transfers (interrupt.c) */
+
+/** Turns SIGINT into a flag that the transfer callbacks check, so the call
+ *  is cancelled cleanly (the library removes its temporary file). A second
+ *  SIGINT kills the process as usual. */
+void cli_catch_interrupt(void);
+
+/** Restores SIGINT's default action. */
+void cli_release_interrupt(void);
+
+/** Whether SIGINT arrived since cli_catch_interrupt(). */
+int cli_interrupted(void);
+
+/** After a call that was cancelled by SIGINT: ends the progress line, says
+ *  "oai: interrupted" and returns CLI_EXIT_INTERRUPTED. */
+int cli_report_interrupted(void);
 
 #endif /* OAI_CLI_H */

@@ -135,24 +135,13 @@ static oai_request *build_chat_request(const chat_args *a, chat_output *out, int
     return req;
 }
 
-/* Prints the answer and a newline, unless it was already streamed. A
- * refusal stands in for the text when the model refused. */
+/* Prints the answer (text, or tool calls), or says there is none: a
+ * refusal, reasoning only, or an empty answer (cli_print_answer()). */
 static int print_answer(const oai_response *res, void *userdata)
 {
     const chat_output *out = userdata;
-    const char *text = NULL;
 
-    if (!out->streamed_text) {
-        text = oai_response_text(res);
-        if (!text)
-            text = oai_response_get_string(res, "/choices/0/message/refusal");
-    }
-    if (text && *text)
-        cli_write_text(text, strlen(text));
-    else if (!out->streamed_text)
-        fputc('\n', stdout); /* an empty answer is still one line */
-    cli_end_line();
-    return CLI_EXIT_OK;
+    return cli_print_answer(res, out->streamed_text);
 }
 
 static int run_chat(const cli_globals *globals, int argc, char **argv)

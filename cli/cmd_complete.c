@@ -111,18 +111,12 @@ static oai_request *build_complete_request(const complete_args *a, int *streamed
     return req;
 }
 
-/* Prints the generated text and a newline, unless it was already streamed. */
+/* Prints the generated text, or says there is none (cli_print_answer()). */
 static int print_completion(const oai_response *res, void *userdata)
 {
     const int *streamed = userdata;
-    const char *text = *streamed ? NULL : oai_response_text(res);
 
-    if (text && *text)
-        cli_write_text(text, strlen(text));
-    else if (!*streamed)
-        fputc('\n', stdout); /* an empty completion is still one line */
-    cli_end_line();
-    return CLI_EXIT_OK;
+    return cli_print_answer(res, *streamed);
 }
 
 static int run_complete(const cli_globals *globals, int argc, char **argv)

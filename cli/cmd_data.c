@@ -185,6 +185,9 @@ static int run_validate(const cli_subcommand *self, const cli_globals *globals, 
     (void)globals;
     if (status != CLI_CONTINUE)
         return status;
+    status = cli_check_readable_file(a.path); /* names the file and the reason */
+    if (status != CLI_EXIT_OK)
+        return status;
     st = oai_training_validate_file(a.path, a.format, a.context_limit, &report);
     if (!report)
         return report_unreadable(a.path, st);

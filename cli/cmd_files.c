@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -173,21 +174,33 @@ static int print_uploaded(const oai_value *file, int json)
     return CLI_EXIT_OK;
 }
 
+/* The status of a finished upload: interrupted, failed or fine. */
+static int upload_outcome(const oai_response *res)
+{
+    if (cli_interrupted() && oai_response_status(res) == OAI_ERR_CANCELLED)
+        return cli_report_interrupted();
+    return cli_check_response(res);
+}
+
 /* POST /files in one request. */
 static int upload_small(oai_client *client, const upload_args *a)
 {
-    oai_request *req = oai_file_upload_request_new(a->path, a->purpose);
+    oai_request *req;
     cli_progress progress;
     oai_response *res;
     int status;
 
+    errno = 0; /* what the library's failure to open the file leaves, if any */
+    req = oai_file_upload_request_new(a->path, a->purpose);
     if (!req)
-        return cli_report_status(OAI_ERR_IO, "cannot read the file to upload");
+        return cli_report_file_error("read", a->path, errno ? errno : EIO);
     cli_progress_init(&progress, 0);
     oai_request_on_progress(req, cli_progress_update, &progress);
+    cli_catch_interrupt();
     res = oai_client_send(client, req);
+    cli_release_interrupt();
     cli_progress_finish(&progress);
-    status = cli_check_response(res);
+    status = upload_outcome(res);
     if (status == CLI_EXIT_OK)
         status = print_uploaded(oai_response_json(res), a->json);
     oai_response_free(res);
@@ -209,23 +222,26 @@ static void tell_unfinished(const oai_large_upload *up)
  * the same, but sets no part size.) */
 static int upload_large(oai_client *client, const upload_args *a)
 {
-    oai_large_upload *up = oai_large_upload_new(client, a->path, a->purpose,
-                                                guess_mime_type(a->path));
+    oai_large_upload *up;
     cli_progress progress;
     oai_response *res;
     int status;
 
+    errno = 0;
+    up = oai_large_upload_new(client, a->path, a->purpose, guess_mime_type(a->path));
     if (!up)
-        return cli_report_status(OAI_ERR_IO, "cannot read the file to upload");
+        return cli_report_file_error("read", a->path, errno ? errno : EIO);
     if (a->part_size > 0 && oai_large_upload_set_part_size(up, a->part_size) != OAI_OK) {
         oai_large_upload_free(up);
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid part size");
     }
     cli_progress_init(&progress, 0);
     oai_large_upload_on_progress(up, cli_progress_update, &progress);
+    cli_catch_interrupt();
     res = oai_large_upload_run(up);
+    cli_release_interrupt();
     cli_progress_finish(&progress);
-    status = cli_check_response(res);
+    status = upload_outcome(res);
     if (status == CLI_EXIT_OK)
         status = print_uploaded(oai_response_get(res, "/file"), a->json);
     else
@@ -244,8 +260,11 @@ static int run_upload(const cli_subcommand *self, const cli_globals *globals, in
 
     if (status != CLI_CONTINUE)
         return status;
+    status = cli_check_readable_file(a.path);
+    if (status != CLI_EXIT_OK)
+        return status;
     if (stat(a.path, &st) != 0)
-        return cli_report_status(OAI_ERR_IO, "cannot read the file to upload");
+        return cli_report_file_error("read", a.path, errno);
     if (!S_ISREG(st.st_mode)) /* its size must be known before sending */
         return cli_report_status(OAI_ERR_IO, "the file to upload is not a regular file");
     client = cli_client_new(globals, &status);

@@ -42,7 +42,7 @@ void cli_usage(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fputs("  help       Show the usage of a command: oai help COMMAND\n"
           "\n"
-          "Global options (before the command):\n"
+          "Global options (before the command, or among its arguments):\n"
           "  --base-url URL  API base URL (default $OPENAI_BASE_URL, else\n"
           "                  https://api.openai.com/v1)\n"
           "  --api-key KEY   API key (default $OPENAI_API_KEY)\n"
@@ -76,6 +76,19 @@ static const cli_command *find_command(const char *name)
     return NULL;
 }
 
+/* "oai: unknown command 'chta'", "Did you mean 'chat'?" and where to look,
+ * instead of the whole usage. */
+static int unknown_command(const char *name)
+{
+    const char *names[COMMAND_COUNT + 1];
+    size_t i;
+
+    for (i = 0; i < COMMAND_COUNT; i++)
+        names[i] = commands[i]->name;
+    names[COMMAND_COUNT] = "help";
+    return cli_unknown_command("oai", name, names, COMMAND_COUNT + 1);
+}
+
 /* `oai help [COMMAND]`: the usage on stdout. */
 static int run_help(int argc, char **argv)
 {
@@ -89,7 +102,7 @@ static int run_help(int argc, char **argv)
         return cli_usage_error(NULL, "help: too many arguments", NULL);
     cmd = find_command(argv[1]);
     if (!cmd)
-        return cli_usage_error(NULL, "help: unknown command", argv[1]);
+        return unknown_command(argv[1]);
     cmd->usage(stdout);
     return cli_finish_output();
 }
@@ -158,6 +171,7 @@ int main(int argc, char **argv)
         return run_help(argc, argv);
     cmd = find_command(argv[0]);
     if (!cmd)
-        return cli_usage_error(NULL, "unknown command", argv[0]);
+        return unknown_command(argv[0]);
+    cli_accept_global_options(&globals);
     return cmd->run(&globals, argc, argv);
 }

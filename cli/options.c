@@ -12,6 +12,46 @@
 
 #include "cli.h"
 
+/* The global options a command's parser also accepts, wherever they stand
+ * (`oai chat --base-url URL hi`, as `gh` and `git -c` users expect). */
+enum { GLOBAL_VERBOSE = 1, GLOBAL_BASE_URL, GLOBAL_API_KEY };
+
+static const cli_option global_options[] = {
+    { GLOBAL_VERBOSE, 'v', "verbose", 0 },
+    { GLOBAL_BASE_URL, 0, "base-url", 1 },
+    { GLOBAL_API_KEY, 0, "api-key", 1 },
+};
+
+/* Where global options found after the command go (main.c's globals), or
+ * NULL when they are not accepted. The tool is single-threaded. */
+static cli_globals *late_globals;
+
+/* What parse_long()/parse_short() return for a global option they stored. */
+#define OPT_GLOBAL_TAKEN (-2)
+
+/** Lets every later parser take the global options into @p globals. */
+void cli_accept_global_options(cli_globals *globals)
+{
+    late_globals = globals;
+}
+
+static void set_global_option(cli_globals *globals, int id, const char *value)
+{
+    switch (id) {
+    case GLOBAL_VERBOSE:
+        globals->verbose = 1;
+        break;
+    case GLOBAL_BASE_URL:
+        globals->base_url = value;
+        break;
+    case GLOBAL_API_KEY:
+        globals->api_key = value;
+        break;
+    default:
+        break;
+    }
+}
+
 /** Starts parsing argv[1..argc-1] against @p options. */
 void cli_parser_init(cli_parser *p, int argc, char **argv, const char *prog,
                      const cli_option *options, size_t option_count)
@@ -25,24 +65,62 @@ void cli_parser_init(cli_parser *p, int argc, char **argv, const char *prog,
     p->next = 1;
 }
 
-static const cli_option *find_long(const cli_parser *p, const char *name, size_t len)
+static const cli_option *find_long_in(const cli_option *options, size_t count, const char *name,
+                                      size_t len)
 {
     size_t i;
-    for (i = 0; i < p->option_count; i++) {
-        const char *candidate = p->options[i].long_name;
+    for (i = 0; i < count; i++) {
+        const char *candidate = options[i].long_name;
         if (candidate && strlen(candidate) == len && strncmp(candidate, name, len) == 0)
-            return &p->options[i];
+            return &options[i];
     }
     return NULL;
 }
 
-static const cli_option *find_short(const cli_parser *p, char name)
+static const cli_option *find_short_in(const cli_option *options, size_t count, char name)
 {
     size_t i;
-    for (i = 0; i < p->option_count; i++)
-        if (p->options[i].short_name != 0 && p->options[i].short_name == name)
-            return &p->options[i];
+    for (i = 0; i < count; i++)
+        if (options[i].short_name != 0 && options[i].short_name == name)
+            return &options[i];
     return NULL;
+}
+
+#define GLOBAL_OPTION_COUNT (sizeof global_options / sizeof global_options[0])
+
+/* The command's option of that name, else (when accepted) the global one. */
+static const cli_option *find_long(const cli_parser *p, const char *name, size_t len)
+{
+    const cli_option *opt = find_long_in(p->options, p->option_count, name, len);
+
+    if (!opt && late_globals)
+        opt = find_long_in(global_options, GLOBAL_OPTION_COUNT, name, len);
+    return opt;
+}
+
+static const cli_option *find_short(const cli_parser *p, char name)
+{
+    const cli_option *opt = find_short_in(p->options, p->option_count, name);
+
+    if (!opt && late_globals)
+        opt = find_short_in(global_options, GLOBAL_OPTION_COUNT, name);
+    return opt;
+}
+
+/* Returns the option's id, or stores a global option and says so. Entries
+ * of global_options[] are told apart by address (equality only). */
+static int found(cli_parser *p, const cli_option *opt)
+{
+    size_t i;
+
+    for (i = 0; i < GLOBAL_OPTION_COUNT; i++) {
+        if (opt == &global_options[i]) {
+            set_global_option(late_globals, opt->id, p->value);
+            p->value = NULL;
+            return OPT_GLOBAL_TAKEN;
+        }
+    }
+    return opt->id;
 }
 
 /* Error messages name the option only, never its value: the value may be
@@ -65,7 +143,7 @@ static int parse_long(cli_parser *p, const char *arg)
     if (!opt->takes_value) {
         if (equals)
             return option_error(p, "option takes no value:", arg - 2, name_len + 2);
-        return opt->id;
+        return found(p, opt);
     }
     if (equals) {
         p->value = equals + 1;
@@ -74,7 +152,7 @@ static int parse_long(cli_parser *p, const char *arg)
     } else {
         return option_error(p, "option needs a value:", arg - 2, name_len + 2);
     }
-    return opt->id;
+    return found(p, opt);
 }
 
 /* "-x", "-xVALUE" or "-x VALUE"; flags cannot be bundled. */
@@ -87,7 +165,7 @@ static int parse_short(cli_parser *p, const char *arg)
     if (!opt->takes_value) {
         if (arg[2] != '\0')
             return option_error(p, "option takes no value:", arg, 2);
-        return opt->id;
+        return found(p, opt);
     }
     if (arg[2] != '\0') {
         p->value = arg + 2;
@@ -96,7 +174,7 @@ static int parse_short(cli_parser *p, const char *arg)
     } else {
         return option_error(p, "option needs a value:", arg, 2);
     }
-    return opt->id;
+    return found(p, opt);
 }
 
 static int is_option(const cli_parser *p, const char *arg)
@@ -108,6 +186,8 @@ static int is_option(const cli_parser *p, const char *arg)
 /** Returns the next option's id, CLI_OPT_END or CLI_OPT_ERROR. */
 int cli_next_option(cli_parser *p)
 {
+    int id;
+
     p->value = NULL;
     while (p->next < p->argc) {
         char *arg = p->argv[p->next];
@@ -128,7 +208,9 @@ int cli_next_option(cli_parser *p)
                 return CLI_OPT_END;
             continue;
         }
-        return arg[1] == '-' ? parse_long(p, arg + 2) : parse_short(p, arg);
+        id = arg[1] == '-' ? parse_long(p, arg + 2) : parse_short(p, arg);
+        if (id != OPT_GLOBAL_TAKEN)
+            return id;
     }
     return CLI_OPT_END;
 }

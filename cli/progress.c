@@ -56,21 +56,48 @@ int cli_subcommand_usage_error(const cli_subcommand *sub, const char *problem, c
     return CLI_EXIT_USAGE;
 }
 
-/** Dispatches to the sub-command named by argv[1]. */
+static const cli_option group_options[] = {
+    { 'h', 'h', "help", 0 },
+};
+
+/* "oai files: unknown command 'uplod'", with the sub-commands that are
+ * close to it. */
+static int unknown_subcommand(const cli_group *group, const char *prog, const char *name)
+{
+    const char *names[32];
+    size_t i, count = group->count < 32 ? group->count : 32;
+
+    for (i = 0; i < count; i++)
+        names[i] = group->subcommands[i].name;
+    return cli_unknown_command(prog, name, names, count);
+}
+
+/** Dispatches to the sub-command named by the first operand; global
+ *  options may come before it (`oai files -v list`). */
 int cli_group_run(const cli_group *group, const cli_globals *globals, int argc, char **argv)
 {
+    char prog[64];
+    cli_parser p;
     size_t i;
+    int opt;
 
-    if (argc < 2)
-        return cli_usage_error(group->command, "missing command", NULL);
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+    snprintf(prog, sizeof prog, "oai %s", group->command->name);
+    cli_parser_init(&p, argc, argv, prog, group_options, sizeof group_options / sizeof group_options[0]);
+    p.stop_at_operand = 1;
+    while ((opt = cli_next_option(&p)) != CLI_OPT_END) {
+        if (opt != 'h')
+            return cli_usage_error(group->command, NULL, NULL);
         cli_group_usage(group, stdout);
         return cli_finish_output();
     }
+    if (p.next >= argc)
+        return cli_usage_error(group->command, "missing command", NULL);
+    argc -= p.next;
+    argv += p.next;
     for (i = 0; i < group->count; i++)
-        if (strcmp(group->subcommands[i].name, argv[1]) == 0)
-            return group->subcommands[i].run(&group->subcommands[i], globals, argc - 1, argv + 1);
-    return cli_usage_error(group->command, "unknown command", argv[1]);
+        if (strcmp(group->subcommands[i].name, argv[0]) == 0)
+            return group->subcommands[i].run(&group->subcommands[i], globals, argc, argv);
+    return unknown_subcommand(group, prog, argv[0]);
 }
 
 enum { OPT_HELP = 'h', OPT_JSON = 256 };
@@ -295,25 +322,73 @@ void cli_progress_init(cli_progress *p, int downloading)
     memset(p, 0, sizeof *p);
     p->enabled = isatty(2);
     p->downloading = downloading;
+    p->start_us = monotonic_us();
 }
 
 /* Picks a unit that suits the size: kB, MB or GB (powers of 1000). */
-static double in_unit(int64_t bytes, int64_t scale_of, const char **unit)
+static double in_unit(double bytes, double scale_of, const char **unit)
 {
-    if (scale_of >= 1000000000) {
+    if (scale_of >= 1e9) {
         *unit = "GB";
-        return (double)bytes / 1e9;
+        return bytes / 1e9;
     }
-    if (scale_of >= 1000000) {
+    if (scale_of >= 1e6) {
         *unit = "MB";
-        return (double)bytes / 1e6;
+        return bytes / 1e6;
     }
     *unit = "kB";
-    return (double)bytes / 1e3;
+    return bytes / 1e3;
 }
 
-/* "\r[#####     ]  45% 12.3/27.0 MB", or "\r12.3 MB" when the size is unknown. */
-static void draw(cli_progress *p)
+/* Formats a duration as "m:ss", or "h:mm:ss" from an hour on. */
+static void format_duration(char *buf, size_t size, int64_t seconds)
+{
+    if (seconds >= 3600)
+        snprintf(buf, size, "%lld:%02d:%02d", (long long)(seconds / 3600),
+                 (int)(seconds / 60 % 60), (int)(seconds % 60));
+    else
+        snprintf(buf, size, "%d:%02d", (int)(seconds / 60), (int)(seconds % 60));
+}
+
+/* The average rate since the start in bytes per second, or 0 while too
+ * little time has passed to tell. */
+static double rate_of(const cli_progress *p, int64_t now_us)
+{
+    int64_t elapsed_us = now_us - p->start_us;
+
+    if (elapsed_us <= 0 || p->done <= 0)
+        return 0;
+    return (double)p->done * 1e6 / (double)elapsed_us;
+}
+
+/* "  4.1 MB/s" and, while running, "  ETA 0:04" (or "ETA --:--" before
+ * the rate is known); at the end, "  in 0:07". */
+static void draw_rate(const cli_progress *p, int finished)
+{
+    int64_t now = monotonic_us();
+    double rate = rate_of(p, now), shown;
+    const char *unit;
+    char when[32];
+
+    if (rate > 0) {
+        shown = in_unit(rate, rate, &unit);
+        fprintf(stderr, "  %.1f %s/s", shown, unit);
+    }
+    if (finished) {
+        format_duration(when, sizeof when, (now - p->start_us) / 1000000);
+        fprintf(stderr, "  in %s", when);
+    } else if (p->total > 0) {
+        if (rate > 0 && p->done <= p->total)
+            format_duration(when, sizeof when, (int64_t)((double)(p->total - p->done) / rate + 0.5));
+        else
+            snprintf(when, sizeof when, "--:--");
+        fprintf(stderr, "  ETA %s", when);
+    }
+}
+
+/* "\r[#####     ]  45% 12.3/27.0 MB  4.1 MB/s  ETA 0:04", or
+ * "\r12.3 MB  4.1 MB/s" when the size is unknown. */
+static void draw(cli_progress *p, int finished)
 {
     char bar[BAR_WIDTH + 1];
     const char *unit;
@@ -321,8 +396,8 @@ static void draw(cli_progress *p)
     int64_t filled, percent;
 
     if (p->total <= 0) {
-        done = in_unit(p->done, p->done, &unit);
-        fprintf(stderr, "\r%.1f %s   ", done, unit);
+        done = in_unit((double)p->done, (double)p->done, &unit);
+        fprintf(stderr, "\r%.1f %s", done, unit);
     } else {
         int64_t now = p->done < p->total ? p->done : p->total;
         filled = now * BAR_WIDTH / p->total;
@@ -330,21 +405,26 @@ static void draw(cli_progress *p)
         memset(bar, '#', (size_t)filled);
         memset(bar + filled, ' ', (size_t)(BAR_WIDTH - filled));
         bar[BAR_WIDTH] = '\0';
-        total = in_unit(p->total, p->total, &unit);
-        done = in_unit(now, p->total, &unit);
-        fprintf(stderr, "\r[%s] %3d%% %.1f/%.1f %s   ", bar, (int)percent, done, total, unit);
+        total = in_unit((double)p->total, (double)p->total, &unit);
+        done = in_unit((double)now, (double)p->total, &unit);
+        fprintf(stderr, "\r[%s] %3d%% %.1f/%.1f %s", bar, (int)percent, done, total, unit);
     }
+    draw_rate(p, finished);
+    fputs("   ", stderr); /* clears what a longer previous line left */
     fflush(stderr);
     p->drawn = 1;
 }
 
-/** Records the progress and redraws when it is time to. */
+/** Records the progress and redraws when it is time to; cancels the
+ *  transfer once Ctrl-C was pressed. */
 int cli_progress_update(void *userdata, int64_t sent, int64_t send_total, int64_t received,
                         int64_t receive_total)
 {
     cli_progress *p = userdata;
     int64_t now;
 
+    if (cli_interrupted())
+        return 1;
     if (!p->enabled)
         return 0;
     p->done = p->downloading ? received : sent;
@@ -355,7 +435,7 @@ int cli_progress_update(void *userdata, int64_t sent, int64_t send_total, int64_
     if (p->drawn && now - p->last_draw_us < REDRAW_INTERVAL_US)
         return 0;
     p->last_draw_us = now;
-    draw(p);
+    draw(p, 0);
     return 0;
 }
 
@@ -364,7 +444,8 @@ void cli_progress_finish(cli_progress *p)
 {
     if (!p->enabled || !p->drawn)
         return;
-    draw(p);
+    if (!cli_interrupted())
+        draw(p, 1);
     fputc('\n', stderr);
     p->drawn = 0;
 }
@@ -378,44 +459,8 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-/* A new empty temporary file (its path in @p path), for a download to
- * stdout. Returns 0, or -1 with errno set. */
-static int make_temp_file(char *path, size_t size)
-{
-    const char *dir = getenv("TMPDIR");
-    int fd;
-
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if ((size_t)snprintf(path, size, "%s/oai-download-XXXXXX", dir) >= size) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    fd = mkstemp(path);
-    if (fd < 0)
-        return -1;
-    close(fd);
-    return 0;
-}
-
-/* Copies the file at @p path to stdout. */
-static int copy_to_stdout(const char *path)
-{
-    char buf[65536];
-    size_t got;
-    FILE *in = fopen(path, "rb");
-
-    if (!in)
-        return cli_report_status(OAI_ERR_IO, "cannot read the downloaded file back");
-    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, got, stdout) != got)
-            break;
-    fclose(in);
-    return cli_finish_output();
-}
-
-/* The library opens the output file when the first byte of the body
- * arrives, so an empty body leaves no file: make it. */
+/* An empty body may leave no file to rename (nothing was written): make
+ * the empty file the download stands for. */
 static int ensure_file(const oai_response *res, const char *path)
 {
     const char *length = oai_response_header(res, "content-length");
@@ -424,54 +469,121 @@ static int ensure_file(const oai_response *res, const char *path)
     if (file_exists(path) && !(length && strcmp(length, "0") == 0))
         return CLI_EXIT_OK;
     f = fopen(path, "wb");
-    if (!f || fclose(f) != 0)
-        return cli_report_status(OAI_ERR_IO, "cannot create the output file");
+    if (!f)
+        return cli_report_file_error("create", path, errno);
+    if (fclose(f) != 0)
+        return cli_report_file_error("write", path, errno);
     return CLI_EXIT_OK;
 }
 
-/* Sends the request with its body going to @p target. */
-static int download_to(oai_client *client, oai_request *req, const char *target)
+/* Sends a download request with a progress bar and Ctrl-C handling;
+ * returns the response. */
+static oai_response *send_download(oai_client *client, oai_request *req)
 {
     cli_progress progress;
     oai_response *res;
-    int status;
 
-    if (oai_request_set_output_file(req, target) != OAI_OK)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid output path");
     cli_progress_init(&progress, 1);
     oai_request_on_progress(req, cli_progress_update, &progress);
+    cli_catch_interrupt();
     res = oai_client_send(client, req);
+    cli_release_interrupt();
     cli_progress_finish(&progress);
-    status = cli_check_response(res);
+    return res;
+}
+
+/* The status of a finished download: interrupted, failed or fine. */
+static int download_outcome(const oai_response *res)
+{
+    if (cli_interrupted() && oai_response_status(res) == OAI_ERR_CANCELLED)
+        return cli_report_interrupted();
+    return cli_check_response(res);
+}
+
+/* Writes the body to @p target: the library downloads to a temporary file
+ * next to it and renames it over @p target only when the whole body has
+ * arrived, so a failure or Ctrl-C leaves an existing file as it was. */
+static int download_to_file(oai_client *client, oai_request *req, const char *target)
+{
+    oai_response *res;
+    int status = cli_check_writable_target(target);
+
+    if (status != CLI_EXIT_OK)
+        return status;
+    if (oai_request_set_output_file(req, target) != OAI_OK)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid output path");
+    res = send_download(client, req);
+    status = download_outcome(res);
     if (status == CLI_EXIT_OK)
         status = ensure_file(res, target);
     oai_response_free(res);
     return status;
 }
 
+/* Streaming to stdout: what was written, and whether writing failed. */
+typedef struct stdout_sink {
+    int64_t written;
+    int write_failed;
+} stdout_sink;
+
+/* An ::oai_data_fn: each piece of the body goes straight to stdout. */
+static int write_to_stdout(void *userdata, const char *data, size_t len)
+{
+    stdout_sink *sink = userdata;
+
+    if (cli_interrupted())
+        return 1;
+    if (fwrite(data, 1, len, stdout) != len) {
+        sink->write_failed = 1;
+        return 1;
+    }
+    sink->written += (int64_t)len;
+    return 0;
+}
+
+/* An ::oai_retry_fn: a retry would send the body again from its start, so
+ * once bytes reached stdout the download cannot be retried. */
+static int retry_unless_written(void *userdata, int retry, int64_t delay_ms, int reason,
+                                int http_status)
+{
+    const stdout_sink *sink = userdata;
+
+    (void)retry;
+    (void)delay_ms;
+    (void)reason;
+    (void)http_status;
+    return sink->written > 0;
+}
+
+/* Streams the body to stdout as it arrives: no temporary file, and memory
+ * does not grow with the body. */
+static int download_to_stdout(oai_client *client, oai_request *req)
+{
+    stdout_sink sink = { 0, 0 };
+    oai_response *res;
+    int status;
+
+    if (oai_request_on_data(req, write_to_stdout, &sink) != OAI_OK ||
+        oai_client_set_retry_callback(client, retry_unless_written, &sink) != OAI_OK)
+        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot stream to standard output");
+    res = send_download(client, req);
+    oai_client_set_retry_callback(client, NULL, NULL);
+    if (sink.write_failed)
+        status = cli_report_status(OAI_ERR_IO, "cannot write to standard output");
+    else
+        status = download_outcome(res);
+    oai_response_free(res);
+    return status == CLI_EXIT_OK ? cli_finish_output() : status;
+}
+
 /** Downloads to @p path, or to stdout when it is NULL. */
 int cli_download(oai_client *client, oai_request *req, const char *path)
 {
-    char temp[4096];
-    int status, existed;
+    int status;
 
     if (!req)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
-    if (!path) {
-        if (make_temp_file(temp, sizeof temp) != 0) {
-            oai_request_free(req);
-            return cli_report_status(OAI_ERR_IO, "cannot create a temporary file");
-        }
-        status = download_to(client, req, temp);
-        if (status == CLI_EXIT_OK)
-            status = copy_to_stdout(temp);
-        remove(temp);
-    } else {
-        existed = file_exists(path);
-        status = download_to(client, req, path);
-        if (status != CLI_EXIT_OK && !existed)
-            remove(path);
-    }
+    status = path ? download_to_file(client, req, path) : download_to_stdout(client, req);
     oai_request_free(req);
     return status;
 }
