@@ -855,6 +855,270 @@ static void test_logs_hide_url_credentials(void **state)
     free(cap);
 }
 
+
+/* ---- answers that are not what they claim (issue 7) ---------------------- */
+
+/* Item 3: a 2xx answer that is not JSON (a web UI's page, a captive
+ * portal, an event stream sent to a plain request) is a protocol error,
+ * not a success without text. */
+static void test_2xx_not_json_is_protocol_error(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *content_type;
+        const char *body;
+        const char *message;
+    } cases[] = {
+        {"text/html; charset=utf-8", "<!doctype html><html><body>Sign in</body></html>",
+         "expected JSON, got text/html"},
+        {"text/event-stream", "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", "expected JSON, got text/event-stream"},
+        {"text/plain", "OK", "expected JSON, got text/plain"},
+        {"application/json", "<html>", "the server answered 2xx with a body that is not valid JSON"},
+        {"application/json", "", "expected JSON, got an empty body"},
+        {"text/plain", "42", "expected JSON, got text/plain"},
+    };
+    oai_client_set_max_retries(f->c, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mock_reply r = {.status = 200, .body = cases[i].body, .content_type = cases[i].content_type};
+        mock_server_push(f->ms, &r);
+        oai_response *res = send_chat(f, "hi");
+        assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+        assert_string_equal(oai_response_error_message(res), cases[i].message);
+        assert_int_equal(oai_response_http_status(res), 200);
+        assert_null(oai_response_text(res));
+        assert_string_equal(oai_response_body(res), cases[i].body);
+        oai_response_free(res);
+    }
+    /* JSON under another label is still JSON, as in the official SDKs. */
+    mock_reply labelled = {.status = 200, .body = "{\"choices\":[{\"message\":{\"content\":\"ok\"}}]}",
+                           .content_type = "text/plain"};
+    mock_server_push(f->ms, &labelled);
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_string_equal(oai_response_text(res), "ok");
+    oai_response_free(res);
+    /* 204 carries no body. */
+    mock_server_push_simple(f->ms, 204, NULL, "");
+    oai_request *req = oai_request_new("DELETE", "/things/1");
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+typedef struct byte_sink {
+    char data[256];
+    size_t len;
+    int calls;
+} byte_sink;
+
+static int collect_bytes(void *ud, const char *data, size_t len)
+{
+    byte_sink *sink = ud;
+    sink->calls++;
+    if (sink->len + len <= sizeof sink->data) {
+        memcpy(sink->data + sink->len, data, len);
+        sink->len += len;
+    }
+    return 0;
+}
+
+/* Item 3: raw content is asked for, and then not parsed: a data callback
+ * gets the bytes as they come, and the response keeps none. */
+static void test_data_callback_gets_raw_body(void **state)
+{
+    fixture *f = *state;
+    const char *page = "<html>not json, and that is fine</html>";
+    mock_reply r = {.status = 200, .body = page, .content_type = "text/html"};
+    mock_server_push(f->ms, &r);
+    byte_sink sink = {0};
+    oai_request *req = oai_request_new("GET", "/anything");
+    assert_int_equal(oai_request_on_data(req, collect_bytes, &sink), OAI_OK);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_body_len(res), 0);
+    assert_int_equal(sink.len, strlen(page));
+    assert_memory_equal(sink.data, page, sink.len);
+    oai_response_free(res);
+    /* An error body is kept and parsed as usual, not handed to the callback. */
+    sink.len = 0;
+    sink.calls = 0;
+    mock_server_push_simple(f->ms, 404, NULL, "{\"error\":{\"message\":\"no such thing\"}}");
+    res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
+    assert_string_equal(oai_response_error_message(res), "no such thing");
+    assert_int_equal(sink.calls, 0);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+/* Item 10: 501 (and 505, 511) answer the same however often one asks. */
+static void test_not_implemented_not_retried(void **state)
+{
+    fixture *f = *state;
+    static const int statuses[] = {501, 505, 511};
+    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
+        mock_server_reset(f->ms);
+        mock_server_push_simple(f->ms, statuses[i], NULL, "{\"error\":{\"message\":\"not here\"}}");
+        mock_server_push_simple(f->ms, 200, NULL, "{\"choices\":[]}");
+        oai_response *res = send_chat(f, "hi");
+        assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
+        assert_int_equal(oai_response_http_status(res), statuses[i]);
+        assert_int_equal(oai_response_retries(res), 0);
+        assert_int_equal(mock_server_request_count(f->ms), 1);
+        oai_response_free(res);
+    }
+    /* Other 5xx still are. */
+    mock_server_reset(f->ms);
+    mock_server_push_simple(f->ms, 502, NULL, "{}");
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    oai_response_free(res);
+}
+
+/* Whether s is well-formed UTF-8. */
+static int is_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (n < 0)
+            return 0;
+        p++;
+        for (int i = 0; i < n; i++, p++)
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
+/* Item 13: a text error body is cut at 200 bytes, but never inside a
+ * UTF-8 character. */
+static void test_text_error_cut_at_character(void **state)
+{
+    fixture *f = *state;
+    char body[400];
+    /* 199 ASCII bytes, then 3-byte characters: byte 200 is inside one. */
+    memset(body, 'a', 199);
+    size_t n = 199;
+    while (n + 3 < sizeof body) {
+        memcpy(body + n, "\xe6\x98\xa5", 3); /* 春 */
+        n += 3;
+    }
+    body[n] = '\0';
+    for (int shift = 0; shift < 3; shift++) {
+        mock_reply r = {.status = 400, .body = body + shift, .content_type = "text/plain"};
+        mock_server_push(f->ms, &r);
+        oai_response *res = send_chat(f, "hi");
+        assert_int_equal(oai_response_status(res), OAI_ERR_BAD_REQUEST);
+        const char *msg = oai_response_error_message(res);
+        assert_true(is_utf8(msg));
+        assert_non_null(strstr(msg, "aaaa"));
+        oai_response_free(res);
+    }
+}
+
+/* Item 14: Express and similar servers put the useful text in `message`
+ * beside a short `error` string. */
+static void test_express_error_bodies(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        int status;
+        const char *body;
+        const char *message;
+        oai_status want;
+    } cases[] = {
+        {404, "{\"error\":\"Not Found\",\"message\":\"Cannot POST /v1/x\",\"status\":404}", "Cannot POST /v1/x",
+         OAI_ERR_NOT_FOUND},
+        {413, "{\"error\":\"PayloadTooLargeError\",\"message\":\"request entity too large\",\"status\":413}",
+         "request entity too large", OAI_ERR_API},
+        {400, "{\"error\":\"TypeError\",\"message\":\"Cannot read properties of undefined\"}",
+         "Cannot read properties of undefined", OAI_ERR_BAD_REQUEST},
+        {400, "{\"error\":\"only a short error\"}", "only a short error", OAI_ERR_BAD_REQUEST},
+    };
+    oai_client_set_max_retries(f->c, 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mock_server_push_simple(f->ms, cases[i].status, NULL, cases[i].body);
+        oai_response *res = send_chat(f, "hi");
+        assert_int_equal(oai_response_status(res), cases[i].want);
+        assert_string_equal(oai_response_error_message(res), cases[i].message);
+        oai_response_free(res);
+    }
+}
+
+/* Item 16: freeing the client from the log callback during a send is a
+ * cancel, wherever in the call the log line comes from. */
+typedef struct freeing_log {
+    oai_client *client;
+    int countdown; /* free on this log line (1-based) */
+    int lines;
+} freeing_log;
+
+static void free_client_on_log(void *ud, int level, const char *message)
+{
+    freeing_log *fl = ud;
+    (void)level;
+    (void)message;
+    if (++fl->lines == fl->countdown)
+        oai_client_free(fl->client);
+}
+
+static void test_free_client_from_log_callback(void **state)
+{
+    fixture *f = *state;
+    /* How many lines one retried call logs. */
+    freeing_log count = {NULL, 0, 0};
+    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, free_client_on_log, &count);
+    mock_server_push_simple(f->ms, 500, NULL, "{}");
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+    assert_true(count.lines > 3);
+    oai_client_free(f->c);
+    f->c = NULL;
+
+    for (int line = 1; line <= count.lines; line++) {
+        oai_client *c = oai_client_new();
+        oai_client_set_base_url(c, mock_server_url(f->ms));
+        oai_client_set_api_key(c, TEST_KEY);
+        oai_client_set_retry_backoff_ms(c, 1, 2);
+        freeing_log fl = {c, line, 0};
+        oai_client_set_log_callback(c, OAI_LOG_DEBUG, free_client_on_log, &fl);
+        mock_server_push_simple(f->ms, 500, NULL, "{}");
+        oai_request *req = oai_chat_request_new("m");
+        oai_request_add_message(req, "user", "hi");
+        res = oai_client_send(c, req);
+        if (oai_response_status(res) != OAI_ERR_CANCELLED)
+            fail_msg("freed on log line %d: %s (%s)", line, oai_status_name(oai_response_status(res)),
+                     oai_response_error_message(res) ? oai_response_error_message(res) : "");
+        oai_response_free(res);
+        oai_request_free(req);
+        mock_server_reset(f->ms);
+    }
+}
+
+/* Item 18: asking again for the same field's JSON gives the same text
+ * instead of keeping one more copy. */
+static void test_get_json_cached_per_value(void **state)
+{
+    fixture *f = *state;
+    oai_response *res = send_chat(f, "hi");
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    const char *first = oai_response_get_json(res, "/choices/0/message");
+    assert_non_null(first);
+    const char *whole = oai_response_get_json(res, "");
+    assert_non_null(whole);
+    for (int i = 0; i < 100000; i++)
+        assert_ptr_equal(oai_response_get_json(res, "/choices/0/message"), first);
+    assert_ptr_equal(oai_response_get_json(res, ""), whole);
+    assert_ptr_not_equal(first, whole);
+    assert_non_null(strstr(first, "\"role\""));
+    assert_non_null(strstr(whole, first));
+    oai_response_free(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,6 +1149,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reentry_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_timeout_during_upload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs_hide_url_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_2xx_not_json_is_protocol_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_callback_gets_raw_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_implemented_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_error_cut_at_character, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_express_error_bodies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_client_from_log_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_json_cached_per_value, setup, teardown),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -532,6 +532,153 @@ static void test_upload_retry_resends_file(void **state)
     unlink(path);
 }
 
+
+/* ---- downloads replace the target only on success (issue 7, item 7) ------- */
+
+/* A fresh directory holding `name` with the content OLD (mode 0600). */
+static void make_target(char *dir, size_t dir_size, char *target, size_t target_size)
+{
+    snprintf(dir, dir_size, "/tmp/oai-dl-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(target, target_size, "%s/result.jsonl", dir);
+    FILE *fp = fopen(target, "wb");
+    assert_non_null(fp);
+    fputs("OLD", fp);
+    fclose(fp);
+    assert_int_equal(chmod(target, 0600), 0);
+}
+
+static char *file_content(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* The number of entries in dir besides . and .. */
+static int entries_in(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int n = -1;
+    assert_int_equal(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
+static void remove_dir(const char *dir, const char *target)
+{
+    unlink(target);
+    assert_int_equal(rmdir(dir), 0); /* fails when a temporary file was left */
+}
+
+static oai_response *download_to(fixture *f, const char *target, int retries)
+{
+    oai_request *req = oai_file_content_request_new("file-x");
+    assert_int_equal(oai_request_set_output_file(req, target), OAI_OK);
+    assert_int_equal(oai_request_set_max_retries(req, retries), OAI_OK);
+    oai_response *res = oai_client_send(f->c, req);
+    oai_request_free(req);
+    return res;
+}
+
+static const char new_body[] = "{\"custom_id\":\"a\"}\n{\"custom_id\":\"b\"}\n{\"custom_id\":\"c\"}\n";
+
+static void test_failed_download_keeps_target(void **state)
+{
+    fixture *f = *state;
+    char dir[64], target[128];
+    make_target(dir, sizeof dir, target, sizeof target);
+
+    /* The connection drops mid-body. */
+    mock_reply cut = {.status = 200, .body = new_body, .content_type = "application/octet-stream",
+                      .fault = MOCK_FAULT_CLOSE_MID_BODY, .fault_after = 10};
+    mock_server_push(f->ms, &cut);
+    oai_response *res = download_to(f, target, 0);
+    assert_int_not_equal(oai_response_status(res), OAI_OK);
+    oai_response_free(res);
+    assert_string_equal(file_content(target), "OLD");
+    assert_int_equal(entries_in(dir), 1);
+
+    /* An error answer. */
+    mock_server_push_simple(f->ms, 404, NULL, "{\"error\":{\"message\":\"No such file\"}}");
+    res = download_to(f, target, 0);
+    assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
+    oai_response_free(res);
+    assert_string_equal(file_content(target), "OLD");
+    assert_int_equal(entries_in(dir), 1);
+
+    /* A retry after a broken first attempt writes the whole body once. */
+    mock_server_push(f->ms, &cut);
+    mock_reply whole = {.status = 200, .body = new_body, .content_type = "application/octet-stream"};
+    mock_server_push(f->ms, &whole);
+    res = download_to(f, target, 2);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(oai_response_retries(res), 1);
+    oai_response_free(res);
+    assert_string_equal(file_content(target), new_body);
+    assert_int_equal(entries_in(dir), 1);
+    /* The replaced file keeps its permissions. */
+    struct stat st;
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    remove_dir(dir, target);
+}
+
+static int cancel_on_first_bytes(void *ud, int64_t sent, int64_t send_total, int64_t received,
+                                 int64_t receive_total)
+{
+    (void)ud;
+    (void)sent;
+    (void)send_total;
+    (void)receive_total;
+    return received > 0;
+}
+
+static void test_cancelled_download_keeps_target(void **state)
+{
+    fixture *f = *state;
+    char dir[64], target[128];
+    make_target(dir, sizeof dir, target, sizeof target);
+    const char *const chunks[] = {"{\"custom_id\":\"a\"}\n", "{\"custom_id\":\"b\"}\n", "{\"custom_id\":\"c\"}\n"};
+    mock_reply slow = {.status = 200, .content_type = "application/octet-stream", .chunks = chunks,
+                       .chunk_count = 3, .chunk_delay_ms = 200};
+    mock_server_push(f->ms, &slow);
+    oai_request *req = oai_file_content_request_new("file-x");
+    oai_request_set_output_file(req, target);
+    oai_request_on_progress(req, cancel_on_first_bytes, NULL);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
+    oai_response_free(res);
+    oai_request_free(req);
+    assert_string_equal(file_content(target), "OLD");
+    assert_int_equal(entries_in(dir), 1);
+    remove_dir(dir, target);
+}
+
+/* A download into a directory that does not exist, or onto a directory,
+ * fails when the body begins, and says why. */
+static void test_download_target_problems(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    oai_response *res = download_to(f, "/nonexistent-oai-dir/out.bin", 0);
+    assert_int_equal(oai_response_status(res), OAI_ERR_IO);
+    assert_non_null(strstr(oai_response_error_message(res), "No such file or directory"));
+    oai_response_free(res);
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    res = download_to(f, "/tmp", 0);
+    assert_int_equal(oai_response_status(res), OAI_ERR_IO);
+    assert_non_null(strstr(oai_response_error_message(res), "directory"));
+    oai_response_free(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +690,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ids_are_encoded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_through_25_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_download_keeps_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancelled_download_keeps_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_download_target_problems, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,6 +422,164 @@ static void test_long_stream_flat_memory(void **state)
     oai_request_free(req);
 }
 
+
+/* ---- issue 7 ------------------------------------------------------------- */
+
+/* `count` chunks whose deltas carry `piece` (a content text or, with
+ * `tool`, a tool call's argument fragment), then a finish and [DONE]. */
+static void push_big_stream(mock_server *ms, int count, const char *piece, int tool)
+{
+    char **chunks = calloc((size_t)count + 2, sizeof *chunks);
+    for (int i = 0; i < count; i++) {
+        size_t n = strlen(piece) + 256;
+        chunks[i] = malloc(n);
+        if (tool)
+            snprintf(chunks[i], n,
+                     "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,%s"
+                     "\"function\":{%s\"arguments\":\"%s\"}}]}}]}\n\n",
+                     i == 0 ? "\"id\":\"call_1\",\"type\":\"function\"," : "", i == 0 ? "\"name\":\"f\"," : "", piece);
+        else
+            snprintf(chunks[i], n, "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"}}]}\n\n",
+                     piece);
+    }
+    chunks[count] = strdup("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    chunks[count + 1] = strdup("data: [DONE]\n\n");
+    mock_reply r = {.status = 200, .content_type = "text/event-stream",
+                    .chunks = (const char *const *)chunks, .chunk_count = (size_t)count + 2};
+    mock_server_push(ms, &r);
+    for (int i = 0; i < count + 2; i++)
+        free(chunks[i]);
+    free(chunks);
+}
+
+/* Item 5: what a stream accumulates counts against the client's
+ * max_response_bytes, for content and for tool-call arguments, and memory
+ * stays near that limit. */
+static void test_accumulation_is_bounded(void **state)
+{
+    fixture *f = *state;
+    enum { CHUNKS = 8000, LIMIT = 1 << 20 };
+    char piece[1001];
+    memset(piece, 'x', 1000);
+    piece[1000] = '\0';
+    assert_int_equal(oai_client_set_max_response_bytes(f->c, LIMIT), OAI_OK);
+    for (int tool = 0; tool <= 1; tool++) {
+        push_big_stream(f->ms, CHUNKS, piece, tool);
+        size_t text_bytes = 0;
+        oai_request *req = oai_chat_request_new("m");
+        oai_request_on_event(req, count_event, &text_bytes);
+        long before = peak_rss_kb(1);
+        oai_response *res = oai_client_send(f->c, req);
+        long after = peak_rss_kb(0);
+        assert_int_equal(oai_response_status(res), OAI_ERR_TOO_LARGE);
+        assert_non_null(strstr(oai_response_error_message(res), "maximum response size"));
+        assert_int_equal(oai_response_retries(res), 0);
+        print_message("8 MB of %s deltas with a 1 MiB limit: peak RSS grew by %ld KiB\n",
+                      tool ? "tool-argument" : "content", after - before);
+        if (memory_bound_checked())
+            assert_true(before > 0 && after - before < 4096);
+        oai_response_free(res);
+        oai_request_free(req);
+    }
+    /* Without accumulation nothing grows, and nothing is limited. */
+    push_big_stream(f->ms, CHUNKS, piece, 0);
+    size_t text_bytes = 0;
+    oai_request *req = oai_chat_request_new("m");
+    oai_request_on_event(req, count_event, &text_bytes);
+    oai_request_set_accumulate(req, 0);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(text_bytes, (size_t)CHUNKS * 1000);
+    oai_response_free(res);
+    oai_request_free(req);
+}
+
+/* Item 11: after [DONE] the body is read to its end, so the connection is
+ * kept: five streamed calls on one client use one connection. */
+static void test_streamed_calls_reuse_connection(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 5; i++) {
+        recorder rec = {0};
+        oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+        oai_request_add_message(req, "user", "again");
+        oai_response *res = oai_client_send(f->c, req);
+        assert_int_equal(oai_response_status(res), OAI_OK);
+        assert_string_equal(oai_response_text(res), "Echo: again");
+        oai_response_free(res);
+        oai_request_free(req);
+        free(rec.log);
+    }
+    /* Scripted streams too, with [DONE] in the middle of an HTTP chunk. */
+    for (int i = 0; i < 3; i++) {
+        push_chunked(f->ms, chat_stream, strlen(chat_stream), MOCK_FAULT_NONE, 0, 0);
+        recorder rec = {0};
+        oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+        oai_response *res = oai_client_send(f->c, req);
+        assert_int_equal(oai_response_status(res), OAI_OK);
+        assert_string_equal(oai_response_text(res), "Hello there");
+        oai_response_free(res);
+        oai_request_free(req);
+        free(rec.log);
+    }
+    assert_int_equal(mock_server_request_count(f->ms), 8);
+    assert_int_equal(mock_server_connection_count(f->ms), 1);
+}
+
+/* Item 15: a stream that stops in the middle of a line says that it ended
+ * early, not that its data is not JSON. */
+static void test_stream_cut_mid_line(void **state)
+{
+    fixture *f = *state;
+    const char *second = strstr(chat_stream, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"");
+    size_t cut = (size_t)(second - chat_stream) + 40; /* inside the JSON */
+    push_chunked(f->ms, chat_stream, cut, MOCK_FAULT_NONE, 0, 0);
+    recorder rec = {0};
+    oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_request_set_max_retries(req, 0);
+    oai_response *res = oai_client_send(f->c, req);
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_non_null(strstr(oai_response_error_message(res), "the stream ended before completion"));
+    assert_null(strstr(oai_response_error_message(res), "not valid JSON"));
+    oai_response_free(res);
+    oai_request_free(req);
+    free(rec.log);
+}
+
+/* Item 17: an answer with reasoning only has the same shape streamed and
+ * not: content "", so oai_response_text() is "" both ways. */
+static void test_reasoning_only_same_both_ways(void **state)
+{
+    fixture *f = *state;
+    mock_server_push_simple(f->ms, 200, NULL,
+                            "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                            "\"content\":\"\",\"reasoning_content\":\"hmm\"},\"finish_reason\":\"length\"}]}");
+    oai_request *req = oai_chat_request_new("m");
+    oai_response *plain = oai_client_send(f->c, req);
+    oai_request_free(req);
+    static const char stream[] =
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hm\"}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"m\"}}]}\n\n"
+        "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}\n\n"
+        "data: [DONE]\n\n";
+    push_chunked(f->ms, stream, strlen(stream), MOCK_FAULT_NONE, 0, 0);
+    recorder rec = {0};
+    req = stream_request(OAI_STREAM_CHAT, &rec);
+    oai_response *streamed = oai_client_send(f->c, req);
+    oai_request_free(req);
+    free(rec.log);
+    oai_response *both[2] = {plain, streamed};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(oai_response_status(both[i]), OAI_OK);
+        assert_non_null(oai_response_text(both[i]));
+        assert_string_equal(oai_response_text(both[i]), "");
+        assert_string_equal(oai_response_get_json(both[i], "/choices/0/message/content"), "\"\"");
+        assert_string_equal(oai_response_get_string(both[i], "/choices/0/message/reasoning_content"), "hmm");
+        oai_response_free(both[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +593,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_byte_timeout_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_status_and_json_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accumulation_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streamed_calls_reuse_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_cut_mid_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reasoning_only_same_both_ways, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
