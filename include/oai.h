@@ -850,8 +850,11 @@ OAI_API int oai_client_socket_action(oai_client *client, int64_t fd, int events)
 OAI_API void oai_response_free(oai_response *res);
 
 /**
- * The outcome: ::OAI_OK for a 2xx answer that parsed, else the error class.
- * ::OAI_ERR_OUT_OF_MEMORY for a NULL response.
+ * The outcome: ::OAI_OK for a 2xx answer whose body is what the request
+ * expects (a JSON document by default; any bytes for raw responses, see
+ * oai_request_set_raw_response()), else the error class: a 2xx body that is
+ * not JSON (an HTML page, an event stream sent to a plain request) is
+ * ::OAI_ERR_PROTOCOL. ::OAI_ERR_OUT_OF_MEMORY for a NULL response.
  */
 OAI_API oai_status oai_response_status(const oai_response *res);
 
@@ -1323,9 +1326,12 @@ typedef struct oai_pager oai_pager;
  * Creates a pager over a list request (e.g. oai_files_list_request_new()).
  * Pages are fetched on demand through oai_client_send() (so with the retry
  * policy); the next page repeats the request with `after` set to the page's
- * `last_id`, or else to the last item's `id`. Paging stops on
- * `has_more: false`, an empty `data` or a missing cursor. A `limit` query
- * parameter on the request sets the page size.
+ * `last_id`, or else to the last item's `id`. Only `has_more: true` asks
+ * for another page: a false or missing `has_more` (a one-page list such as
+ * `/models`), an empty `data` or a missing cursor ends the list. A cursor
+ * that was already sent (a server that ignores `after`) ends the walk with
+ * ::OAI_ERR_PROTOCOL instead of fetching the same pages forever. A `limit`
+ * query parameter on the request sets the page size.
  * @return a new pager (the request is copied; the client must outlive the
  *         pager), or NULL.
  */
@@ -1339,8 +1345,10 @@ OAI_API oai_status oai_pager_set_max_items(oai_pager *pager, size_t max_items);
  * Gives the next item.
  * @param item receives the item, borrowed from the pager and valid until the
  *        next call or oai_pager_free(); NULL at the end of the list
- * @return ::OAI_OK (check *item), or the status of a failed page fetch (see
- *         oai_pager_response()).
+ * @return ::OAI_OK (check *item), the status of a failed page fetch (see
+ *         oai_pager_response(); calling again retries that page), or
+ *         ::OAI_ERR_PROTOCOL when the cursor did not advance (for good: the
+ *         response's message says which cursor repeated).
  */
 OAI_API oai_status oai_pager_next(oai_pager *pager, const oai_value **item);
 /** The response of the last page fetched (borrowed), or NULL. */
