@@ -1,5 +1,6 @@
 # Install rules: the header, both libraries, pkg-config metadata, a CMake
-# package (find_package(oai) -> oai::oai, oai::oai_static).
+# package (find_package(oai) -> oai::oai, oai::oai_static), and
+# oai-mock-server (OAI_INSTALL_MOCK_SERVER, on when the CLI is built).
 #
 # Included from the top-level CMakeLists.txt. When oai is built as a
 # subproject (add_subdirectory), nothing is installed unless the parent sets
@@ -77,3 +78,13 @@ install(FILES ${_oai_pc_output}
 
 # The command-line tool installs itself (cli/CMakeLists.txt), with an
 # $ORIGIN-relative run path to the library.
+
+# --- the mock server ---------------------------------------------------------
+# oai-mock-server goes to bin/ next to `oai`, so that users can test their
+# own programs against it (docs/testing-your-app.md). It needs neither the
+# tests nor cmocka: with OAI_BUILD_TESTS=OFF it is defined here.
+option(OAI_INSTALL_MOCK_SERVER "Install oai-mock-server next to the oai tool" ${OAI_BUILD_CLI})
+if(OAI_INSTALL_MOCK_SERVER)
+  include(${PROJECT_SOURCE_DIR}/tests/support/mock_server.cmake)
+  install(TARGETS oai-mock-server RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()

@@ -1,21 +1,51 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that building and testing oai need, if any is
-# missing. As root it runs apt-get; otherwise it prints the command to run
-# and exits 1. Does nothing when everything is already installed.
+# Installs the Debian packages oai needs, if any is missing. As root it runs
+# apt-get; otherwise it prints the command to run and exits 1. Does nothing
+# when everything is already installed.
 #
-#   scripts/deps.sh            # build, test, docs and sanitizer tools
+#   scripts/deps.sh            # build, test, docs and sanitizer tools (scripts/test.sh)
+#   scripts/deps.sh --build    # only what building the library, the oai tool
+#                              # and oai-mock-server needs (scripts/demo.sh)
+#   scripts/deps.sh [--build] --list   # print that mode's packages, one a line
 set -euo pipefail
 
-PACKAGES=(
-  libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev  # the library and its tests
-  cmake pkg-config gcc g++ make                                 # the build
-  doxygen valgrind clang libclang-rt-14-dev                     # docs, memcheck, sanitizers, fuzzing
-  locales                                                       # a comma-decimal locale for test_json
+MODE=all
+LIST=0
+for arg in "$@"; do
+  case "$arg" in
+    --build) MODE=build ;;
+    --list) LIST=1 ;;
+    *) echo "deps: unknown argument '$arg' (usage: deps.sh [--build] [--list])" >&2; exit 2 ;;
+  esac
+done
+
+# Building needs a C compiler with the C library's headers (gcc only
+# recommends libc6-dev, and recommendations are not installed below).
+BUILD_PACKAGES=(
+  libcurl4-openssl-dev libjansson-dev libssl-dev   # the library (and the mock server)
+  cmake pkg-config gcc libc6-dev make              # the build
 )
-# Prism (the conformance mock server) runs on Node.js; keep a Node.js that is
-# already there (it may come from elsewhere than Debian), else take Debian's.
-command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
-command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+TEST_PACKAGES=(
+  libcmocka-dev                                    # the tests
+  g++                                              # the C++ header test
+  doxygen valgrind clang libclang-rt-14-dev        # docs, memcheck, sanitizers, fuzzing
+  locales                                          # a comma-decimal locale for test_json
+)
+
+PACKAGES=("${BUILD_PACKAGES[@]}")
+if [ "$MODE" = all ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+  # Prism (the conformance mock server) runs on Node.js; keep a Node.js that
+  # is already there (it may come from elsewhere than Debian), else take
+  # Debian's.
+  command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+  command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+fi
+
+if [ "$LIST" -eq 1 ]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -26,8 +56,9 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 # test_json checks that JSON numbers ignore a locale whose decimal point is a
-# comma; generate one when none is there.
+# comma; generate one when none is there. Only the tests need it.
 ensure_comma_locale() {
+  [ "$MODE" = all ] || return 0
   locale -a 2>/dev/null | grep -qiE '^(de_DE|fr_FR)\.utf-?8$' && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "deps: run as root: localedef -i de_DE -f UTF-8 de_DE.UTF-8"
@@ -36,9 +67,12 @@ ensure_comma_locale() {
   localedef -i de_DE -f UTF-8 de_DE.UTF-8 && echo "deps: generated the de_DE.UTF-8 locale"
 }
 
+what="build and test"
+[ "$MODE" = build ] && what="build"
+
 if [ "${#missing[@]}" -eq 0 ]; then
   ensure_comma_locale
-  echo "deps: all build and test dependencies are installed"
+  echo "deps: all $what dependencies are installed"
   exit 0
 fi
 

@@ -88,11 +88,39 @@ if(OAI_TOP_LEVEL OR OAI_INSTALL)
   set_tests_properties(consumer_pkgconfig consumer_find_package PROPERTIES
     FIXTURES_REQUIRED oai_installed
     ENVIRONMENT "${_oai_consumer_env}")
+
+  # oai-mock-server next to oai (OAI_INSTALL_MOCK_SERVER, defined in
+  # install.cmake with the CLI's setting as its default).
+  set(_oai_mock_installed ${OAI_BUILD_CLI})
+  if(DEFINED OAI_INSTALL_MOCK_SERVER)
+    set(_oai_mock_installed ${OAI_INSTALL_MOCK_SERVER})
+  endif()
+  set(_oai_cli_installed CLI_OFF)
+  if(OAI_BUILD_CLI)
+    set(_oai_cli_installed CLI_ON)
+  endif()
+  oai_packaging_test(packaging_mock_server
+    ${_oai_pkg_src}/support/installed_mock_server.sh ${_oai_prefix} ${CMAKE_INSTALL_BINDIR}
+    ${_oai_mock_installed} ${_oai_cli_installed})
+  set_tests_properties(packaging_mock_server PROPERTIES FIXTURES_REQUIRED oai_installed)
 endif()
 oai_packaging_test(consumer_add_subdirectory
   ${_oai_pkg_src}/consumer/subdirectory.sh ${PROJECT_SOURCE_DIR}
   ${_oai_pkg_src}/consumer/subdir ${_oai_pkg_bin}/add_subdirectory)
 set_tests_properties(consumer_add_subdirectory PROPERTIES ENVIRONMENT "${_oai_consumer_env}")
+
+# --- the demo (README command 1) and its dependencies (scripts/deps.sh --build) ---
+oai_packaging_test(demo_deps_list ${_oai_pkg_src}/support/demo_checks.sh list ${PROJECT_SOURCE_DIR})
+oai_packaging_test(demo_deps_non_root ${_oai_pkg_src}/support/demo_checks.sh non-root
+  ${PROJECT_SOURCE_DIR} ${_oai_pkg_bin}/demo-deps)
+# Builds the library, the CLI and the mock server once more (about 10 s on
+# two cores), in its own directory and its own configuration whatever this
+# tree's: registered in the default build type only, not again in the
+# Release, Debug and sanitizer trees of scripts/test.sh.
+if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" AND NOT OAI_SANITIZE)
+  oai_packaging_test(demo_end_to_end ${_oai_pkg_src}/support/demo_checks.sh demo
+    ${PROJECT_SOURCE_DIR} ${_oai_pkg_bin}/demo)
+endif()
 
 # --- conformance against a Prism mock of OpenAI's spec (scripts/conformance.sh) ---
 add_executable(conformance ${_oai_pkg_src}/conformance/conformance.c)

@@ -720,6 +720,81 @@ static void test_fault_reset(void **state)
     result_free(&r);
 }
 
+static void test_fault_reset_before_response(void **state)
+{
+    mock_server *ms = *state;
+    mock_reply reply = {.status = 200, .body = "never", .fault = MOCK_FAULT_RESET_BEFORE_RESPONSE};
+    mock_server_push(ms, &reply);
+    result r;
+    perform(url_of(ms, "/"), NULL, &r);
+    assert_int_equal(r.code, CURLE_RECV_ERROR);
+    assert_int_equal(r.status, 0);
+    assert_null(r.headers.data);
+    result_free(&r);
+    assert_int_equal(mock_server_request_count(ms), 1);
+}
+
+/* Waits (at most 20 s, a guard against a hang) until the server closes fd,
+ * collecting what it sent; returns 1 on EOF. */
+static int read_to_eof(int fd, buffer *b)
+{
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 20000) <= 0)
+            return 0;
+        char tmp[4096];
+        ssize_t n = recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0)
+            return n == 0;
+        buffer_add(b, tmp, (size_t)n);
+    }
+}
+
+/* A stall without an end (stall_ms -1) ends when the client closes its
+ * side: nobody is left waiting, and the thread must not linger. */
+static void test_fault_stall_forever_ends_when_client_closes(void **state)
+{
+    mock_server *ms = *state;
+    mock_reply at_once = {.status = 200, .body = "never", .stall_ms = -1,
+                          .fault = MOCK_FAULT_STALL_BEFORE_RESPONSE};
+    mock_reply after_head = {.status = 200, .body = "0123456789", .stall_ms = -1,
+                             .fault = MOCK_FAULT_STALL, .fault_after = 2};
+    mock_server_push(ms, &at_once);
+    mock_server_push(ms, &after_head);
+    for (int i = 0; i < 2; i++) {
+        int fd = connect_raw(mock_server_port(ms));
+        send_text(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_int_equal(mock_server_wait_requests(ms, (size_t)i + 1, 20000), 0);
+        buffer b = {0};
+        if (i == 1)
+            read_until(fd, &b, "\r\n\r\n01");
+        shutdown(fd, SHUT_WR);
+        assert_true(read_to_eof(fd, &b));
+        if (i == 0)
+            assert_null(b.data);   /* nothing at all was sent */
+        else
+            assert_non_null(strstr(b.data, "Content-Length: 10\r\n"));
+        free(b.data);
+        close(fd);
+    }
+}
+
+/* Per-chunk waits (chunk_delays_ms) keep the chunks and their order. */
+static void test_chunk_delays(void **state)
+{
+    mock_server *ms = *state;
+    static const char *const chunks[] = {"data: 1\n\n", "data: 2\n\n", "data: 3\n\n"};
+    static const int delays[] = {5, -1, 20};
+    mock_reply reply = {.status = 200, .chunks = chunks, .chunk_count = 3, .chunk_delay_ms = 1,
+                        .chunk_delays_ms = delays, .content_type = "text/event-stream"};
+    mock_server_push(ms, &reply);
+    result r;
+    perform(url_of(ms, "/"), NULL, &r);
+    assert_int_equal(r.code, CURLE_OK);
+    assert_string_equal(r.body.data, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+    result_free(&r);
+}
+
 static void test_fault_stall_times_out_client(void **state)
 {
     mock_server *ms = *state;
@@ -943,6 +1018,32 @@ static void test_default_chat_stream(void **state)
     result_free(&r);
 }
 
+/* mock_server_set_stream_pieces(): the built-in streams cut finer (at most
+ * one event per token), unless the request says otherwise. */
+static void test_default_stream_pieces(void **state)
+{
+    mock_server *ms = *state;
+    mock_server_set_stream_pieces(ms, 1000);
+    request_opts o = {.body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                              "\"messages\":[{\"role\":\"user\",\"content\":\"a b c d e f g\"}]}"};
+    result r;
+    perform(url_of(ms, "/v1/chat/completions"), &o, &r);
+    assert_int_equal(r.code, CURLE_OK);
+    int content_events = 0;
+    for (const char *p = r.body.data; (p = strstr(p, "\"content\":\"")) != NULL; p++)
+        content_events++;
+    /* "Echo: a b c d e f g" is 8 words: one event each (plus the role's
+     * empty content, if any). */
+    assert_true(content_events >= 8);
+    result_free(&r);
+    o.body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"mock_stream_pieces\":1,"
+             "\"messages\":[{\"role\":\"user\",\"content\":\"a b c d e f g\"}]}";
+    perform(url_of(ms, "/v1/chat/completions"), &o, &r);
+    assert_int_equal(r.code, CURLE_OK);
+    assert_non_null(strstr(r.body.data, "\"content\":\"Echo: a b c d e f g\""));
+    result_free(&r);
+}
+
 static void test_default_chat_stream_without_usage(void **state)
 {
     mock_server *ms = *state;
@@ -1093,6 +1194,9 @@ int main(void)
         T(test_fault_close_mid_body),
         T(test_fault_close_mid_chunked_body),
         T(test_fault_reset),
+        T(test_fault_reset_before_response),
+        T(test_fault_stall_forever_ends_when_client_closes),
+        T(test_chunk_delays),
         T(test_fault_stall_times_out_client),
         T(test_fault_stall_then_close),
         cmocka_unit_test(test_stop_while_client_holds_connection),
@@ -1102,6 +1206,7 @@ int main(void)
         T(test_default_chat_has_request_id),
         T(test_default_chat_stream),
         T(test_default_chat_stream_without_usage),
+        T(test_default_stream_pieces),
         T(test_default_legacy_completion),
         T(test_default_responses),
         T(test_default_embeddings),

@@ -64,6 +64,11 @@ static char *slurp(FILE *f)
     return text;
 }
 
+static int exit_code_of(int status)
+{
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Waits up to a minute for the child; kills it after that. */
 static int wait_for(pid_t pid)
 {
@@ -73,7 +78,7 @@ static int wait_for(pid_t pid)
     for (int waited_ms = 0; waited_ms < 60000; waited_ms += 10) {
         pid_t done = waitpid(pid, &status, WNOHANG);
         if (done == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            return exit_code_of(status);
         assert_true(done == 0 || errno == EINTR);
         nanosleep(&pause, NULL);
     }
@@ -121,4 +126,48 @@ void run_result_free(run_result *r)
 {
     free(r->out);
     free(r->err);
+}
+
+void background_start(background *b, char *const argv[])
+{
+    char **env = child_environment(NULL, NULL);
+    posix_spawn_file_actions_t actions;
+
+    memset(b, 0, sizeof *b);
+    b->out = tmpfile();
+    b->err = tmpfile();
+    assert_non_null(b->out);
+    assert_non_null(b->err);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, fileno(b->out), 1);
+    posix_spawn_file_actions_adddup2(&actions, fileno(b->err), 2);
+    assert_int_equal(posix_spawn(&b->pid, argv[0], &actions, NULL, argv, env), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    free_environment(env);
+}
+
+int background_running(background *b)
+{
+    int status = 0;
+    if (b->pid > 0 && waitpid(b->pid, &status, WNOHANG) == b->pid) {
+        b->exit_code = exit_code_of(status);
+        b->pid = 0;
+    }
+    return b->pid > 0;
+}
+
+void background_stop(background *b, run_result *r)
+{
+    if (background_running(b)) {
+        kill(b->pid, SIGTERM);
+        b->exit_code = wait_for(b->pid);
+        b->pid = 0;
+    }
+    r->exit_code = b->exit_code;
+    r->out = slurp(b->out);
+    r->err = slurp(b->err);
+    fclose(b->out);
+    fclose(b->err);
+    b->out = b->err = NULL;
 }

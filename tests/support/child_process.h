@@ -3,6 +3,9 @@
 #ifndef OAI_CHILD_PROCESS_H
 #define OAI_CHILD_PROCESS_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 /* What a child did. */
 typedef struct run_result {
     int exit_code; /* the exit status, or 128 + signal when killed */
@@ -18,6 +21,28 @@ void run_program(run_result *r, const char *base_url, const char *api_key,
                  const char *input, char *const argv[]);
 
 void run_result_free(run_result *r);
+
+/* A program left running in the background (a server), its stdout and
+ * stderr going to temporary files. */
+typedef struct background {
+    pid_t pid;      /* 0 once reaped */
+    int exit_code;  /* once reaped */
+    FILE *out;
+    FILE *err;
+} background;
+
+/* Starts argv as run_program() does (same environment, stdin empty) but
+ * returns at once. Fails the running cmocka test on any error. */
+void background_start(background *b, char *const argv[]);
+
+/* Whether it is still running (0 once it exited; then it is reaped and
+ * background_stop() only collects its output). */
+int background_running(background *b);
+
+/* Sends SIGTERM (unless it exited), waits for it like run_program() and
+ * captures its exit status and output into r (free with
+ * run_result_free()). */
+void background_stop(background *b, run_result *r);
 
 /* Fail the running cmocka test, showing both strings, unless @p needle does
  * (does not) occur in @p haystack. Include <cmocka.h> first. */

@@ -73,6 +73,24 @@ int mock_io_sleep(const mock_io *io, int ms)
     }
 }
 
+/* Sends nothing for ms milliseconds (< 0: for ever), but returns as soon as
+ * the client closes its side or the server stops: nobody is left to stall,
+ * and a long stall must not keep a thread (and a socket) for nothing. */
+static void stall(const mock_io *io, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+    struct pollfd p[2] = {{io->fd, POLLRDHUP, 0}, {io->wake_fd, POLLIN, 0}};
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (ms >= 0 && left <= 0)
+            return;
+        p[0].revents = p[1].revents = 0;
+        int n = poll(p, 2, ms >= 0 ? (int)left : -1);
+        if (n > 0 || (n < 0 && errno != EINTR))
+            return;   /* the client closed (or failed), or the server stops */
+    }
+}
+
 /* Sends everything, never blocking past a stop. 0 on success, -1 on failure. */
 static int send_all(mock_io *io, const char *data, size_t len)
 {
@@ -601,7 +619,8 @@ int mock_response_add_headers(mock_response *resp, const char *lines)
     return 0;
 }
 
-int mock_response_add_chunk(mock_response *resp, const char *data, size_t len)
+int mock_response_add_chunk_delayed(mock_response *resp, const char *data, size_t len,
+                                    int delay_ms)
 {
     resp->chunked = 1;
     if (len == 0)
@@ -615,12 +634,22 @@ int mock_response_add_chunk(mock_response *resp, const char *data, size_t len)
     if (!lens)
         return -1;
     resp->chunk_lens = lens;
+    int *delays = realloc(resp->chunk_delays, (n + 1) * sizeof *delays);
+    if (!delays)
+        return -1;
+    resp->chunk_delays = delays;
     chunks[n] = dup_range(data, len);
     if (!chunks[n])
         return -1;
     lens[n] = len;
+    delays[n] = delay_ms < 0 ? -1 : delay_ms;
     resp->chunk_count = n + 1;
     return 0;
+}
+
+int mock_response_add_chunk(mock_response *resp, const char *data, size_t len)
+{
+    return mock_response_add_chunk_delayed(resp, data, len, -1);
 }
 
 void mock_response_free(mock_response *resp)
@@ -636,6 +665,7 @@ void mock_response_free(mock_response *resp)
         free(resp->chunks[i]);
     free(resp->chunks);
     free(resp->chunk_lens);
+    free(resp->chunk_delays);
     free(resp);
 }
 
@@ -649,7 +679,8 @@ static int copy_reply_payload(mock_response *r, const mock_reply *reply)
         r->chunked = 1;
         for (size_t i = 0; i < reply->chunk_count; i++) {
             const char *c = reply->chunks[i] ? reply->chunks[i] : "";
-            if (mock_response_add_chunk(r, c, strlen(c)) != 0)
+            int delay = reply->chunk_delays_ms ? reply->chunk_delays_ms[i] : -1;
+            if (mock_response_add_chunk_delayed(r, c, strlen(c), delay) != 0)
                 return -1;
         }
         return 0;
@@ -674,7 +705,7 @@ mock_response *mock_response_from_reply(const mock_reply *reply)
     r->chunk_delay_ms = reply->chunk_delay_ms;
     r->fault = reply->fault;
     r->fault_after = reply->fault_after;
-    r->stall_ms = reply->stall_ms > 0 ? reply->stall_ms : 10000;
+    r->stall_ms = reply->stall_ms > 0 || reply->stall_ms == -1 ? reply->stall_ms : 10000;
     return r;
 }
 
@@ -709,7 +740,8 @@ mock_response *mock_response_clone(const mock_response *src)
         ok = r->body_fd >= 0;
     }
     for (size_t i = 0; ok && i < src->chunk_count; i++)
-        ok = mock_response_add_chunk(r, src->chunks[i], src->chunk_lens[i]) == 0;
+        ok = mock_response_add_chunk_delayed(r, src->chunks[i], src->chunk_lens[i],
+                                             src->chunk_delays[i]) == 0;
     if (!ok) {
         mock_response_free(r);
         return NULL;
@@ -799,6 +831,14 @@ static int has_body_fault(const mock_response *r)
            r->fault == MOCK_FAULT_STALL;
 }
 
+/* The wait before chunk i: its own, else chunk_delay_ms between chunks. */
+static int chunk_wait(const mock_response *r, size_t i)
+{
+    if (r->chunk_delays[i] >= 0)
+        return r->chunk_delays[i];
+    return i > 0 ? r->chunk_delay_ms : 0;
+}
+
 /* Sends the chunks (or the first fault_after of them). */
 static int send_chunks(mock_io *io, const mock_response *r)
 {
@@ -806,7 +846,7 @@ static int send_chunks(mock_io *io, const mock_response *r)
     if (has_body_fault(r) && r->fault_after < count)
         count = r->fault_after;
     for (size_t i = 0; i < count; i++) {
-        if (i > 0 && mock_io_sleep(io, r->chunk_delay_ms) != 0)
+        if (mock_io_sleep(io, chunk_wait(r, i)) != 0)
             return -1;
         if (send_chunk(io, r->chunks[i], r->chunk_lens[i]) != 0)
             return -1;
@@ -854,8 +894,17 @@ mock_after_send mock_http_send_response(mock_io *io, const mock_response *resp,
 {
     if (mock_io_sleep(io, resp->delay_ms) != 0)
         return MOCK_AFTER_CLOSE;
-    if (resp->fault == MOCK_FAULT_CLOSE_BEFORE_RESPONSE)
+    switch (resp->fault) {
+    case MOCK_FAULT_CLOSE_BEFORE_RESPONSE:
         return MOCK_AFTER_CLOSE;
+    case MOCK_FAULT_RESET_BEFORE_RESPONSE:
+        return MOCK_AFTER_RESET;
+    case MOCK_FAULT_STALL_BEFORE_RESPONSE:
+        stall(io, resp->stall_ms);
+        return MOCK_AFTER_CLOSE;
+    default:
+        break;
+    }
     char *head = format_head(resp, request_id, keep_alive);
     int rc = head ? send_all(io, head, strlen(head)) : -1;
     free(head);
@@ -867,7 +916,7 @@ mock_after_send mock_http_send_response(mock_io *io, const mock_response *resp,
     case MOCK_FAULT_RESET:
         return MOCK_AFTER_RESET;
     case MOCK_FAULT_STALL:
-        mock_io_sleep(io, resp->stall_ms);
+        stall(io, resp->stall_ms);
         return MOCK_AFTER_CLOSE;
     case MOCK_FAULT_CLOSE_MID_BODY:
         return MOCK_AFTER_CLOSE;

@@ -40,6 +40,8 @@ typedef struct mock_response {
     char **chunks;
     size_t *chunk_lens;
     size_t chunk_count;
+    int *chunk_delays;      /* per chunk: the wait before it, -1: chunk_delay_ms
+                               (none before the first) */
     int delay_ms;
     int chunk_delay_ms;
     mock_fault fault;
@@ -103,6 +105,9 @@ int mock_response_add_headers(mock_response *resp, const char *lines);
  * empty chunks are ignored, since a zero-size chunk ends the body.
  * 0 on success, -1 on allocation failure. */
 int mock_response_add_chunk(mock_response *resp, const char *data, size_t len);
+/* The same with the wait before this chunk (-1: chunk_delay_ms). */
+int mock_response_add_chunk_delayed(mock_response *resp, const char *data, size_t len,
+                                    int delay_ms);
 
 void mock_response_free(mock_response *resp);
 

@@ -831,6 +831,9 @@ static mock_response *with_json_body(const mock_request *req, json_route handler
                               "We could not parse the JSON body of your request: expected a "
                               "JSON object.", NULL, NULL);
     }
+    /* The server's default applies when the request names none. */
+    if (req->stream_pieces > 0 && !json_object_get(body, "mock_stream_pieces"))
+        json_object_set_new(body, "mock_stream_pieces", json_integer(req->stream_pieces));
     mock_response *r = handler(body);
     json_decref(body);
     return r;

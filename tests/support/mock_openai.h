@@ -17,7 +17,8 @@
  * "stream": true the three text endpoints answer with Server-Sent Events,
  * each event in its own HTTP chunk; the answer comes in 4 pieces, or in
  * N when the body has the extension field "mock_stream_pieces": N (at most
- * one piece per token; bench/ uses it to make a long stream). Unknown paths get 404, bodies that are
+ * one piece per token; bench/ uses it to make a long stream; the server's
+ * mock_server_set_stream_pieces() sets the default). Unknown paths get 404, bodies that are
  * not a JSON object 400, both in OpenAI's error shape.
  */
 #ifndef OAI_MOCK_OPENAI_H

@@ -61,6 +61,7 @@ struct mock_server {
     pthread_cond_t recorded;    /* signalled after each recorded request */
     int stopping;
     int stream_delay_ms;    /* between the built-in handler's stream events */
+    int stream_pieces;      /* the built-in handler's default pieces per stream */
     int recording;
     queued_reply *script_head, *script_tail;
     size_t script_len;
@@ -205,6 +206,7 @@ static mock_response *reply_for(mock_connection *c, mock_request *req, char *req
         record_request(ms, req);
     mock_response *resp = pop_reply(ms, req);
     int stream_delay_ms = ms->stream_delay_ms;
+    req->stream_pieces = ms->stream_pieces;
     pthread_mutex_unlock(&ms->lock);
     snprintf(request_id, id_size, "req_mock_%lu", serial);
     if (resp)
@@ -484,6 +486,13 @@ void mock_server_set_stream_delay_ms(mock_server *ms, int delay_ms)
 {
     pthread_mutex_lock(&ms->lock);
     ms->stream_delay_ms = delay_ms > 0 ? delay_ms : 0;
+    pthread_mutex_unlock(&ms->lock);
+}
+
+void mock_server_set_stream_pieces(mock_server *ms, int pieces)
+{
+    pthread_mutex_lock(&ms->lock);
+    ms->stream_pieces = pieces > 0 ? pieces : 0;
     pthread_mutex_unlock(&ms->lock);
 }
 

@@ -11,6 +11,9 @@
  * "stream": true; files, uploads, fine-tuning jobs and batches, see
  * mock_state.h).
  *
+ * Replies are queued from C with mock_server_push*(), or from a JSON file
+ * with mock_script_load() (mock_script.h; oai-mock-server --script).
+ *
  * Every request is recorded (method, target, headers, body) so tests can
  * assert what the client sent.
  *
@@ -33,8 +36,11 @@ typedef enum mock_fault {
     MOCK_FAULT_CLOSE_BEFORE_RESPONSE, /* read the request, close without answering */
     MOCK_FAULT_CLOSE_MID_BODY,        /* send headers and part of the body, then close */
     MOCK_FAULT_RESET,                 /* send headers and part of the body, then RST (SO_LINGER 0) */
-    MOCK_FAULT_STALL                  /* send headers and part of the body, then send nothing
+    MOCK_FAULT_STALL,                 /* send headers and part of the body, then send nothing
                                          for stall_ms (default 10 s), then close */
+    MOCK_FAULT_RESET_BEFORE_RESPONSE, /* read the request, RST without answering */
+    MOCK_FAULT_STALL_BEFORE_RESPONSE  /* read the request, send nothing for stall_ms,
+                                         then close */
 } mock_fault;
 
 /* One scripted reply. Strings are copied when pushed. */
@@ -52,7 +58,13 @@ typedef struct mock_reply {
     int chunk_delay_ms;         /* wait between chunks */
     mock_fault fault;
     size_t fault_after;         /* body bytes sent before the fault (or chunks, with chunks) */
-    int stall_ms;               /* MOCK_FAULT_STALL duration; 0: 10000 */
+    int stall_ms;               /* stall duration; 0: 10000; -1: until the client
+                                   closes the connection (or the server stops). A
+                                   stall always ends early when the client closes. */
+    /* With chunks: chunk_delays_ms[i] >= 0 is the wait before chunk i (the
+     * first one included, after the head); -1 (or no array) keeps
+     * chunk_delay_ms between chunks. */
+    const int *chunk_delays_ms;
 } mock_reply;
 
 /* Request bodies of any size are accepted (the server streams them through a
@@ -99,6 +111,8 @@ typedef struct mock_request {
     mock_form form;         /* its parts, when the body is multipart/form-data */
     const char *data_dir;   /* the server's directory (not owned; NULL in
                                recorded copies) */
+    int stream_pieces;      /* the server's mock_server_set_stream_pieces()
+                               (0 in recorded copies) */
 } mock_request;
 
 /* Starts the server on 127.0.0.1:0. NULL on failure. */
@@ -128,6 +142,10 @@ size_t mock_server_pending(mock_server *ms);
 /* Milliseconds the built-in handler waits between the events of a stream
  * (default 0; the demo uses a few tens so that streaming shows). */
 void mock_server_set_stream_delay_ms(mock_server *ms, int delay_ms);
+/* How many events the built-in handler cuts a streamed answer into when
+ * the request does not say ("mock_stream_pieces"); at most one per token.
+ * 0 (the default): 4. The demo asks for one per token. */
+void mock_server_set_stream_pieces(mock_server *ms, int pieces);
 /* Whether requests are recorded (default 1). A long-running standalone
  * server turns it off so that its memory does not grow with its traffic. */
 void mock_server_set_recording(mock_server *ms, int on);
