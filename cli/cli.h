@@ -31,7 +31,7 @@ enum cli_exit {
     CLI_EXIT_CONNECTION = 8,  /* connection, TLS, timeout */
     CLI_EXIT_PROTOCOL = 9,    /* malformed or oversized response */
     CLI_EXIT_LOCAL = 10,      /* I/O, memory, invalid argument, cancelled */
-    CLI_EXIT_NO_ANSWER = 11,  /* chat/complete: no text (a refusal, only reasoning, empty) */
+    CLI_EXIT_NO_ANSWER = 11,  /* chat/complete: no text, refusal or tool call (empty, or reasoning only) */
     CLI_EXIT_INTERRUPTED = 130, /* SIGINT (Ctrl-C) stopped a transfer: 128 + 2, as shells do */
     CLI_CONTINUE = -1         /* not an exit status: "go on" (from parsers) */
 };
@@ -201,6 +201,10 @@ int cli_parse_max_tokens(const cli_command *cmd, const char *value, cli_sampling
 /** Sets `temperature` and `max_tokens` on @p req when they were given. */
 oai_status cli_apply_sampling(oai_request *req, const cli_sampling *s);
 
+/** Reads the rest of @p in into a new NUL-terminated string (free()), or
+ *  NULL when memory ran out or reading failed (ferror(@p in) tells). */
+char *cli_read_all(FILE *in);
+
 /**
  * Joins the operands with single spaces into a new string (free()). A lone
  * "-" reads standard input instead. NULL if memory ran out or stdin could
@@ -224,9 +228,10 @@ int cli_print_delta(void *userdata, const oai_event *ev);
  * Prints the answer of a chat completion or legacy completion (streamed
  * or not) the same way: its text on stdout (unless @p streamed_text says
  * it was printed already), tool calls as "[tool call] NAME ARGUMENTS" lines
- * on stdout. Without text or tool calls, a refusal goes to stderr after a
- * "[refusal]" line, reasoning after a "[reasoning]" line, then "oai: no
- * answer: ..." and CLI_EXIT_NO_ANSWER is returned. An empty text is none.
+ * on stdout; without either, a refusal on stdout in place of the text.
+ * With none of these (an empty text is none), any reasoning goes to stderr
+ * after a "[reasoning]" line, then "oai: no answer: ..." and
+ * CLI_EXIT_NO_ANSWER is returned.
  */
 int cli_print_answer(const oai_response *res, int streamed_text);
 
@@ -364,10 +369,10 @@ int cli_download(oai_client *client, oai_request *req, const char *path);
 
 /** Turns SIGINT into a flag that the transfer callbacks check, so the call
  *  is cancelled cleanly (the library removes its temporary file). A second
- *  SIGINT kills the process as usual. */
+ *  SIGINT kills the process as usual; an ignored SIGINT stays ignored. */
 void cli_catch_interrupt(void);
 
-/** Restores SIGINT's default action. */
+/** Restores the action SIGINT had before cli_catch_interrupt(). */
 void cli_release_interrupt(void);
 
 /** Whether SIGINT arrived since cli_catch_interrupt(). */

@@ -143,8 +143,7 @@ static char *read_input(const char *path, int *exit_status)
 {
     char *dash = "-";
     FILE *in;
-    char *text = NULL;
-    size_t len = 0, cap = 0;
+    char *text;
 
     if (strcmp(path, "-") == 0)
         return cli_join_text(1, &dash, exit_status);
@@ -153,29 +152,12 @@ static char *read_input(const char *path, int *exit_status)
         *exit_status = cli_report_file_error("read", path, errno);
         return NULL;
     }
-    for (;;) {
-        size_t got;
-        if (cap - len < 4096) {
-            char *bigger = realloc(text, cap ? cap * 2 : 8192);
-            if (!bigger)
-                break;
-            text = bigger;
-            cap = cap ? cap * 2 : 8192;
-        }
-        got = fread(text + len, 1, cap - len - 1, in);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (!text || ferror(in)) {
-        *exit_status = ferror(in) ? cli_report_file_error("read", path, errno)
+    errno = 0;
+    text = cli_read_all(in);
+    if (!text)
+        *exit_status = ferror(in) ? cli_report_file_error("read", path, errno ? errno : EIO)
                                   : cli_report_status(OAI_ERR_OUT_OF_MEMORY, NULL);
-        free(text);
-        fclose(in);
-        return NULL;
-    }
     fclose(in);
-    text[len] = '\0';
     return text;
 }
 

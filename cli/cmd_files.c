@@ -62,8 +62,9 @@ static const cli_subcommand files_subcommands[] = {
       "  -h, --help   Show this help\n",
       run_delete },
     { "download", "oai files download", "ID [-o PATH]",
-      "Downloads a file's content to PATH (streamed to disk, never held in\n"
-      "memory), or to standard output.\n"
+      "Downloads a file's content to PATH, or streams it to standard output.\n"
+      "PATH is replaced only once the whole content has arrived: a download\n"
+      "that fails or is interrupted (Ctrl-C) leaves an existing file as it was.\n"
       "\n"
       "Options:\n"
       "  -o, --output PATH   where to write the content (\"-\": standard output)\n"

@@ -511,8 +511,8 @@ oai_status cli_apply_sampling(oai_request *req, const cli_sampling *s)
     return status;
 }
 
-/* Reads all of @p in into a new NUL-terminated string, or NULL. */
-static char *read_all(FILE *in)
+/** Reads all of @p in into a new NUL-terminated string, or NULL. */
+char *cli_read_all(FILE *in)
 {
     size_t len = 0, cap = 4096;
     char *buf = malloc(cap);
@@ -548,7 +548,7 @@ char *cli_join_text(int count, char **operands, int *exit_status)
     int i;
 
     if (count == 1 && strcmp(operands[0], "-") == 0) {
-        text = read_all(stdin);
+        text = cli_read_all(stdin);
         if (!text)
             *exit_status = cli_report_status(OAI_ERR_IO, "cannot read standard input");
         return text;
@@ -646,13 +646,14 @@ int cli_print_answer(const oai_response *res, int streamed_text)
     cli_end_line();
     if (print_tool_calls(res) > 0 || has_text)
         return CLI_EXIT_OK;
-    fflush(stdout);
+    /* A refusal is the model's answer: it stands in for the text. */
     refusal = nonempty_string(res, "/choices/0/message/refusal");
     if (refusal) {
-        print_marked("refusal", refusal);
-        fputs("oai: no answer: the model refused\n", stderr);
-        return CLI_EXIT_NO_ANSWER;
+        cli_write_text(refusal, strlen(refusal));
+        cli_end_line();
+        return CLI_EXIT_OK;
     }
+    fflush(stdout);
     /* llama.cpp's and DeepSeek's field, then vLLM's. */
     reasoning = nonempty_string(res, "/choices/0/message/reasoning_content");
     if (!reasoning)

@@ -14,6 +14,10 @@
 
 static volatile sig_atomic_t interrupted;
 
+/* What SIGINT did before cli_catch_interrupt(), restored after the call. */
+static struct sigaction previous;
+static int caught;
+
 /* Sets the flag, and gives SIGINT back its default action, so that a
  * second Ctrl-C kills a transfer that never reaches a callback (signal()
  * is async-signal-safe). */
@@ -24,28 +28,28 @@ static void on_sigint(int sig)
 }
 
 /** Installs the SIGINT handler (without SA_RESTART, so that a wait is
- *  woken up at once). */
+ *  woken up at once). A SIGINT that was ignored stays ignored: a shell
+ *  starts background jobs that way so that Ctrl-C leaves them alone. */
 void cli_catch_interrupt(void)
 {
     struct sigaction sa;
 
+    interrupted = 0;
+    if (sigaction(SIGINT, NULL, &previous) != 0 || previous.sa_handler == SIG_IGN)
+        return;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;
-    interrupted = 0;
-    sigaction(SIGINT, &sa, NULL);
+    caught = sigaction(SIGINT, &sa, NULL) == 0;
 }
 
-/** Restores SIGINT's default action (the flag keeps its value). */
+/** Gives SIGINT back the action it had (the flag keeps its value). */
 void cli_release_interrupt(void)
 {
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    if (caught)
+        sigaction(SIGINT, &previous, NULL);
+    caught = 0;
 }
 
 int cli_interrupted(void)

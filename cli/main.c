@@ -63,7 +63,9 @@ void cli_usage(FILE *out)
           "   7  server error (HTTP 5xx) or another API error\n"
           "   8  connection, TLS or timeout error\n"
           "   9  protocol error (malformed response)\n"
-          "  10  local error (I/O, memory, invalid argument or data, cancelled)\n",
+          "  10  local error (I/O, memory, invalid argument or data, cancelled)\n"
+          "  11  chat, complete: the answer holds no text, refusal or tool call\n"
+          " 130  interrupted (Ctrl-C during an upload or download)\n",
           out);
 }
 

@@ -5,10 +5,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -453,37 +451,16 @@ void cli_progress_finish(cli_progress *p)
 /* ------------------------------------------------------------------------ */
 /* Downloads */
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* An empty body may leave no file to rename (nothing was written): make
- * the empty file the download stands for. */
-static int ensure_file(const oai_response *res, const char *path)
-{
-    const char *length = oai_response_header(res, "content-length");
-    FILE *f;
-
-    if (file_exists(path) && !(length && strcmp(length, "0") == 0))
-        return CLI_EXIT_OK;
-    f = fopen(path, "wb");
-    if (!f)
-        return cli_report_file_error("create", path, errno);
-    if (fclose(f) != 0)
-        return cli_report_file_error("write", path, errno);
-    return CLI_EXIT_OK;
-}
-
 /* Sends a download request with a progress bar and Ctrl-C handling;
  * returns the response. */
-static oai_response *send_download(oai_client *client, oai_request *req)
+static oai_response *send_download(oai_client *client, oai_request *req, int to_stdout)
 {
     cli_progress progress;
     oai_response *res;
 
     cli_progress_init(&progress, 1);
+    if (to_stdout && isatty(1))
+        progress.enabled = 0; /* the bar would be drawn into the content */
     oai_request_on_progress(req, cli_progress_update, &progress);
     cli_catch_interrupt();
     res = oai_client_send(client, req);
@@ -500,6 +477,17 @@ static int download_outcome(const oai_response *res)
     return cli_check_response(res);
 }
 
+/* The library's message for a file it could not write does not name the
+ * file: say which. */
+static int report_write_error(const char *target, const char *message)
+{
+    char text[800];
+
+    snprintf(text, sizeof text, "cannot write '%.400s': %s", target,
+             message && *message ? message : oai_status_message(OAI_ERR_IO));
+    return cli_report_status(OAI_ERR_IO, text);
+}
+
 /* Writes the body to @p target: the library downloads to a temporary file
  * next to it and renames it over @p target only when the whole body has
  * arrived, so a failure or Ctrl-C leaves an existing file as it was. */
@@ -512,10 +500,11 @@ static int download_to_file(oai_client *client, oai_request *req, const char *ta
         return status;
     if (oai_request_set_output_file(req, target) != OAI_OK)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid output path");
-    res = send_download(client, req);
-    status = download_outcome(res);
-    if (status == CLI_EXIT_OK)
-        status = ensure_file(res, target);
+    res = send_download(client, req, 0);
+    if (oai_response_status(res) == OAI_ERR_IO) /* writing failed: a full disk, a size limit */
+        status = report_write_error(target, oai_response_error_message(res));
+    else
+        status = download_outcome(res);
     oai_response_free(res);
     return status;
 }
@@ -566,7 +555,7 @@ static int download_to_stdout(oai_client *client, oai_request *req)
     if (oai_request_on_data(req, write_to_stdout, &sink) != OAI_OK ||
         oai_client_set_retry_callback(client, retry_unless_written, &sink) != OAI_OK)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot stream to standard output");
-    res = send_download(client, req);
+    res = send_download(client, req, 1);
     oai_client_set_retry_callback(client, NULL, NULL);
     if (sink.write_failed)
         status = cli_report_status(OAI_ERR_IO, "cannot write to standard output");

@@ -5,8 +5,11 @@
  * The tool's path comes from OAI_CLI_PATH (tests/extra.cmake); without it
  * (the CLI is not built) every test is skipped.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +86,54 @@ static void run_cli(run_result *r, mock_server *ms, const char *first, ...)
     run_cli_at(r, mock_server_url(ms), TEST_KEY, NULL, first, more);
     va_end(more);
 }
+
+/* Runs `oai ARGS...` with OPENAI_BASE_URL and OPENAI_API_KEY as given
+ * (NULL: unset). */
+static void run_cli_env(run_result *r, const char *base_url, const char *api_key,
+                        const char *first, ...)
+{
+    va_list more;
+    va_start(more, first);
+    run_cli_at(r, base_url, api_key, NULL, first, more);
+    va_end(more);
+}
+
+/* "http://127.0.0.1:PORT/v1" for a port nothing listens on. */
+static const char *unused_url(void)
+{
+    static char url[64];
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", mock_unused_port());
+    return url;
+}
+
+/* Sends https traffic through the mock server as a proxy, so that a request
+ * the tool must not make (to https://api.openai.com) shows up there as a
+ * connection instead of leaving the machine. */
+static void proxy_https_through(mock_server *ms)
+{
+    char url[64];
+
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", mock_server_port(ms));
+    setenv("https_proxy", url, 1);
+    setenv("HTTPS_PROXY", url, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+}
+
+static void proxy_off(void)
+{
+    unsetenv("https_proxy");
+    unsetenv("HTTPS_PROXY");
+}
+
+/* Fails with the child's output unless it exited with @p code. */
+#define assert_exit(r, code)                                                   \
+    do {                                                                       \
+        if ((r).exit_code != (code))                                           \
+            fail_msg("exit %d, expected %d; stdout:\n%s\nstderr:\n%s",         \
+                     (r).exit_code, (code), (r).out, (r).err);                 \
+    } while (0)
 
 static const char *json_str(const json_t *obj, const char *path_key)
 {
@@ -279,6 +331,183 @@ static void test_chat_prompt_from_stdin(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* What counts as an answer */
+
+/* Scripts a chat completion whose first choice has @p message (a JSON
+ * object) and @p finish as its finish reason. */
+static void push_chat_answer(mock_server *ms, const char *message, const char *finish)
+{
+    char body[1024];
+
+    snprintf(body, sizeof body,
+             "{\"id\":\"c1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+             "\"choices\":[{\"index\":0,\"message\":%s,\"finish_reason\":\"%s\"}]}",
+             message, finish);
+    mock_server_push_simple(ms, 200, NULL, body);
+}
+
+#define MAX_CHUNKS 8
+
+/* Scripts a streamed chat answer: one chunk per delta (a JSON object), one
+ * with @p finish as the finish reason, then [DONE]. */
+static void push_chat_stream(mock_server *ms, const char *const *deltas, size_t count,
+                             const char *finish)
+{
+    static const char head[] = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                               "\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":";
+    char chunks[MAX_CHUNKS][512];
+    const char *list[MAX_CHUNKS];
+    mock_reply reply = { 0 };
+    size_t i;
+
+    assert_true(count + 2 <= MAX_CHUNKS);
+    for (i = 0; i < count; i++)
+        snprintf(chunks[i], sizeof chunks[i], "%s%s,\"finish_reason\":null}]}\n\n", head, deltas[i]);
+    snprintf(chunks[i++], sizeof chunks[0], "%s{},\"finish_reason\":\"%s\"}]}\n\n", head, finish);
+    snprintf(chunks[i++], sizeof chunks[0], "data: [DONE]\n\n");
+    for (size_t j = 0; j < i; j++)
+        list[j] = chunks[j];
+    reply.status = 200;
+    reply.content_type = "text/event-stream";
+    reply.chunks = list;
+    reply.chunk_count = i;
+    mock_server_push(ms, &reply);
+}
+
+/* A refusal is the model's answer: printed in place of the text, exit 0,
+ * streamed or not. */
+static void test_chat_refusal_is_an_answer(void **state)
+{
+    static const char *const deltas[] = {
+        "{\"role\":\"assistant\",\"content\":null,\"refusal\":\"I can't \"}",
+        "{\"refusal\":\"help with that.\"}",
+    };
+    mock_server *ms = *state;
+    run_result r;
+
+    push_chat_answer(ms, "{\"role\":\"assistant\",\"content\":null,\"refusal\":\"I can't help with that.\"}",
+                     "stop");
+    run_cli(&r, ms, "chat", "hi", NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "I can't help with that.\n");
+    assert_string_equal(r.err, "");
+    run_result_free(&r);
+
+    push_chat_stream(ms, deltas, 2, "stop");
+    run_cli(&r, ms, "chat", "--stream", "hi", NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "I can't help with that.\n");
+    assert_string_equal(r.err, "");
+    run_result_free(&r);
+}
+
+/* Tool calls are an answer too: one line each. */
+static void test_chat_tool_calls_are_an_answer(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    push_chat_answer(ms, "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\","
+                         "\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                         "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]}",
+                     "tool_calls");
+    run_cli(&r, ms, "chat", "weather?", NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "[tool call] get_weather {\"city\":\"Paris\"}\n");
+    assert_string_equal(r.err, "");
+    run_result_free(&r);
+}
+
+/* No text, refusal or tool call: nothing on stdout, a reason on stderr,
+ * exit 11 (chat and complete, streamed or not). */
+static void test_empty_answer_exits_11(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    push_chat_answer(ms, "{\"role\":\"assistant\",\"content\":\"\"}", "length");
+    run_cli(&r, ms, "chat", "hi", NULL);
+    assert_exit(r, 11);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, "oai: no answer: the response holds no text (finish reason: length)\n");
+    run_result_free(&r);
+
+    push_chat_stream(ms, NULL, 0, "length");
+    run_cli(&r, ms, "chat", "--stream", "hi", NULL);
+    assert_exit(r, 11);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "oai: no answer: ");
+    run_result_free(&r);
+
+    mock_server_push_simple(ms, 200, NULL,
+                            "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\","
+                            "\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"stop\"}]}");
+    run_cli(&r, ms, "complete", "-m", "m", "hi", NULL);
+    assert_exit(r, 11);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "oai: no answer: the response holds no text");
+    run_result_free(&r);
+}
+
+/* A reasoning model that ran out of tokens before answering: its reasoning
+ * goes to stderr, marked, and the exit status says there is no answer. */
+static void test_reasoning_only_answer(void **state)
+{
+    static const char *const deltas[] = {
+        "{\"role\":\"assistant\",\"reasoning_content\":\"Let me think \"}",
+        "{\"reasoning_content\":\"about it.\"}",
+    };
+    static const char expected_err[] =
+        "[reasoning]\nLet me think about it.\n"
+        "oai: no answer: the response holds no text, only reasoning (finish reason: length)\n";
+    mock_server *ms = *state;
+    run_result r;
+
+    push_chat_answer(ms, "{\"role\":\"assistant\",\"content\":\"\","
+                         "\"reasoning_content\":\"Let me think about it.\"}",
+                     "length");
+    run_cli(&r, ms, "chat", "hi", NULL);
+    assert_exit(r, 11);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, expected_err);
+    run_result_free(&r);
+
+    push_chat_stream(ms, deltas, 2, "length");
+    run_cli(&r, ms, "chat", "--stream", "hi", NULL);
+    assert_exit(r, 11);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, expected_err);
+    run_result_free(&r);
+}
+
+/* A 2xx answer that is not JSON (a web page, a stream the request did not
+ * ask for) is a protocol error, exit 9, not an empty answer. */
+static void test_non_json_answer_is_protocol_error(void **state)
+{
+    mock_server *ms = *state;
+    mock_reply reply = { 0 };
+    run_result r;
+
+    reply.status = 200;
+    reply.content_type = "text/html; charset=utf-8";
+    reply.body = "<!doctype html><html><body>Please log in</body></html>";
+    mock_server_push(ms, &reply);
+    run_cli(&r, ms, "chat", "hi", NULL);
+    assert_exit(r, 9);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "oai: OAI_ERR_PROTOCOL: expected JSON, got text/html");
+    run_result_free(&r);
+
+    reply.content_type = "text/event-stream";
+    reply.body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n";
+    mock_server_push(ms, &reply);
+    run_cli(&r, ms, "complete", "-m", "m", "hi", NULL);
+    assert_exit(r, 9);
+    assert_contains(r.err, "oai: OAI_ERR_PROTOCOL: expected JSON, got text/event-stream");
+    run_result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
 /* oai complete, models, api */
 
 static void test_complete(void **state)
@@ -396,6 +625,77 @@ static void test_api_post_with_query_and_body(void **state)
     run_result_free(&r);
 }
 
+/* -H headers reach the server; -i prints the status line and headers
+ * before the body. */
+static void test_api_headers_and_include(void **state)
+{
+    mock_server *ms = *state;
+    const mock_request *req;
+    run_result r;
+
+    mock_server_push_simple(ms, 201, "X-Custom: yes\r\n", "{\"ok\":true}");
+    run_cli(&r, ms, "api", "-H", "X-Trace: abc 123", "--header=OpenAI-Beta:assistants=v2", "-i",
+            "GET", "/things", NULL);
+    assert_exit(r, 0);
+    req = mock_server_request(ms, 0);
+    assert_string_equal(mock_request_header(req, "X-Trace"), "abc 123");
+    assert_string_equal(mock_request_header(req, "OpenAI-Beta"), "assistants=v2");
+    assert_true(strncmp(r.out, "HTTP 201 Created\n", 17) == 0);
+    assert_contains(r.out, "\nX-Custom: yes\n");
+    assert_contains(r.out, "\n\n{\"ok\":true}\n"); /* a blank line, then the body */
+    assert_string_equal(r.err, "");
+    run_result_free(&r);
+
+    /* Without -i, the body only. */
+    mock_server_push_simple(ms, 200, "X-Custom: yes\r\n", "{\"ok\":true}");
+    run_cli(&r, ms, "api", "GET", "/things", NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "{\"ok\":true}\n");
+    run_result_free(&r);
+
+    /* A header without "NAME:" is a usage error; nothing is sent. */
+    run_cli(&r, ms, "api", "-H", "no colon here", "GET", "/things", NULL);
+    assert_exit(r, 2);
+    assert_contains(r.err, "-H needs 'NAME: VALUE'");
+    run_result_free(&r);
+    assert_int_equal(mock_server_request_count(ms), 2);
+}
+
+/* --input FILE is the body; a file that cannot be read is named, with the
+ * reason. */
+static void test_api_input_file(void **state)
+{
+    static const char body_text[] = "{\"model\":\"m\",\"input\":\"from a file\"}";
+    mock_server *ms = *state;
+    char path[] = "/tmp/oai-cli-input-XXXXXX";
+    char missing[64], expected[256];
+    json_t *body;
+    run_result r;
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, body_text, strlen(body_text)), (ssize_t)strlen(body_text));
+    close(fd);
+    mock_server_push_simple(ms, 200, NULL, "{\"ok\":true}");
+    run_cli(&r, ms, "api", "POST", "/embeddings", "--input", path, NULL);
+    assert_exit(r, 0);
+    assert_string_equal(mock_server_request(ms, 0)->method, "POST");
+    body = request_json(ms, 0);
+    assert_string_equal(json_str(body, "input"), "from a file");
+    json_decref(body);
+    run_result_free(&r);
+
+    snprintf(missing, sizeof missing, "%s.missing", path);
+    snprintf(expected, sizeof expected, "oai: OAI_ERR_IO: cannot read '%s': %s\n", missing,
+             strerror(ENOENT));
+    run_cli(&r, ms, "api", "POST", "/embeddings", "--input", missing, NULL);
+    assert_exit(r, 10);
+    assert_string_equal(r.err, expected);
+    run_result_free(&r);
+    unlink(path);
+    assert_int_equal(mock_server_request_count(ms), 1);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Help, usage errors, global options */
 
@@ -452,7 +752,6 @@ static void test_usage_errors(void **state)
     mock_server *ms = *state;
 
     expect_usage_error(ms, NULL);
-    expect_usage_error(ms, "frobnicate", NULL);
     expect_usage_error(ms, "--no-such-option", "chat", "hi", NULL);
     expect_usage_error(ms, "--base-url", NULL);
     expect_usage_error(ms, "chat", NULL);
@@ -466,9 +765,226 @@ static void test_usage_errors(void **state)
     expect_usage_error(ms, "api", "GET", NULL);
     expect_usage_error(ms, "api", "GET", "models", NULL);
     expect_usage_error(ms, "api", "POST", "/chat/completions", "{not json", NULL);
-    expect_usage_error(ms, "help", "frobnicate", NULL);
-    expect_usage_error(ms, "--base-url", "ftp://example.com", "models", NULL);
     assert_int_equal(mock_server_request_count(ms), 0);
+}
+
+/* An unknown command gets one line, a suggestion within two edits (or
+ * for a prefix) and where to look; not the whole usage. Exit 2. */
+static void expect_unknown_command(mock_server *ms, const char *expected_err, const char *first, ...)
+{
+    va_list more;
+    run_result r;
+
+    va_start(more, first);
+    run_cli_at(&r, mock_server_url(ms), TEST_KEY, NULL, first, more);
+    va_end(more);
+    assert_exit(r, 2);
+    assert_string_equal(r.err, expected_err);
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+}
+
+static void test_unknown_command(void **state)
+{
+    mock_server *ms = *state;
+
+    expect_unknown_command(ms,
+                           "oai: unknown command 'chta'\n"
+                           "Did you mean 'chat'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "chta", "hello", NULL);
+    expect_unknown_command(ms,
+                           "oai: unknown command 'modles'\n"
+                           "Did you mean 'models'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "modles", NULL);
+    expect_unknown_command(ms, /* two edits away */
+                           "oai: unknown command 'compelte'\n"
+                           "Did you mean 'complete'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "compelte", NULL);
+    expect_unknown_command(ms, /* two edits from one, a prefix of the other */
+                           "oai: unknown command 'fine'\n"
+                           "Did you mean 'files' or 'fine-tune'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "fine", NULL);
+    expect_unknown_command(ms, /* a prefix only */
+                           "oai: unknown command 'fine-t'\n"
+                           "Did you mean 'fine-tune'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "fine-t", NULL);
+    expect_unknown_command(ms, /* three edits: no suggestion */
+                           "oai: unknown command 'chatxyz'\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "chatxyz", NULL);
+    expect_unknown_command(ms,
+                           "oai: unknown command 'frobnicate'\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "frobnicate", NULL);
+    expect_unknown_command(ms,
+                           "oai: unknown command 'chta'\n"
+                           "Did you mean 'chat'?\n"
+                           "Run 'oai --help' for the list of commands.\n",
+                           "help", "chta", NULL);
+    expect_unknown_command(ms,
+                           "oai files: unknown command 'uplod'\n"
+                           "Did you mean 'upload'?\n"
+                           "Run 'oai files --help' for the list of commands.\n",
+                           "files", "uplod", "x.jsonl", NULL);
+    assert_int_equal(mock_server_request_count(ms), 0);
+}
+
+/* Global options are accepted after the command too, as in gh and git. */
+static void test_global_options_after_command(void **state)
+{
+    mock_server *ms = *state;
+    char glued[128];
+    run_result r;
+
+    /* The environment points nowhere: only --base-url reaches the server. */
+    run_cli_env(&r, unused_url(), TEST_KEY, "chat", "--base-url", mock_server_url(ms), "hi", NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "Echo: hi\n");
+    assert_int_equal(mock_server_request_count(ms), 1);
+    run_result_free(&r);
+
+    run_cli_env(&r, unused_url(), TEST_KEY, "models", "-v", "--api-key=sk-late-key",
+                "--base-url", mock_server_url(ms), NULL);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "gpt-4o-mini\nmock-model\n");
+    assert_string_equal(mock_request_header(mock_server_request(ms, 1), "Authorization"),
+                        "Bearer sk-late-key");
+    assert_true(strlen(r.err) > 0); /* -v logged the attempt */
+    assert_not_contains(r.err, "sk-late-key");
+    run_result_free(&r);
+
+    /* In a group: before and after the sub-command. */
+    run_cli_env(&r, unused_url(), TEST_KEY, "files", "--base-url", mock_server_url(ms), "list", NULL);
+    assert_exit(r, 0);
+    run_result_free(&r);
+    snprintf(glued, sizeof glued, "--base-url=%s", mock_server_url(ms));
+    run_cli_env(&r, unused_url(), TEST_KEY, "files", "list", "--json", glued, NULL);
+    assert_exit(r, 0);
+    run_result_free(&r);
+    assert_int_equal(mock_server_request_count(ms), 4);
+}
+
+/* A 404 from a base URL whose path does not end in /v1 asks whether it
+ * should; not when it does, nor for a full URL given to `oai api`. */
+static void test_not_found_asks_about_v1(void **state)
+{
+    static const char hint[] = " (does the base URL need /v1?)";
+    mock_server *ms = *state;
+    char root[64], full[128];
+    run_result r;
+
+    snprintf(root, sizeof root, "http://127.0.0.1:%d", mock_server_port(ms));
+    run_cli_env(&r, root, TEST_KEY, "models", NULL);
+    assert_exit(r, 4);
+    assert_string_equal(mock_server_request(ms, 0)->path, "/models");
+    assert_contains(r.err, "oai: OAI_ERR_NOT_FOUND: ");
+    assert_contains(r.err, hint);
+    assert_int_equal(r.err[strlen(r.err) - 1], '\n');
+    run_result_free(&r);
+
+    run_cli(&r, ms, "models", "no-such-model", NULL);
+    assert_exit(r, 4);
+    assert_not_contains(r.err, hint);
+    run_result_free(&r);
+
+    snprintf(full, sizeof full, "%s/v1/nothing-here", root);
+    run_cli_env(&r, root, TEST_KEY, "api", "GET", full, NULL);
+    assert_exit(r, 4);
+    assert_not_contains(r.err, hint);
+    run_result_free(&r);
+}
+
+/* Without a key, OpenAI's own API cannot answer: the tool says so and
+ * sends nothing (the official SDKs do the same). A local server needs no
+ * key. */
+static void test_no_api_key_for_openai(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    proxy_https_through(ms);
+    run_cli_env(&r, NULL, NULL, "chat", "hi", NULL);
+    proxy_off();
+    assert_exit(r, 3);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "oai: no API key: set the OPENAI_API_KEY environment variable or pass --api-key");
+    assert_int_equal(mock_server_connection_count(ms), 0);
+
+    run_result_free(&r);
+    run_cli_env(&r, mock_server_url(ms), NULL, "chat", "hi", NULL);
+    assert_exit(r, 0);
+    assert_null(mock_request_header(mock_server_request(ms, 0), "Authorization"));
+    run_result_free(&r);
+}
+
+/* A copy of @p text with the first @p from replaced by @p to (free()). */
+static char *replace_first(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    char *out;
+
+    assert_non_null(at);
+    out = malloc(strlen(text) - strlen(from) + strlen(to) + 1);
+    assert_non_null(out);
+    sprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    return out;
+}
+
+/* An invalid OPENAI_BASE_URL is the same usage error as an invalid
+ * --base-url (exit 2, the same message but for where the URL came from),
+ * and nothing is sent anywhere: not to OpenAI instead. */
+static void test_invalid_base_url_from_environment(void **state)
+{
+    static const char key[] = "sk-secret-env-key";
+    mock_server *ms = *state;
+    run_result from_env, from_option;
+    char *same;
+
+    proxy_https_through(ms);
+    run_cli_env(&from_env, "localhost:11434/v1", key, "chat", "hi", NULL);
+    run_cli_env(&from_option, NULL, key, "--base-url", "localhost:11434/v1", "chat", "hi", NULL);
+    proxy_off();
+    assert_exit(from_env, 2);
+    assert_exit(from_option, 2);
+    assert_contains(from_env.err, "oai: invalid base URL 'localhost:11434/v1' from OPENAI_BASE_URL");
+    same = replace_first(from_env.err, "OPENAI_BASE_URL", "--base-url");
+    assert_string_equal(same, from_option.err);
+    assert_int_equal(strchr(from_env.err, '\n') - from_env.err + 1, strlen(from_env.err)); /* one line */
+    assert_not_contains(from_env.err, key);
+    assert_string_equal(from_env.out, "");
+    assert_int_equal(mock_server_connection_count(ms), 0);
+    free(same);
+    run_result_free(&from_env);
+    run_result_free(&from_option);
+
+    /* Any scheme but http(s) is refused too. */
+    run_cli_env(&from_option, NULL, key, "--base-url", "ftp://example.com", "models", NULL);
+    assert_exit(from_option, 2);
+    assert_string_equal(from_option.err, "oai: invalid base URL 'ftp://example.com' from --base-url: "
+                                         "an absolute http:// or https:// URL with a host (and no "
+                                         "#fragment) is needed\n");
+    run_result_free(&from_option);
+
+    /* A password or a key in the URL is not shown. */
+    run_cli_env(&from_env, "http://user:hunter2@localhost:11434/v1?api-key=sk-in-query#part", key,
+                "models", NULL);
+    assert_exit(from_env, 2);
+    assert_contains(from_env.err, "'http://user:***@localhost:11434/v1?api-key=***#part' "
+                                  "from OPENAI_BASE_URL");
+    assert_not_contains(from_env.err, "hunter2");
+    assert_not_contains(from_env.err, "sk-in-query");
+    run_result_free(&from_env);
+
+    /* A valid --base-url stands in for it. */
+    run_cli_env(&from_env, "localhost:11434/v1", key, "--base-url", mock_server_url(ms), "models", NULL);
+    assert_exit(from_env, 0);
+    run_result_free(&from_env);
+    assert_int_equal(mock_server_request_count(ms), 1);
 }
 
 static void test_base_url_option_overrides_environment(void **state)
@@ -543,7 +1059,9 @@ static void test_exit_status_per_error_class(void **state)
             fail_msg("HTTP %d: exit %d, expected %d; stderr: %s", cases[i].http_status,
                      r.exit_code, cases[i].exit_code, r.err);
         assert_string_equal(r.err, expected);
-        assert_string_equal(r.out, "");
+        /* `oai api` shows the error body too, on stdout. */
+        assert_true(strncmp(r.out, body, strlen(body)) == 0);
+        assert_string_equal(r.out + strlen(body), "\n");
         run_result_free(&r);
     }
     assert_int_equal(mock_server_request_count(ms), sizeof cases / sizeof cases[0]);
@@ -576,6 +1094,86 @@ static void test_malformed_response_is_protocol_error(void **state)
     assert_int_equal(r.exit_code, 9);
     assert_contains(r.err, "oai: OAI_ERR_PROTOCOL: ");
     run_result_free(&r);
+}
+
+/* A listener that answers each connection with fixed bytes, after reading
+ * the request, then closes it: replies the mock server cannot produce
+ * because they are not HTTP. */
+typedef struct raw_server {
+    int fd;
+    int port;
+    pthread_t thread;
+    const char *reply;
+} raw_server;
+
+static void *raw_server_loop(void *arg)
+{
+    raw_server *rs = arg;
+    char request[4096];
+    int c;
+
+    while ((c = accept(rs->fd, NULL, NULL)) >= 0) {
+        if (read(c, request, sizeof request) > 0 &&
+            write(c, rs->reply, strlen(rs->reply)) == (ssize_t)strlen(rs->reply))
+            shutdown(c, SHUT_WR);
+        while (read(c, request, sizeof request) > 0)
+            ; /* until the client closes: no reset before it read the reply */
+        close(c);
+    }
+    return NULL;
+}
+
+static void raw_server_start(raw_server *rs, const char *reply)
+{
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rs->reply = reply;
+    rs->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(rs->fd >= 0);
+    assert_int_equal(bind(rs->fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(listen(rs->fd, 8), 0);
+    assert_int_equal(getsockname(rs->fd, (struct sockaddr *)&addr, &len), 0);
+    rs->port = ntohs(addr.sin_port);
+    assert_int_equal(pthread_create(&rs->thread, NULL, raw_server_loop, rs), 0);
+}
+
+static void raw_server_stop(raw_server *rs)
+{
+    shutdown(rs->fd, SHUT_RDWR); /* makes accept() fail */
+    pthread_join(rs->thread, NULL);
+    close(rs->fd);
+}
+
+/* A reply that is not HTTP is the server's fault: exit 9, as for any
+ * malformed response. */
+static void test_garbage_reply_is_protocol_error(void **state)
+{
+    static const char *const replies[] = {
+        "\x16\x03\x01 this is not HTTP at all\r\n\r\n",
+        "{\"id\":\"no status line\"}",          /* HTTP/0.9 */
+        "HTTP/1.1 000 OK\r\nContent-Length: 2\r\n\r\n{}",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+        raw_server rs;
+        char url[64];
+        run_result r;
+
+        raw_server_start(&rs, replies[i]);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", rs.port);
+        run_cli_env(&r, url, TEST_KEY, "models", NULL);
+        raw_server_stop(&rs);
+        if (r.exit_code != 9)
+            fail_msg("reply %zu: exit %d, expected 9; stderr:\n%s", i, r.exit_code, r.err);
+        assert_contains(r.err, "oai: OAI_ERR_PROTOCOL: ");
+        assert_string_equal(r.out, "");
+        run_result_free(&r);
+    }
 }
 
 /* The key given with --api-key (or from the environment) is sent, and never
@@ -636,6 +1234,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chat_stream_error_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chat_stream_cut_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chat_prompt_from_stdin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_refusal_is_an_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chat_tool_calls_are_an_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_answer_exits_11, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reasoning_only_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_json_answer_is_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_models_list, setup, teardown),
@@ -643,13 +1246,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_models_retrieve_unknown_is_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_get_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_post_with_query_and_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_headers_and_include, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_input_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_at_every_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_global_options_after_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_found_asks_about_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_api_key_for_openai, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_base_url_from_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_base_url_option_overrides_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authentication_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_status_per_error_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_response_is_protocol_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_reply_is_protocol_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_key_is_never_printed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

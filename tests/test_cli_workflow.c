@@ -10,7 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +54,8 @@
 
 #define TEST_KEY "sk-test"
 #define MAX_ARGS 32
+
+extern char **environ;
 
 /* Fails with the child's stderr unless it exited with @p code. */
 #define assert_exit(r, code)                                                   \
@@ -94,11 +99,13 @@ static void remove_dir(const char *dir)
     struct dirent *entry;
     DIR *d = opendir(dir);
 
+    chmod(dir, 0700); /* a test may have made it read-only */
     while (d && (entry = readdir(d)) != NULL) {
         if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
-        unlink(path);
+        if (unlink(path) != 0)
+            remove_dir(path);
     }
     if (d)
         closedir(d);
@@ -413,19 +420,33 @@ static void test_data_validate_invalid_file(void **state)
     run_result_free(&r);
 }
 
+/* Expects "oai: OAI_ERR_IO: cannot VERB 'PATH': strerror(ERR)" on stderr. */
+static void assert_file_error(const run_result *r, const char *verb, const char *path, int err)
+{
+    char expected[700];
+
+    snprintf(expected, sizeof expected, "oai: OAI_ERR_IO: cannot %s '%s': %s\n", verb, path,
+             strerror(err));
+    assert_string_equal(r->err, expected);
+}
+
+/* A file that cannot be read is named, with the system's reason. */
 static void test_data_validate_unreadable_file(void **state)
 {
     fixture *f = *state;
+    const char *missing = path_in(f, "missing.jsonl");
     run_result r;
 
-    run_cli(&r, f, "data", "validate", path_in(f, "missing.jsonl"), NULL);
+    run_cli(&r, f, "data", "validate", missing, NULL);
     assert_exit(r, 10);
     assert_string_equal(r.out, "");
-    assert_contains(r.err, "oai: OAI_ERR_IO: cannot read '");
+    assert_file_error(&r, "read", missing, ENOENT);
     run_result_free(&r);
 
     run_cli(&r, f, "data", "validate", f->dir, NULL); /* a directory */
     assert_exit(r, 10);
+    assert_string_equal(r.out, "");
+    assert_file_error(&r, "read", f->dir, EISDIR);
     run_result_free(&r);
 }
 
@@ -663,9 +684,466 @@ static void test_files_download_unknown(void **state)
 
     run_cli(&r, f, "files", "upload", path_in(f, "missing.jsonl"), "-p", "batch", NULL);
     assert_exit(r, 10);
-    assert_contains(r.err, "OAI_ERR_IO");
+    assert_file_error(&r, "read", path_in(f, "missing.jsonl"), ENOENT);
     run_result_free(&r);
     assert_int_equal(mock_server_request_count(f->ms), 1);
+}
+
+/* A target that cannot be written is named, with the system's reason,
+ * before anything is sent. */
+static void test_files_download_unwritable_target(void **state)
+{
+    fixture *f = *state;
+    const char *plain = path_in(f, "plain.txt");
+    char target[600];
+    run_result r;
+
+    snprintf(target, sizeof target, "%s/no-such-dir/out.bin", f->dir);
+    run_cli(&r, f, "files", "download", "file-x", "-o", target, NULL);
+    assert_exit(r, 10);
+    assert_file_error(&r, "write", target, ENOENT);
+    run_result_free(&r);
+
+    write_file(plain, "x", 1);
+    snprintf(target, sizeof target, "%s/out.bin", plain);
+    run_cli(&r, f, "files", "download", "file-x", "-o", target, NULL);
+    assert_exit(r, 10);
+    assert_file_error(&r, "write", target, ENOTDIR);
+    run_result_free(&r);
+
+    run_cli(&r, f, "files", "download", "file-x", "-o", f->dir, NULL);
+    assert_exit(r, 10);
+    assert_file_error(&r, "write", f->dir, EISDIR);
+    run_result_free(&r);
+
+    /* A read-only directory (root may write anywhere: not tested as root). */
+    if (geteuid() != 0) {
+        const char *locked = path_in(f, "locked");
+        assert_int_equal(mkdir(locked, 0500), 0);
+        snprintf(target, sizeof target, "%s/out.bin", locked);
+        run_cli(&r, f, "files", "download", "file-x", "-o", target, NULL);
+        assert_exit(r, 10);
+        assert_file_error(&r, "write", target, EACCES);
+        run_result_free(&r);
+    }
+    assert_int_equal(mock_server_request_count(f->ms), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Downloads that fail, are interrupted, or go to standard output */
+
+#define OLD_CONTENT "the old file, which a failed download must leave alone\n"
+
+/* @p size bytes of printable text, no NUL (free()). */
+static char *text_of_size(size_t size)
+{
+    char *data = malloc(size + 1);
+
+    assert_non_null(data);
+    for (size_t i = 0; i < size; i++)
+        data[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+    data[size] = '\0';
+    return data;
+}
+
+/* Scripts the content of file-x: @p data, cut by @p fault after
+ * @p fault_after bytes, for every request (retries included). */
+static void push_content(const fixture *f, const char *data, mock_fault fault, size_t fault_after,
+                         int stall_ms)
+{
+    mock_reply reply = { 0 };
+
+    reply.status = 200;
+    reply.content_type = "application/octet-stream";
+    reply.body = data;
+    reply.fault = fault;
+    reply.fault_after = fault_after;
+    reply.stall_ms = stall_ms;
+    assert_int_equal(mock_server_push_matching(f->ms, &reply, "GET", "/v1/files/file-x/content", -1), 0);
+}
+
+/* The temporary files a download to @p dir/@p name may leave
+ * (".NAME.oai-XXXXXXXX"): how many there are, and their bytes in all. */
+static size_t temp_files(const char *dir, const char *name, off_t *bytes)
+{
+    char prefix[256], path[1024];
+    struct dirent *entry;
+    struct stat st;
+    size_t count = 0;
+    DIR *d = opendir(dir);
+
+    assert_non_null(d);
+    snprintf(prefix, sizeof prefix, ".%s.oai-", name);
+    if (bytes)
+        *bytes = 0;
+    while ((entry = readdir(d)) != NULL) {
+        if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        count++;
+        snprintf(path, sizeof path, "%s/%s", dir, entry->d_name);
+        if (bytes && stat(path, &st) == 0)
+            *bytes += st.st_size;
+    }
+    closedir(d);
+    return count;
+}
+
+/* The number of entries in @p dir besides "." and "..". */
+static size_t entries_in(const char *dir)
+{
+    struct dirent *entry;
+    size_t count = 0;
+    DIR *d = opendir(dir);
+
+    assert_non_null(d);
+    while ((entry = readdir(d)) != NULL)
+        count += strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+    closedir(d);
+    return count;
+}
+
+/* Fails unless the file at @p path holds exactly @p expected. */
+static void assert_file_holds(const char *path, const char *expected)
+{
+    size_t len;
+    char *content = read_file(path, &len);
+
+    if (len != strlen(expected) || memcmp(content, expected, len) != 0)
+        fail_msg("%s holds %zu bytes, not the %zu expected", path, len, strlen(expected));
+    free(content);
+}
+
+/* A connection that breaks in the middle of the body (after the retries)
+ * leaves the existing file as it was, and no temporary file. */
+static void test_files_download_failure_keeps_old_file(void **state)
+{
+    static const mock_fault faults[] = { MOCK_FAULT_CLOSE_MID_BODY, MOCK_FAULT_RESET };
+    fixture *f = *state;
+    const char *target = path_in(f, "copy.bin");
+    char *data = text_of_size(200000);
+
+    for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        run_result r;
+
+        write_file(target, OLD_CONTENT, strlen(OLD_CONTENT));
+        mock_server_reset(f->ms);
+        push_content(f, data, faults[i], 100000, 0);
+        run_cli(&r, f, "files", "download", "file-x", "-o", target, NULL);
+        assert_exit(r, 8);
+        assert_contains(r.err, "oai: OAI_ERR_CONNECTION: ");
+        assert_true(mock_server_request_count(f->ms) >= 1);
+        assert_file_holds(target, OLD_CONTENT);
+        assert_int_equal(temp_files(f->dir, "copy.bin", NULL), 0);
+        run_result_free(&r);
+    }
+    free(data);
+}
+
+/* An empty file is a file too: it is created, or replaces the old one. */
+static void test_files_download_empty_file(void **state)
+{
+    fixture *f = *state;
+    const char *fresh = path_in(f, "fresh.bin");
+    const char *target = path_in(f, "copy.bin");
+    run_result r;
+
+    push_content(f, "", MOCK_FAULT_NONE, 0, 0);
+    run_cli(&r, f, "files", "download", "file-x", "-o", fresh, NULL);
+    assert_exit(r, 0);
+    assert_file_holds(fresh, "");
+    run_result_free(&r);
+
+    write_file(target, OLD_CONTENT, strlen(OLD_CONTENT));
+    run_cli(&r, f, "files", "download", "file-x", "-o", target, NULL);
+    assert_exit(r, 0);
+    assert_file_holds(target, "");
+    assert_int_equal(temp_files(f->dir, "copy.bin", NULL), 0);
+    run_result_free(&r);
+}
+
+/* Runs @p argv under a file size limit of @p limit bytes, as a full disk
+ * would stop it (SIGXFSZ blocked: the write fails with EFBIG instead). */
+static void run_with_file_size_limit(run_result *r, const fixture *f, rlim_t limit, char *const argv[])
+{
+    struct rlimit old, small;
+    sigset_t xfsz, old_mask;
+
+    sigemptyset(&xfsz);
+    sigaddset(&xfsz, SIGXFSZ);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = limit;
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &xfsz, &old_mask), 0);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    run_program(r, mock_server_url(f->ms), TEST_KEY, NULL, argv);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(pthread_sigmask(SIG_SETMASK, &old_mask, NULL), 0);
+}
+
+/* A download that cannot be written (a full disk) names the file and
+ * leaves the existing one as it was. */
+static void test_files_download_write_failure_keeps_old_file(void **state)
+{
+    fixture *f = *state;
+    const char *target = path_in(f, "copy.bin");
+    char *data = text_of_size(3000000);
+    char *argv[] = { (char *)OAI_CLI_PATH, "files", "download", "file-x", "-o", (char *)target, NULL };
+    char expected[700];
+    run_result r;
+
+    if (!CLI_BUILT) {
+        free(data);
+        skip();
+    }
+    write_file(target, OLD_CONTENT, strlen(OLD_CONTENT));
+    push_content(f, data, MOCK_FAULT_NONE, 0, 0);
+    run_with_file_size_limit(&r, f, 1024 * 1024, argv);
+    assert_exit(r, 10);
+    snprintf(expected, sizeof expected, "oai: OAI_ERR_IO: cannot write '%s': ", target);
+    assert_contains(r.err, expected);
+    assert_contains(r.err, strerror(EFBIG));
+    assert_file_holds(target, OLD_CONTENT);
+    assert_int_equal(temp_files(f->dir, "copy.bin", NULL), 0);
+    run_result_free(&r);
+    free(data);
+}
+
+/* Our environment without OPENAI_*, plus the fixture's server and key, in
+ * @p env (at most @p max entries, NULL-terminated); @p vars holds the
+ * added strings. */
+static void cli_environment(const fixture *f, char *env[], size_t max, char vars[2][160])
+{
+    size_t n = 0;
+
+    for (size_t i = 0; environ[i] && n + 3 < max; i++)
+        if (strncmp(environ[i], "OPENAI_", 7) != 0)
+            env[n++] = environ[i];
+    snprintf(vars[0], 160, "OPENAI_BASE_URL=%s", mock_server_url(f->ms));
+    snprintf(vars[1], 160, "OPENAI_API_KEY=%s", TEST_KEY);
+    env[n++] = vars[0];
+    env[n++] = vars[1];
+    env[n] = NULL;
+}
+
+/* Starts @p argv with stdout and stderr in the given files, SIGINT at its
+ * default action and unblocked (whatever the test runner did with it). */
+static pid_t start_cli(const fixture *f, char *const argv[], FILE *out, FILE *err)
+{
+    char *env[512], vars[2][160];
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t sigint, none;
+    pid_t pid;
+
+    cli_environment(f, env, 512, vars);
+    sigemptyset(&sigint);
+    sigaddset(&sigint, SIGINT);
+    sigemptyset(&none);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigdefault(&attr, &sigint);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, fileno(out), 1);
+    posix_spawn_file_actions_adddup2(&actions, fileno(err), 2);
+    assert_int_equal(posix_spawn(&pid, argv[0], &actions, &attr, argv, env), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return pid;
+}
+
+/* Waits up to a minute for the child; its wait status. */
+static int wait_child(pid_t pid)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    int status = 0;
+
+    for (int waited_ms = 0; waited_ms < 60000; waited_ms += 10) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return status;
+        nanosleep(&pause, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail_msg("the child did not finish within a minute");
+    return status;
+}
+
+/* Reads what a child wrote to @p file (free()). */
+static char *read_back(FILE *file)
+{
+    long size;
+    char *text;
+
+    fflush(file);
+    assert_int_equal(fseek(file, 0, SEEK_END), 0);
+    size = ftell(file);
+    rewind(file);
+    text = malloc((size_t)size + 1);
+    assert_non_null(text);
+    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
+    text[size] = '\0';
+    return text;
+}
+
+/* Waits (up to 30 s) until part of the body has reached the disk: the
+ * temporary file has bytes, or the target changed (as an unsafe download
+ * would change it). Fails if the child ends first. */
+static void wait_for_body(const fixture *f, pid_t pid, const char *target)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    int status;
+
+    for (int waited_ms = 0; waited_ms < 30000; waited_ms += 10) {
+        off_t bytes;
+        size_t len;
+        char *now;
+        int changed;
+
+        temp_files(f->dir, "copy.bin", &bytes);
+        now = read_file(target, &len);
+        changed = len != strlen(OLD_CONTENT) || memcmp(now, OLD_CONTENT, len) != 0;
+        free(now);
+        if (bytes > 0 || changed)
+            return;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            fail_msg("the download ended (status %d) before SIGINT", status);
+        nanosleep(&pause, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    fail_msg("no part of the body arrived within 30 s");
+}
+
+/* Ctrl-C in the middle of a download cancels it: exit 130, the old file
+ * untouched, no temporary file left. */
+static void test_files_download_interrupted(void **state)
+{
+    fixture *f = *state;
+    const char *target = path_in(f, "copy.bin");
+    char *data = text_of_size(1000000);
+    char *argv[] = { (char *)OAI_CLI_PATH, "files", "download", "file-x", "-o", (char *)target, NULL };
+    FILE *out = tmpfile(), *err = tmpfile();
+    char *err_text;
+    int status;
+    pid_t pid;
+
+    if (!CLI_BUILT) {
+        free(data);
+        fclose(out);
+        fclose(err);
+        skip();
+    }
+    assert_non_null(out);
+    assert_non_null(err);
+    write_file(target, OLD_CONTENT, strlen(OLD_CONTENT));
+    /* Part of the body, then silence until the server stops. */
+    push_content(f, data, MOCK_FAULT_STALL, 300000, 120000);
+    pid = start_cli(f, argv, out, err);
+    wait_for_body(f, pid, target);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    status = wait_child(pid);
+    err_text = read_back(err);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 130)
+        fail_msg("wait status %d, expected exit 130; stderr:\n%s", status, err_text);
+    assert_string_equal(err_text, "oai: interrupted\n");
+    assert_file_holds(target, OLD_CONTENT);
+    assert_int_equal(temp_files(f->dir, "copy.bin", NULL), 0);
+    free(err_text);
+    fclose(out);
+    fclose(err);
+    free(data);
+}
+
+/* Ctrl-C while an upload waits for its answer cancels it too: exit 130. */
+static void test_files_upload_interrupted(void **state)
+{
+    fixture *f = *state;
+    const char *path = path_in(f, "input.jsonl");
+    char *argv[] = { (char *)OAI_CLI_PATH, "files", "upload", (char *)path, "-p", "batch", NULL };
+    FILE *out = tmpfile(), *err = tmpfile();
+    mock_reply reply = { 0 };
+    char *out_text, *err_text;
+    int status;
+    pid_t pid;
+
+    if (!CLI_BUILT) {
+        fclose(out);
+        fclose(err);
+        skip();
+    }
+    assert_non_null(out);
+    assert_non_null(err);
+    write_file(path, "{\"x\":1}\n", 8);
+    reply.status = 200;
+    reply.body = "{\"id\":\"file-late\",\"object\":\"file\"}";
+    reply.delay_ms = 120000; /* no answer until the server stops */
+    mock_server_push(f->ms, &reply);
+    pid = start_cli(f, argv, out, err);
+    if (mock_server_wait_requests(f->ms, 1, 30000) != 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the upload did not arrive within 30 s");
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    status = wait_child(pid);
+    out_text = read_back(out);
+    err_text = read_back(err);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 130)
+        fail_msg("wait status %d, expected exit 130; stderr:\n%s", status, err_text);
+    assert_string_equal(err_text, "oai: interrupted\n");
+    assert_string_equal(out_text, "");
+    free(out_text);
+    free(err_text);
+    fclose(out);
+    fclose(err);
+}
+
+/* Without -o the body streams straight to stdout: no temporary file in
+ * TMPDIR or the working directory, the same bytes; a body cut off midway
+ * has already shown its first part (it was not held back), once (a retry
+ * would repeat it). */
+static void test_files_download_to_stdout_streams(void **state)
+{
+    fixture *f = *state;
+    char *data = text_of_size(200000);
+    char tmp[600], work[600], cwd[PATH_MAX];
+    char *old_tmpdir = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+    run_result r;
+
+    snprintf(tmp, sizeof tmp, "%s/tmp", f->dir);
+    snprintf(work, sizeof work, "%s/work", f->dir);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    assert_int_equal(mkdir(work, 0700), 0);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    push_content(f, data, MOCK_FAULT_NONE, 0, 0);
+    setenv("TMPDIR", tmp, 1);
+    assert_int_equal(chdir(work), 0);
+    run_cli(&r, f, "files", "download", "file-x", NULL);
+    assert_int_equal(chdir(cwd), 0);
+    if (old_tmpdir)
+        setenv("TMPDIR", old_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(old_tmpdir);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, data);
+    assert_string_equal(r.err, "");
+    assert_int_equal(entries_in(tmp), 0);
+    assert_int_equal(entries_in(work), 0);
+    run_result_free(&r);
+
+    mock_server_reset(f->ms);
+    push_content(f, data, MOCK_FAULT_CLOSE_MID_BODY, 80000, 0);
+    run_cli(&r, f, "files", "download", "file-x", NULL);
+    assert_exit(r, 8);
+    assert_int_equal(strlen(r.out), 80000);
+    assert_memory_equal(r.out, data, 80000);
+    assert_contains(r.err, "oai: OAI_ERR_CONNECTION: ");
+    assert_int_equal(mock_server_request_count(f->ms), 1);
+    run_result_free(&r);
+    free(data);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1097,7 +1575,6 @@ static void test_usage_errors(void **state)
     fixture *f = *state;
 
     expect_usage_error(f, "files", NULL);
-    expect_usage_error(f, "files", "frobnicate", NULL);
     expect_usage_error(f, "files", "upload", NULL);
     expect_usage_error(f, "files", "upload", "x.jsonl", NULL);             /* no purpose */
     expect_usage_error(f, "files", "upload", "x.jsonl", "-p", "batch", "--part-size", "0", NULL);
@@ -1130,7 +1607,6 @@ static void test_usage_errors(void **state)
     expect_usage_error(f, "batch", "create", "--endpoint", "/v1/chat/completions", NULL);
     expect_usage_error(f, "batch", "create", "-i", "f", "-e", "chat/completions", NULL);
     expect_usage_error(f, "batch", "results", NULL);
-    expect_usage_error(f, "batch", "frob", NULL);
     expect_usage_error(f, "data", NULL);
     expect_usage_error(f, "data", "validate", NULL);
     expect_usage_error(f, "data", "validate", "a", "b", NULL);
@@ -1139,17 +1615,54 @@ static void test_usage_errors(void **state)
     assert_int_equal(mock_server_request_count(f->ms), 0);
 }
 
+/* An unknown sub-command: one line, a suggestion when one is close, and
+ * where to look; exit 2. */
+static void expect_unknown(const fixture *f, const char *group, const char *name,
+                           const char *expected_err)
+{
+    run_result r;
+
+    run_cli(&r, f, group, name, NULL);
+    assert_exit(r, 2);
+    assert_string_equal(r.err, expected_err);
+    assert_string_equal(r.out, "");
+    run_result_free(&r);
+}
+
+static void test_unknown_subcommands(void **state)
+{
+    fixture *f = *state;
+
+    expect_unknown(f, "files", "frobnicate",
+                   "oai files: unknown command 'frobnicate'\n"
+                   "Run 'oai files --help' for the list of commands.\n");
+    expect_unknown(f, "files", "dowload",
+                   "oai files: unknown command 'dowload'\n"
+                   "Did you mean 'download'?\n"
+                   "Run 'oai files --help' for the list of commands.\n");
+    expect_unknown(f, "fine-tune", "evnts",
+                   "oai fine-tune: unknown command 'evnts'\n"
+                   "Did you mean 'events'?\n"
+                   "Run 'oai fine-tune --help' for the list of commands.\n");
+    expect_unknown(f, "batch", "frob",
+                   "oai batch: unknown command 'frob'\n"
+                   "Run 'oai batch --help' for the list of commands.\n");
+    expect_unknown(f, "data", "validat",
+                   "oai data: unknown command 'validat'\n"
+                   "Did you mean 'validate'?\n"
+                   "Run 'oai data --help' for the list of commands.\n");
+    assert_int_equal(mock_server_request_count(f->ms), 0);
+}
+
 /* ------------------------------------------------------------------------ */
 /* The progress bar, on a terminal */
-
-extern char **environ;
 
 /* Runs `oai ARGS` with stderr on a pseudo-terminal; returns what the
  * terminal showed (free()), and the child's stdout in *out. */
 static char *run_on_terminal(const fixture *f, char *const args[], int *exit_code, char **out)
 {
-    char *env[512], base_url[128], key[64];
-    size_t n = 0, len = 0, cap = 65536;
+    char *env[512], vars[2][160];
+    size_t len = 0, cap = 65536;
     posix_spawn_file_actions_t actions;
     FILE *stdout_file = tmpfile();
     char *shown = malloc(cap);
@@ -1162,14 +1675,7 @@ static char *run_on_terminal(const fixture *f, char *const args[], int *exit_cod
     assert_true(master >= 0);
     assert_int_equal(grantpt(master), 0);
     assert_int_equal(unlockpt(master), 0);
-    for (size_t i = 0; environ[i] && n < 500; i++)
-        if (strncmp(environ[i], "OPENAI_", 7) != 0)
-            env[n++] = environ[i];
-    snprintf(base_url, sizeof base_url, "OPENAI_BASE_URL=%s", mock_server_url(f->ms));
-    snprintf(key, sizeof key, "OPENAI_API_KEY=%s", TEST_KEY);
-    env[n++] = base_url;
-    env[n++] = key;
-    env[n] = NULL;
+    cli_environment(f, env, 512, vars);
 
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fileno(stdout_file), 1);
@@ -1234,6 +1740,26 @@ static int have_terminals(void)
     return 1;
 }
 
+/* The bar shows the time left while it runs ("ETA 0:04", or "ETA --:--"
+ * before the rate is known), and ends with the size, the average rate and
+ * the time taken: "] 100% 3.0/3.0 MB  41.5 MB/s  in 0:00". */
+static void assert_bar_with_rate(const char *shown)
+{
+    static const char done[] = "] 100% 3.0/3.0 MB  ";
+    const char *last = NULL;
+    double rate = 0;
+    char unit[2];
+    int minutes, seconds;
+
+    assert_contains(shown, "  ETA ");
+    for (const char *at = strstr(shown, done); at; at = strstr(at + 1, done))
+        last = at;
+    if (!last || sscanf(last + strlen(done), "%lf %1[kMG]B/s  in %d:%d", &rate, unit, &minutes,
+                        &seconds) != 4)
+        fail_msg("no final bar with a rate and a time in:\n%s", shown);
+    assert_true(rate > 0);
+}
+
 static void test_progress_bar_on_terminal(void **state)
 {
     fixture *f = *state;
@@ -1258,7 +1784,7 @@ static void test_progress_bar_on_terminal(void **state)
     if (code != 0)
         fail_msg("exit %d; terminal:\n%s", code, shown);
     assert_contains(shown, "\r[");
-    assert_contains(shown, "] 100% 3.0/3.0 MB");
+    assert_bar_with_rate(shown);
     assert_contains(shown, "\n");     /* the bar's line is ended */
     assert_not_contains(shown, "file-"); /* the id went to stdout */
     id = first_word(out);
@@ -1269,7 +1795,7 @@ static void test_progress_bar_on_terminal(void **state)
     shown = run_on_terminal(f, download_args, &code, &out);
     if (code != 0)
         fail_msg("exit %d; terminal:\n%s", code, shown);
-    assert_contains(shown, "] 100% 3.0/3.0 MB");
+    assert_bar_with_rate(shown);
     assert_string_equal(out, "");
     free(shown);
     free(out);
@@ -1369,6 +1895,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_files_list_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files_upload_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files_download_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_unwritable_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_failure_keeps_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_empty_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_write_failure_keeps_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_download_to_stdout_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files_upload_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fine_tune_create_with_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fine_tune_follow_to_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fine_tune_follow_json, setup, teardown),
@@ -1377,6 +1910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_workflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_at_every_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_subcommands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_progress_bar_on_terminal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_fine_tune_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_fine_tune_stops_on_invalid_data, setup, teardown),
