@@ -319,7 +319,7 @@ static void run_rule_case(const rule_case *c, const char *eol)
     text t = lines_with(c->format, c->line, 6, 11, eol);
     oai_training_report *r = NULL;
     oai_status st = oai_training_validate_buffer(t.data, t.len, c->format, 0, &r);
-    expected_problem want[5];
+    expected_problem want[5] = {{0, NULL}};
     size_t n = 0;
     while (n < 5 && c->codes[n] != NULL) {
         want[n].line = 6;
