@@ -103,7 +103,7 @@ static int64_t delay_from_http_date(const char *value, int64_t now_unix_ms)
     int64_t date_ms;
 
     if (value == NULL || trim_copy(value, buf, sizeof buf) != 0 ||
-        oai_retry_parse_http_date(buf, &date_ms) != 0)
+        oai__retry_parse_http_date(buf, &date_ms) != 0)
         return -1;
     if (date_ms <= now_unix_ms) return 0; /* already past: retry now */
     /* Only an absurd clock could make the difference overflow; saturate. */
@@ -111,7 +111,7 @@ static int64_t delay_from_http_date(const char *value, int64_t now_unix_ms)
     return date_ms - now_unix_ms;
 }
 
-int64_t oai_retry_server_delay_ms(const char *retry_after_ms, const char *retry_after,
+int64_t oai__retry_server_delay_ms(const char *retry_after_ms, const char *retry_after,
                                   int64_t now_unix_ms)
 {
     int64_t delay = delay_from_number(retry_after_ms, 1.0);
@@ -275,7 +275,7 @@ static int parse_whole(const char *s, int (*format)(cursor *, http_date *), http
     return format(&c, d) && *c.p == '\0' && http_date_fields_valid(d);
 }
 
-int oai_retry_parse_http_date(const char *s, int64_t *unix_ms)
+int oai__retry_parse_http_date(const char *s, int64_t *unix_ms)
 {
     http_date d;
     int64_t seconds;
@@ -294,7 +294,7 @@ int oai_retry_parse_http_date(const char *s, int64_t *unix_ms)
 /* ------------------------------------------------------------------------ */
 /* Backoff and the decision */
 
-int64_t oai_retry_backoff_ms(const oai_retry_policy *policy, int retries_done, double random)
+int64_t oai__retry_backoff_ms(const oai__retry_policy *policy, int retries_done, double random)
 {
     int64_t base, max, nominal, jitter;
     int n;
@@ -356,15 +356,15 @@ static const char *retryable_reason(oai_status status, int http_status)
     return NULL;
 }
 
-static void decide_no(oai_retry_decision *out, const char *reason)
+static void decide_no(oai__retry_decision *out, const char *reason)
 {
     out->retry = 0;
     out->delay_ms = 0;
     out->reason = reason;
 }
 
-void oai_retry_decide(const oai_retry_policy *policy, const oai_retry_input *in,
-                      oai_retry_decision *out)
+void oai__retry_decide(const oai__retry_policy *policy, const oai__retry_input *in,
+                      oai__retry_decision *out)
 {
     int64_t server_delay;
     const char *reason;
@@ -375,7 +375,7 @@ void oai_retry_decide(const oai_retry_policy *policy, const oai_retry_input *in,
         decide_no(out, "invalid input");
         return;
     }
-    server_delay = oai_retry_server_delay_ms(in->retry_after_ms, in->retry_after, in->now_unix_ms);
+    server_delay = oai__retry_server_delay_ms(in->retry_after_ms, in->retry_after, in->now_unix_ms);
     out->server_delay_ms = server_delay;
 
     if (!outcome_can_retry(in->status)) {
@@ -409,11 +409,11 @@ void oai_retry_decide(const oai_retry_policy *policy, const oai_retry_input *in,
     }
     out->retry = 1;
     out->delay_ms = server_delay >= 0 ? server_delay
-                                      : oai_retry_backoff_ms(policy, in->retries_done, in->random);
+                                      : oai__retry_backoff_ms(policy, in->retries_done, in->random);
     out->reason = reason;
 }
 
-oai_status oai_status_from_http(int http_status)
+oai_status oai__status_from_http(int http_status)
 {
     if (http_status >= 200 && http_status <= 299) return OAI_OK;
     if (http_status >= 500) return OAI_ERR_SERVER;

@@ -6,14 +6,14 @@
 
 #include "oai.h"
 
-typedef struct oai_retry_policy {
+typedef struct oai__retry_policy {
     int max_retries;     /* retries allowed after the first attempt */
     int64_t base_ms;     /* first backoff, default 500 */
     int64_t max_ms;      /* backoff ceiling, default 8000 */
     int64_t cap_ms;      /* largest server-requested delay honoured, default 60000 */
-} oai_retry_policy;
+} oai__retry_policy;
 
-typedef struct oai_retry_input {
+typedef struct oai__retry_input {
     int retries_done;            /* retries already made: 0 after the first attempt */
     oai_status status;           /* the attempt's outcome class */
     int http_status;             /* 0 when no response arrived */
@@ -23,16 +23,16 @@ typedef struct oai_retry_input {
     int64_t now_unix_ms;         /* wall clock, for HTTP-date values */
     double random;               /* uniform in [0, 1) */
     int stream_started;          /* non-zero once a streamed event reached the caller */
-} oai_retry_input;
+} oai__retry_input;
 
-typedef struct oai_retry_decision {
+typedef struct oai__retry_decision {
     int retry;                /* non-zero: retry after delay_ms */
     int64_t delay_ms;         /* the wait before the retry */
     int64_t server_delay_ms;  /* the server-requested delay, -1 when none was given
                                  (set even when above the cap) */
     const char *reason;       /* static text for logs, e.g. "status 429",
                                  "retry-after above cap", "x-should-retry: false" */
-} oai_retry_decision;
+} oai__retry_decision;
 
 /* Decides whether and when to retry. Order:
  *  0. an outcome no retry can fix -> no retry, whatever the headers say:
@@ -53,15 +53,15 @@ typedef struct oai_retry_decision {
  *  server_delay_ms is filled in on every path; delay_ms is 0 when retry is 0.
  *  Header values may carry surrounding spaces or tabs; x-should-retry is
  *  compared exactly ("true"/"false", lowercase). */
-void oai_retry_decide(const oai_retry_policy *policy, const oai_retry_input *in,
-                      oai_retry_decision *out);
+void oai__retry_decide(const oai__retry_policy *policy, const oai__retry_input *in,
+                      oai__retry_decision *out);
 
 /* The server-requested delay in ms from the two headers, or -1 when neither
  * gives a usable value. Never negative otherwise. Numbers are plain decimals
  * ("2", "1.5", "1e3"); hex, "inf", "nan" and values that overflow a double
  * are unusable. The result is rounded to the nearest ms and saturates at
  * INT64_MAX. */
-int64_t oai_retry_server_delay_ms(const char *retry_after_ms, const char *retry_after,
+int64_t oai__retry_server_delay_ms(const char *retry_after_ms, const char *retry_after,
                                   int64_t now_unix_ms);
 
 /* Parses an HTTP-date (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT"; also the
@@ -70,12 +70,12 @@ int64_t oai_retry_server_delay_ms(const char *retry_after_ms, const char *retry_
  * surrounding spaces); names are case-sensitive; the weekday is not checked
  * against the date; a two-digit year is 19xx from 70, else 20xx.
  * Returns 0 and sets *unix_ms, or -1. */
-int oai_retry_parse_http_date(const char *s, int64_t *unix_ms);
+int oai__retry_parse_http_date(const char *s, int64_t *unix_ms);
 
 /* The backoff delay for the n-th retry (n = retries already made). */
-int64_t oai_retry_backoff_ms(const oai_retry_policy *policy, int retries_done, double random);
+int64_t oai__retry_backoff_ms(const oai__retry_policy *policy, int retries_done, double random);
 
 /* Maps an HTTP status to its oai_status class (2xx -> OAI_OK). */
-oai_status oai_status_from_http(int http_status);
+oai_status oai__status_from_http(int http_status);
 
 #endif

@@ -67,8 +67,8 @@ endif()
 
 # --- ABI: SONAME and exported symbols ---------------------------------------------
 oai_packaging_test(shared_library_symbols
-  ${_oai_pkg_src}/consumer/symbols.sh $<TARGET_FILE:oai_shared>
-  ${PROJECT_SOURCE_DIR}/include/oai.h liboai.so.${PROJECT_VERSION_MAJOR})
+  ${_oai_pkg_src}/consumer/symbols.sh $<TARGET_FILE:oai_shared> $<TARGET_FILE:oai_static>
+  liboai.so.${PROJECT_VERSION_MAJOR} ${PROJECT_SOURCE_DIR}/include/oai.h)
 
 # --- install, then consume -------------------------------------------------------
 # install.cmake is read after this file; OAI_INSTALL defaults to OAI_TOP_LEVEL.

@@ -53,8 +53,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "json.h"
+#include "util/util.h"
+#include "json/json.h"
 #include "mock_server.h"
 #include "oai.h"
 
@@ -487,7 +487,7 @@ static int interposer_active(void)
     arm(&probe);
     /* Through the library: the compiler takes a direct malloc() call for
      * one that cannot change this file's counters. */
-    char *p = oai_strdup("probe");
+    char *p = oai__strdup("probe");
     disarm(&probe);
     free(p);
     return probe.count > 0;
@@ -621,10 +621,10 @@ static void scenario_json(run *r)
     size_t i, len = 0;
 
     arm(r);
-    doc = oai_json_parse(chat_completion_body, sizeof chat_completion_body - 1, &st);
+    doc = oai__json_parse(chat_completion_body, sizeof chat_completion_body - 1, &st);
     disarm(r);
-    EXPECT_MADE(r, doc, "oai_json_parse");
-    EXPECT_STATUS(r, st, 0, "oai_json_parse");
+    EXPECT_MADE(r, doc, "oai__json_parse");
+    EXPECT_STATUS(r, st, 0, "oai__json_parse");
     if (!doc)
         return;
     char *before = dump_value(doc);
@@ -633,9 +633,9 @@ static void scenario_json(run *r)
 
     for (i = 0; i < JSON_STEPS; i++) {
         arm(r);
-        oai_value *v = oai_json_parse(json_steps[i].value, strlen(json_steps[i].value), &st);
+        oai_value *v = oai__json_parse(json_steps[i].value, strlen(json_steps[i].value), &st);
         if (v)
-            st = oai_json_pointer_set(&doc, json_steps[i].pointer, v);
+            st = oai__json_pointer_set(&doc, json_steps[i].pointer, v);
         disarm(r);
         EXPECT_STATUS(r, st, 0, json_steps[i].pointer);
         char *now = dump_value(doc);
@@ -650,9 +650,9 @@ static void scenario_json(run *r)
     }
 
     arm(r);
-    st = oai_json_pointer_remove(doc, "/usage/big");
+    st = oai__json_pointer_remove(doc, "/usage/big");
     disarm(r);
-    EXPECT_STATUS(r, st, 0, "oai_json_pointer_remove");
+    EXPECT_STATUS(r, st, 0, "oai__json_pointer_remove");
     char *after = dump_value(doc);
     if (st == OAI_OK)
         GOLDEN_TEXT(r, "the document after remove", &json_golden_final[2], after);
@@ -663,16 +663,16 @@ static void scenario_json(run *r)
         goto done;
 
     arm(r);
-    copy = oai_json_deep_copy(doc);
-    text = oai_json_dump(copy, &len);
+    copy = oai__json_deep_copy(doc);
+    text = oai__json_dump(copy, &len);
     choice = oai_value_json_dup(oai_value_get(doc, "/choices/0/message"));
     disarm(r);
-    EXPECT_MADE(r, copy, "oai_json_deep_copy");
+    EXPECT_MADE(r, copy, "oai__json_deep_copy");
     EXPECT_MADE(r, choice, "oai_value_json_dup");
     if (copy)
-        EXPECT_MADE(r, text, "oai_json_dump");
+        EXPECT_MADE(r, text, "oai__json_dump");
     if (text) {
-        EXPECT(r, len == strlen(text), "oai_json_dump's length is %zu, not %zu", len, strlen(text));
+        EXPECT(r, len == strlen(text), "oai__json_dump's length is %zu, not %zu", len, strlen(text));
         GOLDEN_TEXT(r, "the copy's text", &json_golden_final[0], text);
     }
     if (choice)
@@ -680,8 +680,8 @@ static void scenario_json(run *r)
 done:
     free(text);
     free(choice);
-    oai_json_decref(copy);
-    oai_json_decref(doc);
+    oai__json_decref(copy);
+    oai__json_decref(doc);
 }
 
 static void test_json(void **state)
@@ -1730,8 +1730,8 @@ static int group_setup(void **state)
      * OpenSSL's default context and this thread's random generator (used
      * for retry jitter only once an attempt failed), jansson's hash seed,
      * libcurl's global initialisation. */
-    (void)oai_random_unit();
-    oai_json_decref(oai_json_object());
+    (void)oai__random_unit();
+    oai__json_decref(oai__json_object());
     oai_client_free(oai_client_new());
     fa_trace = env_long("OAI_TEST_ALLOC_TRACE") > 0;
     unsetenv("OPENAI_API_KEY");

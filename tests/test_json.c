@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json/json.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers */
@@ -23,7 +23,7 @@
 static oai_value *parse_or_fail(const char *text)
 {
     oai_status st = OAI_ERR_API;
-    oai_value *v = oai_json_parse(text, strlen(text), &st);
+    oai_value *v = oai__json_parse(text, strlen(text), &st);
     if (v == NULL) fail_msg("could not parse test document %s", text);
     assert_int_equal(st, OAI_OK);
     return v;
@@ -40,7 +40,7 @@ static void assert_dump(const oai_value *v, const char *expected, const char *wh
         return;
     }
     if (v == NULL) fail_msg("%s: expected %s, got no value", what, expected);
-    text = oai_json_dump(v, &len);
+    text = oai__json_dump(v, &len);
     assert_non_null(text);
     if (strcmp(text, expected) != 0) {
         print_error("%s: expected %s, got %s\n", what, expected, text);
@@ -99,21 +99,21 @@ static void test_pointer_get(void **state)
     char long_pointer[600];
 
     (void)state;
-    assert_ptr_equal(oai_json_pointer_get(doc, ""), doc);
+    assert_ptr_equal(oai__json_pointer_get(doc, ""), doc);
     for (i = 1; i < sizeof cases / sizeof cases[0]; i++)
-        assert_dump(oai_json_pointer_get(doc, cases[i].pointer), cases[i].expected, cases[i].pointer);
+        assert_dump(oai__json_pointer_get(doc, cases[i].pointer), cases[i].expected, cases[i].pointer);
 
     /* A pointer longer than the on-stack scratch buffer. */
     memset(long_pointer, 0, sizeof long_pointer);
     long_pointer[0] = '/';
     memset(long_pointer + 1, 'k', 400);
-    assert_null(oai_json_pointer_get(doc, long_pointer));
-    assert_int_equal(oai_json_pointer_set(&doc, long_pointer, oai_json_int(7)), OAI_OK);
-    assert_dump(oai_json_pointer_get(doc, long_pointer), "7", "long pointer");
+    assert_null(oai__json_pointer_get(doc, long_pointer));
+    assert_int_equal(oai__json_pointer_set(&doc, long_pointer, oai__json_int(7)), OAI_OK);
+    assert_dump(oai__json_pointer_get(doc, long_pointer), "7", "long pointer");
 
-    assert_null(oai_json_pointer_get(NULL, ""));
-    assert_null(oai_json_pointer_get(doc, NULL));
-    oai_json_decref(doc);
+    assert_null(oai__json_pointer_get(NULL, ""));
+    assert_null(oai__json_pointer_get(doc, NULL));
+    oai__json_decref(doc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -193,7 +193,7 @@ static void test_pointer_set(void **state)
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const set_case *c = &cases[i];
         oai_value *doc = parse_or_fail(c->doc);
-        oai_status st = oai_json_pointer_set(&doc, c->pointer, parse_or_fail(c->value));
+        oai_status st = oai__json_pointer_set(&doc, c->pointer, parse_or_fail(c->value));
         if (st != c->status) {
             print_error("set %s on %s: expected %s (%d), got %d\n", c->pointer, c->doc,
                         status_text(c->status), (int)c->status, (int)st);
@@ -202,8 +202,8 @@ static void test_pointer_set(void **state)
         assert_dump(doc, c->expected, c->pointer);
         /* What was set reads back through get. */
         if (st == OAI_OK && c->pointer[0] != '\0' && strchr(c->pointer, '-') == NULL)
-            assert_dump(oai_json_pointer_get(doc, c->pointer), c->value, c->pointer);
-        oai_json_decref(doc);
+            assert_dump(oai__json_pointer_get(doc, c->pointer), c->value, c->pointer);
+        oai__json_decref(doc);
     }
 }
 
@@ -212,22 +212,22 @@ static void test_pointer_set_empty_document(void **state)
     oai_value *doc = NULL;
 
     (void)state;
-    assert_int_equal(oai_json_pointer_set(&doc, "/a/b", oai_json_int(1)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&doc, "/a/b", oai__json_int(1)), OAI_OK);
     assert_dump(doc, "{\"a\":{\"b\":1}}", "object root");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 
     doc = NULL;
-    assert_int_equal(oai_json_pointer_set(&doc, "/0", oai_json_int(1)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&doc, "/0", oai__json_int(1)), OAI_OK);
     assert_dump(doc, "[1]", "array root");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 
     doc = NULL;
-    assert_int_equal(oai_json_pointer_set(&doc, "/5", oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, "/5", oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
     assert_null(doc);
 
-    assert_int_equal(oai_json_pointer_set(&doc, "", oai_json_bool(1)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&doc, "", oai__json_bool(1)), OAI_OK);
     assert_dump(doc, "true", "whole root");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 }
 
 /* The value is the callee's in every outcome: on failure it is released, on
@@ -236,39 +236,39 @@ static void test_pointer_set_empty_document(void **state)
 static void test_pointer_set_steals(void **state)
 {
     oai_value *doc = parse_or_fail("{\"s\":\"str\",\"a\":[]}");
-    oai_value *v = oai_json_string("kept", 4);
+    oai_value *v = oai__json_string("kept", 4);
     json_t *raw = (json_t *)v;
 
     (void)state;
-    oai_json_incref(v); /* hold one reference of our own to observe the count */
+    oai__json_incref(v); /* hold one reference of our own to observe the count */
     assert_int_equal(raw->refcount, 2);
-    assert_int_equal(oai_json_pointer_set(&doc, "/s/x", v), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, "/s/x", v), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(raw->refcount, 1);
-    oai_json_incref(v);
-    assert_int_equal(oai_json_pointer_set(&doc, "/a/7", v), OAI_ERR_INVALID_ARGUMENT);
+    oai__json_incref(v);
+    assert_int_equal(oai__json_pointer_set(&doc, "/a/7", v), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(raw->refcount, 1);
-    oai_json_incref(v);
-    assert_int_equal(oai_json_pointer_set(&doc, "/~9", v), OAI_ERR_INVALID_ARGUMENT);
+    oai__json_incref(v);
+    assert_int_equal(oai__json_pointer_set(&doc, "/~9", v), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(raw->refcount, 1);
-    oai_json_incref(v);
-    assert_int_equal(oai_json_pointer_set(NULL, "/x", v), OAI_ERR_INVALID_ARGUMENT);
+    oai__json_incref(v);
+    assert_int_equal(oai__json_pointer_set(NULL, "/x", v), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(raw->refcount, 1);
-    oai_json_incref(v);
-    assert_int_equal(oai_json_pointer_set(&doc, NULL, v), OAI_ERR_INVALID_ARGUMENT);
+    oai__json_incref(v);
+    assert_int_equal(oai__json_pointer_set(&doc, NULL, v), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(raw->refcount, 1);
-    oai_json_incref(v);
-    assert_int_equal(oai_json_pointer_set(&doc, "/new/deep/path", v), OAI_OK);
+    oai__json_incref(v);
+    assert_int_equal(oai__json_pointer_set(&doc, "/new/deep/path", v), OAI_OK);
     assert_int_equal(raw->refcount, 2);
-    assert_ptr_equal(oai_json_pointer_get(doc, "/new/deep/path"), v);
-    oai_json_decref(v);
+    assert_ptr_equal(oai__json_pointer_get(doc, "/new/deep/path"), v);
+    oai__json_decref(v);
 
     /* Failures with fresh values: nothing may leak. */
-    assert_int_equal(oai_json_pointer_set(&doc, "/a/01", oai_json_string("x", 1)), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_pointer_set(&doc, "/z/5/q", parse_or_fail("{\"deep\":[1,2]}")),
+    assert_int_equal(oai__json_pointer_set(&doc, "/a/01", oai__json_string("x", 1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, "/z/5/q", parse_or_fail("{\"deep\":[1,2]}")),
                      OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_pointer_set(&doc, "/a/x", NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, "/a/x", NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_dump(doc, "{\"s\":\"str\",\"a\":[],\"new\":{\"deep\":{\"path\":\"kept\"}}}", "after");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -308,16 +308,16 @@ static void test_pointer_remove(void **state)
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         oai_value *doc = parse_or_fail(doc_text);
-        oai_status st = oai_json_pointer_remove(doc, cases[i].pointer);
+        oai_status st = oai__json_pointer_remove(doc, cases[i].pointer);
         if (st != cases[i].status) {
             print_error("remove %s: expected %d, got %d\n", cases[i].pointer,
                         (int)cases[i].status, (int)st);
             fail();
         }
         assert_dump(doc, cases[i].expected != NULL ? cases[i].expected : doc_text, cases[i].pointer);
-        oai_json_decref(doc);
+        oai__json_decref(doc);
     }
-    assert_int_equal(oai_json_pointer_remove(NULL, "/a"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_remove(NULL, "/a"), OAI_ERR_INVALID_ARGUMENT);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -382,7 +382,7 @@ static void test_value_accessors(void **state)
     }
     assert_int_equal(oai_value_type_of(doc), OAI_VALUE_OBJECT);
     assert_ptr_equal(oai_value_get(doc, ""), doc);
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 }
 
 static void test_value_accessors_null_safe(void **state)
@@ -407,7 +407,7 @@ static void test_value_accessors_null_safe(void **state)
     assert_int_equal(oai_value_get_bool(NULL, "/a"), 0);
     assert_int_equal(oai_value_get_count(NULL, "/a"), 0);
     assert_null(oai_value_json_dup(NULL));
-    assert_null(oai_json_dump(NULL, NULL));
+    assert_null(oai__json_dump(NULL, NULL));
 
     /* Chaining through missing members never crashes. */
     text = NULL;
@@ -419,7 +419,7 @@ static void test_value_accessors_null_safe(void **state)
         text = oai_value_json_dup(oai_value_get(doc, "/a"));
         assert_string_equal(text, "[]");
         free(text); /* oai_free() is free(): plain malloc memory */
-        oai_json_decref(doc);
+        oai__json_decref(doc);
     }
 }
 
@@ -451,14 +451,14 @@ static void test_value_order(void **state)
     assert_null(oai_value_at(oai_value_at(doc, 0), 0)); /* nor do scalars */
 
     /* Members set later come after earlier ones; replacing keeps the place. */
-    assert_int_equal(oai_json_pointer_set(&built, "/second", oai_json_int(2)), OAI_OK);
-    assert_int_equal(oai_json_pointer_set(&built, "/first", oai_json_int(1)), OAI_OK);
-    assert_int_equal(oai_json_pointer_set(&built, "/second", oai_json_int(3)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&built, "/second", oai__json_int(2)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&built, "/first", oai__json_int(1)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&built, "/second", oai__json_int(3)), OAI_OK);
     assert_string_equal(oai_value_key_at(built, 0), "second");
     assert_string_equal(oai_value_key_at(built, 1), "first");
     assert_dump(built, "{\"second\":3,\"first\":1}", "order");
-    oai_json_decref(built);
-    oai_json_decref(doc);
+    oai__json_decref(built);
+    oai__json_decref(doc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -467,7 +467,7 @@ static void test_value_order(void **state)
 static void test_strings_with_nul(void **state)
 {
     static const char raw[] = "a\0b";
-    oai_value *s = oai_json_string(raw, 3);
+    oai_value *s = oai__json_string(raw, 3);
     oai_value *parsed;
     oai_value *doc = NULL;
 
@@ -480,20 +480,20 @@ static void test_strings_with_nul(void **state)
     parsed = parse_or_fail("\"x\\u0000y\\u0000\"");
     assert_int_equal(oai_value_string_len(parsed), 4);
     assert_memory_equal(oai_value_string(parsed), "x\0y\0", 4);
-    oai_json_decref(parsed);
+    oai__json_decref(parsed);
 
-    assert_int_equal(oai_json_pointer_set(&doc, "/k", s), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&doc, "/k", s), OAI_OK);
     assert_int_equal(oai_value_get_count(doc, ""), 1);
     assert_int_equal(oai_value_string_len(oai_value_get(doc, "/k")), 3);
-    assert_int_equal(oai_json_string_set(oai_json_pointer_get(doc, "/k"), "\0\0", 2), OAI_OK);
+    assert_int_equal(oai__json_string_set(oai__json_pointer_get(doc, "/k"), "\0\0", 2), OAI_OK);
     assert_dump(doc, "{\"k\":\"\\u0000\\u0000\"}", "string_set with NUL");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
 
     /* Empty strings, including from a NULL pointer with length 0. */
-    s = oai_json_string(NULL, 0);
+    s = oai__json_string(NULL, 0);
     assert_dump(s, "\"\"", "NULL, 0");
-    oai_json_decref(s);
-    assert_null(oai_json_string(NULL, 1));
+    oai__json_decref(s);
+    assert_null(oai__json_string(NULL, 1));
 }
 
 static void test_invalid_utf8_rejected(void **state)
@@ -521,23 +521,23 @@ static void test_invalid_utf8_rejected(void **state)
 
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        oai_value *s = oai_json_string(cases[i].bytes, cases[i].len);
-        oai_value *obj = oai_json_object();
-        oai_value *str = oai_json_string("x", 1);
+        oai_value *s = oai__json_string(cases[i].bytes, cases[i].len);
+        oai_value *obj = oai__json_object();
+        oai_value *str = oai__json_string("x", 1);
         char key[8];
         oai_status expected = cases[i].valid ? OAI_OK : OAI_ERR_INVALID_ARGUMENT;
 
         print_message("utf-8 case %u\n", (unsigned)i);
         assert_int_equal(s != NULL, cases[i].valid);
-        oai_json_decref(s);
-        assert_int_equal(oai_json_string_set(str, cases[i].bytes, cases[i].len), expected);
+        oai__json_decref(s);
+        assert_int_equal(oai__json_string_set(str, cases[i].bytes, cases[i].len), expected);
         memcpy(key, cases[i].bytes, cases[i].len);
         key[cases[i].len] = '\0';
-        assert_int_equal(oai_json_object_set(obj, key, oai_json_null()), expected);
-        assert_int_equal(oai_json_object_del(obj, key),
+        assert_int_equal(oai__json_object_set(obj, key, oai__json_null()), expected);
+        assert_int_equal(oai__json_object_del(obj, key),
                          cases[i].valid ? OAI_OK : OAI_ERR_NOT_FOUND);
-        oai_json_decref(str);
-        oai_json_decref(obj);
+        oai__json_decref(str);
+        oai__json_decref(obj);
     }
 }
 
@@ -585,9 +585,9 @@ static void test_dump(void **state)
         /* The output parses back to the same document. */
         again = parse_or_fail(text);
         assert_dump(again, cases[i].expected, "round trip");
-        oai_json_decref(again);
+        oai__json_decref(again);
         free(text);
-        oai_json_decref(v);
+        oai__json_decref(v);
     }
 }
 
@@ -599,14 +599,14 @@ static void test_dump_reals_round_trip(void **state)
 
     (void)state;
     for (i = 0; i < sizeof values / sizeof values[0]; i++) {
-        oai_value *v = oai_json_number(values[i]);
-        char *text = oai_json_dump(v, NULL);
+        oai_value *v = oai__json_number(values[i]);
+        char *text = oai__json_dump(v, NULL);
         oai_value *back = parse_or_fail(text);
         assert_int_equal(oai_value_type_of(back), OAI_VALUE_NUMBER);
         assert_true(oai_value_number(back) == values[i]);
         free(text);
-        oai_json_decref(back);
-        oai_json_decref(v);
+        oai__json_decref(back);
+        oai__json_decref(v);
     }
 }
 
@@ -616,7 +616,7 @@ static void test_dump_reals_round_trip(void **state)
 static void test_dump_ignores_locale(void **state)
 {
     static const char *const locales[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8"};
-    oai_value *v = oai_json_number(0.5);
+    oai_value *v = oai__json_number(0.5);
     size_t i;
     int found = 0;
 
@@ -624,18 +624,18 @@ static void test_dump_ignores_locale(void **state)
     for (i = 0; i < sizeof locales / sizeof locales[0] && !found; i++)
         found = setlocale(LC_NUMERIC, locales[i]) != NULL;
     if (!found) {
-        oai_json_decref(v);
+        oai__json_decref(v);
         skip(); /* visible as SKIPPED; scripts/deps.sh generates de_DE.UTF-8 */
     }
     assert_dump(v, "0.5", "comma locale");
     /* Parsing too: strtod() would stop at the '.' under this locale. */
-    oai_value *parsed = oai_json_parse("[0.5,1e-3]", 10, NULL);
+    oai_value *parsed = oai__json_parse("[0.5,1e-3]", 10, NULL);
     assert_non_null(parsed);
     assert_true(oai_value_number(oai_value_at(parsed, 0)) == 0.5);
     assert_true(oai_value_number(oai_value_at(parsed, 1)) == 1e-3);
-    oai_json_decref(parsed);
+    oai__json_decref(parsed);
     setlocale(LC_NUMERIC, "C");
-    oai_json_decref(v);
+    oai__json_decref(v);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -654,16 +654,16 @@ static void test_parse_errors(void **state)
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         oai_status st = OAI_OK;
         print_message("parse %s\n", bad[i]);
-        assert_null(oai_json_parse(bad[i], strlen(bad[i]), &st));
+        assert_null(oai__json_parse(bad[i], strlen(bad[i]), &st));
         assert_int_equal(st, OAI_ERR_PROTOCOL);
-        assert_null(oai_json_parse(bad[i], strlen(bad[i]), NULL)); /* status optional */
+        assert_null(oai__json_parse(bad[i], strlen(bad[i]), NULL)); /* status optional */
     }
     {
         oai_status st = OAI_OK;
-        assert_null(oai_json_parse(NULL, 0, &st));
+        assert_null(oai__json_parse(NULL, 0, &st));
         assert_int_equal(st, OAI_ERR_INVALID_ARGUMENT);
         /* The length bounds the input: a valid prefix followed by junk. */
-        assert_null(oai_json_parse("[1]xyz", 6, &st));
+        assert_null(oai__json_parse("[1]xyz", 6, &st));
         assert_int_equal(st, OAI_ERR_PROTOCOL);
     }
 }
@@ -674,25 +674,25 @@ static void test_parse_values(void **state)
     oai_value *v;
 
     (void)state;
-    v = oai_json_parse("[1]xyz", 3, &st); /* only the first len bytes count */
+    v = oai__json_parse("[1]xyz", 3, &st); /* only the first len bytes count */
     assert_int_equal(st, OAI_OK);
     assert_dump(v, "[1]", "length-bounded");
-    oai_json_decref(v);
+    oai__json_decref(v);
 
     v = parse_or_fail("{\"a\":1,\"a\":2}"); /* duplicate keys: the last wins */
     assert_dump(v, "{\"a\":2}", "duplicates");
-    oai_json_decref(v);
+    oai__json_decref(v);
 
     v = parse_or_fail(" \"top-level string\" ");
     assert_int_equal(oai_value_type_of(v), OAI_VALUE_STRING);
-    oai_json_decref(v);
+    oai__json_decref(v);
 
     v = parse_or_fail("\xef\xbb\xbf{\"a\":1}"); /* a leading BOM is skipped */
     assert_dump(v, "{\"a\":1}", "BOM");
-    oai_json_decref(v);
-    assert_null(oai_json_parse("\xef\xbb", 2, &st)); /* half a BOM is bad JSON */
+    oai__json_decref(v);
+    assert_null(oai__json_parse("\xef\xbb", 2, &st)); /* half a BOM is bad JSON */
     assert_int_equal(st, OAI_ERR_PROTOCOL);
-    assert_null(oai_json_parse("\xef\xbb\xbf", 3, &st)); /* a BOM alone too */
+    assert_null(oai__json_parse("\xef\xbb\xbf", 3, &st)); /* a BOM alone too */
     assert_int_equal(st, OAI_ERR_PROTOCOL);
 }
 
@@ -704,126 +704,126 @@ static void test_constructors(void **state)
     oai_value *v;
 
     (void)state;
-    assert_null(oai_json_number(NAN));
-    assert_null(oai_json_number(INFINITY));
-    assert_null(oai_json_number(-INFINITY));
+    assert_null(oai__json_number(NAN));
+    assert_null(oai__json_number(INFINITY));
+    assert_null(oai__json_number(-INFINITY));
 
-    v = oai_json_int(INT64_MIN);
+    v = oai__json_int(INT64_MIN);
     assert_true(oai_value_int(v) == INT64_MIN);
     assert_dump(v, "-9223372036854775808", "int64 min");
-    oai_json_decref(v);
-    v = oai_json_int(INT64_MAX);
+    oai__json_decref(v);
+    v = oai__json_int(INT64_MAX);
     assert_true(oai_value_int(v) == INT64_MAX);
-    oai_json_decref(v);
+    oai__json_decref(v);
 
-    v = oai_json_bool(5);
+    v = oai__json_bool(5);
     assert_int_equal(oai_value_type_of(v), OAI_VALUE_BOOL);
     assert_int_equal(oai_value_bool(v), 1);
-    oai_json_decref(v);
-    v = oai_json_null();
+    oai__json_decref(v);
+    v = oai__json_null();
     assert_int_equal(oai_value_type_of(v), OAI_VALUE_NULL);
-    oai_json_decref(v);
-    v = oai_json_object();
+    oai__json_decref(v);
+    v = oai__json_object();
     assert_dump(v, "{}", "object");
-    oai_json_decref(v);
-    v = oai_json_array();
+    oai__json_decref(v);
+    v = oai__json_array();
     assert_dump(v, "[]", "array");
-    assert_ptr_equal(oai_json_incref(v), v);
-    oai_json_decref(v);
-    oai_json_decref(v);
-    assert_null(oai_json_incref(NULL));
-    oai_json_decref(NULL);
-    assert_null(oai_json_deep_copy(NULL));
+    assert_ptr_equal(oai__json_incref(v), v);
+    oai__json_decref(v);
+    oai__json_decref(v);
+    assert_null(oai__json_incref(NULL));
+    oai__json_decref(NULL);
+    assert_null(oai__json_deep_copy(NULL));
 }
 
 static void test_deep_copy(void **state)
 {
     oai_value *doc = parse_or_fail("{\"a\":[1,{\"b\":\"c\"}]}");
-    oai_value *copy = oai_json_deep_copy(doc);
+    oai_value *copy = oai__json_deep_copy(doc);
 
     (void)state;
     assert_ptr_not_equal(copy, doc);
-    assert_int_equal(oai_json_pointer_set(&copy, "/a/1/b", oai_json_int(9)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&copy, "/a/1/b", oai__json_int(9)), OAI_OK);
     assert_dump(doc, "{\"a\":[1,{\"b\":\"c\"}]}", "original untouched");
     assert_dump(copy, "{\"a\":[1,{\"b\":9}]}", "copy changed");
-    oai_json_decref(copy);
-    oai_json_decref(doc);
+    oai__json_decref(copy);
+    oai__json_decref(doc);
 }
 
 static void test_object_helpers(void **state)
 {
-    oai_value *obj = oai_json_object();
-    oai_value *arr = oai_json_array();
+    oai_value *obj = oai__json_object();
+    oai_value *arr = oai__json_array();
 
     (void)state;
-    assert_int_equal(oai_json_object_set(obj, "k", oai_json_int(1)), OAI_OK);
-    assert_true(oai_value_int(oai_json_object_get(obj, "k")) == 1);
-    assert_null(oai_json_object_get(obj, "missing"));
-    assert_null(oai_json_object_get(obj, NULL));
-    assert_null(oai_json_object_get(arr, "k"));
-    assert_null(oai_json_object_get(NULL, "k"));
+    assert_int_equal(oai__json_object_set(obj, "k", oai__json_int(1)), OAI_OK);
+    assert_true(oai_value_int(oai__json_object_get(obj, "k")) == 1);
+    assert_null(oai__json_object_get(obj, "missing"));
+    assert_null(oai__json_object_get(obj, NULL));
+    assert_null(oai__json_object_get(arr, "k"));
+    assert_null(oai__json_object_get(NULL, "k"));
 
-    assert_int_equal(oai_json_object_set(arr, "k", oai_json_int(1)), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_object_set(NULL, "k", oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_object_set(obj, NULL, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_object_set(obj, "k", NULL), OAI_ERR_INVALID_ARGUMENT);
-    oai_json_incref(obj);
-    assert_int_equal(oai_json_object_set(obj, "self", obj), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_object_set(arr, "k", oai__json_int(1)), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_object_set(NULL, "k", oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_object_set(obj, NULL, oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_object_set(obj, "k", NULL), OAI_ERR_INVALID_ARGUMENT);
+    oai__json_incref(obj);
+    assert_int_equal(oai__json_object_set(obj, "self", obj), OAI_ERR_INVALID_ARGUMENT);
 
-    assert_int_equal(oai_json_object_del(obj, "k"), OAI_OK);
-    assert_int_equal(oai_json_object_del(obj, "k"), OAI_ERR_NOT_FOUND);
-    assert_int_equal(oai_json_object_del(arr, "k"), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_object_del(NULL, "k"), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_object_del(obj, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_object_del(obj, "k"), OAI_OK);
+    assert_int_equal(oai__json_object_del(obj, "k"), OAI_ERR_NOT_FOUND);
+    assert_int_equal(oai__json_object_del(arr, "k"), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_object_del(NULL, "k"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_object_del(obj, NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_dump(obj, "{}", "emptied");
-    oai_json_decref(arr);
-    oai_json_decref(obj);
+    oai__json_decref(arr);
+    oai__json_decref(obj);
 }
 
 static void test_array_helpers(void **state)
 {
-    oai_value *arr = oai_json_array();
+    oai_value *arr = oai__json_array();
     oai_value *other = parse_or_fail("[{\"x\":1},2]");
-    oai_value *obj = oai_json_object();
-    oai_value *str = oai_json_string("s", 1);
+    oai_value *obj = oai__json_object();
+    oai_value *str = oai__json_string("s", 1);
 
     (void)state;
-    assert_int_equal(oai_json_array_append(arr, oai_json_int(0)), OAI_OK);
-    assert_int_equal(oai_json_array_size(arr), 1);
-    assert_true(oai_value_int(oai_json_array_get(arr, 0)) == 0);
-    assert_null(oai_json_array_get(arr, 1));
-    assert_int_equal(oai_json_array_size(obj), 0);
-    assert_int_equal(oai_json_array_size(NULL), 0);
-    assert_null(oai_json_array_get(NULL, 0));
+    assert_int_equal(oai__json_array_append(arr, oai__json_int(0)), OAI_OK);
+    assert_int_equal(oai__json_array_size(arr), 1);
+    assert_true(oai_value_int(oai__json_array_get(arr, 0)) == 0);
+    assert_null(oai__json_array_get(arr, 1));
+    assert_int_equal(oai__json_array_size(obj), 0);
+    assert_int_equal(oai__json_array_size(NULL), 0);
+    assert_null(oai__json_array_get(NULL, 0));
 
-    assert_int_equal(oai_json_array_append(obj, oai_json_int(1)), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_array_append(NULL, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_array_append(arr, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_array_append(obj, oai__json_int(1)), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_array_append(NULL, oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_array_append(arr, NULL), OAI_ERR_INVALID_ARGUMENT);
 
     /* extend appends copies: changing them leaves the source alone. */
-    assert_int_equal(oai_json_array_extend(arr, other), OAI_OK);
+    assert_int_equal(oai__json_array_extend(arr, other), OAI_OK);
     assert_dump(arr, "[0,{\"x\":1},2]", "extended");
-    assert_int_equal(oai_json_pointer_set(&arr, "/1/x", oai_json_int(5)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&arr, "/1/x", oai__json_int(5)), OAI_OK);
     assert_dump(other, "[{\"x\":1},2]", "source untouched");
-    assert_int_equal(oai_json_array_extend(arr, arr), OAI_OK); /* with itself */
+    assert_int_equal(oai__json_array_extend(arr, arr), OAI_OK); /* with itself */
     assert_dump(arr, "[0,{\"x\":5},2,0,{\"x\":5},2]", "self-extended");
-    assert_int_equal(oai_json_array_extend(arr, obj), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_array_extend(obj, arr), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_array_extend(NULL, arr), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_array_extend(arr, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_array_extend(arr, obj), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_array_extend(obj, arr), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_array_extend(NULL, arr), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_array_extend(arr, NULL), OAI_ERR_INVALID_ARGUMENT);
 
-    assert_int_equal(oai_json_string_set(str, "longer text", 11), OAI_OK);
+    assert_int_equal(oai__json_string_set(str, "longer text", 11), OAI_OK);
     assert_dump(str, "\"longer text\"", "string_set");
-    assert_int_equal(oai_json_string_set(str, NULL, 0), OAI_OK);
+    assert_int_equal(oai__json_string_set(str, NULL, 0), OAI_OK);
     assert_dump(str, "\"\"", "string_set empty");
-    assert_int_equal(oai_json_string_set(str, NULL, 1), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_json_string_set(obj, "x", 1), OAI_ERR_TYPE);
-    assert_int_equal(oai_json_string_set(NULL, "x", 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_string_set(str, NULL, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_string_set(obj, "x", 1), OAI_ERR_TYPE);
+    assert_int_equal(oai__json_string_set(NULL, "x", 1), OAI_ERR_INVALID_ARGUMENT);
 
-    oai_json_decref(str);
-    oai_json_decref(obj);
-    oai_json_decref(other);
-    oai_json_decref(arr);
+    oai__json_decref(str);
+    oai__json_decref(obj);
+    oai__json_decref(other);
+    oai__json_decref(arr);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -859,14 +859,14 @@ static void test_parse_depth_limit(void **state)
     char *at_limit = nested_arrays(OAI_JSON_MAX_DEPTH);
     char *over = nested_arrays(OAI_JSON_MAX_DEPTH + 1);
     oai_status st = OAI_OK;
-    oai_value *v = oai_json_parse(at_limit, strlen(at_limit), &st);
+    oai_value *v = oai__json_parse(at_limit, strlen(at_limit), &st);
     assert_non_null(v);
     assert_int_equal(st, OAI_OK);
-    assert_true(oai_json_nesting_within(v, OAI_JSON_MAX_DEPTH));
-    assert_false(oai_json_nesting_within(v, OAI_JSON_MAX_DEPTH - 1));
+    assert_true(oai__json_nesting_within(v, OAI_JSON_MAX_DEPTH));
+    assert_false(oai__json_nesting_within(v, OAI_JSON_MAX_DEPTH - 1));
     assert_dump(v, at_limit, "512 levels");
-    oai_json_decref(v);
-    assert_null(oai_json_parse(over, strlen(over), &st));
+    oai__json_decref(v);
+    assert_null(oai__json_parse(over, strlen(over), &st));
     assert_int_equal(st, OAI_ERR_PROTOCOL);
     free(at_limit);
     free(over);
@@ -875,23 +875,23 @@ static void test_parse_depth_limit(void **state)
 static void test_nesting_within(void **state)
 {
     (void)state;
-    oai_value *v = oai_json_int(1);
-    assert_true(oai_json_nesting_within(v, 0));
-    oai_json_decref(v);
-    assert_true(oai_json_nesting_within(NULL, 0));
+    oai_value *v = oai__json_int(1);
+    assert_true(oai__json_nesting_within(v, 0));
+    oai__json_decref(v);
+    assert_true(oai__json_nesting_within(NULL, 0));
     v = parse_or_fail("[]");
-    assert_false(oai_json_nesting_within(v, 0));
-    assert_true(oai_json_nesting_within(v, 1));
-    oai_json_decref(v);
+    assert_false(oai__json_nesting_within(v, 0));
+    assert_true(oai__json_nesting_within(v, 1));
+    oai__json_decref(v);
     /* The deepest branch counts, wherever it is. */
     v = parse_or_fail("{\"a\":1,\"b\":[2,{\"c\":[]}],\"d\":{}}");
-    assert_false(oai_json_nesting_within(v, 3));
-    assert_true(oai_json_nesting_within(v, 4));
-    oai_json_decref(v);
+    assert_false(oai__json_nesting_within(v, 3));
+    assert_true(oai__json_nesting_within(v, 4));
+    oai__json_decref(v);
     v = parse_or_fail("[1,[2],[[3]],4]");
-    assert_false(oai_json_nesting_within(v, 2));
-    assert_true(oai_json_nesting_within(v, 3));
-    oai_json_decref(v);
+    assert_false(oai__json_nesting_within(v, 2));
+    assert_true(oai__json_nesting_within(v, 3));
+    oai__json_decref(v);
 }
 
 /* A pointer set never builds a document deeper than the limit: the tokens
@@ -904,41 +904,41 @@ static void test_pointer_set_depth_limit(void **state)
     char *over = deep_pointer(OAI_JSON_MAX_DEPTH + 1);
     oai_value *doc = NULL;
 
-    assert_int_equal(oai_json_pointer_set(&doc, huge, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, huge, oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
     assert_null(doc);
-    assert_int_equal(oai_json_pointer_set(&doc, over, oai_json_int(1)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, over, oai__json_int(1)), OAI_ERR_INVALID_ARGUMENT);
     assert_null(doc);
-    assert_int_equal(oai_json_pointer_set(&doc, at_limit, oai_json_int(1)), OAI_OK);
-    assert_true(oai_json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
-    assert_int_equal(oai_value_type_of(oai_json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
+    assert_int_equal(oai__json_pointer_set(&doc, at_limit, oai__json_int(1)), OAI_OK);
+    assert_true(oai__json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
+    assert_int_equal(oai_value_type_of(oai__json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
     /* A container at the deepest token would be one level too many. */
-    assert_int_equal(oai_json_pointer_set(&doc, at_limit, oai_json_array()), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_value_type_of(oai_json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
+    assert_int_equal(oai__json_pointer_set(&doc, at_limit, oai__json_array()), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_value_type_of(oai__json_pointer_get(doc, at_limit)), OAI_VALUE_INT);
     /* The dump parses back. */
     size_t len = 0;
-    char *text = oai_json_dump(doc, &len);
+    char *text = oai__json_dump(doc, &len);
     assert_non_null(text);
     oai_status st = OAI_ERR_API;
-    oai_value *back = oai_json_parse(text, len, &st);
+    oai_value *back = oai__json_parse(text, len, &st);
     assert_int_equal(st, OAI_OK);
     assert_dump(back, text, "round trip");
-    oai_json_decref(back);
+    oai__json_decref(back);
     free(text);
-    oai_json_decref(doc);
+    oai__json_decref(doc);
     doc = NULL;
 
     /* Combined: 2 tokens hold at most 510 levels. */
     char *v510 = nested_arrays(OAI_JSON_MAX_DEPTH - 2);
     char *v511 = nested_arrays(OAI_JSON_MAX_DEPTH - 1);
-    assert_int_equal(oai_json_pointer_set(&doc, "/x/y", parse_or_fail(v511)), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_pointer_set(&doc, "/x/y", parse_or_fail(v511)), OAI_ERR_INVALID_ARGUMENT);
     assert_null(doc);
-    assert_int_equal(oai_json_pointer_set(&doc, "/x/y", parse_or_fail(v510)), OAI_OK);
-    assert_true(oai_json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
+    assert_int_equal(oai__json_pointer_set(&doc, "/x/y", parse_or_fail(v510)), OAI_OK);
+    assert_true(oai__json_nesting_within(doc, OAI_JSON_MAX_DEPTH));
     /* "" replaces the document: the value's own nesting is the limit. */
     char *v512 = nested_arrays(OAI_JSON_MAX_DEPTH);
-    assert_int_equal(oai_json_pointer_set(&doc, "", parse_or_fail(v512)), OAI_OK);
+    assert_int_equal(oai__json_pointer_set(&doc, "", parse_or_fail(v512)), OAI_OK);
     assert_dump(doc, v512, "whole document");
-    oai_json_decref(doc);
+    oai__json_decref(doc);
     free(v510);
     free(v511);
     free(v512);

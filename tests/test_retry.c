@@ -20,7 +20,7 @@
 #define RFC850_EXAMPLE "Sunday, 06-Nov-94 08:49:37 GMT"
 #define ASCTIME_EXAMPLE "Sun Nov  6 08:49:37 1994"
 
-static const oai_retry_policy default_policy = {2, 500, 8000, 60000};
+static const oai__retry_policy default_policy = {2, 500, 8000, 60000};
 
 /* ------------------------------------------------------------------------ */
 /* The decision */
@@ -167,8 +167,8 @@ static void test_decide_table(void **state)
     (void)state;
     for (i = 0; i < sizeof decide_cases / sizeof decide_cases[0]; i++) {
         const decide_case *c = &decide_cases[i];
-        oai_retry_input in;
-        oai_retry_decision out;
+        oai__retry_input in;
+        oai__retry_decision out;
 
         memset(&in, 0, sizeof in);
         in.retries_done = c->retries_done;
@@ -181,7 +181,7 @@ static void test_decide_table(void **state)
         in.random = 0.0;
         in.stream_started = c->stream_started;
         memset(&out, 0xA5, sizeof out); /* every field must be written */
-        oai_retry_decide(&default_policy, &in, &out);
+        oai__retry_decide(&default_policy, &in, &out);
 
         print_message("case: %s\n", c->name);
         assert_int_equal(out.retry, c->retry);
@@ -195,75 +195,75 @@ static void test_decide_table(void **state)
 /* The jitter reaches the decision's delay, and a server delay is used as is. */
 static void test_decide_uses_random_only_for_backoff(void **state)
 {
-    oai_retry_input in;
-    oai_retry_decision out;
+    oai__retry_input in;
+    oai__retry_decision out;
 
     (void)state;
     memset(&in, 0, sizeof in);
     in.status = OAI_ERR_SERVER;
     in.http_status = 500;
     in.random = 0.5;
-    oai_retry_decide(&default_policy, &in, &out);
+    oai__retry_decide(&default_policy, &in, &out);
     assert_int_equal(out.retry, 1);
     assert_true(out.delay_ms == 500 - 62); /* 500 - trunc(500 * 0.25 * 0.5) */
 
     in.retry_after = "2";
-    oai_retry_decide(&default_policy, &in, &out);
+    oai__retry_decide(&default_policy, &in, &out);
     assert_true(out.delay_ms == 2000);
 }
 
 /* A policy with custom numbers: the cap and the backoff follow it. */
 static void test_decide_custom_policy(void **state)
 {
-    const oai_retry_policy policy = {5, 100, 1000, 2000};
-    oai_retry_input in;
-    oai_retry_decision out;
+    const oai__retry_policy policy = {5, 100, 1000, 2000};
+    oai__retry_input in;
+    oai__retry_decision out;
 
     (void)state;
     memset(&in, 0, sizeof in);
     in.status = OAI_ERR_RATE_LIMIT;
     in.http_status = 429;
     in.retries_done = 4;
-    oai_retry_decide(&policy, &in, &out);
+    oai__retry_decide(&policy, &in, &out);
     assert_int_equal(out.retry, 1);
     assert_true(out.delay_ms == 1000); /* 100 * 2^4 = 1600, capped at 1000 */
 
     in.retry_after = "2.5"; /* above this policy's 2 s cap */
-    oai_retry_decide(&policy, &in, &out);
+    oai__retry_decide(&policy, &in, &out);
     assert_int_equal(out.retry, 0);
     assert_true(out.server_delay_ms == 2500);
     assert_string_equal(out.reason, "retry-after above cap");
 
     in.retries_done = 5;
     in.retry_after = NULL;
-    oai_retry_decide(&policy, &in, &out);
+    oai__retry_decide(&policy, &in, &out);
     assert_int_equal(out.retry, 0);
     assert_string_equal(out.reason, "max retries reached");
 
     /* max_retries 0: never retry. */
     {
-        const oai_retry_policy none = {0, 500, 8000, 60000};
+        const oai__retry_policy none = {0, 500, 8000, 60000};
         in.retries_done = 0;
-        oai_retry_decide(&none, &in, &out);
+        oai__retry_decide(&none, &in, &out);
         assert_int_equal(out.retry, 0);
     }
 }
 
 static void test_decide_null_safe(void **state)
 {
-    oai_retry_input in;
-    oai_retry_decision out;
+    oai__retry_input in;
+    oai__retry_decision out;
 
     (void)state;
     memset(&in, 0, sizeof in);
     in.status = OAI_ERR_SERVER;
-    oai_retry_decide(NULL, &in, &out);
+    oai__retry_decide(NULL, &in, &out);
     assert_int_equal(out.retry, 0);
     assert_true(out.server_delay_ms == -1);
-    oai_retry_decide(&default_policy, NULL, &out);
+    oai__retry_decide(&default_policy, NULL, &out);
     assert_int_equal(out.retry, 0);
-    oai_retry_decide(&default_policy, &in, NULL); /* nothing to write: no crash */
-    assert_true(oai_retry_backoff_ms(NULL, 0, 0.0) == 0);
+    oai__retry_decide(&default_policy, &in, NULL); /* nothing to write: no crash */
+    assert_true(oai__retry_backoff_ms(NULL, 0, 0.0) == 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -272,21 +272,21 @@ static void test_decide_null_safe(void **state)
 static void test_server_delay(void **state)
 {
     (void)state;
-    assert_true(oai_retry_server_delay_ms(NULL, NULL, 0) == -1);
-    assert_true(oai_retry_server_delay_ms("", "", 0) == -1);
-    assert_true(oai_retry_server_delay_ms("12", NULL, 0) == 12);
-    assert_true(oai_retry_server_delay_ms(NULL, "12", 0) == 12000);
-    assert_true(oai_retry_server_delay_ms("inf", "-inf", 0) == -1);
-    assert_true(oai_retry_server_delay_ms("1e-400", NULL, 0) == 0); /* underflow is 0 */
-    assert_true(oai_retry_server_delay_ms("1e18", NULL, 0) == INT64_C(1000000000000000000));
-    assert_true(oai_retry_server_delay_ms("1e19", NULL, 0) == INT64_MAX); /* saturates */
+    assert_true(oai__retry_server_delay_ms(NULL, NULL, 0) == -1);
+    assert_true(oai__retry_server_delay_ms("", "", 0) == -1);
+    assert_true(oai__retry_server_delay_ms("12", NULL, 0) == 12);
+    assert_true(oai__retry_server_delay_ms(NULL, "12", 0) == 12000);
+    assert_true(oai__retry_server_delay_ms("inf", "-inf", 0) == -1);
+    assert_true(oai__retry_server_delay_ms("1e-400", NULL, 0) == 0); /* underflow is 0 */
+    assert_true(oai__retry_server_delay_ms("1e18", NULL, 0) == INT64_C(1000000000000000000));
+    assert_true(oai__retry_server_delay_ms("1e19", NULL, 0) == INT64_MAX); /* saturates */
     /* Far too long to be a number we read: ignored, not truncated. */
-    assert_true(oai_retry_server_delay_ms(
+    assert_true(oai__retry_server_delay_ms(
                     "1000000000000000000000000000000000000000000000000000000000000000000000",
                     NULL, 0) == -1);
     /* A date far in the future against an absurd clock saturates. */
-    assert_true(oai_retry_server_delay_ms(NULL, IMF_EXAMPLE, INT64_MIN) == INT64_MAX);
-    assert_true(oai_retry_server_delay_ms(NULL, IMF_EXAMPLE, INT64_MAX) == 0);
+    assert_true(oai__retry_server_delay_ms(NULL, IMF_EXAMPLE, INT64_MIN) == INT64_MAX);
+    assert_true(oai__retry_server_delay_ms(NULL, IMF_EXAMPLE, INT64_MAX) == 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -353,11 +353,11 @@ static void test_parse_http_date(void **state)
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         print_message("date: \"%s\"\n", cases[i].text);
         ms = -42;
-        assert_int_equal(oai_retry_parse_http_date(cases[i].text, &ms), cases[i].ok ? 0 : -1);
+        assert_int_equal(oai__retry_parse_http_date(cases[i].text, &ms), cases[i].ok ? 0 : -1);
         if (cases[i].ok) assert_true(ms == cases[i].unix_s * 1000);
     }
-    assert_int_equal(oai_retry_parse_http_date(NULL, &ms), -1);
-    assert_int_equal(oai_retry_parse_http_date(IMF_EXAMPLE, NULL), -1);
+    assert_int_equal(oai__retry_parse_http_date(NULL, &ms), -1);
+    assert_int_equal(oai__retry_parse_http_date(IMF_EXAMPLE, NULL), -1);
 }
 
 /* Every day from 1969 to 2101 parses to the day after the one before, so
@@ -377,7 +377,7 @@ static void test_parse_http_date_every_day(void **state)
             for (day = 1; day <= 31; day++) {
                 int64_t ms;
                 snprintf(text, sizeof text, "Mon, %02d %s %04d 00:00:00 GMT", day, months[month], year);
-                if (oai_retry_parse_http_date(text, &ms) != 0) {
+                if (oai__retry_parse_http_date(text, &ms) != 0) {
                     assert_true(day >= 29); /* only month ends may be refused */
                     continue;
                 }
@@ -402,47 +402,47 @@ static void test_backoff_default_bounds(void **state)
 
     (void)state;
     for (n = 0; n <= 10; n++) {
-        int64_t low = oai_retry_backoff_ms(&default_policy, n, 0.999999);
-        int64_t high = oai_retry_backoff_ms(&default_policy, n, 0.0);
+        int64_t low = oai__retry_backoff_ms(&default_policy, n, 0.999999);
+        int64_t high = oai__retry_backoff_ms(&default_policy, n, 0.0);
         print_message("n = %d\n", n);
         assert_true(high == nominal[n]);
         /* The jitter shortens by at most a quarter, and 0.999999 nearly that. */
         assert_true(low >= nominal[n] * 3 / 4);
         assert_true(low <= nominal[n] * 3 / 4 + 1);
-        assert_true(oai_retry_backoff_ms(&default_policy, n, 0.5) ==
+        assert_true(oai__retry_backoff_ms(&default_policy, n, 0.5) ==
                     nominal[n] - nominal[n] / 8);
     }
     /* Huge n: no overflow, still the ceiling. */
-    assert_true(oai_retry_backoff_ms(&default_policy, 1000, 0.0) == 8000);
-    assert_true(oai_retry_backoff_ms(&default_policy, 1000, 0.999999) == 6001);
-    assert_true(oai_retry_backoff_ms(&default_policy, INT_MAX, 0.0) == 8000);
-    assert_true(oai_retry_backoff_ms(&default_policy, -1, 0.0) == 500);
+    assert_true(oai__retry_backoff_ms(&default_policy, 1000, 0.0) == 8000);
+    assert_true(oai__retry_backoff_ms(&default_policy, 1000, 0.999999) == 6001);
+    assert_true(oai__retry_backoff_ms(&default_policy, INT_MAX, 0.0) == 8000);
+    assert_true(oai__retry_backoff_ms(&default_policy, -1, 0.0) == 500);
 }
 
 static void test_backoff_custom(void **state)
 {
-    const oai_retry_policy small = {3, 100, 1000, 60000};
-    const oai_retry_policy base_above_max = {3, 5000, 1000, 60000};
-    const oai_retry_policy unbounded = {3, 1, INT64_MAX, 60000};
-    const oai_retry_policy zero = {3, 0, 8000, 60000};
-    const oai_retry_policy negative = {3, -5, -1, 60000};
+    const oai__retry_policy small = {3, 100, 1000, 60000};
+    const oai__retry_policy base_above_max = {3, 5000, 1000, 60000};
+    const oai__retry_policy unbounded = {3, 1, INT64_MAX, 60000};
+    const oai__retry_policy zero = {3, 0, 8000, 60000};
+    const oai__retry_policy negative = {3, -5, -1, 60000};
     static const int64_t expected[] = {100, 200, 400, 800, 1000, 1000};
     int n;
 
     (void)state;
-    for (n = 0; n < 6; n++) assert_true(oai_retry_backoff_ms(&small, n, 0.0) == expected[n]);
-    assert_true(oai_retry_backoff_ms(&base_above_max, 0, 0.0) == 1000);
-    assert_true(oai_retry_backoff_ms(&unbounded, 62, 0.0) == (INT64_C(1) << 62));
-    assert_true(oai_retry_backoff_ms(&unbounded, 63, 0.0) == INT64_MAX);
-    assert_true(oai_retry_backoff_ms(&unbounded, 1000, 0.0) == INT64_MAX);
-    assert_true(oai_retry_backoff_ms(&unbounded, 1000, 0.999999) >= INT64_MAX / 4 * 3);
-    assert_true(oai_retry_backoff_ms(&zero, 5, 0.5) == 0);
-    assert_true(oai_retry_backoff_ms(&negative, 5, 0.5) == 0);
+    for (n = 0; n < 6; n++) assert_true(oai__retry_backoff_ms(&small, n, 0.0) == expected[n]);
+    assert_true(oai__retry_backoff_ms(&base_above_max, 0, 0.0) == 1000);
+    assert_true(oai__retry_backoff_ms(&unbounded, 62, 0.0) == (INT64_C(1) << 62));
+    assert_true(oai__retry_backoff_ms(&unbounded, 63, 0.0) == INT64_MAX);
+    assert_true(oai__retry_backoff_ms(&unbounded, 1000, 0.0) == INT64_MAX);
+    assert_true(oai__retry_backoff_ms(&unbounded, 1000, 0.999999) >= INT64_MAX / 4 * 3);
+    assert_true(oai__retry_backoff_ms(&zero, 5, 0.5) == 0);
+    assert_true(oai__retry_backoff_ms(&negative, 5, 0.5) == 0);
     /* Out-of-range random numbers are treated as 0: no jitter, no surprise. */
-    assert_true(oai_retry_backoff_ms(&small, 0, -1.0) == 100);
-    assert_true(oai_retry_backoff_ms(&small, 0, 1.0) == 100);
-    assert_true(oai_retry_backoff_ms(&small, 0, 7.0) == 100);
-    assert_true(oai_retry_backoff_ms(&small, 0, NAN) == 100);
+    assert_true(oai__retry_backoff_ms(&small, 0, -1.0) == 100);
+    assert_true(oai__retry_backoff_ms(&small, 0, 1.0) == 100);
+    assert_true(oai__retry_backoff_ms(&small, 0, 7.0) == 100);
+    assert_true(oai__retry_backoff_ms(&small, 0, NAN) == 100);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -470,7 +470,7 @@ static void test_status_from_http(void **state)
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         print_message("http %d\n", cases[i].http);
-        assert_int_equal(oai_status_from_http(cases[i].http), cases[i].status);
+        assert_int_equal(oai__status_from_http(cases[i].http), cases[i].status);
     }
 }
 

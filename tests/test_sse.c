@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "oai.h"
-#include "stream_internal.h"
+#include "stream/stream_internal.h"
 
 /* ------------------------------------------------------------------------ */
 /* A recorder: each event becomes one line "event|data|id" of a log, with
@@ -416,10 +416,10 @@ static void test_unknown_field_callback(void **state)
     static const char in[] = "error: {\"code\":500}\n\ndata: x\n\nfoo:bar\nerror: stop\n\ndata: y\n\n";
 
     (void)state;
-    oai_sse_set_field_callback(sse, on_field, &r);
+    oai__sse_set_field_callback(sse, on_field, &r);
     assert_int_equal(oai_sse_feed(sse, in, sizeof(in) - 1), OAI_ERR_CANCELLED);
     assert_string_equal(rec_log(&r), "field:error={\"code\":500}\n-|x|-\nfield:foo=bar\nfield:error=stop\n");
-    oai_sse_set_field_callback(NULL, on_field, &r); /* NULL-safe */
+    oai__sse_set_field_callback(NULL, on_field, &r); /* NULL-safe */
     oai_sse_free(sse);
     rec_free(&r);
 }
@@ -548,7 +548,7 @@ static void test_event_size_limit_on_unterminated_line(void **state)
         st = oai_sse_feed(sse, chunk, sizeof(chunk));
     assert_int_equal(st, OAI_ERR_PROTOCOL);
     assert_true(i <= 11);
-    assert_true(oai_sse_retained_bytes(sse) <= 2 * 10000 + 256);
+    assert_true(oai__sse_retained_bytes(sse) <= 2 * 10000 + 256);
     oai_sse_free(sse);
     rec_free(&r);
 }
@@ -571,7 +571,7 @@ static void test_long_comment_not_limited(void **state)
     assert_int_equal(oai_sse_feed(sse, "\ndata: x\n\n", 10), OAI_OK);
     assert_string_equal(rec_log(&r), "-|x|-\n");
     /* Comment padding is not kept. */
-    assert_true(oai_sse_retained_bytes(sse) < 1024);
+    assert_true(oai__sse_retained_bytes(sse) < 1024);
     oai_sse_free(sse);
     rec_free(&r);
 }
@@ -599,9 +599,9 @@ static void test_linear_time_one_byte_feeds(void **state)
     fed += 2;
     assert_int_equal(r.events, 1);
     assert_int_equal(r.last_data_len, payload);
-    assert_true(oai_sse_bytes_scanned(sse) == fed);
+    assert_true(oai__sse_bytes_scanned(sse) == fed);
     /* The big buffers are given back after the event. */
-    assert_true(oai_sse_retained_bytes(sse) < 1024 * 1024);
+    assert_true(oai__sse_retained_bytes(sse) < 1024 * 1024);
     oai_sse_free(sse);
     rec_free(&r);
 }
@@ -624,8 +624,8 @@ static void test_linear_time_many_split_lines(void **state)
         fed += n;
     }
     assert_int_equal(r.events, 20000);
-    assert_true(oai_sse_bytes_scanned(sse) == fed);
-    assert_int_equal(oai_sse_bytes_scanned(NULL), 0);
+    assert_true(oai__sse_bytes_scanned(sse) == fed);
+    assert_int_equal(oai__sse_bytes_scanned(NULL), 0);
     oai_sse_free(sse);
     rec_free(&r);
 }
@@ -676,7 +676,7 @@ static void test_invalid_arguments(void **state)
     assert_int_equal(oai_sse_finish(NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_sse_set_max_event_size(sse, 0), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_sse_set_max_event_size(NULL, 10), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_sse_retained_bytes(NULL), 0);
+    assert_int_equal(oai__sse_retained_bytes(NULL), 0);
     oai_sse_free(NULL);
     oai_sse_free(sse);
     rec_free(&r);

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "oai.h"
-#include "stream_internal.h"
+#include "stream/stream_internal.h"
 
 #ifndef OAI_SOURCE_DIR
 #define OAI_SOURCE_DIR "."
@@ -792,10 +792,10 @@ static void test_event_size_limit(void **state)
     oai_stream *s = oai_stream_new(OAI_STREAM_CHAT, NULL, NULL);
 
     (void)state;
-    assert_int_equal(oai_stream_set_max_event_size(s, 32), OAI_OK);
+    assert_int_equal(oai__stream_set_max_event_size(s, 32), OAI_OK);
     assert_int_equal(feed_str(s, "data: {\"choices\":[],\"padding\":\"0123456789\"}\n\n"), OAI_ERR_PROTOCOL);
     assert_string_equal(oai_stream_error_message(s), "a stream event exceeds the size limit");
-    assert_int_equal(oai_stream_set_max_event_size(NULL, 32), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__stream_set_max_event_size(NULL, 32), OAI_ERR_INVALID_ARGUMENT);
     oai_stream_free(s);
 }
 
@@ -1172,7 +1172,7 @@ static void test_accumulate_off_keeps_memory_flat(void **state)
         assert_int_equal(oai_stream_feed(s, chunk, 50), OAI_OK);
         assert_int_equal(oai_stream_feed(s, chunk + 50, sizeof(chunk) - 1 - 50), OAI_OK);
         fed += sizeof(chunk) - 1;
-        retained = oai_stream_retained_bytes(s);
+        retained = oai__stream_retained_bytes(s);
         if (retained > max_retained)
             max_retained = retained;
     }
@@ -1197,7 +1197,7 @@ static void test_accumulate_on_grows(void **state)
     (void)state;
     for (i = 0; i < 10000; i++)
         assert_int_equal(oai_stream_feed(s, chunk, sizeof(chunk) - 1), OAI_OK);
-    assert_true(oai_stream_retained_bytes(s) >= 100000);
+    assert_true(oai__stream_retained_bytes(s) >= 100000);
     assert_int_equal(strlen(oai_stream_text(s)), 100000);
     oai_stream_free(s);
 }
@@ -1230,7 +1230,7 @@ static void test_arguments_and_null_safety(void **state)
     assert_null(oai_stream_error(NULL));
     assert_null(oai_stream_error_message(NULL));
     assert_null(oai_stream_error_message(s));
-    assert_int_equal(oai_stream_retained_bytes(NULL), 0);
+    assert_int_equal(oai__stream_retained_bytes(NULL), 0);
     oai_stream_free(NULL);
     oai_stream_free(s);
 

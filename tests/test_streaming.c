@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json/json.h"
 #include "memory_probe.h"
 #include "mock_server.h"
 #include "oai.h"

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "json.h"
+#include "json/json.h"
 #include "oai.h"
 
 /* The library's default line limit (docs/training-data.md). */
@@ -764,12 +764,12 @@ static void test_problem_cap(void **state)
     assert_int_equal(oai_training_report_problem_line(r, 999), 1000);
     assert_int_equal(oai_training_report_valid(r), 0);
     char *json = oai_training_report_json_dup(r);
-    oai_value *doc = oai_json_parse(json, strlen(json), NULL);
+    oai_value *doc = oai__json_parse(json, strlen(json), NULL);
     assert_non_null(doc);
     assert_int_equal(oai_value_get_count(doc, "/problems"), 1000);
     assert_int_equal(oai_value_get_int(doc, "/problems_total"), 1500);
     assert_int_equal(oai_value_get_bool(doc, "/truncated"), 1);
-    oai_json_decref(doc);
+    oai__json_decref(doc);
     oai_free(json);
     oai_training_report_free(r);
     free(t.data);
@@ -783,7 +783,7 @@ static void assert_json_matches(const oai_training_report *r, const char *format
     char *json = oai_training_report_json_dup(r);
     assert_non_null(json);
     oai_status st;
-    oai_value *doc = oai_json_parse(json, strlen(json), &st);
+    oai_value *doc = oai__json_parse(json, strlen(json), &st);
     assert_non_null(doc);
     assert_int_equal(oai_value_type_of(oai_value_get(doc, "/valid")), OAI_VALUE_BOOL);
     assert_int_equal(oai_value_get_bool(doc, "/valid"), oai_training_report_valid(r));
@@ -805,7 +805,7 @@ static void assert_json_matches(const oai_training_report *r, const char *format
         assert_string_equal(oai_value_get_string(p, "/code"), oai_training_report_problem_code(r, i));
         assert_string_equal(oai_value_get_string(p, "/message"), oai_training_report_problem_message(r, i));
     }
-    oai_json_decref(doc);
+    oai__json_decref(doc);
     oai_free(json);
 }
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "mock_server.h"
-#include "transport.h"
+#include "transport/transport.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -65,8 +65,8 @@ typedef enum point {
 
 /* Everything one transfer reported. */
 typedef struct result {
-    oai_transport *t;
-    oai_transfer *x;
+    oai__transport *t;
+    oai__transfer *x;
     int status_calls, header_calls, data_calls, progress_calls;
     int http_status;
     buf headers; /* "Name: value\n" per header */
@@ -82,7 +82,7 @@ typedef struct result {
     void *then_arg;
 } result;
 
-static void result_init(result *r, oai_transport *t)
+static void result_init(result *r, oai__transport *t)
 {
     memset(r, 0, sizeof *r);
     r->t = t;
@@ -160,13 +160,13 @@ static void on_done(void *ud, oai_status status, const char *message)
         r->then(r);
 }
 
-static const oai_transfer_events events = {
+static const oai__transfer_events events = {
     on_status, on_header, on_data, on_progress, on_done
 };
 
 typedef struct fixture {
     mock_server *ms;
-    oai_transport *t;
+    oai__transport *t;
     char url[256];
 } fixture;
 
@@ -174,10 +174,10 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    assert_int_equal(oai_transport_global_init(), OAI_OK);
+    assert_int_equal(oai__transport_global_init(), OAI_OK);
     f->ms = mock_server_start();
     assert_non_null(f->ms);
-    f->t = oai_transport_curl_new();
+    f->t = oai__transport_curl_new();
     assert_non_null(f->t);
     *state = f;
     return 0;
@@ -200,7 +200,7 @@ static const char *url_of(fixture *f, const char *path)
     return f->url;
 }
 
-static void request_init(oai_http_request *req, const char *method, const char *url)
+static void request_init(oai__http_request *req, const char *method, const char *url)
 {
     memset(req, 0, sizeof *req);
     req->method = method;
@@ -208,9 +208,9 @@ static void request_init(oai_http_request *req, const char *method, const char *
     req->timeout_ms = 10000;
 }
 
-static void start(fixture *f, const oai_http_request *req, result *r)
+static void start(fixture *f, const oai__http_request *req, result *r)
 {
-    oai_transfer *x = NULL;
+    oai__transfer *x = NULL;
     assert_int_equal(f->t->ops->start(f->t, req, &events, r, &x), OAI_OK);
     assert_non_null(x);
     r->x = x;
@@ -245,7 +245,7 @@ static void run_for(fixture *f, int ms)
 
 static void get_ok(fixture *f, const char *body)
 {
-    oai_http_request req;
+    oai__http_request req;
     result r;
     result_init(&r, f->t);
     mock_server_push_simple(f->ms, 200, NULL, body);
@@ -273,7 +273,7 @@ static void test_get_headers_and_body(void **state)
     fixture *f = *state;
     const char *headers[] = { "X-Test: yes", "Authorization: Bearer sk-test-secret" };
     const mock_request *seen;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     result_init(&r, f->t);
@@ -315,7 +315,7 @@ static void test_post_body_intact(void **state)
     static const char body[] = "{\"model\":\"m\",\"bytes\":\"\0\x01\xff\"}";
     const char *headers[] = { "Content-Type: application/json" };
     const mock_request *seen;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     result_init(&r, f->t);
@@ -343,7 +343,7 @@ static void test_other_methods(void **state)
 {
     fixture *f = *state;
     const mock_request *seen;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     /* DELETE without a body. */
@@ -391,7 +391,7 @@ static void test_header_removal(void **state)
     fixture *f = *state;
     const char *headers[] = { "Accept:", "X-Keep: 1" };
     const mock_request *seen;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     result_init(&r, f->t);
@@ -411,7 +411,7 @@ static void test_header_removal(void **state)
 static void test_error_status_is_a_complete_response(void **state)
 {
     fixture *f = *state;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     result_init(&r, f->t);
@@ -432,7 +432,7 @@ static void test_chunked_body_in_pieces(void **state)
     fixture *f = *state;
     const char *chunks[] = { "data: first\n\n", "data: second\n\n", "data: [DONE]\n\n" };
     mock_reply reply;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     memset(&reply, 0, sizeof reply);
@@ -490,10 +490,10 @@ static void test_multipart_parts_arrive_intact(void **state)
     fixture *f = *state;
     static const char blob[] = "\0\x01 binary \xff";
     char path[64];
-    oai_http_part parts[4];
+    oai__http_part parts[4];
     const mock_request *seen;
     const char *type;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     write_temp_file(path, sizeof path, "0123456789ABCDEFGHIJ", 20);
@@ -557,9 +557,9 @@ static void test_large_file_upload_with_progress(void **state)
     const size_t size = 3u << 20;
     char path[64];
     char *content = malloc(size);
-    oai_http_part part;
+    oai__http_part part;
     const mock_request *seen;
-    oai_http_request req;
+    oai__http_request req;
     result r;
     size_t i;
 
@@ -602,9 +602,9 @@ static void test_file_part_problems_fail_start(void **state)
 {
     fixture *f = *state;
     char path[64];
-    oai_http_part part;
-    oai_http_request req;
-    oai_transfer *x = (oai_transfer *)&x;
+    oai__http_part part;
+    oai__http_request req;
+    oai__transfer *x = (oai__transfer *)&x;
     result r;
 
     result_init(&r, f->t);
@@ -655,8 +655,8 @@ static void test_file_shrinking_during_upload(void **state)
     const size_t size = 100000;
     char path[64];
     char *content = calloc(1, size);
-    oai_http_part part;
-    oai_http_request req;
+    oai__http_part part;
+    oai__http_request req;
     result r;
 
     assert_non_null(content);
@@ -691,7 +691,7 @@ static void test_file_shrinking_during_upload(void **state)
 static void expect_failure(fixture *f, const char *url, oai_status expected)
 {
     const char *headers[] = { "Authorization: Bearer sk-never-printed" };
-    oai_http_request req;
+    oai__http_request req;
     result r;
     result_init(&r, f->t);
     request_init(&req, "GET", url);
@@ -728,7 +728,7 @@ static void push_fault(fixture *f, mock_fault fault, size_t after, int stall_ms)
 static void test_stall_times_out(void **state)
 {
     fixture *f = *state;
-    oai_http_request req;
+    oai__http_request req;
     result r;
     int64_t began;
 
@@ -862,7 +862,7 @@ static void test_tls_failures(void **state)
     static const char garbage[] = "-----BEGIN CERTIFICATE-----\nnot base64\n";
     plain_talker pt = {0};
     char url[64];
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     plain_talker_start(&pt);
@@ -893,8 +893,8 @@ static void test_tls_failures(void **state)
 static void test_invalid_arguments(void **state)
 {
     fixture *f = *state;
-    oai_http_request req;
-    oai_transfer *x = NULL;
+    oai__http_request req;
+    oai__transfer *x = NULL;
     result r;
 
     result_init(&r, f->t);
@@ -922,7 +922,7 @@ static void test_proxy_setting(void **state)
 {
     fixture *f = *state;
     char proxy[64];
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", mock_unused_port());
@@ -971,7 +971,7 @@ static void test_abort_inside_callbacks(void **state)
     fixture *f = *state;
     point at;
     for (at = AT_STATUS; at <= AT_PROGRESS; at++) {
-        oai_http_request req;
+        oai__http_request req;
         result r;
         result_init(&r, f->t);
         r.abort_at = at;
@@ -996,7 +996,7 @@ static void test_callback_verdict_cancels(void **state)
     fixture *f = *state;
     point at;
     for (at = AT_STATUS; at <= AT_PROGRESS; at++) {
-        oai_http_request req;
+        oai__http_request req;
         result r;
         result_init(&r, f->t);
         r.fail_at = at;
@@ -1016,7 +1016,7 @@ static void test_abort_from_outside(void **state)
 {
     fixture *f = *state;
     mock_reply reply;
-    oai_http_request req;
+    oai__http_request req;
     result r;
 
     memset(&reply, 0, sizeof reply);
@@ -1054,7 +1054,7 @@ static void test_three_concurrent_transfers(void **state)
     fixture *f = *state;
     result r[3];
     result *all[3] = { &r[0], &r[1], &r[2] };
-    oai_http_request req;
+    oai__http_request req;
     int64_t began = now_ms();
     int i;
 
@@ -1083,7 +1083,7 @@ static result chain_second, chain_third;
 
 static void chain_next(result *r)
 {
-    oai_http_request req;
+    oai__http_request req;
     (void)r;
     chain_fixture->t->ops->abort(chain_fixture->t, chain_second.x);
     request_init(&req, "GET", url_of(chain_fixture, "/models"));
@@ -1096,7 +1096,7 @@ static void test_on_done_starts_and_aborts(void **state)
     fixture *f = *state;
     result first;
     result *all[2] = { &first, &chain_third };
-    oai_http_request req;
+    oai__http_request req;
 
     chain_fixture = f;
     result_init(&first, f->t);
@@ -1130,8 +1130,8 @@ static result reentrant_slow, reentrant_started;
 static int reentrant_on_status(void *ud, int http_status)
 {
     result *r = ud;
-    oai_http_request req;
-    oai_transfer *x = NULL;
+    oai__http_request req;
+    oai__transfer *x = NULL;
     r->status_calls++;
     r->http_status = http_status;
     r->t->ops->abort(r->t, reentrant_slow.x);
@@ -1144,11 +1144,11 @@ static int reentrant_on_status(void *ud, int http_status)
 static void test_start_and_abort_inside_curl(void **state)
 {
     fixture *f = *state;
-    oai_transfer_events ev = events;
+    oai__transfer_events ev = events;
     result first;
     result *all[2] = { &first, &reentrant_started };
-    oai_http_request req;
-    oai_transfer *x = NULL;
+    oai__http_request req;
+    oai__transfer *x = NULL;
 
     chain_fixture = f;
     ev.on_status = reentrant_on_status;
@@ -1179,7 +1179,7 @@ static void test_start_and_abort_inside_curl(void **state)
 
 static void *wake_later(void *arg)
 {
-    oai_transport *t = arg;
+    oai__transport *t = arg;
     usleep(200 * 1000);
     t->ops->wakeup(t);
     return NULL;
@@ -1208,7 +1208,7 @@ static void test_wakeup_from_another_thread(void **state)
 static void test_run_waits_for_activity(void **state)
 {
     fixture *f = *state;
-    oai_http_request req;
+    oai__http_request req;
     result r;
     int rounds = 0;
 
@@ -1233,7 +1233,7 @@ static void test_run_waits_for_activity(void **state)
 static void test_destroy_with_transfers_running(void **state)
 {
     fixture *f = *state;
-    oai_http_request req;
+    oai__http_request req;
     result r[2];
     int i;
 

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json/json.h"
 #include "oai.h"
-#include "stream_internal.h"
+#include "stream/stream_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -89,11 +89,11 @@ static char *dump_checked(const oai_value *v)
 
     if (!v)
         return NULL;
-    text = oai_json_dump(v, &len);
+    text = oai__json_dump(v, &len);
     CHECK(text != NULL);
-    back = oai_json_parse(text, len, NULL);
+    back = oai__json_parse(text, len, NULL);
     CHECK(back != NULL);
-    oai_json_decref(back);
+    oai__json_decref(back);
     return text;
 }
 
@@ -131,7 +131,7 @@ static void replay(const uint8_t *data, size_t size, int kind, int flags, size_t
         CHECK(oai_stream_set_accumulate(s, 0) == OAI_OK);
     if (flags & 0x20) {
         CHECK(oai_stream_set_limits(s, 2, 2) == OAI_OK);
-        CHECK(oai_stream_set_max_event_size(s, 256) == OAI_OK);
+        CHECK(oai__stream_set_max_event_size(s, 256) == OAI_OK);
     }
     if (piece == 0)
         piece = size ? size : 1;
@@ -146,7 +146,7 @@ static void replay(const uint8_t *data, size_t size, int kind, int flags, size_t
     out->result = dump_checked(oai_stream_result(s));
     text = oai_stream_text(s);
     out->text = text ? strdup(text) : NULL;
-    if (oai_stream_retained_bytes(s) > 4 * size + 64 * 1024 && (flags & 0x10))
+    if (oai__stream_retained_bytes(s) > 4 * size + 64 * 1024 && (flags & 0x10))
         abort(); /* accumulation off must not hold more than the input */
     oai_stream_free(s);
 }

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "json/json.h"
 #include "oai.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -83,7 +83,7 @@ static void check_json(const oai_training_report *r)
 {
     char *text = oai_training_report_json_dup(r);
     CHECK(text != NULL);
-    oai_value *doc = oai_json_parse(text, strlen(text), NULL);
+    oai_value *doc = oai__json_parse(text, strlen(text), NULL);
     CHECK(doc != NULL);
     CHECK(oai_value_get_bool(doc, "/valid") == oai_training_report_valid(r));
     CHECK(oai_value_get_int(doc, "/examples") == oai_training_report_examples(r));
@@ -92,7 +92,7 @@ static void check_json(const oai_training_report *r)
           (stat_of(r, "problems_total") > (int64_t)oai_training_report_problem_count(r)));
     CHECK(oai_value_get_int(doc, "/problems_total") == stat_of(r, "problems_total"));
     CHECK(oai_value_get_int(doc, "/stats/tokens_estimated") == stat_of(r, "tokens_estimated"));
-    oai_json_decref(doc);
+    oai__json_decref(doc);
     oai_free(text);
 }
 

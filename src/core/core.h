@@ -1,0 +1,152 @@
+/* The core objects' layouts, shared by client.c, request.c, response.c,
+ * engine.c and the endpoint helpers. Nothing outside src/ sees them. */
+#ifndef OAI_CORE_H
+#define OAI_CORE_H
+
+#include "http/headers.h"
+#include "util/util.h"
+#include "retry.h"
+#include "transport/transport.h"
+
+#include <stdio.h>
+
+/* One multipart part as the caller described it (strings owned). */
+typedef struct oai__req_part {
+    int kind;            /* an oai__part_kind */
+    char *name;
+    char *value;         /* FIELD */
+    void *data;          /* DATA */
+    size_t len;
+    char *path;          /* FILE */
+    int64_t offset;
+    int64_t length;      /* < 0: to the end */
+    char *filename;
+    char *mime_type;
+} oai__req_part;
+
+struct oai_request {
+    char *method;
+    char *path;
+    oai_value *body;             /* JSON body, or NULL */
+    oai__kvlist query;            /* exact names */
+    oai__kvlist headers;          /* names ignoring case; NULL value removes */
+    int64_t timeout_ms;          /* < 0: the client's */
+    int64_t idle_timeout_ms;
+    int64_t first_byte_timeout_ms;
+    int max_retries;             /* < 0: the client's */
+    char *idempotency_key;       /* NULL: none; "": generate per call */
+    char *output_file;
+    oai_progress_fn progress_fn;
+    void *progress_ud;
+    oai_data_fn data_fn;         /* 2xx body bytes go here instead of memory */
+    void *data_ud;
+    int raw_response;            /* the 2xx body is bytes, not JSON */
+    oai__req_part *parts;
+    size_t part_count;
+    oai_event_fn event_fn;
+    void *event_ud;
+    int accumulate;
+};
+
+struct oai_client {
+    oai_status config_status;    /* a refused environment value: calls fail */
+    char *config_message;
+    char *api_key;
+    char *base_url;
+    char *organization;
+    char *project;
+    char *user_agent;
+    oai__kvlist headers;          /* default headers; NULL value removes */
+    int platform_headers;
+    int64_t timeout_ms;
+    int64_t connect_timeout_ms;
+    int64_t idle_timeout_ms;
+    int64_t first_byte_timeout_ms;
+    oai__retry_policy retry;
+    oai_retry_fn retry_fn;
+    void *retry_ud;
+    char *ca_file;
+    void *ca_blob;
+    size_t ca_blob_len;
+    char *proxy;                 /* NULL: environment */
+    int64_t max_response_bytes;
+    int log_level;
+    oai_log_fn log_fn;
+    void *log_ud;
+    oai__transport *transport;
+    struct oai_call *calls;      /* running calls, a doubly linked list */
+    int running;
+    int in_callback;             /* inside a user callback: no send/poll, free deferred */
+    int free_pending;            /* oai_client_free() was called from a callback */
+    /* Event-loop mode (engine.c): the host's callbacks, set when either is. */
+    oai_socket_fn socket_fn;
+    void *socket_ud;
+    oai_timer_fn timer_fn;
+    void *timer_ud;
+    /* Absolute deadlines in µs of oai__now_us(); 0 means "now", INT64_MAX
+     * none. Valid in event-loop mode only. */
+    int64_t transport_timer_at;  /* the transport's own timer (curl's) */
+    int64_t host_timer_at;       /* what the host's timer was last set to */
+    int in_socket_action;        /* inside oai_client_socket_action() */
+};
+
+struct oai_response {
+    oai_status status;
+    int http_status;
+    oai__kvlist headers;          /* as received, duplicates kept */
+    oai__buf body;
+    oai_value *json;
+    char *error_message;
+    char *error_type;
+    char *error_code;
+    char *error_param;
+    int retries;
+    int64_t retry_after_ms;
+    int64_t total_us;
+    int64_t first_byte_us;
+    /* Caches of accessor results, freed with the response. */
+    char *text;
+    int text_done;
+    struct json_text_cache *dumps; /* oai_response_get_json(): one text per value */
+    size_t dump_count;
+    size_t dump_cap;
+    double **embeddings;         /* indexed by data[] position */
+    size_t *embedding_dims;
+    size_t embedding_slots;
+};
+
+/* client.c */
+/* Frees the client at once (oai_client_free() defers it inside callbacks). */
+void oai__client_destroy(oai_client *c);
+void oai__log(const oai_client *c, int level, const char *fmt, ...) OAI_PRINTF(3, 4);
+int oai__log_enabled(const oai_client *c, int level);
+
+/* request.c */
+/* A path's stream kind from its endpoint (OAI_STREAM_CHAT, ...). */
+int oai__request_stream_kind(const oai_request *req);
+
+/* response.c */
+oai_response *oai__response_new(void);
+/* A new response that carries only a local failure (NULL when memory ran
+ * out). */
+oai_response *oai__response_new_failed(oai_status status, const char *message);
+/* Records an error on the response: status and a message (copied). */
+void oai__response_fail(oai_response *res, oai_status status, const char *message);
+/* Sets the status from the HTTP status and parses the body: a non-2xx API
+ * error body, or a 2xx body that must be JSON when expect_json is set (it
+ * is 0 for raw responses: a body that went to a file or a callback, or
+ * was asked for as bytes). An empty 2xx body is accepted when empty_ok is
+ * set (204, 205, HEAD); otherwise a 2xx body that is not JSON is
+ * OAI_ERR_PROTOCOL. */
+void oai__response_finish_body(oai_response *res, int expect_json, int empty_ok);
+/* Sets the error fields from an error object ({"message","type","code","param"}). */
+void oai__response_set_api_error(oai_response *res, const oai_value *err);
+/* Takes over a JSON value as the response's document. */
+void oai__response_set_json(oai_response *res, oai_value *json);
+
+/* engine.c */
+/* Ends every call without callbacks (the client is being freed); in
+ * event-loop mode also deletes the host's timer. */
+void oai__engine_abort_all(oai_client *c);
+
+#endif

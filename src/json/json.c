@@ -1,0 +1,1231 @@
+/* The JSON codec over jansson: parsing, constructors, JSON Pointer (RFC 6901),
+ * compact serialisation, and the public read-only oai_value accessors.
+ *
+ * This is the only library file that includes <jansson.h>. An oai_value is a
+ * json_t under another name; the two helpers below do the casts, so the rest
+ * of the file reads as plain jansson.
+ */
+#include "json/json.h"
+
+#include <jansson.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The const cast is deliberate: read-only callers hand in const values, and
+ * the jansson getters they reach do not modify anything. */
+static json_t *as_json(const oai_value *v) { return (json_t *)v; }
+static oai_value *as_value(json_t *j) { return (oai_value *)j; }
+
+/* ------------------------------------------------------------------------ */
+/* UTF-8 validation. jansson validates too, but it reports a bad string and
+ * an exhausted allocator with the same -1; checking first lets us tell the
+ * caller which one happened. */
+
+static size_t utf8_sequence_length(unsigned char lead)
+{
+    if (lead < 0x80) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) return 3;
+    if (lead >= 0xF0 && lead <= 0xF4) return 4;
+    return 0; /* continuation byte, overlong lead (C0, C1) or beyond U+10FFFF */
+}
+
+static int utf8_sequence_valid(const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    /* Second-byte ranges rule out overlongs, surrogates and > U+10FFFF. */
+    if (p[0] == 0xE0 && p[1] < 0xA0) return 0;
+    if (p[0] == 0xED && p[1] > 0x9F) return 0;
+    if (p[0] == 0xF0 && p[1] < 0x90) return 0;
+    if (p[0] == 0xF4 && p[1] > 0x8F) return 0;
+    return 1;
+}
+
+static int utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_sequence_length(p[i]);
+        if (n == 0 || n > len - i || !utf8_sequence_valid(p + i, n)) return 0;
+        i += n;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing. Our own recursive-descent parser, building jansson values with
+ * jansson's constructors. jansson's json_loadb() is not safe when memory
+ * runs out: its lexer drops a byte whenever its token buffer cannot grow
+ * (lex_save() ignores the failure), after which it either aborts on an
+ * assert or reads and writes past the end of a heap buffer (jansson issue
+ * #362, unfixed in 2.14). It also gives no reliable way to tell an
+ * exhausted allocator from bad JSON. Here every allocation is checked and
+ * reported as OAI_ERR_OUT_OF_MEMORY. */
+
+/* OAI_JSON_MAX_DEPTH (json.h): deeper than any API document, shallow enough
+ * for a 128 KiB thread stack (about 140 bytes of stack per level). */
+
+typedef struct parser {
+    const char *p, *end;
+    int depth;
+    oai_status status; /* the first failure */
+    char *scratch;     /* decoded strings and number text, used as a stack */
+    size_t top, cap;
+} parser;
+
+static json_t *parse_fail(parser *ps, oai_status status)
+{
+    if (ps->status == OAI_OK) ps->status = status;
+    return NULL;
+}
+
+static void skip_space(parser *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+        ps->p++;
+}
+
+/* Makes room for `extra` more bytes above the scratch top; 0 or -1 (and the
+ * parser's status set) when memory ran out. */
+static int scratch_reserve(parser *ps, size_t extra)
+{
+    size_t cap = ps->cap != 0 ? ps->cap : 256;
+    char *grown;
+
+    if (extra <= ps->cap - ps->top) return 0;
+    while (extra > cap - ps->top) {
+        if (cap > SIZE_MAX / 2) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+            return -1;
+        }
+        cap *= 2;
+    }
+    grown = realloc(ps->scratch, cap);
+    if (grown == NULL) {
+        parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+        return -1;
+    }
+    ps->scratch = grown;
+    ps->cap = cap;
+    return 0;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads the 4 hex digits of a \u escape at `p`; -1 when they are not. */
+static long read_hex4(const char *p, const char *end)
+{
+    long v = 0;
+    int i;
+
+    if (end - p < 4) return -1;
+    for (i = 0; i < 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Writes a code point (no surrogate) as UTF-8; returns its length. */
+static size_t utf8_encode(unsigned long cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the escape after a backslash at `p` (pointing at the letter) into
+ * `out`; returns the escape's length after the backslash, 0 when bad. */
+static size_t decode_escape(const char *p, const char *end, char *out, size_t *out_len)
+{
+    static const char letters[] = "\"\\/bfnrt", values[] = "\"\\/\b\f\n\r\t";
+    const char *at = p < end && *p != '\0' ? strchr(letters, *p) : NULL;
+    long hi, lo;
+
+    if (at != NULL) {
+        *out = values[at - letters];
+        *out_len = 1;
+        return 1;
+    }
+    if (p >= end || *p != 'u' || (hi = read_hex4(p + 1, end)) < 0) return 0;
+    if (hi >= 0xDC00 && hi <= 0xDFFF) return 0; /* a lone low surrogate */
+    if (hi < 0xD800 || hi > 0xDBFF) {
+        *out_len = utf8_encode((unsigned long)hi, out);
+        return 5;
+    }
+    if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
+    lo = read_hex4(p + 7, end);
+    if (lo < 0xDC00 || lo > 0xDFFF) return 0;
+    *out_len = utf8_encode(0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00), out);
+    return 11;
+}
+
+/* Decodes the string at the opening quote into the scratch space above its
+ * top (NUL-terminated, at *start, *len bytes; the top is not moved). Returns
+ * 0, or -1 with the status set. */
+static int parse_string_text(parser *ps, size_t *start, size_t *len)
+{
+    const char *p = ps->p + 1, *close = p;
+    char *out;
+
+    /* The closing quote first: the decoded text is never longer. */
+    while (close < ps->end && *close != '"')
+        close += *close == '\\' && close + 1 < ps->end ? 2 : 1;
+    if (close >= ps->end) {
+        parse_fail(ps, OAI_ERR_PROTOCOL);
+        return -1;
+    }
+    if (scratch_reserve(ps, (size_t)(close - p) + 1) != 0) return -1;
+    *start = ps->top;
+    out = ps->scratch + ps->top;
+    while (p < close) {
+        unsigned char c = (unsigned char)*p;
+        size_t n = 0, used;
+        if (c == '\\') {
+            used = decode_escape(p + 1, close, out, &n);
+            used = used != 0 ? used + 1 : 0;
+        } else if (c < 0x20) {
+            used = 0; /* a raw control character */
+        } else {
+            n = utf8_sequence_length(c);
+            used = n != 0 && n <= (size_t)(close - p) && utf8_sequence_valid((const unsigned char *)p, n) ? n : 0;
+            if (used != 0) memcpy(out, p, n);
+        }
+        if (used == 0) {
+            parse_fail(ps, OAI_ERR_PROTOCOL);
+            return -1;
+        }
+        out += n;
+        p += used;
+    }
+    *out = '\0';
+    *len = (size_t)(out - (ps->scratch + *start));
+    ps->p = close + 1;
+    return 0;
+}
+
+/* A constructor's result; NULL from it means memory ran out. */
+static json_t *made(parser *ps, json_t *v)
+{
+    return v != NULL ? v : parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+}
+
+static json_t *parse_string(parser *ps)
+{
+    size_t start, len;
+
+    if (parse_string_text(ps, &start, &len) != 0) return NULL;
+    return made(ps, json_stringn_nocheck(ps->scratch + start, len));
+}
+
+static const char *skip_digits(const char *p, const char *end)
+{
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    return p;
+}
+
+/* A real from the number's text, with '.' turned into the locale's decimal
+ * point first (strtod follows LC_NUMERIC, which a host program may have
+ * set). The text goes on the scratch stack, NUL-terminated. */
+static json_t *parse_real(parser *ps, const char *text, size_t n)
+{
+    const char *point = localeconv()->decimal_point;
+    const char *dot = memchr(text, '.', n);
+    size_t plen, before = dot != NULL ? (size_t)(dot - text) : n;
+    char *buf;
+    double d;
+
+    if (point == NULL || *point == '\0') point = ".";
+    plen = strlen(point);
+    if (scratch_reserve(ps, n + plen + 1) != 0) return NULL;
+    buf = ps->scratch + ps->top;
+    memcpy(buf, text, before);
+    if (dot != NULL) {
+        memcpy(buf + before, point, plen);
+        memcpy(buf + before + plen, dot + 1, n - before - 1);
+        buf[n - 1 + plen] = '\0';
+    } else {
+        buf[n] = '\0';
+    }
+    errno = 0;
+    d = strtod(buf, NULL);
+    if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    return made(ps, json_real(d));
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; an integer outside
+ * json_int_t, or a real that overflows, is bad JSON as in jansson. */
+static json_t *parse_number(parser *ps)
+{
+    const char *start = ps->p, *p = start, *end = ps->end, *digits;
+    int real = 0;
+    char buf[32];
+
+    if (p < end && *p == '-') p++;
+    digits = p;
+    p = skip_digits(p, end);
+    if (p == digits || (*digits == '0' && p - digits > 1)) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        p = skip_digits(p, end);
+        if (p == frac) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        real = 1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        const char *exp;
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        exp = p;
+        p = skip_digits(p, end);
+        if (p == exp) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        real = 1;
+    }
+    ps->p = p;
+    if (real) return parse_real(ps, start, (size_t)(p - start));
+    if ((size_t)(p - start) >= sizeof buf) return parse_fail(ps, OAI_ERR_PROTOCOL); /* > 20 digits */
+    memcpy(buf, start, (size_t)(p - start));
+    buf[p - start] = '\0';
+    {
+        long long v;
+        errno = 0;
+        v = strtoll(buf, NULL, 10);
+        if (errno == ERANGE) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        return made(ps, json_integer((json_int_t)v));
+    }
+}
+
+static json_t *parse_value(parser *ps);
+
+static json_t *parse_array(parser *ps)
+{
+    json_t *arr = made(ps, json_array());
+
+    ps->p++; /* '[' */
+    skip_space(ps);
+    if (arr != NULL && ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+        return arr;
+    }
+    while (arr != NULL) {
+        json_t *item = parse_value(ps);
+        if (item == NULL) break;
+        if (json_array_append_new(arr, item) != 0) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
+            break;
+        }
+        skip_space(ps);
+        if (ps->p < ps->end && *ps->p == ']') {
+            ps->p++;
+            return arr;
+        }
+        if (ps->p >= ps->end || *ps->p != ',') break;
+        ps->p++;
+    }
+    json_decref(arr);
+    return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
+}
+
+static json_t *parse_object(parser *ps)
+{
+    json_t *obj = made(ps, json_object());
+
+    ps->p++; /* '{' */
+    skip_space(ps);
+    if (obj != NULL && ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+        return obj;
+    }
+    while (obj != NULL) {
+        size_t key, key_len;
+        json_t *value;
+        int failed;
+        if (ps->p >= ps->end || *ps->p != '"' || parse_string_text(ps, &key, &key_len) != 0) break;
+        /* jansson keys are C strings: one holding NUL is refused, as jansson's parser does. */
+        if (memchr(ps->scratch + key, '\0', key_len) != NULL) break;
+        ps->top = key + key_len + 1; /* keep the key while its value is parsed */
+        skip_space(ps);
+        if (ps->p >= ps->end || *ps->p != ':') break;
+        ps->p++;
+        value = parse_value(ps);
+        failed = value == NULL || json_object_set_new_nocheck(obj, ps->scratch + key, value) != 0;
+        ps->top = key;
+        if (failed) {
+            parse_fail(ps, OAI_ERR_OUT_OF_MEMORY); /* unless the value failed first */
+            break;
+        }
+        skip_space(ps);
+        if (ps->p < ps->end && *ps->p == '}') {
+            ps->p++;
+            return obj;
+        }
+        if (ps->p >= ps->end || *ps->p != ',') break;
+        ps->p++;
+        skip_space(ps);
+    }
+    json_decref(obj);
+    return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
+}
+
+static json_t *parse_literal(parser *ps, const char *word, json_t *(*make)(void))
+{
+    size_t n = strlen(word);
+
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    ps->p += n;
+    return made(ps, make());
+}
+
+static json_t *make_true(void) { return json_true(); }
+static json_t *make_false(void) { return json_false(); }
+
+static json_t *parse_value(parser *ps)
+{
+    json_t *v;
+
+    skip_space(ps);
+    if (ps->p >= ps->end) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    switch (*ps->p) {
+    case '"': return parse_string(ps);
+    case 't': return parse_literal(ps, "true", make_true);
+    case 'f': return parse_literal(ps, "false", make_false);
+    case 'n': return parse_literal(ps, "null", json_null);
+    case '[':
+    case '{':
+        if (++ps->depth > OAI_JSON_MAX_DEPTH) return parse_fail(ps, OAI_ERR_PROTOCOL);
+        v = *ps->p == '[' ? parse_array(ps) : parse_object(ps);
+        ps->depth--;
+        return v;
+    default:
+        return parse_number(ps);
+    }
+}
+
+oai_value *oai__json_parse(const char *text, size_t len, oai_status *status)
+{
+    parser ps;
+    json_t *root = NULL;
+
+    memset(&ps, 0, sizeof ps);
+    if (text == NULL) {
+        ps.status = OAI_ERR_INVALID_ARGUMENT;
+    } else {
+        /* RFC 8259 lets a parser ignore a byte order mark; some Windows
+         * servers and proxies send one. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+            text += 3;
+            len -= 3;
+        }
+        ps.p = text;
+        ps.end = text + len;
+        root = parse_value(&ps);
+        skip_space(&ps);
+        if (root != NULL && ps.p != ps.end) { /* something after the value */
+            json_decref(root);
+            root = parse_fail(&ps, OAI_ERR_PROTOCOL);
+        }
+        free(ps.scratch);
+    }
+    if (status != NULL) *status = ps.status;
+    return as_value(root);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Constructors and reference counting */
+
+oai_value *oai__json_object(void) { return as_value(json_object()); }
+oai_value *oai__json_array(void) { return as_value(json_array()); }
+oai_value *oai__json_int(int64_t v) { return as_value(json_integer((json_int_t)v)); }
+oai_value *oai__json_bool(int v) { return as_value(json_boolean(v)); }
+oai_value *oai__json_null(void) { return as_value(json_null()); }
+
+oai_value *oai__json_string(const char *s, size_t len)
+{
+    if (s == NULL) return len == 0 ? as_value(json_stringn("", 0)) : NULL;
+    return as_value(json_stringn(s, len)); /* NULL on invalid UTF-8 */
+}
+
+oai_status oai__json_string_failure(const char *s, size_t len)
+{
+    if (s == NULL) return len == 0 ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
+    return utf8_valid(s, len) ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
+}
+
+oai_value *oai__json_number(double v)
+{
+    return isfinite(v) ? as_value(json_real(v)) : NULL;
+}
+
+oai_value *oai__json_incref(oai_value *v)
+{
+    json_incref(as_json(v));
+    return v;
+}
+
+void oai__json_decref(oai_value *v) { json_decref(as_json(v)); }
+
+oai_value *oai__json_deep_copy(const oai_value *v)
+{
+    return v == NULL ? NULL : as_value(json_deep_copy(as_json(v)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nesting */
+
+static int nesting_within(json_t *v, int levels)
+{
+    size_t i;
+    void *it;
+
+    if (!json_is_object(v) && !json_is_array(v)) return 1;
+    if (levels <= 0) return 0;
+    if (json_is_array(v)) {
+        for (i = 0; i < json_array_size(v); i++)
+            if (!nesting_within(json_array_get(v, i), levels - 1)) return 0;
+        return 1;
+    }
+    for (it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it))
+        if (!nesting_within(json_object_iter_value(it), levels - 1)) return 0;
+    return 1;
+}
+
+int oai__json_nesting_within(const oai_value *v, int levels)
+{
+    return nesting_within(as_json(v), levels);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer tokens */
+
+/* Decodes the reference token that follows the '/' at `p` into `out`
+ * (NUL-terminated; never longer than the raw token). Returns the position
+ * of the next '/' or of the terminating NUL, or NULL on a bad escape. */
+static const char *pointer_next_token(const char *p, char *out)
+{
+    for (p++; *p != '\0' && *p != '/'; p++) {
+        if (*p != '~') {
+            *out++ = *p;
+        } else if (p[1] == '0') {
+            *out++ = '~';
+            p++;
+        } else if (p[1] == '1') {
+            *out++ = '/';
+            p++;
+        } else {
+            return NULL;
+        }
+    }
+    *out = '\0';
+    return p;
+}
+
+/* The array index a token names: "0" or digits without a leading zero.
+ * Returns 0 and sets *index, or -1 ("-", other text, or a size_t overflow). */
+static int pointer_parse_index(const char *token, size_t *index)
+{
+    size_t value = 0;
+    const char *p;
+
+    if (token[0] == '\0' || (token[0] == '0' && token[1] != '\0')) return -1;
+    for (p = token; *p != '\0'; p++) {
+        size_t digit = (size_t)(*p - '0');
+        if (*p < '0' || *p > '9') return -1;
+        if (value > (SIZE_MAX - digit) / 10) return -1;
+        value = value * 10 + digit;
+    }
+    *index = value;
+    return 0;
+}
+
+static int token_is_append(const char *token) { return strcmp(token, "-") == 0; }
+
+/* A pointer split into its decoded tokens. Both allocations are freed by
+ * pointer_tokens_free(). */
+typedef struct pointer_tokens {
+    char *text;    /* the decoded tokens, each NUL-terminated, back to back */
+    char **tokens; /* count entries pointing into text */
+    size_t count;
+} pointer_tokens;
+
+static void pointer_tokens_free(pointer_tokens *pt)
+{
+    free(pt->text);
+    free((void *)pt->tokens);
+}
+
+/* Splits a non-empty pointer. OAI_ERR_INVALID_ARGUMENT for one that does not
+ * start with '/', has a bad escape, or is not UTF-8. */
+static oai_status pointer_split(const char *pointer, pointer_tokens *pt)
+{
+    size_t len = strlen(pointer), count = 0, i;
+    const char *p;
+    char *out;
+
+    memset(pt, 0, sizeof *pt);
+    if (pointer[0] != '/' || !utf8_valid(pointer, len)) return OAI_ERR_INVALID_ARGUMENT;
+    for (p = pointer; *p != '\0'; p++)
+        if (*p == '/') count++;
+    pt->text = malloc(len + 1);
+    pt->tokens = malloc(count * sizeof *pt->tokens);
+    if (pt->text == NULL || pt->tokens == NULL) {
+        pointer_tokens_free(pt);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    out = pt->text;
+    for (p = pointer, i = 0; *p != '\0'; i++) {
+        pt->tokens[i] = out;
+        p = pointer_next_token(p, out);
+        if (p == NULL) {
+            pointer_tokens_free(pt);
+            return OAI_ERR_INVALID_ARGUMENT;
+        }
+        out += strlen(out) + 1;
+    }
+    pt->count = count;
+    return OAI_OK;
+}
+
+/* The child of a container named by a token; NULL when absent, when the
+ * token is no valid index for an array, or when `parent` is a scalar. */
+static json_t *container_child(json_t *parent, const char *token)
+{
+    size_t index;
+
+    if (json_is_object(parent)) return json_object_get(parent, token);
+    if (json_is_array(parent) && pointer_parse_index(token, &index) == 0)
+        return json_array_get(parent, index);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: get */
+
+oai_value *oai__json_pointer_get(const oai_value *root, const char *pointer)
+{
+    char small[256];
+    char *token;
+    const char *p;
+    json_t *cur = as_json(root);
+    size_t len;
+
+    if (root == NULL || pointer == NULL) return NULL;
+    if (pointer[0] == '\0') return as_value(cur);
+    if (pointer[0] != '/') return NULL;
+
+    /* One scratch buffer holds each decoded token in turn; short pointers,
+     * the common case, need no allocation. */
+    len = strlen(pointer);
+    token = len < sizeof small ? small : malloc(len + 1);
+    if (token == NULL) return NULL;
+    for (p = pointer; cur != NULL && *p != '\0';) {
+        p = pointer_next_token(p, token);
+        cur = p == NULL ? NULL : container_child(cur, token);
+    }
+    if (token != small) free(token);
+    return as_value(cur);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: set */
+
+/* Puts `value` (stolen) into `container` under `token`: an object member is
+ * added or replaced; an array item is replaced, or appended for "-" or an
+ * index equal to the length. */
+static oai_status container_put(json_t *container, const char *token, json_t *value)
+{
+    size_t index, size;
+
+    if (json_is_object(container)) {
+        if (json_object_set_new(container, token, value) != 0) return OAI_ERR_OUT_OF_MEMORY;
+        return OAI_OK;
+    }
+    if (!json_is_array(container)) {
+        json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    size = json_array_size(container);
+    if (token_is_append(token)) index = size;
+    else if (pointer_parse_index(token, &index) != 0 || index > size) {
+        json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    if (index == size)
+        return json_array_append_new(container, value) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+    return json_array_set_new(container, index, value) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+/* Whether a token reads as an array position: "-" or a run of digits. A run
+ * with a leading zero ("01") counts too, so that container_put() rejects it
+ * instead of it silently becoming an object key. */
+static int token_names_position(const char *token)
+{
+    return token_is_append(token) ||
+           (token[0] != '\0' && strspn(token, "0123456789") == strlen(token));
+}
+
+/* The container to create for a path that continues with `next_token`. */
+static json_t *container_for_token(const char *next_token)
+{
+    return token_names_position(next_token) ? json_array() : json_object();
+}
+
+/* Builds, detached from any document, the containers that tokens[first..]
+ * need (first < count), ending in `value` (stolen). The chain is attached
+ * only once complete, so a failure never leaves half a path behind. */
+static oai_status build_chain(const pointer_tokens *pt, size_t first, json_t *value, json_t **chain)
+{
+    json_t *top, *holder;
+    size_t i;
+    oai_status st;
+
+    *chain = NULL;
+    top = container_for_token(pt->tokens[first]);
+    if (top == NULL) {
+        json_decref(value);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    holder = top;
+    for (i = first; i + 1 < pt->count; i++) {
+        json_t *next = container_for_token(pt->tokens[i + 1]);
+        if (next == NULL) {
+            st = OAI_ERR_OUT_OF_MEMORY;
+            goto fail;
+        }
+        st = container_put(holder, pt->tokens[i], next);
+        if (st != OAI_OK) goto fail;
+        holder = next; /* borrowed: `top` owns it now */
+    }
+    st = container_put(holder, pt->tokens[pt->count - 1], value);
+    value = NULL; /* container_put() took it in every case */
+    if (st != OAI_OK) goto fail;
+    *chain = top;
+    return OAI_OK;
+fail:
+    json_decref(value);
+    json_decref(top);
+    return st;
+}
+
+/* Walks the existing containers along every token but the last. Stops at
+ * the first token whose child is missing; *parent is then the container
+ * that lacks it and *missing that token's index (count - 1 when every
+ * intermediate exists). A path through a scalar, or a token that is no
+ * array position on an array, is OAI_ERR_INVALID_ARGUMENT. */
+static oai_status walk_existing(json_t *root, const pointer_tokens *pt, json_t **parent, size_t *missing)
+{
+    json_t *cur = root;
+    size_t i, index;
+
+    for (i = 0; i < pt->count; i++) {
+        const char *token = pt->tokens[i];
+        json_t *child;
+        if (!json_is_object(cur) && !json_is_array(cur)) return OAI_ERR_INVALID_ARGUMENT;
+        if (json_is_array(cur) && !token_is_append(token) && pointer_parse_index(token, &index) != 0)
+            return OAI_ERR_INVALID_ARGUMENT;
+        if (i + 1 == pt->count) break;
+        child = container_child(cur, token);
+        if (child == NULL) break;
+        cur = child;
+    }
+    *parent = cur;
+    *missing = i;
+    return OAI_OK;
+}
+
+static oai_status pointer_set_tokens(json_t **root, const pointer_tokens *pt, json_t *value)
+{
+    json_t *parent, *chain;
+    size_t missing;
+    oai_status st;
+
+    if (*root == NULL) { /* an empty document: the whole path is missing */
+        st = build_chain(pt, 0, value, &chain);
+        if (st == OAI_OK) *root = chain;
+        return st;
+    }
+    st = walk_existing(*root, pt, &parent, &missing);
+    if (st != OAI_OK) {
+        json_decref(value);
+        return st;
+    }
+    if (missing + 1 == pt->count) /* every intermediate exists */
+        return container_put(parent, pt->tokens[missing], value);
+    st = build_chain(pt, missing + 1, value, &chain);
+    if (st != OAI_OK) return st;
+    return container_put(parent, pt->tokens[missing], chain);
+}
+
+/* The number of reference tokens in a pointer: one per '/'. */
+static size_t pointer_depth(const char *pointer)
+{
+    size_t n = 0;
+
+    for (; *pointer != '\0'; pointer++)
+        if (*pointer == '/') n++;
+    return n;
+}
+
+/* Whether `value` set at `pointer` keeps the document within
+ * OAI_JSON_MAX_DEPTH: each token is one container above the value. */
+static int set_keeps_depth(const char *pointer, const oai_value *value)
+{
+    size_t above = pointer_depth(pointer);
+
+    return above <= OAI_JSON_MAX_DEPTH &&
+           oai__json_nesting_within(value, OAI_JSON_MAX_DEPTH - (int)above);
+}
+
+oai_status oai__json_pointer_set(oai_value **root, const char *pointer, oai_value *value)
+{
+    pointer_tokens pt;
+    oai_status st;
+
+    if (root == NULL || pointer == NULL || value == NULL || !set_keeps_depth(pointer, value)) {
+        oai__json_decref(value);
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    if (pointer[0] == '\0') {
+        oai__json_decref(*root);
+        *root = value;
+        return OAI_OK;
+    }
+    st = pointer_split(pointer, &pt);
+    if (st != OAI_OK) {
+        oai__json_decref(value);
+        return st;
+    }
+    {
+        json_t *doc = as_json(*root);
+        st = pointer_set_tokens(&doc, &pt, as_json(value));
+        *root = as_value(doc);
+    }
+    pointer_tokens_free(&pt);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON Pointer: remove */
+
+static oai_status container_remove(json_t *container, const char *token)
+{
+    size_t index;
+
+    if (json_is_object(container))
+        return json_object_del(container, token) == 0 ? OAI_OK : OAI_ERR_NOT_FOUND;
+    if (!json_is_array(container)) return OAI_ERR_INVALID_ARGUMENT;
+    if (token_is_append(token)) return OAI_ERR_NOT_FOUND;
+    if (pointer_parse_index(token, &index) != 0) return OAI_ERR_INVALID_ARGUMENT;
+    if (index >= json_array_size(container)) return OAI_ERR_NOT_FOUND;
+    return json_array_remove(container, index) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai__json_pointer_remove(oai_value *root, const char *pointer)
+{
+    pointer_tokens pt;
+    json_t *parent;
+    size_t missing;
+    oai_status st;
+
+    if (root == NULL || pointer == NULL || pointer[0] == '\0') return OAI_ERR_INVALID_ARGUMENT;
+    st = pointer_split(pointer, &pt);
+    if (st != OAI_OK) return st;
+    st = walk_existing(as_json(root), &pt, &parent, &missing);
+    if (st == OAI_OK)
+        st = missing + 1 == pt.count ? container_remove(parent, pt.tokens[missing])
+                                     : OAI_ERR_NOT_FOUND;
+    pointer_tokens_free(&pt);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Serialisation. Our own writer rather than json_dumps(), for two reasons:
+ * jansson prints reals with 17 significant digits (0.7 becomes
+ * 0.69999999999999996 in every request body), and its output comes from
+ * jansson's allocator while our callers release it with free(). */
+
+typedef struct text_buffer {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buffer;
+
+static void buffer_append(text_buffer *b, const char *s, size_t n)
+{
+    if (b->failed) return;
+    if (n >= b->cap - b->len) {
+        size_t cap = b->cap != 0 ? b->cap : 64;
+        char *data;
+        while (n >= cap - b->len) {
+            if (cap > SIZE_MAX / 2) {
+                b->failed = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        data = realloc(b->data, cap);
+        if (data == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buffer_append_str(text_buffer *b, const char *s) { buffer_append(b, s, strlen(s)); }
+
+static void write_string(text_buffer *b, const char *s, size_t len)
+{
+    size_t i, run = 0;
+
+    buffer_append(b, "\"", 1);
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        if (c >= 0x20 && c != '"' && c != '\\') continue; /* copied in runs */
+        buffer_append(b, s + run, i - run);
+        run = i + 1;
+        switch (c) {
+        case '"': buffer_append(b, "\\\"", 2); break;
+        case '\\': buffer_append(b, "\\\\", 2); break;
+        case '\b': buffer_append(b, "\\b", 2); break;
+        case '\f': buffer_append(b, "\\f", 2); break;
+        case '\n': buffer_append(b, "\\n", 2); break;
+        case '\r': buffer_append(b, "\\r", 2); break;
+        case '\t': buffer_append(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+            buffer_append(b, esc, 6);
+        }
+    }
+    buffer_append(b, s + run, len - run);
+    buffer_append(b, "\"", 1);
+}
+
+/* Replaces the locale's decimal separator (snprintf and strtod follow
+ * LC_NUMERIC, which a host program may have set) with '.'. */
+static void decimal_point_to_dot(char *buf)
+{
+    const char *point = localeconv()->decimal_point;
+    size_t n = point != NULL ? strlen(point) : 0;
+    char *at;
+
+    if (n == 0 || strcmp(point, ".") == 0) return;
+    at = strstr(buf, point);
+    if (at == NULL) return;
+    *at = '.';
+    memmove(at + 1, at + n, strlen(at + n) + 1);
+}
+
+/* The shortest %g form (15 to 17 digits) that reads back as the same
+ * double, always with a '.' or an exponent so it reads back as a real. */
+static void write_real(text_buffer *b, double d)
+{
+    char buf[40];
+    int precision;
+
+    if (!isfinite(d)) {
+        b->failed = 1; /* jansson never holds one; JSON has no spelling for it */
+        return;
+    }
+    for (precision = 15; precision <= 17; precision++) {
+        snprintf(buf, sizeof buf, "%.*g", precision, d);
+        if (strtod(buf, NULL) == d) break;
+    }
+    decimal_point_to_dot(buf);
+    buffer_append_str(b, buf);
+    if (strpbrk(buf, ".eE") == NULL) buffer_append(b, ".0", 2);
+}
+
+static void write_value(text_buffer *b, json_t *v);
+
+static void write_object(text_buffer *b, json_t *obj)
+{
+    void *it;
+    int first = 1;
+
+    buffer_append(b, "{", 1);
+    for (it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+        if (!first) buffer_append(b, ",", 1);
+        first = 0;
+        write_string(b, key, strlen(key));
+        buffer_append(b, ":", 1);
+        write_value(b, json_object_iter_value(it));
+    }
+    buffer_append(b, "}", 1);
+}
+
+static void write_array(text_buffer *b, json_t *arr)
+{
+    size_t i, n = json_array_size(arr);
+
+    buffer_append(b, "[", 1);
+    for (i = 0; i < n; i++) {
+        if (i > 0) buffer_append(b, ",", 1);
+        write_value(b, json_array_get(arr, i));
+    }
+    buffer_append(b, "]", 1);
+}
+
+static void write_value(text_buffer *b, json_t *v)
+{
+    char buf[32];
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: write_object(b, v); break;
+    case JSON_ARRAY: write_array(b, v); break;
+    case JSON_STRING: write_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER:
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        buffer_append_str(b, buf);
+        break;
+    case JSON_REAL: write_real(b, json_real_value(v)); break;
+    case JSON_TRUE: buffer_append(b, "true", 4); break;
+    case JSON_FALSE: buffer_append(b, "false", 5); break;
+    case JSON_NULL: buffer_append(b, "null", 4); break;
+    }
+}
+
+char *oai__json_dump(const oai_value *v, size_t *len)
+{
+    text_buffer b = {NULL, 0, 0, 0};
+
+    if (len != NULL) *len = 0;
+    if (v == NULL) return NULL;
+    write_value(&b, as_json(v));
+    if (b.failed) {
+        free(b.data);
+        return NULL;
+    }
+    if (len != NULL) *len = b.len;
+    return b.data;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Object and array helpers */
+
+oai_value *oai__json_object_get(const oai_value *obj, const char *key)
+{
+    if (key == NULL || !json_is_object(as_json(obj))) return NULL;
+    return as_value(json_object_get(as_json(obj), key));
+}
+
+oai_status oai__json_object_set(oai_value *obj, const char *key, oai_value *v)
+{
+    oai_status st = OAI_OK;
+
+    if (obj == NULL || key == NULL || v == NULL || v == obj || !utf8_valid(key, strlen(key)))
+        st = OAI_ERR_INVALID_ARGUMENT;
+    else if (!json_is_object(as_json(obj)))
+        st = OAI_ERR_TYPE;
+    if (st != OAI_OK) {
+        oai__json_decref(v);
+        return st;
+    }
+    return json_object_set_new(as_json(obj), key, as_json(v)) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai__json_object_del(oai_value *obj, const char *key)
+{
+    if (obj == NULL || key == NULL) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_object(as_json(obj))) return OAI_ERR_TYPE;
+    return json_object_del(as_json(obj), key) == 0 ? OAI_OK : OAI_ERR_NOT_FOUND;
+}
+
+size_t oai__json_array_size(const oai_value *arr) { return json_array_size(as_json(arr)); }
+
+oai_value *oai__json_array_get(const oai_value *arr, size_t index)
+{
+    return as_value(json_array_get(as_json(arr), index));
+}
+
+oai_status oai__json_array_append(oai_value *arr, oai_value *v)
+{
+    oai_status st = OAI_OK;
+
+    if (arr == NULL || v == NULL || v == arr) st = OAI_ERR_INVALID_ARGUMENT;
+    else if (!json_is_array(as_json(arr))) st = OAI_ERR_TYPE;
+    if (st != OAI_OK) {
+        oai__json_decref(v);
+        return st;
+    }
+    return json_array_append_new(as_json(arr), as_json(v)) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai__json_array_extend(oai_value *arr, const oai_value *other)
+{
+    json_t *copy;
+    int rc;
+
+    if (arr == NULL || other == NULL) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_array(as_json(arr)) || !json_is_array(as_json(other))) return OAI_ERR_TYPE;
+    /* Copy first and extend in one step, so a failure leaves `arr` as it was
+     * (and extending an array with itself works). */
+    copy = json_deep_copy(as_json(other));
+    if (copy == NULL) return OAI_ERR_OUT_OF_MEMORY;
+    rc = json_array_extend(as_json(arr), copy);
+    json_decref(copy);
+    return rc == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+oai_status oai__json_string_set(oai_value *str, const char *s, size_t len)
+{
+    if (str == NULL || (s == NULL && len != 0)) return OAI_ERR_INVALID_ARGUMENT;
+    if (!json_is_string(as_json(str))) return OAI_ERR_TYPE;
+    if (s == NULL) s = "";
+    if (!utf8_valid(s, len)) return OAI_ERR_INVALID_ARGUMENT;
+    return json_string_setn(as_json(str), s, len) == 0 ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public read-only accessors (include/oai.h). Each is NULL-safe. */
+
+OAI_API int oai_value_type_of(const oai_value *v)
+{
+    if (v == NULL) return OAI_VALUE_NONE;
+    switch (json_typeof(as_json(v))) {
+    case JSON_OBJECT: return OAI_VALUE_OBJECT;
+    case JSON_ARRAY: return OAI_VALUE_ARRAY;
+    case JSON_STRING: return OAI_VALUE_STRING;
+    case JSON_INTEGER: return OAI_VALUE_INT;
+    case JSON_REAL: return OAI_VALUE_NUMBER;
+    case JSON_TRUE:
+    case JSON_FALSE: return OAI_VALUE_BOOL;
+    case JSON_NULL: return OAI_VALUE_NULL;
+    }
+    return OAI_VALUE_NONE;
+}
+
+OAI_API const oai_value *oai_value_get(const oai_value *v, const char *pointer)
+{
+    return oai__json_pointer_get(v, pointer);
+}
+
+OAI_API const char *oai_value_string(const oai_value *v)
+{
+    return json_string_value(as_json(v)); /* NULL for NULL and non-strings */
+}
+
+OAI_API size_t oai_value_string_len(const oai_value *v)
+{
+    return json_string_length(as_json(v));
+}
+
+/* A real truncated toward zero, saturating at the int64_t range (a plain
+ * cast of an out-of-range double is undefined behaviour). */
+static int64_t real_to_int64(double d)
+{
+    if (d != d) return 0;
+    if (d >= 9223372036854775808.0) return INT64_MAX;
+    if (d <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)d;
+}
+
+OAI_API int64_t oai_value_int(const oai_value *v)
+{
+    if (json_is_integer(as_json(v))) return (int64_t)json_integer_value(as_json(v));
+    if (json_is_real(as_json(v))) return real_to_int64(json_real_value(as_json(v)));
+    return json_is_true(as_json(v)) ? 1 : 0;
+}
+
+OAI_API double oai_value_number(const oai_value *v)
+{
+    return json_number_value(as_json(v)); /* 0.0 for NULL and non-numbers */
+}
+
+OAI_API int oai_value_bool(const oai_value *v) { return json_is_true(as_json(v)) ? 1 : 0; }
+
+OAI_API size_t oai_value_count(const oai_value *v)
+{
+    if (json_is_array(as_json(v))) return json_array_size(as_json(v));
+    return json_object_size(as_json(v)); /* 0 for anything but an object */
+}
+
+/* The object iterator at position `index` (insertion order), or NULL.
+ * jansson has no indexed access to members, so this walks. */
+static void *object_iter_at(json_t *obj, size_t index)
+{
+    void *it = json_object_iter(obj);
+    while (it != NULL && index-- > 0) it = json_object_iter_next(obj, it);
+    return it;
+}
+
+OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index)
+{
+    if (json_is_array(as_json(v))) return as_value(json_array_get(as_json(v), index));
+    if (json_is_object(as_json(v))) {
+        void *it = object_iter_at(as_json(v), index);
+        return it != NULL ? as_value(json_object_iter_value(it)) : NULL;
+    }
+    return NULL;
+}
+
+OAI_API const char *oai_value_key_at(const oai_value *v, size_t index)
+{
+    void *it;
+    if (!json_is_object(as_json(v))) return NULL;
+    it = object_iter_at(as_json(v), index);
+    return it != NULL ? json_object_iter_key(it) : NULL;
+}
+
+OAI_API const char *oai_value_get_string(const oai_value *v, const char *pointer)
+{
+    return oai_value_string(oai_value_get(v, pointer));
+}
+
+OAI_API int64_t oai_value_get_int(const oai_value *v, const char *pointer)
+{
+    return oai_value_int(oai_value_get(v, pointer));
+}
+
+OAI_API double oai_value_get_number(const oai_value *v, const char *pointer)
+{
+    return oai_value_number(oai_value_get(v, pointer));
+}
+
+OAI_API int oai_value_get_bool(const oai_value *v, const char *pointer)
+{
+    return oai_value_bool(oai_value_get(v, pointer));
+}
+
+OAI_API size_t oai_value_get_count(const oai_value *v, const char *pointer)
+{
+    return oai_value_count(oai_value_get(v, pointer));
+}
+
+OAI_API char *oai_value_json_dup(const oai_value *v) { return oai__json_dump(v, NULL); }
