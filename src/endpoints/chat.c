@@ -1,17 +1,18 @@
 /* Endpoint helpers for text generation: chat completions (messages, tools,
  * tool calls and results), legacy completions, the Responses API and
- * embeddings. Each only pre-fills an ordinary request. */
-#include "core/core.h"
+ * embeddings. Each only pre-fills an ordinary request; the method and path
+ * of each are its entry in endpoints.def. */
+#include "endpoints/endpoints.h"
 #include "json/json.h"
 
 #include <string.h>
 
-/* A POST request with a JSON body holding a model. */
-static oai_request *post_with_model(const char *path, const char *model)
+/* The entry's request (a POST) with a JSON body holding a model. */
+static oai_request *post_with_model(oai__endpoint_id id, const char *model)
 {
     if (!model || !*model)
         return NULL;
-    oai_request *r = oai_request_new("POST", path);
+    oai_request *r = oai__endpoint_request(id, NULL, 0);
     if (r && oai_request_set_string(r, "/model", model) != OAI_OK) {
         oai_request_free(r);
         return NULL;
@@ -30,7 +31,7 @@ static oai_request *with_string(oai_request *r, const char *pointer, const char 
 
 OAI_API oai_request *oai_chat_request_new(const char *model)
 {
-    oai_request *r = post_with_model("/chat/completions", model);
+    oai_request *r = post_with_model(OAI__EP(oai_chat_request_new), model);
     if (r && oai_request_set_json(r, "/messages", "[]") != OAI_OK) {
         oai_request_free(r);
         return NULL;
@@ -40,17 +41,17 @@ OAI_API oai_request *oai_chat_request_new(const char *model)
 
 OAI_API oai_request *oai_completion_request_new(const char *model, const char *prompt)
 {
-    return with_string(post_with_model("/completions", model), "/prompt", prompt);
+    return with_string(post_with_model(OAI__EP(oai_completion_request_new), model), "/prompt", prompt);
 }
 
 OAI_API oai_request *oai_responses_request_new(const char *model, const char *input)
 {
-    return with_string(post_with_model("/responses", model), "/input", input);
+    return with_string(post_with_model(OAI__EP(oai_responses_request_new), model), "/input", input);
 }
 
 OAI_API oai_request *oai_embedding_request_new(const char *model, const char *input)
 {
-    return with_string(post_with_model("/embeddings", model), "/input", input);
+    return with_string(post_with_model(OAI__EP(oai_embedding_request_new), model), "/input", input);
 }
 
 /* Builds a JSON object from key/value string pairs (a NULL value becomes

@@ -1,30 +1,7 @@
-/* Endpoint helpers for the Uploads API (/uploads): create, add a part,
- * complete, cancel. workflows/large_upload.c drives them. */
-#include "core/core.h"
-#include "json/json.h"
-
-#include <openssl/evp.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-
-
-/* POST /uploads/{id}{suffix}, the id percent-encoded as one path segment. */
-static oai_request *upload_request(const char *id, const char *suffix)
-{
-    if (!oai__nonempty(id))
-        return NULL;
-    char *enc = oai__url_encode(id);
-    oai__buf path = {0};
-    if (enc)
-        oai__buf_printf(&path, "/uploads/%s%s", enc, suffix);
-    free(enc);
-    oai_request *r = path.data ? oai_request_new("POST", path.data) : NULL;
-    oai__buf_free(&path);
-    return r;
-}
+/* The hand-written helpers of the Uploads API (/uploads): create, add a
+ * part, complete, each with its body. Cancel is generated from
+ * endpoints.def; workflows/large_upload.c drives them all. */
+#include "endpoints/endpoints.h"
 
 static oai_request *fail_free(oai_request *r)
 {
@@ -37,7 +14,7 @@ OAI_API oai_request *oai_upload_create_request_new(const char *filename, const c
 {
     if (!oai__nonempty(filename) || !oai__nonempty(purpose) || bytes < 0)
         return NULL;
-    oai_request *r = oai_request_new("POST", "/uploads");
+    oai_request *r = oai__endpoint_request(OAI__EP(oai_upload_create_request_new), NULL, 0);
     if (!r)
         return NULL;
     if (oai_request_set_string(r, "/filename", filename) != OAI_OK ||
@@ -54,7 +31,7 @@ OAI_API oai_request *oai_upload_part_request_new(const char *upload_id, const ch
 {
     if (!oai__nonempty(path) || offset < 0 || length < 0)
         return NULL;
-    oai_request *r = upload_request(upload_id, "/parts");
+    oai_request *r = oai__endpoint_request(OAI__EP(oai_upload_part_request_new), &upload_id, 1);
     if (r && oai_request_add_file_range_part(r, "data", path, offset, length, oai__base_name(path),
                                              NULL) != OAI_OK)
         return fail_free(r);
@@ -67,7 +44,7 @@ OAI_API oai_request *oai_upload_complete_request_new(const char *upload_id,
 {
     if (part_count && !part_ids)
         return NULL;
-    oai_request *r = upload_request(upload_id, "/complete");
+    oai_request *r = oai__endpoint_request(OAI__EP(oai_upload_complete_request_new), &upload_id, 1);
     if (!r)
         return NULL;
     if (oai_request_set_json(r, "/part_ids", "[]") != OAI_OK)
@@ -78,9 +55,4 @@ OAI_API oai_request *oai_upload_complete_request_new(const char *upload_id,
     if (md5_hex && oai_request_set_string(r, "/md5", md5_hex) != OAI_OK)
         return fail_free(r);
     return r;
-}
-
-OAI_API oai_request *oai_upload_cancel_request_new(const char *upload_id)
-{
-    return upload_request(upload_id, "/cancel");
 }

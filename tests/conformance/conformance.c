@@ -6,9 +6,13 @@
  *   conformance BASE_URL [CASE...]     (BASE_URL without /v1, e.g.
  *                                       http://127.0.0.1:4010)
  *
- * Uses the public API only. To cover a new endpoint helper, write a builder
- * below and add one line to the `cases` table; a helper that makes several
- * requests itself (pager, large upload) gets a `flows` entry instead. */
+ * Uses the public API only. The helpers come from the endpoint table,
+ * src/endpoints/endpoints.def, included below: a generated helper is sent
+ * with the table's sample argument and needs no edit here; a hand-written
+ * one needs a `cases_<function>` array below (the program does not compile
+ * without it). Every request must also have the method and the path the
+ * table gives. A helper that makes several requests itself (pager, large
+ * upload) gets a `flows` entry. */
 #include <oai.h>
 
 #include <stdio.h>
@@ -16,14 +20,24 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One conformance case: how to build the request, and a JSON Pointer that
- * must be present in the (mocked) answer, to check it was parsed (NULL when
- * the answer is not JSON). */
+/* One way to build a helper's request, and a JSON Pointer that must be
+ * present in the (mocked) answer, to check it was parsed (NULL when the
+ * answer is not JSON). variant names it among its helper's cases (NULL for
+ * a helper's only case). */
 typedef struct conformance_case {
-    const char *name;
+    const char *variant;
     oai_request *(*build)(void);
     const char *expect_pointer;
 } conformance_case;
+
+/* A table entry and its cases. */
+typedef struct endpoint_cases {
+    const char *function;
+    const char *method;
+    const char *path;            /* template: "/files/{file_id}" */
+    const conformance_case *cases;
+    size_t count;
+} endpoint_cases;
 
 /* A case that drives several requests through a higher-level helper;
  * returns 1 when it passed, printing its own verdict. */
@@ -140,21 +154,6 @@ static oai_request *build_embedding_batch(void)
     return ok_or_free(req, failed);
 }
 
-static oai_request *build_models_list(void)
-{
-    return oai_models_list_request_new();
-}
-
-static oai_request *build_model_retrieve(void)
-{
-    return oai_model_retrieve_request_new("gpt-4o-mini");
-}
-
-static oai_request *build_model_delete(void)
-{
-    return oai_model_delete_request_new("ft:gpt-4o-mini:acme:suffix:abc123");
-}
-
 static oai_request *build_file_upload(void)
 {
     return oai_file_upload_request_new(training_path, "fine-tune");
@@ -167,37 +166,6 @@ static oai_request *build_file_upload_data(void)
     int failed = req == NULL;
     failed = failed || oai_request_add_form_field(req, "expires_after[anchor]", "created_at") != OAI_OK;
     failed = failed || oai_request_add_form_field(req, "expires_after[seconds]", "86400") != OAI_OK;
-    return ok_or_free(req, failed);
-}
-
-static oai_request *build_files_list(void)
-{
-    oai_request *req = oai_files_list_request_new();
-    int failed = req == NULL;
-    failed = failed || oai_request_set_query(req, "purpose", "fine-tune") != OAI_OK;
-    failed = failed || oai_request_set_query(req, "limit", "10") != OAI_OK;
-    failed = failed || oai_request_set_query(req, "order", "desc") != OAI_OK;
-    return ok_or_free(req, failed);
-}
-
-static oai_request *build_file_retrieve(void)
-{
-    return oai_file_retrieve_request_new("file-abc123");
-}
-
-static oai_request *build_file_delete(void)
-{
-    return oai_file_delete_request_new("file-abc123");
-}
-
-/* The helper asks for `Accept: application/binary`, as the official SDKs
- * do; the spec declares the body as application/json, so Prism answers 406
- * to that. Accept anything here: what is checked is the method and path. */
-static oai_request *build_file_content(void)
-{
-    oai_request *req = oai_file_content_request_new("file-abc123");
-    int failed = req == NULL;
-    failed = failed || oai_request_set_header(req, "Accept", "*/*") != OAI_OK;
     return ok_or_free(req, failed);
 }
 
@@ -220,11 +188,6 @@ static oai_request *build_upload_complete(void)
                                            "d41d8cd98f00b204e9800998ecf8427e");
 }
 
-static oai_request *build_upload_cancel(void)
-{
-    return oai_upload_cancel_request_new("upload_abc123");
-}
-
 static oai_request *build_fine_tuning_create(void)
 {
     oai_request *req = oai_fine_tuning_job_create_request_new("gpt-4o-mini-2024-07-18", "file-abc123");
@@ -237,44 +200,6 @@ static oai_request *build_fine_tuning_create(void)
     return ok_or_free(req, failed);
 }
 
-static oai_request *build_fine_tuning_list(void)
-{
-    oai_request *req = oai_fine_tuning_jobs_list_request_new();
-    int failed = req == NULL;
-    failed = failed || oai_request_set_query(req, "limit", "5") != OAI_OK;
-    return ok_or_free(req, failed);
-}
-
-static oai_request *build_fine_tuning_retrieve(void)
-{
-    return oai_fine_tuning_job_retrieve_request_new("ftjob-abc123");
-}
-
-static oai_request *build_fine_tuning_cancel(void)
-{
-    return oai_fine_tuning_job_cancel_request_new("ftjob-abc123");
-}
-
-static oai_request *build_fine_tuning_pause(void)
-{
-    return oai_fine_tuning_job_pause_request_new("ftjob-abc123");
-}
-
-static oai_request *build_fine_tuning_resume(void)
-{
-    return oai_fine_tuning_job_resume_request_new("ftjob-abc123");
-}
-
-static oai_request *build_fine_tuning_events(void)
-{
-    return oai_fine_tuning_job_events_request_new("ftjob-abc123");
-}
-
-static oai_request *build_fine_tuning_checkpoints(void)
-{
-    return oai_fine_tuning_job_checkpoints_request_new("ftjob-abc123");
-}
-
 static oai_request *build_batch_create(void)
 {
     oai_request *req = oai_batch_create_request_new("file-abc123", "/v1/chat/completions", NULL);
@@ -283,54 +208,111 @@ static oai_request *build_batch_create(void)
     return ok_or_free(req, failed);
 }
 
-static oai_request *build_batch_retrieve(void)
+/* The hand-written helpers' cases, one array per helper of the table. */
+static const conformance_case cases_oai_chat_request_new[] = {
+    {"messages", build_chat_messages, "/choices/0/message"},
+    {"tools", build_chat_tools, "/choices/0/message"},
+    {"tool_results", build_chat_tool_results, "/choices/0/message"},
+};
+static const conformance_case cases_oai_completion_request_new[] = {
+    {NULL, build_completion, "/choices/0/text"},
+};
+static const conformance_case cases_oai_responses_request_new[] = {
+    {NULL, build_responses, "/output"},
+};
+static const conformance_case cases_oai_embedding_request_new[] = {
+    {"one", build_embedding, "/data/0/embedding"},
+    {"batch", build_embedding_batch, "/data/0/embedding"},
+};
+static const conformance_case cases_oai_file_upload_request_new[] = {
+    {NULL, build_file_upload, "/id"},
+};
+static const conformance_case cases_oai_file_upload_data_request_new[] = {
+    {NULL, build_file_upload_data, "/id"},
+};
+static const conformance_case cases_oai_upload_create_request_new[] = {
+    {NULL, build_upload_create, "/id"},
+};
+static const conformance_case cases_oai_upload_part_request_new[] = {
+    {NULL, build_upload_part, "/id"},
+};
+static const conformance_case cases_oai_upload_complete_request_new[] = {
+    {NULL, build_upload_complete, "/id"},
+};
+static const conformance_case cases_oai_fine_tuning_job_create_request_new[] = {
+    {NULL, build_fine_tuning_create, "/id"},
+};
+static const conformance_case cases_oai_batch_create_request_new[] = {
+    {NULL, build_batch_create, "/id"},
+};
+
+/* The generated helpers' cases: each called with the table's sample. */
+#define SAMPLE_ANSWER_JSON 0
+#define SAMPLE_ANSWER_BINARY 1
+
+/* A helper that asks for `Accept: application/binary` does so as the
+ * official SDKs do; the spec declares the body as application/json, so
+ * Prism answers 406 to that. Accept anything here: what is checked is the
+ * method and path. */
+static oai_request *for_mock(oai_request *req, int binary)
 {
-    return oai_batch_retrieve_request_new("batch_abc123");
+    return ok_or_free(req, req == NULL || (binary && oai_request_set_header(req, "Accept", "*/*") != OAI_OK));
 }
 
-static oai_request *build_batches_list(void)
+#define OAI_ENDPOINT_0(function, method, path, answer, check)                        \
+    static oai_request *sample_##function(void)                                      \
+    {                                                                                \
+        return for_mock(function(), SAMPLE_ANSWER_##answer);                         \
+    }                                                                                \
+    static const conformance_case cases_##function[] = {{NULL, sample_##function, check}};
+#define OAI_ENDPOINT_1(function, method, path, arg, sample, answer, check)           \
+    static oai_request *sample_##function(void)                                      \
+    {                                                                                \
+        return for_mock(function(sample), SAMPLE_ANSWER_##answer);                   \
+    }                                                                                \
+    static const conformance_case cases_##function[] = {{NULL, sample_##function, check}};
+#define OAI_ENDPOINT_HAND(function, method, path, arguments, note)
+#include "../../src/endpoints/endpoints.def"
+
+/* Every entry of the table with its cases. */
+#define ENDPOINT_CASES(function, method, path) \
+    {#function, method, path, cases_##function, sizeof cases_##function / sizeof cases_##function[0]},
+static const endpoint_cases endpoints[] = {
+#define OAI_ENDPOINT_0(function, method, path, answer, check) ENDPOINT_CASES(function, method, path)
+#define OAI_ENDPOINT_1(function, method, path, arg, sample, answer, check) \
+    ENDPOINT_CASES(function, method, path)
+#define OAI_ENDPOINT_HAND(function, method, path, arguments, note) ENDPOINT_CASES(function, method, path)
+#include "../../src/endpoints/endpoints.def"
+};
+
+/* More cases of generated helpers, for what the table's sample does not
+ * send (query parameters): "function" must name an entry of the table. */
+typedef struct extra_case {
+    const char *function;
+    conformance_case c;
+} extra_case;
+
+static oai_request *build_files_list_query(void)
 {
-    return oai_batches_list_request_new();
+    oai_request *req = oai_files_list_request_new();
+    int failed = req == NULL;
+    failed = failed || oai_request_set_query(req, "purpose", "fine-tune") != OAI_OK;
+    failed = failed || oai_request_set_query(req, "limit", "10") != OAI_OK;
+    failed = failed || oai_request_set_query(req, "order", "desc") != OAI_OK;
+    return ok_or_free(req, failed);
 }
 
-static oai_request *build_batch_cancel(void)
+static oai_request *build_fine_tuning_list_query(void)
 {
-    return oai_batch_cancel_request_new("batch_abc123");
+    oai_request *req = oai_fine_tuning_jobs_list_request_new();
+    int failed = req == NULL;
+    failed = failed || oai_request_set_query(req, "limit", "5") != OAI_OK;
+    return ok_or_free(req, failed);
 }
 
-static const conformance_case cases[] = {
-    {"chat.messages", build_chat_messages, "/choices/0/message"},
-    {"chat.tools", build_chat_tools, "/choices/0/message"},
-    {"chat.tool_results", build_chat_tool_results, "/choices/0/message"},
-    {"completions", build_completion, "/choices/0/text"},
-    {"responses", build_responses, "/output"},
-    {"embeddings", build_embedding, "/data/0/embedding"},
-    {"embeddings.batch", build_embedding_batch, "/data/0/embedding"},
-    {"models.list", build_models_list, "/data"},
-    {"models.retrieve", build_model_retrieve, "/id"},
-    {"models.delete", build_model_delete, "/deleted"},
-    {"files.upload", build_file_upload, "/id"},
-    {"files.upload_data", build_file_upload_data, "/id"},
-    {"files.list", build_files_list, "/data"},
-    {"files.retrieve", build_file_retrieve, "/id"},
-    {"files.delete", build_file_delete, "/deleted"},
-    {"files.content", build_file_content, NULL},
-    {"uploads.create", build_upload_create, "/id"},
-    {"uploads.part", build_upload_part, "/id"},
-    {"uploads.complete", build_upload_complete, "/id"},
-    {"uploads.cancel", build_upload_cancel, "/id"},
-    {"fine_tuning.create", build_fine_tuning_create, "/id"},
-    {"fine_tuning.list", build_fine_tuning_list, "/data"},
-    {"fine_tuning.retrieve", build_fine_tuning_retrieve, "/id"},
-    {"fine_tuning.cancel", build_fine_tuning_cancel, "/id"},
-    {"fine_tuning.pause", build_fine_tuning_pause, "/id"},
-    {"fine_tuning.resume", build_fine_tuning_resume, "/id"},
-    {"fine_tuning.events", build_fine_tuning_events, "/data"},
-    {"fine_tuning.checkpoints", build_fine_tuning_checkpoints, "/data"},
-    {"batches.create", build_batch_create, "/id"},
-    {"batches.retrieve", build_batch_retrieve, "/id"},
-    {"batches.list", build_batches_list, "/data"},
-    {"batches.cancel", build_batch_cancel, "/id"},
+static const extra_case extras[] = {
+    {"oai_files_list_request_new", {"query", build_files_list_query, "/data"}},
+    {"oai_fine_tuning_jobs_list_request_new", {"query", build_fine_tuning_list_query, "/data"}},
 };
 
 /* Pages through the files list with a page size of 2; a few items suffice
@@ -403,30 +385,70 @@ static void print_failure(const char *name, const oai_request *req, const oai_re
     oai_free(body);
 }
 
-static int run_case(oai_client *client, const conformance_case *c)
+/* 1 when path is the table's template with each {placeholder} filled by one
+ * non-empty path segment. */
+static int path_matches(const char *tpl, const char *path)
 {
-    oai_request *req = c->build();
-    oai_response *res;
-    int http, passed;
-
-    if (req == NULL) {
-        printf("FAIL %s: building the request failed\n", c->name);
-        return 0;
+    while (*tpl != '\0') {
+        if (*tpl == '{') {
+            const char *close = strchr(tpl, '}');
+            size_t segment = strcspn(path, "/");
+            if (close == NULL || segment == 0)
+                return 0;
+            tpl = close + 1;
+            path += segment;
+        } else if (*tpl++ != *path++) {
+            return 0;
+        }
     }
-    res = oai_client_send(client, req);
-    http = oai_response_http_status(res);
-    passed = oai_response_status(res) == OAI_OK && http >= 200 && http < 300;
+    return *path == '\0';
+}
+
+/* The helper must build the request its table entry describes: the docs
+ * are printed from the table, so a helper that drifted from it would make
+ * them wrong even when the spec accepts what it sends. */
+static int matches_table(const char *name, const endpoint_cases *ep, const oai_request *req)
+{
+    if (strcmp(oai_request_method(req), ep->method) == 0 && path_matches(ep->path, oai_request_path(req)))
+        return 1;
+    printf("FAIL %s: the request is %s %s, the table says %s %s\n", name, oai_request_method(req),
+           oai_request_path(req), ep->method, ep->path);
+    return 0;
+}
+
+/* Sends the request; 1 when the answer is a 2xx holding the expected field. */
+static int send_and_check(oai_client *client, const char *name, const conformance_case *c,
+                          const oai_request *req)
+{
+    oai_response *res = oai_client_send(client, req);
+    int http = oai_response_http_status(res);
+    int passed = oai_response_status(res) == OAI_OK && http >= 200 && http < 300;
+
     if (!passed) {
-        print_failure(c->name, req, res);
+        print_failure(name, req, res);
     } else if (c->expect_pointer != NULL && oai_response_get(res, c->expect_pointer) == NULL) {
-        printf("FAIL %s: HTTP %d but the answer has no %s: %s\n", c->name, http,
+        printf("FAIL %s: HTTP %d but the answer has no %s: %s\n", name, http,
                c->expect_pointer, oai_response_body(res));
         passed = 0;
     } else {
-        printf("ok   %s: %s %s -> HTTP %d\n", c->name, oai_request_method(req),
+        printf("ok   %s: %s %s -> HTTP %d\n", name, oai_request_method(req),
                oai_request_path(req), http);
     }
     oai_response_free(res);
+    return passed;
+}
+
+static int run_case(oai_client *client, const char *name, const endpoint_cases *ep,
+                    const conformance_case *c)
+{
+    oai_request *req = c->build();
+    int passed;
+
+    if (req == NULL) {
+        printf("FAIL %s: building the request failed\n", name);
+        return 0;
+    }
+    passed = matches_table(name, ep, req) && send_and_check(client, name, c, req);
     oai_request_free(req);
     return passed;
 }
@@ -454,68 +476,134 @@ static int run_validator_self_check(oai_client *client)
     return passed;
 }
 
-static int is_selected(const char *name, int argc, char **argv)
+/* A case's name: its helper, then ":variant" when it has several. */
+static void case_name(char *out, size_t size, const char *function, const conformance_case *c)
+{
+    if (c->variant != NULL)
+        snprintf(out, size, "%s:%s", function, c->variant);
+    else
+        snprintf(out, size, "%s", function);
+}
+
+/* With no CASE argument every case runs; naming a helper runs all of its
+ * cases, naming "helper:variant" one of them. */
+static int is_selected(const char *function, const char *name, int argc, char **argv)
 {
     int i;
     if (argc <= 2)
         return 1;
     for (i = 2; i < argc; i++)
-        if (strcmp(argv[i], name) == 0)
+        if (strcmp(argv[i], name) == 0 || (function != NULL && strcmp(argv[i], function) == 0))
             return 1;
     return 0;
+}
+
+typedef struct tally {
+    int passed, failed;
+} tally;
+
+static void count(tally *t, int passed)
+{
+    if (passed)
+        t->passed++;
+    else
+        t->failed++;
+}
+
+static const endpoint_cases *find_endpoint(const char *function)
+{
+    size_t i;
+    for (i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
+        if (strcmp(endpoints[i].function, function) == 0)
+            return &endpoints[i];
+    return NULL;
+}
+
+static void run_one(oai_client *client, tally *t, const endpoint_cases *ep, const conformance_case *c,
+                    int argc, char **argv)
+{
+    char name[160];
+    case_name(name, sizeof name, ep->function, c);
+    if (is_selected(ep->function, name, argc, argv))
+        count(t, run_case(client, name, ep, c));
+}
+
+/* Every case of every table entry, then the extra cases, then the flows. */
+static void run_all(oai_client *client, tally *t, int argc, char **argv)
+{
+    size_t i, j;
+    for (i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
+        for (j = 0; j < endpoints[i].count; j++)
+            run_one(client, t, &endpoints[i], &endpoints[i].cases[j], argc, argv);
+    for (i = 0; i < sizeof extras / sizeof extras[0]; i++) {
+        const endpoint_cases *ep = find_endpoint(extras[i].function);
+        if (ep != NULL) {
+            run_one(client, t, ep, &extras[i].c, argc, argv);
+        } else {
+            printf("FAIL %s: no such helper in the endpoint table\n", extras[i].function);
+            count(t, 0);
+        }
+    }
+    for (i = 0; i < sizeof flows / sizeof flows[0]; i++)
+        if (is_selected(NULL, flows[i].name, argc, argv))
+            count(t, flows[i].run(client));
+}
+
+static void usage(const char *program)
+{
+    size_t i, j;
+    char name[160];
+    fprintf(stderr, "usage: %s BASE_URL [CASE...]   (BASE_URL without /v1)\ncases:", program);
+    for (i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++)
+        for (j = 0; j < endpoints[i].count; j++) {
+            case_name(name, sizeof name, endpoints[i].function, &endpoints[i].cases[j]);
+            fprintf(stderr, " %s", name);
+        }
+    for (i = 0; i < sizeof extras / sizeof extras[0]; i++) {
+        case_name(name, sizeof name, extras[i].function, &extras[i].c);
+        fprintf(stderr, " %s", name);
+    }
+    for (i = 0; i < sizeof flows / sizeof flows[0]; i++)
+        fprintf(stderr, " %s", flows[i].name);
+    fprintf(stderr, "\n");
+}
+
+static oai_client *client_for(const char *base_url)
+{
+    oai_client *client = oai_client_new();
+    if (client == NULL || oai_client_set_base_url(client, base_url) != OAI_OK ||
+        oai_client_set_api_key(client, "sk-conformance") != OAI_OK ||
+        oai_client_set_max_retries(client, 0) != OAI_OK ||
+        oai_client_set_timeout_ms(client, 30000) != OAI_OK) {
+        oai_client_free(client);
+        return NULL;
+    }
+    return client;
 }
 
 int main(int argc, char **argv)
 {
     oai_client *client;
-    size_t i;
-    int passed = 0, failed = 0;
+    tally t = {0, 0};
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "usage: %s BASE_URL [CASE...]   (BASE_URL without /v1)\ncases:", argv[0]);
-        for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-            fprintf(stderr, " %s", cases[i].name);
-        for (i = 0; i < sizeof flows / sizeof flows[0]; i++)
-            fprintf(stderr, " %s", flows[i].name);
-        fprintf(stderr, "\n");
+        usage(argv[0]);
         return 2;
     }
     if (write_training_file() != 0) {
         fprintf(stderr, "conformance: cannot write a temporary file in /tmp\n");
         return 2;
     }
-    client = oai_client_new();
-    if (client == NULL || oai_client_set_base_url(client, argv[1]) != OAI_OK ||
-        oai_client_set_api_key(client, "sk-conformance") != OAI_OK ||
-        oai_client_set_max_retries(client, 0) != OAI_OK ||
-        oai_client_set_timeout_ms(client, 30000) != OAI_OK) {
+    client = client_for(argv[1]);
+    if (client == NULL) {
         fprintf(stderr, "conformance: cannot set up a client for %s\n", argv[1]);
-        oai_client_free(client);
         unlink(training_path);
         return 2;
     }
-    if (run_validator_self_check(client))
-        passed++;
-    else
-        failed++;
-    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (!is_selected(cases[i].name, argc, argv))
-            continue;
-        if (run_case(client, &cases[i]))
-            passed++;
-        else
-            failed++;
-    }
-    for (i = 0; i < sizeof flows / sizeof flows[0]; i++) {
-        if (!is_selected(flows[i].name, argc, argv))
-            continue;
-        if (flows[i].run(client))
-            passed++;
-        else
-            failed++;
-    }
+    count(&t, run_validator_self_check(client));
+    run_all(client, &t, argc, argv);
     oai_client_free(client);
     unlink(training_path);
-    printf("conformance: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    printf("conformance: %d passed, %d failed\n", t.passed, t.failed);
+    return t.failed == 0 ? 0 : 1;
 }
