@@ -68,7 +68,8 @@ endif()
 # --- ABI: SONAME and exported symbols ---------------------------------------------
 oai_packaging_test(shared_library_symbols
   ${_oai_pkg_src}/consumer/symbols.sh $<TARGET_FILE:oai_shared> $<TARGET_FILE:oai_static>
-  liboai.so.${PROJECT_VERSION_MAJOR} ${PROJECT_SOURCE_DIR}/include/oai.h)
+  liboai.so.${PROJECT_VERSION_MAJOR} ${PROJECT_SOURCE_DIR}/include/oai.h
+  ${PROJECT_SOURCE_DIR}/include/oai/transport.h)
 
 # --- install, then consume -------------------------------------------------------
 # install.cmake is read after this file; OAI_INSTALL defaults to OAI_TOP_LEVEL.
@@ -127,3 +128,10 @@ add_executable(conformance ${_oai_pkg_src}/conformance/conformance.c)
 target_compile_options(conformance PRIVATE ${OAI_WARNINGS})
 target_compile_definitions(conformance PRIVATE _POSIX_C_SOURCE=200809L)
 target_link_libraries(conformance PRIVATE oai_shared)
+
+# --- docs/endpoints.md, printed from the endpoint table (src/endpoints/endpoints.def) ---
+add_executable(endpoints_doc ${_oai_pkg_src}/conformance/endpoints_doc.c)
+target_compile_options(endpoints_doc PRIVATE ${OAI_WARNINGS})
+target_compile_definitions(endpoints_doc PRIVATE _POSIX_C_SOURCE=200809L)
+add_test(NAME docs_endpoints COMMAND endpoints_doc --check ${PROJECT_SOURCE_DIR}/docs/endpoints.md)
+set_tests_properties(docs_endpoints PROPERTIES LABELS docs)

@@ -126,9 +126,9 @@ OAI_API oai_client *oai_client_new(void)
     c->retry.cap_ms = 60000;
     c->max_response_bytes = (int64_t)256 << 20;
     c->log_level = OAI_LOG_OFF;
-    c->transport = oai__transport_curl_new();
+    c->engine = oai__engine_new(c);
     c->base_url = oai__strdup(OAI_DEFAULT_BASE_URL);
-    if (!c->transport || !c->base_url || apply_environment(c) != OAI_OK) {
+    if (!c->engine || !c->base_url || apply_environment(c) != OAI_OK) {
         oai_client_free(c);
         return NULL;
     }
@@ -150,9 +150,7 @@ OAI_API void oai_client_free(oai_client *c)
 
 void oai__client_destroy(oai_client *c)
 {
-    oai__engine_abort_all(c);
-    if (c->transport)
-        c->transport->ops->destroy(c->transport);
+    oai__engine_free(c->engine);
     free(c->api_key);
     free(c->base_url);
     free(c->organization);

@@ -4,6 +4,7 @@
 #define OAI_CORE_H
 
 #include "http/headers.h"
+#include "http/multipart.h"
 #include "util/util.h"
 #include "retry.h"
 #include "transport/transport.h"
@@ -73,21 +74,9 @@ struct oai_client {
     int log_level;
     oai_log_fn log_fn;
     void *log_ud;
-    oai__transport *transport;
-    struct oai_call *calls;      /* running calls, a doubly linked list */
-    int running;
+    struct oai__engine *engine;  /* calls, transport, clock (engine.c) */
     int in_callback;             /* inside a user callback: no send/poll, free deferred */
     int free_pending;            /* oai_client_free() was called from a callback */
-    /* Event-loop mode (engine.c): the host's callbacks, set when either is. */
-    oai_socket_fn socket_fn;
-    void *socket_ud;
-    oai_timer_fn timer_fn;
-    void *timer_ud;
-    /* Absolute deadlines in µs of oai__now_us(); 0 means "now", INT64_MAX
-     * none. Valid in event-loop mode only. */
-    int64_t transport_timer_at;  /* the transport's own timer (curl's) */
-    int64_t host_timer_at;       /* what the host's timer was last set to */
-    int in_socket_action;        /* inside oai_client_socket_action() */
 };
 
 struct oai_response {
@@ -144,9 +133,11 @@ void oai__response_set_api_error(oai_response *res, const oai_value *err);
 /* Takes over a JSON value as the response's document. */
 void oai__response_set_json(oai_response *res, oai_value *json);
 
-/* engine.c */
-/* Ends every call without callbacks (the client is being freed); in
- * event-loop mode also deletes the host's timer. */
-void oai__engine_abort_all(oai_client *c);
+/* engine.c: the engine behind a client (its calls, transport and clock). */
+typedef struct oai__engine oai__engine;
+oai__engine *oai__engine_new(oai_client *c); /* NULL when memory ran out */
+/* Ends every call without callbacks (the client is being freed), deletes
+ * the host's timer in event-loop mode, and frees the transport. */
+void oai__engine_free(oai__engine *e);
 
 #endif

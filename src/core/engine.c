@@ -1,21 +1,44 @@
-/* The request engine: one state machine per call, driven by the client's
- * transport. attempt -> response or error -> retry decision -> timer ->
- * next attempt -> done. oai_client_send() drives it until its call is done;
- * oai_client_start()/oai_client_poll() expose it to polling loops; the
- * socket and timer callbacks with oai_client_socket_action() hand the
- * waiting itself to the host's event loop. Retries are timers, never sleeps,
- * and every callback runs inside the caller's call. */
+/* The request engine: its own object inside the client, holding the calls,
+ * the transport and the clock.
+ *
+ * Each call is a state machine with one state and one transition function
+ * (set_state(), which the debug log records), stepped by step():
+ *
+ *   REQUESTING --first body byte--> RECEIVING --[DONE]--> DRAINING
+ *        \                              |                    |
+ *         +-------- exchange ended, or ended by the engine --+--> CONCLUDING
+ *   CONCLUDING --retry--> BACKOFF --timer--> REQUESTING
+ *   CONCLUDING --no retry--> DONE            BACKOFF --cancel--> DONE
+ *
+ * The engine never does I/O: each attempt is one exchange handed to the
+ * transport (transport/transport.h). oai_client_send() drives the machine
+ * until its call is done; oai_client_start()/oai_client_poll() expose it to
+ * polling loops; the socket and timer callbacks with
+ * oai_client_socket_action() hand the waiting to the host's event loop.
+ * Retries and every timeout are engine timers on the engine's clock, never
+ * sleeps, and every callback runs inside the caller's call. */
 #include "core/core.h"
 #include "core/download.h"
+#include "http/multipart.h"
+#include "http/url.h"
 #include "json/json.h"
 #include "stream/stream_internal.h"
-#include "http/url.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum call_state { CALL_ATTEMPT = 1, CALL_WAIT, CALL_ENDED } call_state;
+typedef enum call_state {
+    CALL_REQUESTING = 1, /* an exchange is under way; no body byte yet */
+    CALL_RECEIVING,      /* body bytes are arriving */
+    CALL_DRAINING,       /* the stream is complete; reading the body's end */
+    CALL_CONCLUDING,     /* the exchange ended; its outcome is to be decided */
+    CALL_BACKOFF,        /* waiting for the retry timer */
+    CALL_DONE            /* the response is final; the done callback is due */
+} call_state;
+
+static const char *const state_names[] = {"", "REQUESTING", "RECEIVING", "DRAINING",
+                                          "CONCLUDING", "BACKOFF", "DONE"};
+
 /* Where a 2xx body goes: memory (then parsed), the stream accumulator, an
  * output file (through a temporary file), or the caller's data callback. */
 typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE, BODY_CALLBACK } body_mode;
@@ -23,21 +46,26 @@ typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE
 /* After [DONE] the rest of the body (usually just the chunked encoding's
  * last chunk) is read so that the connection can be reused; a server that
  * keeps sending, or keeps the body open, gets this much before the
- * transfer is cut. */
+ * exchange is cut. */
 #define DRAIN_MAX_BYTES 65536
 #define DRAIN_MAX_MS 250
 
+/* The library's own headers; at most LIBRARY_HEADERS of them. */
+#define LIBRARY_HEADERS 16
+
 struct oai_call {
+    oai__engine *engine;
     oai_client *client;
     oai_request *req;            /* the call's own copy */
     oai_done_fn fn;
     void *ud;
     call_state state;
+    unsigned long id;            /* numbers the call in the log */
     struct oai_call *next, *prev;
 
     /* Resolved once per call. */
     char *url;
-    char *log_url;               /* url without user:password@, for logs */
+    char *log_url;               /* url without credentials, for logs */
     char *body;
     size_t body_len;
     oai__http_part *parts;
@@ -45,26 +73,27 @@ struct oai_call {
     char *authorization;         /* "Bearer KEY", or NULL */
     int max_retries;
     int64_t timeout_ms, idle_ms, first_byte_ms;
+    const char **header_names;   /* room for every header of an attempt */
+    const char **header_values;
 
     /* The current attempt. */
-    oai__transfer *xfer;
-    oai_response *res;
-    char **header_lines;         /* point into header_text */
-    char *header_text;
+    oai_exchange *ex;            /* NULL once the exchange ended */
+    oai__multipart *multipart;
     size_t header_count;
+    char retries_text[24], timeout_text[24];
+    oai_response *res;
     body_mode mode;
     oai_stream *stream;
-    oai__download download;       /* BODY_FILE */
+    oai__download download;      /* BODY_FILE */
+    int64_t received;            /* body bytes of this attempt */
+    int64_t content_length;      /* announced, or -1 */
     int64_t drained;             /* body bytes after the stream completed */
-    int64_t drain_until_us;      /* when draining them gives up */
+    int64_t drain_until_us;
     int64_t attempt_us, last_io_us;
     int64_t sent_us;             /* when the request was fully sent (as far as known) */
     int64_t sent_bytes;
-    int got_byte;
-    int attempt_over;            /* the transfer ended; conclude() pending */
-    oai_status end_status;       /* how the transfer ended */
+    oai_status end_status;       /* how the attempt ended */
     char *end_message;
-    int stream_complete;         /* [DONE] or a terminal event arrived */
 
     int retries;
     int events_delivered;
@@ -73,10 +102,61 @@ struct oai_call {
     int64_t retry_at_us;
 };
 
-/* ---- helpers ------------------------------------------------------------ */
+struct oai__engine {
+    oai_client *client;
+    oai_transport *transport;    /* NULL until the first call needs one */
+    oai_call *calls;             /* not yet handed back, a doubly linked list */
+    int running;
+    int in_flight;               /* exchanges under way */
+    unsigned long next_id;
+    oai_clock_fn clock;
+    void *clock_ud;
+    /* Event-loop mode: the host's callbacks, set when either is. */
+    oai_socket_fn socket_fn;
+    void *socket_ud;
+    oai_timer_fn timer_fn;
+    void *timer_ud;
+    /* Absolute deadlines in µs of the engine's clock; 0 means "now",
+     * INT64_MAX none. Valid in event-loop mode only. */
+    int64_t transport_timer_at;  /* the transport's own timer (curl's) */
+    int64_t host_timer_at;       /* what the host's timer was last set to */
+    int in_socket_action;        /* inside oai_client_socket_action() */
+};
 
-static int64_t deadline_after(int64_t us, int64_t ms);
+static void step(oai_call *call, int64_t now);
 static int free_if_pending(oai_client *c);
+
+/* ---- the engine's clock --------------------------------------------------- */
+
+static int64_t now_us(const oai__engine *e)
+{
+    return e->clock ? e->clock(e->clock_ud) : oai__now_us();
+}
+
+/* us + ms, saturating: a binding may pass INT64_MAX to mean "never". */
+static int64_t deadline_after(int64_t us, int64_t ms)
+{
+    return ms >= (INT64_MAX - us) / 1000 ? INT64_MAX : us + ms * 1000;
+}
+
+/* ---- the transition function ------------------------------------------------ */
+
+static void set_state(oai_call *call, call_state to, const char *why)
+{
+    if (call->state == to)
+        return;
+    if (oai__log_enabled(call->client, OAI_LOG_DEBUG))
+        oai__log(call->client, OAI_LOG_DEBUG, "call %lu: %s -> %s%s%s", call->id, state_names[call->state],
+                 state_names[to], why ? ": " : "", why ? why : "");
+    call->state = to;
+}
+
+static int in_exchange(const oai_call *call)
+{
+    return call->state == CALL_REQUESTING || call->state == CALL_RECEIVING || call->state == CALL_DRAINING;
+}
+
+/* ---- headers ---------------------------------------------------------------- */
 
 static const char *os_name(void)
 {
@@ -110,120 +190,74 @@ static const char *arch_name(void)
 #endif
 }
 
-/* A header as a borrowed name and value; a NULL value removes it. */
-typedef struct header_ref {
-    const char *name;
-    const char *value;
-} header_ref;
-
-static void header_set(header_ref *h, size_t *n, const char *name, const char *value)
+/* Sets a header of the attempt (replacing one of the same name); a NULL
+ * value removes it. */
+static void header_set(oai_call *call, const char *name, const char *value)
 {
-    for (size_t i = 0; i < *n; i++) {
-        if (oai__strcasecmp_ascii(h[i].name, name) == 0) {
-            h[i].value = value;
-            return;
-        }
+    size_t i, n = call->header_count;
+    for (i = 0; i < n; i++)
+        if (oai__strcasecmp_ascii(call->header_names[i], name) == 0)
+            break;
+    if (i < n && !value) {
+        memmove(call->header_names + i, call->header_names + i + 1, (n - i - 1) * sizeof *call->header_names);
+        memmove(call->header_values + i, call->header_values + i + 1, (n - i - 1) * sizeof *call->header_values);
+        call->header_count--;
+        return;
     }
-    h[*n].name = name;
-    h[*n].value = value;
-    (*n)++;
+    if (!value)
+        return;
+    call->header_names[i] = name;
+    call->header_values[i] = value;
+    if (i == n)
+        call->header_count++;
 }
 
-/* The library's own headers; at most LIBRARY_HEADERS of them. */
-#define LIBRARY_HEADERS 16
-static size_t default_headers(const oai_call *call, header_ref *h, char *retries, char *timeout)
+/* The library's own headers. */
+static void default_headers(oai_call *call)
 {
     const oai_client *c = call->client;
     const oai_request *r = call->req;
-    size_t n = 0;
     if (call->authorization)
-        header_set(h, &n, "Authorization", call->authorization);
+        header_set(call, "Authorization", call->authorization);
     if (c->organization)
-        header_set(h, &n, "OpenAI-Organization", c->organization);
+        header_set(call, "OpenAI-Organization", c->organization);
     if (c->project)
-        header_set(h, &n, "OpenAI-Project", c->project);
-    header_set(h, &n, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
-    header_set(h, &n, "Accept", r->event_fn ? "text/event-stream" : "application/json");
-    if (call->body && !r->part_count)
-        header_set(h, &n, "Content-Type", "application/json");
+        header_set(call, "OpenAI-Project", c->project);
+    header_set(call, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
+    header_set(call, "Accept", r->event_fn ? "text/event-stream" : "application/json");
+    if (call->multipart)
+        header_set(call, "Content-Type", oai__multipart_content_type(call->multipart));
+    else if (call->body)
+        header_set(call, "Content-Type", "application/json");
     if (c->platform_headers) {
-        header_set(h, &n, "X-Stainless-Lang", "c");
-        header_set(h, &n, "X-Stainless-Package-Version", OAI_VERSION_STRING);
-        header_set(h, &n, "X-Stainless-OS", os_name());
-        header_set(h, &n, "X-Stainless-Arch", arch_name());
-        header_set(h, &n, "X-Stainless-Runtime", "c");
-        header_set(h, &n, "X-Stainless-Retry-Count", retries);
+        header_set(call, "X-Stainless-Lang", "c");
+        header_set(call, "X-Stainless-Package-Version", OAI_VERSION_STRING);
+        header_set(call, "X-Stainless-OS", os_name());
+        header_set(call, "X-Stainless-Arch", arch_name());
+        header_set(call, "X-Stainless-Runtime", "c");
+        header_set(call, "X-Stainless-Retry-Count", call->retries_text);
         if (call->timeout_ms > 0)
-            header_set(h, &n, "X-Stainless-Timeout", timeout);
+            header_set(call, "X-Stainless-Timeout", call->timeout_text);
     }
     if (call->idempotency_key)
-        header_set(h, &n, "Idempotency-Key", call->idempotency_key);
-    /* curl would add "Expect: 100-continue" to large bodies: one more round
-     * trip, and a 1 s stall behind proxies that ignore it. */
-    header_set(h, &n, "Expect", NULL);
-    return n;
+        header_set(call, "Idempotency-Key", call->idempotency_key);
 }
 
-/* The header lines of one attempt: the library's defaults, then the
- * client's headers, then the request's (a NULL value removes), written in
- * curl's conventions into one block: "Name: value", "Name;" for an empty
- * value, "Name:" to keep curl from adding that header. */
-static oai_status build_headers(oai_call *call)
+/* The headers of one attempt: the library's, then the client's, then the
+ * request's (a NULL value removes). They point into the call, the client
+ * and the request, which outlive the attempt. */
+static void build_headers(oai_call *call)
 {
     const oai_client *c = call->client;
     const oai_request *r = call->req;
-    size_t cap = LIBRARY_HEADERS + c->headers.count + r->headers.count;
-    header_ref *h = malloc(cap * sizeof *h);
-    char **lines = malloc(cap * sizeof *lines);
-    char retries[24], timeout[24];
-    snprintf(retries, sizeof retries, "%d", call->retries);
-    snprintf(timeout, sizeof timeout, "%lld", (long long)(call->timeout_ms / 1000));
-    size_t n = h ? default_headers(call, h, retries, timeout) : 0;
-    for (size_t i = 0; h && i < c->headers.count; i++)
-        header_set(h, &n, c->headers.items[i].name, c->headers.items[i].value);
-    for (size_t i = 0; h && i < r->headers.count; i++)
-        header_set(h, &n, r->headers.items[i].name, r->headers.items[i].value);
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += strlen(h[i].name) + (h[i].value ? strlen(h[i].value) + 2 : 1) + 1;
-    char *text = (h && lines) ? malloc(total ? total : 1) : NULL;
-    if (!text) {
-        free(h);
-        free(lines);
-        return OAI_ERR_OUT_OF_MEMORY;
-    }
-    char *p = text;
-    for (size_t i = 0; i < n; i++) {
-        size_t name_len = strlen(h[i].name);
-        lines[i] = p;
-        memcpy(p, h[i].name, name_len);
-        p += name_len;
-        if (!h[i].value) {
-            *p++ = ':';
-        } else if (!*h[i].value) {
-            *p++ = ';';
-        } else {
-            size_t value_len = strlen(h[i].value);
-            memcpy(p, ": ", 2);
-            memcpy(p + 2, h[i].value, value_len);
-            p += 2 + value_len;
-        }
-        *p++ = '\0';
-    }
-    free(h);
-    call->header_lines = lines;
-    call->header_text = text;
-    call->header_count = n;
-    return OAI_OK;
-}
-
-static void free_header_lines(oai_call *call)
-{
-    free(call->header_lines);
-    free(call->header_text);
-    call->header_lines = NULL;
-    call->header_text = NULL;
+    snprintf(call->retries_text, sizeof call->retries_text, "%d", call->retries);
+    snprintf(call->timeout_text, sizeof call->timeout_text, "%lld", (long long)(call->timeout_ms / 1000));
     call->header_count = 0;
+    default_headers(call);
+    for (size_t i = 0; i < c->headers.count; i++)
+        header_set(call, c->headers.items[i].name, c->headers.items[i].value);
+    for (size_t i = 0; i < r->headers.count; i++)
+        header_set(call, r->headers.items[i].name, r->headers.items[i].value);
 }
 
 /* Header values are logged only for headers known to carry no secret:
@@ -234,41 +268,34 @@ static void log_request_headers(const oai_call *call)
     if (!oai__log_enabled(call->client, OAI_LOG_DEBUG))
         return;
     for (size_t i = 0; i < call->header_count; i++) {
-        const char *line = call->header_lines[i];
-        size_t name_len = strcspn(line, ":;");
-        if (line[name_len] == ':' && line[name_len + 1] == '\0')
-            continue; /* "Name:" only tells curl to leave a header out */
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)(name_len < 127 ? name_len : 127), line);
+        const char *name = call->header_names[i];
         if (oai__header_is_loggable(name))
-            oai__log(call->client, OAI_LOG_DEBUG, "  %s", line);
+            oai__log(call->client, OAI_LOG_DEBUG, "  %s: %s", name, call->header_values[i]);
         else
             oai__log(call->client, OAI_LOG_DEBUG, "  %s: [redacted]", name);
     }
 }
 
-/* ---- the attempt's transfer callbacks ------------------------------------ */
+/* ---- ending an attempt -------------------------------------------------------- */
 
-static void end_attempt(oai_call *call, oai_status status, const char *message)
+/* The attempt is over: how it ended is recorded, the exchange let go (a
+ * transport still sending is told to stop). */
+static void end_attempt(oai_call *call, oai_status status, const char *message, const char *why)
 {
-    if (call->attempt_over)
+    if (!in_exchange(call))
         return;
-    call->attempt_over = 1;
     call->end_status = status;
     oai__set_str(&call->end_message, message);
+    if (call->ex) {
+        oai_exchange *ex = call->ex;
+        call->ex = NULL;
+        call->engine->in_flight--;
+        oai__exchange_release(ex);
+    }
+    set_state(call, CALL_CONCLUDING, why ? why : message);
 }
 
-/* Ends the attempt from inside one of its own transfer callbacks. */
-static int end_and_abort(oai_call *call, oai_status status, const char *message)
-{
-    end_attempt(call, status, message);
-    if (call->xfer) {
-        oai__transport *t = call->client->transport;
-        t->ops->abort(t, call->xfer);
-        call->xfer = NULL;
-    }
-    return 1;
-}
+/* ---- what the exchange reports ------------------------------------------------ */
 
 static int on_user_event(void *ud, const oai_event *ev)
 {
@@ -297,7 +324,7 @@ static void decide_body_mode(oai_call *call)
     if (r->event_fn && !(ct && strstr(ct, "application/json"))) {
         call->stream = oai_stream_new(kind ? kind : OAI_STREAM_CHAT, on_user_event, call);
         if (!call->stream) {
-            end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+            end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
             return;
         }
         oai_stream_set_accumulate(call->stream, r->accumulate);
@@ -308,195 +335,265 @@ static void decide_body_mode(oai_call *call)
     } else if (r->output_file) {
         oai_status st = oai__download_open(&call->download, r->output_file);
         if (st != OAI_OK) {
-            end_and_abort(call, st, st == OAI_ERR_IO ? call->download.message : NULL);
+            end_attempt(call, st, st == OAI_ERR_IO ? call->download.message : NULL, NULL);
             return;
         }
         call->mode = BODY_FILE;
     }
 }
 
-static int cb_status(void *ud, int http_status)
+static void on_status(void *ud, int http_status)
 {
     oai_call *call = ud;
     call->res->http_status = http_status;
-    return 0;
 }
 
-static int cb_header(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
+static int64_t parse_length(const char *value, size_t len)
+{
+    int64_t n = 0;
+    if (len == 0 || len > 18)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (value[i] < '0' || value[i] > '9')
+            return -1;
+        n = n * 10 + (value[i] - '0');
+    }
+    return n;
+}
+
+static void on_header(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
 {
     oai_call *call = ud;
-    if (oai__kvlist_add(&call->res->headers, name, name_len, value, value_len) != OAI_OK)
-        return end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
-    return 0;
+    if (oai__kvlist_add(&call->res->headers, name, name_len, value, value_len) != OAI_OK) {
+        end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+        return;
+    }
+    if (name_len == 14 && oai__strncasecmp_ascii(name, "content-length", 14) == 0)
+        call->content_length = parse_length(value, value_len);
 }
 
-static int feed_stream(oai_call *call, const char *data, size_t len)
+/* The caller's progress callback; non-zero from it cancels the call. */
+static void report_progress(oai_call *call)
 {
-    if (call->stream_complete) {
+    const oai_request *r = call->req;
+    if (!r->progress_fn || !in_exchange(call))
+        return;
+    call->client->in_callback++;
+    int stop = r->progress_fn(r->progress_ud, call->sent_bytes, call->body ? (int64_t)call->body_len
+                                                                : call->multipart ? oai__multipart_length(call->multipart) : 0,
+                              call->received, call->content_length > 0 ? call->content_length : 0);
+    call->client->in_callback--;
+    if (stop)
+        end_attempt(call, OAI_ERR_CANCELLED, "cancelled by the progress callback", NULL);
+}
+
+static void feed_stream(oai_call *call, const char *data, size_t len)
+{
+    if (call->state == CALL_DRAINING) {
         /* Past [DONE]: read the body's end, so the connection is reused. */
         call->drained += (int64_t)len;
-        return call->drained > DRAIN_MAX_BYTES ? end_and_abort(call, OAI_OK, NULL) : 0;
+        if (call->drained > DRAIN_MAX_BYTES)
+            end_attempt(call, OAI_OK, NULL, "drained enough after the stream's end");
+        return;
     }
     oai_status st = oai_stream_feed(call->stream, data, len);
-    if (st != OAI_OK)
-        return end_and_abort(call, st, NULL);
-    if (oai_stream_is_done(call->stream)) {
-        /* [DONE] or a terminal event: nothing after it matters, but the
-         * transfer ends normally (within DRAIN_MAX_MS) to keep the
-         * connection alive. */
-        call->stream_complete = 1;
-        call->drain_until_us = deadline_after(oai__now_us(), DRAIN_MAX_MS);
+    if (st != OAI_OK) {
+        end_attempt(call, st, NULL, oai_status_name(st));
+        return;
     }
-    return 0;
+    if (oai_stream_is_done(call->stream) && in_exchange(call)) {
+        /* [DONE] or a terminal event: nothing after it matters, but the
+         * exchange ends normally (within DRAIN_MAX_MS) to keep the
+         * connection alive. */
+        call->drain_until_us = deadline_after(now_us(call->engine), DRAIN_MAX_MS);
+        set_state(call, CALL_DRAINING, "the stream is complete");
+    }
 }
 
-static int deliver_data(oai_call *call, const char *data, size_t len)
+static void deliver_data(oai_call *call, const char *data, size_t len)
 {
     const oai_request *r = call->req;
     oai_client *c = call->client;
     c->in_callback++;
     int stop = r->data_fn(r->data_ud, data, len);
     c->in_callback--;
-    return stop ? end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the data callback") : 0;
+    if (stop)
+        end_attempt(call, OAI_ERR_CANCELLED, "cancelled by the data callback", NULL);
 }
 
-static int cb_data(void *ud, const char *data, size_t len)
+static void keep_in_memory(oai_call *call, const char *data, size_t len)
+{
+    int64_t max = call->client->max_response_bytes;
+    if (max > 0 && (int64_t)(call->res->body.len + len) > max)
+        end_attempt(call, OAI_ERR_TOO_LARGE, "the response body exceeds the client's maximum response size", NULL);
+    else if (oai__buf_append(&call->res->body, data, len) != OAI_OK)
+        end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+}
+
+static void on_data(void *ud, const char *data, size_t len)
 {
     oai_call *call = ud;
-    int64_t now = oai__now_us();
-    if (!call->got_byte) {
-        call->got_byte = 1;
+    int64_t now = now_us(call->engine);
+    if (call->state == CALL_REQUESTING) {
         call->res->first_byte_us = now - call->attempt_us;
+        set_state(call, CALL_RECEIVING, NULL);
     }
     call->last_io_us = now;
+    call->received += (int64_t)len;
     if (call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
-    if (call->attempt_over)
-        return 1;
+    if (!in_exchange(call))
+        return;
     switch (call->mode) {
     case BODY_STREAM:
-        return feed_stream(call, data, len);
+        feed_stream(call, data, len);
+        break;
     case BODY_CALLBACK:
-        return deliver_data(call, data, len);
+        deliver_data(call, data, len);
+        break;
     case BODY_FILE:
         if (oai__download_write(&call->download, data, len) != OAI_OK)
-            return end_and_abort(call, OAI_ERR_IO, call->download.message);
-        return 0;
-    default: {
-        int64_t max = call->client->max_response_bytes;
-        if (max > 0 && (int64_t)(call->res->body.len + len) > max)
-            return end_and_abort(call, OAI_ERR_TOO_LARGE,
-                                 "the response body exceeds the client's maximum response size");
-        if (oai__buf_append(&call->res->body, data, len) != OAI_OK)
-            return end_and_abort(call, OAI_ERR_OUT_OF_MEMORY, NULL);
-        return 0;
+            end_attempt(call, OAI_ERR_IO, call->download.message, NULL);
+        break;
+    default:
+        keep_in_memory(call, data, len);
+        break;
     }
-    }
+    report_progress(call);
 }
 
-static int cb_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
+static void on_sent(void *ud, int64_t sent, int64_t total)
 {
     oai_call *call = ud;
-    oai_client *c = call->client;
-    const oai_request *r = call->req;
     /* Bytes going out count as activity for the idle timeout, and the
      * first-byte clock starts once the whole request is sent. */
     if (sent > call->sent_bytes) {
-        int64_t now = oai__now_us();
+        int64_t now = now_us(call->engine);
         call->sent_bytes = sent;
         call->last_io_us = now;
-        if (send_total > 0 && sent >= send_total)
+        if (total > 0 && sent >= total)
             call->sent_us = now;
     }
-    if (!r->progress_fn)
-        return 0;
-    c->in_callback++;
-    int stop = r->progress_fn(r->progress_ud, sent, send_total, received, receive_total);
-    c->in_callback--;
-    return stop ? end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the progress callback") : 0;
+    report_progress(call);
 }
 
-static void cb_done(void *ud, oai_status status, const char *message)
+static void on_end(void *ud, oai_status status, const char *message)
 {
     oai_call *call = ud;
-    call->xfer = NULL;
+    call->ex = NULL; /* the exchange has let go of us */
+    call->engine->in_flight--;
     if (status == OAI_OK && call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
-    end_attempt(call, status, message);
+    end_attempt(call, status, message, status == OAI_OK ? "the exchange completed" : message);
 }
 
-static const oai__transfer_events transfer_events = {
-    cb_status, cb_header, cb_data, cb_progress, cb_done,
-};
+static const oai__exchange_sink exchange_sink = {on_status, on_header, on_data, on_sent, on_end};
 
-/* ---- attempts ------------------------------------------------------------ */
+/* ---- attempts ---------------------------------------------------------------- */
 
-static void reset_attempt(oai_call *call)
+/* Lets go of what the attempt held (its exchange must have ended). */
+static void clear_attempt(oai_call *call)
 {
-    if (call->xfer) {
-        oai__transport *t = call->client->transport;
-        t->ops->abort(t, call->xfer);
-        call->xfer = NULL;
+    if (call->ex) {
+        oai_exchange *ex = call->ex;
+        call->ex = NULL;
+        call->engine->in_flight--;
+        oai__exchange_release(ex);
     }
+    oai__multipart_free(call->multipart);
+    call->multipart = NULL;
     oai__download_discard(&call->download);
     oai_stream_free(call->stream);
     call->stream = NULL;
-    free_header_lines(call);
     free(call->end_message);
     call->end_message = NULL;
-    call->attempt_over = 0;
-    call->stream_complete = 0;
     call->drained = 0;
+    call->received = 0;
+    call->content_length = -1;
     call->mode = BODY_UNDECIDED;
-    call->got_byte = 0;
 }
 
-static void end_call(oai_call *call, oai_status status, const char *message)
+/* The call ends: its response is final. */
+static void finish_call(oai_call *call, oai_status status, const char *message)
 {
+    clear_attempt(call);
     if (!call->res)
         call->res = oai__response_new();
     if (call->res && status != OAI_OK)
         oai__response_fail(call->res, status, message);
-    call->state = CALL_ENDED;
+    set_state(call, CALL_DONE, status == OAI_OK ? NULL : message ? message : oai_status_name(status));
 }
+
+/* Encodes the multipart body of an attempt afresh (files may have changed
+ * since the last one). */
+static oai_status prepare_multipart(oai_call *call, char *why, size_t why_cap)
+{
+    if (!call->req->part_count)
+        return OAI_OK;
+    return oai__multipart_new(call->parts, call->req->part_count, &call->multipart, why, why_cap);
+}
+
+static oai_status ensure_transport(oai__engine *e, const char **message);
 
 static void begin_attempt(oai_call *call)
 {
+    oai__engine *e = call->engine;
     oai_client *c = call->client;
-    reset_attempt(call);
+    char why[256] = "";
+    const char *message = NULL;
+    clear_attempt(call);
     oai_response_free(call->res);
     call->res = oai__response_new();
-    if (!call->res || build_headers(call) != OAI_OK) {
-        end_call(call, OAI_ERR_OUT_OF_MEMORY, NULL);
+    if (!call->res) {
+        finish_call(call, OAI_ERR_OUT_OF_MEMORY, NULL);
         return;
     }
     call->res->retries = call->retries;
-    oai__http_request hr = {
+    call->attempt_us = call->last_io_us = call->sent_us = now_us(e);
+    call->sent_bytes = 0;
+    oai_status st = ensure_transport(e, &message);
+    if (st == OAI_OK) {
+        st = prepare_multipart(call, why, sizeof why);
+        message = why[0] ? why : NULL;
+    }
+    if (st != OAI_OK) {
+        /* Like a transport failure: the retry policy decides. */
+        set_state(call, CALL_REQUESTING, NULL);
+        end_attempt(call, st, message, NULL);
+        return;
+    }
+    build_headers(call);
+    oai__exchange_spec spec = {
         .method = call->req->method,
         .url = call->url,
-        .headers = (const char *const *)call->header_lines,
+        .header_names = call->header_names,
+        .header_values = call->header_values,
         .header_count = call->header_count,
         .body = call->body,
         .body_len = call->body_len,
-        .parts = call->parts,
-        .part_count = call->req->part_count,
-        .timeout_ms = call->timeout_ms,
+        .multipart = call->multipart,
         .connect_timeout_ms = c->connect_timeout_ms,
+        .proxy = c->proxy,
         .ca_file = c->ca_file,
         .ca_blob = c->ca_blob,
         .ca_blob_len = c->ca_blob_len,
-        .proxy = c->proxy,
-        .want_progress = call->req->progress_fn != NULL || call->idle_ms > 0 || call->first_byte_ms > 0,
     };
-    oai__log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", hr.method, call->log_url, call->retries + 1);
+    oai__log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", spec.method, call->log_url, call->retries + 1);
     log_request_headers(call);
-    call->attempt_us = call->last_io_us = call->sent_us = oai__now_us();
-    call->sent_bytes = 0;
-    call->state = CALL_ATTEMPT;
-    oai_status st = c->transport->ops->start(c->transport, &hr, &transfer_events, call, &call->xfer);
+    set_state(call, CALL_REQUESTING, NULL);
+    call->ex = oai__exchange_new(&spec, &exchange_sink, call);
+    if (!call->ex) {
+        end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+        return;
+    }
+    e->in_flight++;
+    /* The host may answer, even end, the exchange inside its start
+     * callback; a failed start is freed and reported to nobody. */
+    st = oai__exchange_start(e->transport, call->ex, &message);
     if (st != OAI_OK) {
-        call->xfer = NULL;
-        end_attempt(call, st, st == OAI_ERR_IO ? "cannot read a file part" : NULL);
+        call->ex = NULL;
+        e->in_flight--;
+        end_attempt(call, st, message, NULL);
     }
 }
 
@@ -521,7 +618,35 @@ static int empty_body_ok(const oai_call *call)
     return http == 204 || http == 205 || strcmp(call->req->method, "HEAD") == 0;
 }
 
-/* Fills the response from how the attempt's transfer ended. */
+static void conclude_stream(oai_call *call)
+{
+    oai_response *res = call->res;
+    /* Once [DONE] arrived, how the rest of the body went is moot. */
+    int complete = oai_stream_is_done(call->stream) && oai_stream_status(call->stream) == OAI_OK;
+    if (complete)
+        call->end_status = OAI_OK;
+    oai_status st = oai_stream_status(call->stream);
+    if (st == OAI_OK && call->end_status == OAI_OK && !complete)
+        st = oai_stream_finish(call->stream);
+    const oai_value *result = NULL;
+    oai_status built = oai__stream_get_result(call->stream, &result);
+    if (result)
+        oai__response_set_json(res, oai__json_incref((oai_value *)result));
+    if (st == OAI_OK && call->end_status == OAI_OK)
+        st = built; /* a success without its result is no success */
+    if (st != OAI_OK) {
+        const char *msg = oai_stream_error_message(call->stream);
+        oai__response_fail(res, st, st == OAI_ERR_CANCELLED ? "cancelled by the event callback" : msg);
+        if (oai_stream_error(call->stream))
+            oai__response_set_api_error(res, oai_stream_error(call->stream));
+    } else if (call->end_status != OAI_OK) {
+        oai__response_fail(res, call->end_status, call->end_message);
+    } else {
+        res->status = OAI_OK;
+    }
+}
+
+/* Fills the response from how the attempt ended. */
 static void conclude_body(oai_call *call)
 {
     oai_response *res = call->res;
@@ -536,32 +661,9 @@ static void conclude_body(oai_call *call)
             oai__download_discard(&call->download);
         }
     }
-    if (call->mode == BODY_STREAM) {
-        /* Once [DONE] arrived, how the rest of the body went is moot. */
-        if (call->stream_complete)
-            call->end_status = OAI_OK;
-        oai_status st = oai_stream_status(call->stream);
-        if (st == OAI_OK && call->end_status == OAI_OK && !call->stream_complete)
-            st = oai_stream_finish(call->stream);
-        const oai_value *result = NULL;
-        oai_status built = oai__stream_get_result(call->stream, &result);
-        if (result)
-            oai__response_set_json(res, oai__json_incref((oai_value *)result));
-        if (st == OAI_OK && call->end_status == OAI_OK)
-            st = built; /* a success without its result is no success */
-        if (st != OAI_OK) {
-            const char *msg = oai_stream_error_message(call->stream);
-            oai__response_fail(res, st, st == OAI_ERR_CANCELLED ? "cancelled by the event callback" : msg);
-            if (oai_stream_error(call->stream))
-                oai__response_set_api_error(res, oai_stream_error(call->stream));
-        } else if (call->end_status != OAI_OK) {
-            oai__response_fail(res, call->end_status, call->end_message);
-        } else {
-            res->status = OAI_OK;
-        }
-        return;
-    }
-    if (call->end_status == OAI_OK)
+    if (call->mode == BODY_STREAM)
+        conclude_stream(call);
+    else if (call->end_status == OAI_OK)
         oai__response_finish_body(res, expects_json(call), empty_body_ok(call));
     else
         oai__response_fail(res, call->end_status, call->end_message);
@@ -572,92 +674,92 @@ static void log_outcome(const oai_call *call, const oai__retry_decision *d, int 
     const oai_client *c = call->client;
     const oai_response *res = call->res;
     const char *rid = oai_response_request_id(res);
-    int64_t ms = (oai__now_us() - call->attempt_us) / 1000;
+    int64_t ms = (now_us(call->engine) - call->attempt_us) / 1000;
     char what[64];
     if (res->http_status)
         snprintf(what, sizeof what, "HTTP %d", res->http_status);
     else
         snprintf(what, sizeof what, "%s", oai_status_name(res->status));
-    oai__log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s%s", call->req->method,
-            call->log_url, what, (long long)ms, rid ? rid : "-",
-            retry ? "retrying: " : (res->status == OAI_OK ? "done" : "not retrying: "),
-            res->status == OAI_OK ? "" : d->reason, "");
+    oai__log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s", call->req->method, call->log_url,
+             what, (long long)ms, rid ? rid : "-",
+             retry ? "retrying: " : (res->status == OAI_OK ? "done" : "not retrying: "),
+             res->status == OAI_OK ? "" : d->reason);
     if (retry)
-        oai__log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1,
-                call->req->method, call->log_url, (long long)d->delay_ms, d->reason);
+        oai__log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1, call->req->method,
+                 call->log_url, (long long)d->delay_ms, d->reason);
     else if (res->status != OAI_OK)
         oai__log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, call->log_url,
-                oai_status_name(res->status), rid ? rid : "no request id");
+                 oai_status_name(res->status), rid ? rid : "no request id");
     else
         oai__log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, call->log_url, what,
-                call->retries);
+                 call->retries);
 }
 
-/* The attempt is over: decide between done and a retry timer. */
-static void conclude_attempt(oai_call *call)
+/* Asks the retry policy (and the caller's retry callback) about a failed
+ * attempt. */
+static int decide_retry(oai_call *call, oai__retry_decision *d)
 {
     oai_client *c = call->client;
     oai_response *res = call->res;
-    conclude_body(call);
-    oai__retry_decision d = {0, 0, -1, "success"};
-    int retry = 0;
-    if (res->status != OAI_OK && res->status != OAI_ERR_CANCELLED) {
-        oai__retry_policy policy = c->retry;
-        policy.max_retries = call->max_retries;
-        oai__retry_input in = {
-            .retries_done = call->retries,
-            .status = res->status,
-            .http_status = res->http_status,
-            .should_retry = oai_response_header(res, "x-should-retry"),
-            .retry_after_ms = oai_response_header(res, "retry-after-ms"),
-            .retry_after = oai_response_header(res, "retry-after"),
-            .now_unix_ms = oai__wall_ms(),
-            .random = oai__random_unit(),
-            .stream_started = call->events_delivered > 0,
-        };
-        oai__retry_decide(&policy, &in, &d);
-        res->retry_after_ms = d.server_delay_ms;
-        retry = d.retry && !call->cancel_requested;
-        if (retry && c->retry_fn) {
-            c->in_callback++;
-            int declined = c->retry_fn(c->retry_ud, call->retries + 1, d.delay_ms, (int)res->status,
-                                       res->http_status);
-            c->in_callback--;
-            if (declined) {
-                retry = 0;
-                d.reason = "the retry callback declined";
-            }
+    oai__retry_policy policy = c->retry;
+    policy.max_retries = call->max_retries;
+    oai__retry_input in = {
+        .retries_done = call->retries,
+        .status = res->status,
+        .http_status = res->http_status,
+        .should_retry = oai_response_header(res, "x-should-retry"),
+        .retry_after_ms = oai_response_header(res, "retry-after-ms"),
+        .retry_after = oai_response_header(res, "retry-after"),
+        .now_unix_ms = oai__wall_ms(),
+        .random = oai__random_unit(),
+        .stream_started = call->events_delivered > 0,
+    };
+    oai__retry_decide(&policy, &in, d);
+    res->retry_after_ms = d->server_delay_ms;
+    int retry = d->retry && !call->cancel_requested;
+    if (retry && c->retry_fn) {
+        c->in_callback++;
+        int declined = c->retry_fn(c->retry_ud, call->retries + 1, d->delay_ms, (int)res->status, res->http_status);
+        c->in_callback--;
+        if (declined) {
+            retry = 0;
+            d->reason = "the retry callback declined";
         }
     }
-    res->total_us = oai__now_us() - call->start_us;
+    return retry;
+}
+
+/* CONCLUDING: the response of the attempt, then done or a retry timer. */
+static void conclude_attempt(oai_call *call)
+{
+    oai_response *res = call->res;
+    conclude_body(call);
+    oai__retry_decision d = {0, 0, -1, "success"};
+    int retry = res->status != OAI_OK && res->status != OAI_ERR_CANCELLED && decide_retry(call, &d);
+    res->total_us = now_us(call->engine) - call->start_us;
     log_outcome(call, &d, retry);
+    clear_attempt(call);
     if (!retry) {
-        reset_attempt(call);
-        call->state = CALL_ENDED;
+        set_state(call, CALL_DONE, NULL);
         return;
     }
-    reset_attempt(call);
     oai_response_free(call->res);
     call->res = NULL;
     call->retries++;
-    call->state = CALL_WAIT;
-    call->retry_at_us = deadline_after(oai__now_us(), d.delay_ms);
+    call->retry_at_us = deadline_after(now_us(call->engine), d.delay_ms);
+    set_state(call, CALL_BACKOFF, d.reason);
 }
 
-/* ---- timers and cancellation ---------------------------------------------- */
-
-/* us + ms, saturating: a binding may pass INT64_MAX to mean "never". */
-static int64_t deadline_after(int64_t us, int64_t ms)
-{
-    return ms >= (INT64_MAX - us) / 1000 ? INT64_MAX : us + ms * 1000;
-}
+/* ---- timers --------------------------------------------------------------------- */
 
 /* The first-byte deadline counts from the end of the request's upload; the
- * idle deadline from the last byte that moved either way. */
+ * idle deadline from the last byte that moved either way; the request
+ * deadline from the start of the attempt. */
 static int64_t first_byte_deadline(const oai_call *call)
 {
-    return (call->first_byte_ms > 0 && !call->got_byte) ? deadline_after(call->sent_us, call->first_byte_ms)
-                                                         : INT64_MAX;
+    return call->state == CALL_REQUESTING && call->first_byte_ms > 0
+               ? deadline_after(call->sent_us, call->first_byte_ms)
+               : INT64_MAX;
 }
 
 static int64_t idle_deadline(const oai_call *call)
@@ -665,32 +767,73 @@ static int64_t idle_deadline(const oai_call *call)
     return call->idle_ms > 0 ? deadline_after(call->last_io_us, call->idle_ms) : INT64_MAX;
 }
 
-static int64_t attempt_deadline(const oai_call *call)
+static int64_t request_deadline(const oai_call *call)
 {
-    if (call->stream_complete)
-        return call->drain_until_us;
-    int64_t a = first_byte_deadline(call), b = idle_deadline(call);
+    return call->timeout_ms > 0 ? deadline_after(call->attempt_us, call->timeout_ms) : INT64_MAX;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
     return a < b ? a : b;
 }
 
-static void check_attempt(oai_call *call, int64_t now)
+/* When the call needs stepping next (0: now; INT64_MAX: not by a timer). */
+static int64_t call_deadline(const oai_call *call)
 {
-    if (call->attempt_over)
-        return;
-    if (call->stream_complete) {
+    if (call->cancel_requested && call->state != CALL_DONE)
+        return 0;
+    switch (call->state) {
+    case CALL_REQUESTING:
+    case CALL_RECEIVING:
+        return min64(min64(first_byte_deadline(call), idle_deadline(call)), request_deadline(call));
+    case CALL_DRAINING:
+        return call->drain_until_us;
+    case CALL_BACKOFF:
+        return call->retry_at_us;
+    case CALL_CONCLUDING:
+    case CALL_DONE:
+        return 0;
+    }
+    return INT64_MAX;
+}
+
+/* Ends an exchange whose time is up or that was cancelled. */
+static void check_exchange(oai_call *call, int64_t now)
+{
+    if (call->state == CALL_DRAINING) {
         /* The result is whole: a cancel or the drain's end only stop
          * waiting for the rest of the body. */
         if (call->cancel_requested || now >= call->drain_until_us)
-            end_and_abort(call, OAI_OK, NULL);
-    } else if (call->cancel_requested)
-        end_and_abort(call, OAI_ERR_CANCELLED, "cancelled by the caller");
-    else if (now >= first_byte_deadline(call))
-        end_and_abort(call, OAI_ERR_TIMEOUT, "no response within the first-byte timeout");
-    else if (now >= idle_deadline(call))
-        end_and_abort(call, OAI_ERR_TIMEOUT, "no data within the idle timeout");
+            end_attempt(call, OAI_OK, NULL, "stopped reading after the stream's end");
+    } else if (call->cancel_requested) {
+        end_attempt(call, OAI_ERR_CANCELLED, "cancelled by the caller", NULL);
+    } else if (now >= first_byte_deadline(call)) {
+        end_attempt(call, OAI_ERR_TIMEOUT, "no response within the first-byte timeout", NULL);
+    } else if (now >= idle_deadline(call)) {
+        end_attempt(call, OAI_ERR_TIMEOUT, "no data within the idle timeout", NULL);
+    } else if (now >= request_deadline(call)) {
+        end_attempt(call, OAI_ERR_TIMEOUT, "the request timeout expired", NULL);
+    }
 }
 
-/* Frees what a call resolved at its start (its attempt must be reset). */
+/* Advances one call as far as it can go now. */
+static void step(oai_call *call, int64_t now)
+{
+    if (in_exchange(call))
+        check_exchange(call, now);
+    if (call->state == CALL_BACKOFF) {
+        if (call->cancel_requested)
+            finish_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
+        else if (now >= call->retry_at_us)
+            begin_attempt(call);
+    }
+    if (call->state == CALL_CONCLUDING)
+        conclude_attempt(call);
+}
+
+/* ---- the call list ---------------------------------------------------------------- */
+
+/* Frees what a call resolved at its start (its attempt must be cleared). */
 static void free_call(oai_call *call)
 {
     oai_request_free(call->req);
@@ -700,92 +843,86 @@ static void free_call(oai_call *call)
     free(call->parts);
     free(call->idempotency_key);
     free(call->authorization);
+    free(call->header_names);
+    free(call->header_values);
     free(call);
 }
 
-/* Advances every call's state; returns how many callbacks ran. */
+static void unlink_call(oai__engine *e, oai_call *call)
+{
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        e->calls = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    call->next = call->prev = NULL;
+}
+
+/* Hands a finished call's response to its callback. */
+static void hand_back(oai_call *call)
+{
+    oai_client *c = call->client;
+    oai_response *res = call->res;
+    call->res = NULL;
+    if (res && res->total_us == 0)
+        res->total_us = now_us(call->engine) - call->start_us;
+    if (call->fn && !c->free_pending) {
+        c->in_callback++;
+        call->fn(call->ud, call, res);
+        c->in_callback--;
+    } else {
+        /* No callback once a callback asked for oai_client_free(): the
+         * client's calls end silently, as that function promises. */
+        oai_response_free(res);
+    }
+    clear_attempt(call);
+    free_call(call);
+}
+
+/* Steps every call; returns how many callbacks ran. */
 static int process(oai_client *c)
 {
-    int64_t now = oai__now_us();
-    for (oai_call *call = c->calls; call; call = call->next) {
-        if (call->state == CALL_ATTEMPT) {
-            check_attempt(call, now);
-            if (call->attempt_over)
-                conclude_attempt(call);
-        }
-        if (call->state == CALL_WAIT) {
-            if (call->cancel_requested)
-                end_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
-            else if (now >= call->retry_at_us)
-                begin_attempt(call);
-            if (call->state == CALL_ATTEMPT && call->attempt_over)
-                conclude_attempt(call);
-        }
-    }
+    oai__engine *e = c->engine;
+    int64_t now = now_us(e);
+    for (oai_call *call = e->calls; call; call = call->next)
+        step(call, now);
     /* Detach finished calls first, so their callbacks may start or cancel
      * other calls freely. */
     oai_call *done = NULL;
-    for (oai_call *call = c->calls, *next; call; call = next) {
+    for (oai_call *call = e->calls, *next; call; call = next) {
         next = call->next;
-        if (call->state != CALL_ENDED)
+        if (call->state != CALL_DONE)
             continue;
-        if (call->prev)
-            call->prev->next = call->next;
-        else
-            c->calls = call->next;
-        if (call->next)
-            call->next->prev = call->prev;
+        unlink_call(e, call);
         call->next = done;
         done = call;
-        c->running--;
+        e->running--;
     }
     int ran = 0;
     while (done) {
         oai_call *call = done;
         done = call->next;
-        oai_response *res = call->res;
-        call->res = NULL;
-        if (res && res->total_us == 0)
-            res->total_us = oai__now_us() - call->start_us;
-        if (call->fn && !c->free_pending) {
-            c->in_callback++;
-            call->fn(call->ud, call, res);
-            c->in_callback--;
-        } else {
-            /* No callback once a callback asked for oai_client_free(): the
-             * client's calls end silently, as that function promises. */
-            oai_response_free(res);
-        }
+        hand_back(call);
         ran++;
-        reset_attempt(call);
-        free_call(call);
     }
     return ran;
 }
 
-/* The engine's nearest deadline (µs of oai__now_us()): 0 when a call needs
- * processing now, INT64_MAX when nothing is timed. */
-static int64_t next_deadline_us(const oai_client *c)
+/* The engine's nearest deadline: 0 when a call needs processing now,
+ * INT64_MAX when nothing is timed. */
+static int64_t next_deadline_us(const oai__engine *e)
 {
     int64_t next = INT64_MAX;
-    for (const oai_call *call = c->calls; call; call = call->next) {
-        int64_t d = INT64_MAX;
-        if (call->cancel_requested || call->attempt_over || call->state == CALL_ENDED)
-            d = 0;
-        else if (call->state == CALL_WAIT)
-            d = call->retry_at_us;
-        else if (call->state == CALL_ATTEMPT)
-            d = attempt_deadline(call);
-        if (d < next)
-            next = d;
-    }
+    for (const oai_call *call = e->calls; call; call = call->next)
+        next = min64(next, call_deadline(call));
     return next;
 }
 
 /* Milliseconds until the next timer, capped by the caller's timeout. */
-static int wait_ms(const oai_client *c, int timeout_ms)
+static int wait_ms(const oai__engine *e, int timeout_ms)
 {
-    int64_t now = oai__now_us(), next = next_deadline_us(c);
+    int64_t now = now_us(e), next = next_deadline_us(e);
     if (next == INT64_MAX)
         return timeout_ms;
     int64_t ms = next <= now ? 0 : (next - now + 999) / 1000;
@@ -794,75 +931,102 @@ static int wait_ms(const oai_client *c, int timeout_ms)
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
-/* ---- event-loop mode ------------------------------------------------------ */
+/* ---- the transport ------------------------------------------------------------------ */
 
-static int in_event_loop_mode(const oai_client *c)
+static oai_status ensure_transport(oai__engine *e, const char **message)
 {
-    return c->socket_fn != NULL || c->timer_fn != NULL;
+    oai_status st = OAI_OK;
+    if (e->transport)
+        return OAI_OK;
+    e->transport = oai__transport_default(&st);
+    if (!e->transport && st == OAI_ERR_INVALID_ARGUMENT)
+        *message = "no transport: this liboai was built without libcurl; give the client one with "
+                   "oai_client_set_transport()";
+    return e->transport ? OAI_OK : st;
+}
+
+/* ---- event-loop mode ------------------------------------------------------------------ */
+
+static int in_event_loop_mode(const oai__engine *e)
+{
+    return e->socket_fn != NULL || e->timer_fn != NULL;
 }
 
 /* Sets the host's timer to the earlier of the engine's and the transport's
  * deadlines, when that changed. Inside oai_client_socket_action() this
  * waits for its end, so the host hears one final value. */
-static void update_host_timer(oai_client *c)
+static void update_host_timer(oai__engine *e)
 {
-    if (!in_event_loop_mode(c) || c->in_socket_action)
+    if (!in_event_loop_mode(e) || e->in_socket_action)
         return;
-    int64_t at = next_deadline_us(c);
-    if (c->transport_timer_at < at)
-        at = c->transport_timer_at;
-    if (at == c->host_timer_at)
+    int64_t at = min64(next_deadline_us(e), e->transport_timer_at);
+    if (at == e->host_timer_at)
         return;
-    c->host_timer_at = at;
-    if (!c->timer_fn)
+    e->host_timer_at = at;
+    if (!e->timer_fn)
         return;
-    int64_t now = oai__now_us();
+    int64_t now = now_us(e);
     int64_t ms = at == INT64_MAX ? -1 : at <= now ? 0 : (at - now + 999) / 1000;
-    c->timer_fn(c->timer_ud, ms);
+    e->timer_fn(e->timer_ud, ms);
 }
 
 /* The transport's socket changes go straight to the host. */
 static void on_transport_socket(void *ud, int64_t fd, int events)
 {
-    oai_client *c = ud;
-    if (c->socket_fn)
-        c->socket_fn(c->socket_ud, fd, events);
+    oai__engine *e = ud;
+    if (e->socket_fn)
+        e->socket_fn(e->socket_ud, fd, events);
 }
 
 /* The transport's timer is only recorded: it reaches the host merged with
  * the engine's deadlines, at the end of the entry point that changed it. */
 static void on_transport_timer(void *ud, int64_t timeout_ms)
 {
-    oai_client *c = ud;
+    oai__engine *e = ud;
     if (timeout_ms < 0)
-        c->transport_timer_at = INT64_MAX;
+        e->transport_timer_at = INT64_MAX;
     else if (timeout_ms == 0)
-        c->transport_timer_at = 0;
+        e->transport_timer_at = 0;
     else
-        c->transport_timer_at = oai__now_us() + timeout_ms * 1000;
+        e->transport_timer_at = now_us(e) + timeout_ms * 1000;
 }
 
-/* Installs one of the host's callbacks; entering or leaving event-loop mode
- * switches how the transport is driven. */
-static oai_status set_event_callback(oai_client *c, oai_socket_fn socket_fn, void *socket_ud,
-                                     oai_timer_fn timer_fn, void *timer_ud)
+/* Switches the transport's own event-loop driving on or off. A transport
+ * without any (a host's) reports no sockets: only a timer callback fits it. */
+static oai_status set_transport_loop(oai__engine *e, oai_transport *t, int on)
 {
-    if (c->calls || c->in_callback || c->in_socket_action)
+    if (!t->loop)
+        return OAI_OK;
+    return on ? t->loop->set_callbacks(t->ud, on_transport_socket, on_transport_timer, e)
+              : t->loop->set_callbacks(t->ud, NULL, NULL, NULL);
+}
+
+/* Installs the host's callbacks; entering or leaving event-loop mode
+ * switches how the transport is driven. */
+static oai_status set_event_callback(oai_client *c, oai_socket_fn socket_fn, void *socket_ud, oai_timer_fn timer_fn,
+                                     void *timer_ud)
+{
+    oai__engine *e = c->engine;
+    const char *message = NULL;
+    if (e->calls || c->in_callback || e->in_socket_action)
         return OAI_ERR_INVALID_ARGUMENT;
-    int was_on = in_event_loop_mode(c), on = socket_fn || timer_fn;
+    oai_status st = ensure_transport(e, &message);
+    if (st != OAI_OK)
+        return st;
+    if (socket_fn && !e->transport->loop)
+        return OAI_ERR_INVALID_ARGUMENT;
+    int was_on = in_event_loop_mode(e), on = socket_fn || timer_fn;
     if (on != was_on) {
-        oai__transport *t = c->transport;
-        oai_status st = on ? t->ops->set_event_callbacks(t, on_transport_socket, on_transport_timer, c)
-                           : t->ops->set_event_callbacks(t, NULL, NULL, NULL);
+        st = set_transport_loop(e, e->transport, on);
         if (st != OAI_OK)
             return st;
-        c->transport_timer_at = INT64_MAX;
-        c->host_timer_at = INT64_MAX;
+        e->transport_timer_at = INT64_MAX;
+        e->host_timer_at = INT64_MAX;
     }
-    c->socket_fn = socket_fn;
-    c->socket_ud = socket_ud;
-    c->timer_fn = timer_fn;
-    c->timer_ud = timer_ud;
+    e->socket_fn = socket_fn;
+    e->socket_ud = socket_ud;
+    e->timer_fn = timer_fn;
+    e->timer_ud = timer_ud;
     return OAI_OK;
 }
 
@@ -870,43 +1034,81 @@ OAI_API oai_status oai_client_set_socket_callback(oai_client *c, oai_socket_fn f
 {
     if (!c)
         return OAI_ERR_INVALID_ARGUMENT;
-    return set_event_callback(c, fn, fn ? userdata : NULL, c->timer_fn, c->timer_ud);
+    return set_event_callback(c, fn, fn ? userdata : NULL, c->engine->timer_fn, c->engine->timer_ud);
 }
 
 OAI_API oai_status oai_client_set_timer_callback(oai_client *c, oai_timer_fn fn, void *userdata)
 {
     if (!c)
         return OAI_ERR_INVALID_ARGUMENT;
-    return set_event_callback(c, c->socket_fn, c->socket_ud, fn, fn ? userdata : NULL);
+    return set_event_callback(c, c->engine->socket_fn, c->engine->socket_ud, fn, fn ? userdata : NULL);
 }
 
 OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
 {
-    if (!c || !in_event_loop_mode(c) || c->in_socket_action || c->in_callback ||
+    if (!c || !in_event_loop_mode(c->engine) || c->engine->in_socket_action || c->in_callback ||
         (fd < 0 && fd != OAI_SOCKET_TIMEOUT))
         return -(int)OAI_ERR_INVALID_ARGUMENT;
-    c->in_socket_action = 1;
+    oai__engine *e = c->engine;
+    oai_transport *t = e->transport;
+    e->in_socket_action = 1;
     if (fd == OAI_SOCKET_TIMEOUT) {
         /* The host's one-shot timer fired; curl re-reports a timer it still
          * needs after a timeout action. */
-        c->host_timer_at = INT64_MAX;
-        c->transport_timer_at = INT64_MAX;
+        e->host_timer_at = INT64_MAX;
+        e->transport_timer_at = INT64_MAX;
     }
     /* Conclude what is already over (cancels, failed starts) before I/O. */
     process(c);
-    oai__transport *t = c->transport;
-    oai_status st = t->ops->socket_action(t, fd, events);
+    oai_status st = OAI_OK;
+    if (t && t->loop)
+        st = t->loop->socket_action(t->ud, fd, events);
+    else if (fd != OAI_SOCKET_TIMEOUT)
+        st = OAI_ERR_INVALID_ARGUMENT; /* a host transport reports no sockets */
     process(c);
-    c->in_socket_action = 0;
+    e->in_socket_action = 0;
     if (free_if_pending(c))
         return 0;
-    update_host_timer(c);
+    update_host_timer(e);
     if (st != OAI_OK)
         return -(int)st;
-    return c->running;
+    return e->running;
 }
 
-/* ---- public API ---------------------------------------------------------- */
+/* ---- starting a call ---------------------------------------------------------------- */
+
+static oai_status resolve_idempotency_key(oai_call *call)
+{
+    const oai_request *r = call->req;
+    if (!r->idempotency_key)
+        return OAI_OK;
+    if (*r->idempotency_key) {
+        call->idempotency_key = oai__strdup(r->idempotency_key);
+    } else {
+        char uuid[37];
+        oai__buf b = {0};
+        if (oai__uuid4(uuid) == OAI_OK)
+            oai__buf_printf(&b, "oai-c-retry-%s", uuid);
+        call->idempotency_key = b.data;
+    }
+    return call->idempotency_key ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
+}
+
+static oai_status resolve_parts(oai_call *call)
+{
+    const oai_request *r = call->req;
+    if (!r->part_count)
+        return OAI_OK;
+    call->parts = calloc(r->part_count, sizeof *call->parts);
+    if (!call->parts)
+        return OAI_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; i < r->part_count; i++) {
+        const oai__req_part *p = &r->parts[i];
+        call->parts[i] = (oai__http_part){p->kind,   p->name,   p->value,    p->data,     p->len,
+                                          p->path,   p->offset, p->length,   p->filename, p->mime_type};
+    }
+    return OAI_OK;
+}
 
 /* Works out what every attempt of the call shares; on failure *message
  * may get a description (borrowed). */
@@ -939,28 +1141,13 @@ static oai_status resolve_call(oai_call *call, const char **message)
         if (!call->body)
             return OAI_ERR_OUT_OF_MEMORY;
     }
-    if (r->part_count) {
-        call->parts = calloc(r->part_count, sizeof *call->parts);
-        if (!call->parts)
-            return OAI_ERR_OUT_OF_MEMORY;
-        for (size_t i = 0; i < r->part_count; i++) {
-            const oai__req_part *p = &r->parts[i];
-            call->parts[i] = (oai__http_part){p->kind, p->name, p->value, p->data, p->len, p->path,
-                                             p->offset, p->length, p->filename, p->mime_type};
-        }
-    }
-    if (r->idempotency_key && *r->idempotency_key) {
-        call->idempotency_key = oai__strdup(r->idempotency_key);
-    } else if (r->idempotency_key) {
-        char uuid[37];
-        if (oai__uuid4(uuid) != OAI_OK)
-            return OAI_ERR_OUT_OF_MEMORY;
-        oai__buf b = {0};
-        oai__buf_printf(&b, "oai-c-retry-%s", uuid);
-        call->idempotency_key = b.data;
-    }
-    if (r->idempotency_key && !call->idempotency_key)
+    size_t cap = LIBRARY_HEADERS + c->headers.count + r->headers.count;
+    call->header_names = malloc(cap * sizeof *call->header_names);
+    call->header_values = malloc(cap * sizeof *call->header_values);
+    if (!call->header_names || !call->header_values)
         return OAI_ERR_OUT_OF_MEMORY;
+    if ((st = resolve_parts(call)) != OAI_OK || (st = resolve_idempotency_key(call)) != OAI_OK)
+        return st;
     call->max_retries = r->max_retries >= 0 ? r->max_retries : c->retry.max_retries;
     call->timeout_ms = r->timeout_ms >= 0 ? r->timeout_ms : c->timeout_ms;
     call->idle_ms = r->idle_timeout_ms >= 0 ? r->idle_timeout_ms : c->idle_timeout_ms;
@@ -968,36 +1155,38 @@ static oai_status resolve_call(oai_call *call, const char **message)
     return OAI_OK;
 }
 
-
 /* Starts a call. *out gets it, or NULL when memory for the call itself ran
  * out. A call whose set-up failed (an invalid URL, the client's
- * configuration error, memory) starts already ended, so its outcome reaches
+ * configuration error, memory) starts already done, so its outcome reaches
  * the done callback like any other. OAI_ERR_CANCELLED when a callback run
  * meanwhile (the log's) freed the client: do not touch it then. */
-static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata,
-                             oai_call **out)
+static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata, oai_call **out)
 {
+    oai__engine *e = c->engine;
     *out = NULL;
     oai_call *call = calloc(1, sizeof *call);
     if (!call)
         return OAI_ERR_OUT_OF_MEMORY;
+    call->engine = e;
     call->client = c;
     call->fn = fn;
     call->ud = userdata;
-    call->start_us = oai__now_us();
+    call->id = ++e->next_id;
+    call->content_length = -1;
+    call->start_us = now_us(e);
     call->req = oai_request_dup(req);
     const char *message = NULL;
     oai_status st = call->req ? resolve_call(call, &message) : OAI_ERR_OUT_OF_MEMORY;
-    call->next = c->calls;
-    if (c->calls)
-        c->calls->prev = call;
-    c->calls = call;
-    c->running++;
+    call->next = e->calls;
+    if (e->calls)
+        e->calls->prev = call;
+    e->calls = call;
+    e->running++;
     if (st == OAI_OK)
         begin_attempt(call);
     else
-        end_call(call, st, message);
-    update_host_timer(c);
+        finish_call(call, st, message);
+    update_host_timer(e);
     if (free_if_pending(c))
         return OAI_ERR_CANCELLED;
     *out = call;
@@ -1012,6 +1201,8 @@ OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_do
     return call;
 }
 
+/* ---- driving ------------------------------------------------------------------------ */
+
 /* Ends a public entry point: when a callback asked for oai_client_free()
  * meanwhile, the client is freed now, and 1 tells the caller not to touch
  * it again. */
@@ -1023,25 +1214,44 @@ static int free_if_pending(oai_client *c)
     return 1;
 }
 
+/* Waits at most ms for I/O: through the transport's run callback, or, for
+ * a transport without one (it answers from the host's loop), by sleeping
+ * until the engine's next timer. */
+static oai_status wait_for_io(oai__engine *e, int ms)
+{
+    if (e->transport && e->transport->run)
+        return oai__transport_run(e->transport, ms);
+    int64_t next = next_deadline_us(e);
+    if (ms == 0 || next == INT64_MAX)
+        return OAI_OK; /* nothing to wait for that the engine could see */
+    int64_t sleep_ms = (next - now_us(e) + 999) / 1000;
+    if (ms > 0 && sleep_ms > ms)
+        sleep_ms = ms;
+    if (sleep_ms > 0)
+        oai__sleep_ms(sleep_ms);
+    return OAI_OK;
+}
+
 /* oai_client_poll() for the engine's own loops; *freed tells whether a
  * callback freed the client. */
 static int poll_once(oai_client *c, int timeout_ms, int *freed)
 {
+    oai__engine *e = c->engine;
     *freed = 0;
     int ran = process(c);
     oai_status st = OAI_OK;
-    if (c->calls && !c->free_pending) {
-        st = c->transport->ops->run(c->transport, ran ? 0 : wait_ms(c, timeout_ms));
+    if (e->calls && !c->free_pending) {
+        st = wait_for_io(e, ran ? 0 : wait_ms(e, timeout_ms));
         process(c);
     }
     if ((*freed = free_if_pending(c)))
         return 0;
-    return st != OAI_OK ? -(int)st : c->running;
+    return st != OAI_OK ? -(int)st : e->running;
 }
 
 OAI_API int oai_client_poll(oai_client *c, int timeout_ms)
 {
-    if (!c || in_event_loop_mode(c) || c->in_callback)
+    if (!c || in_event_loop_mode(c->engine) || c->in_callback)
         return -(int)OAI_ERR_INVALID_ARGUMENT;
     int freed;
     return poll_once(c, timeout_ms, &freed);
@@ -1049,8 +1259,8 @@ OAI_API int oai_client_poll(oai_client *c, int timeout_ms)
 
 OAI_API void oai_client_wakeup(oai_client *c)
 {
-    if (c && c->transport)
-        c->transport->ops->wakeup(c->transport);
+    if (c && c->engine)
+        oai__transport_wakeup(c->engine->transport);
 }
 
 OAI_API void oai_call_cancel(oai_call *call)
@@ -1059,7 +1269,7 @@ OAI_API void oai_call_cancel(oai_call *call)
         return;
     call->cancel_requested = 1;
     /* An event loop learns through a 0 ms timer that there is work. */
-    update_host_timer(call->client);
+    update_host_timer(call->engine);
 }
 
 typedef struct sync_state {
@@ -1075,16 +1285,23 @@ static void sync_done(void *ud, oai_call *call, oai_response *res)
     s->res = res;
 }
 
+/* A blocking send waits in the transport's run callback; without one, only
+ * a transport that answers inside its start callback can be waited on. */
+static int cannot_wait(const oai__engine *e)
+{
+    return e->transport && !e->transport->run && e->in_flight > 0;
+}
+
 OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
 {
     if (!c || !req)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL client or request");
     if (c->in_callback)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT,
-                               "oai_client_send() called from inside a callback of the same client");
-    if (in_event_loop_mode(c))
+                                        "oai_client_send() called from inside a callback of the same client");
+    if (in_event_loop_mode(c->engine))
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT,
-                               "oai_client_send() cannot wait on a client driven by an event loop");
+                                        "oai_client_send() cannot wait on a client driven by an event loop");
     sync_state s = {0, NULL};
     oai_call *call = NULL;
     if (start_call(c, req, sync_done, &s, &call) == OAI_ERR_CANCELLED)
@@ -1093,6 +1310,10 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
         return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     while (!s.done) {
         int freed;
+        if (cannot_wait(c->engine) && call->state != CALL_DONE)
+            finish_call(call, OAI_ERR_INVALID_ARGUMENT,
+                        "oai_client_send() cannot wait on this transport: it has no run callback "
+                        "(drive the call with oai_client_start() and oai_client_poll())");
         if (poll_once(c, -1, &freed) < 0 && !s.done)
             oai_call_cancel(call);
         if (freed)
@@ -1101,18 +1322,62 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
     return s.res;
 }
 
-void oai__engine_abort_all(oai_client *c)
+/* ---- the engine object ------------------------------------------------------------------ */
+
+oai__engine *oai__engine_new(oai_client *c)
 {
-    while (c->calls) {
-        oai_call *call = c->calls;
-        c->calls = call->next;
-        reset_attempt(call);
+    oai__engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->client = c;
+    e->transport_timer_at = INT64_MAX;
+    e->host_timer_at = INT64_MAX;
+    return e;
+}
+
+void oai__engine_free(oai__engine *e)
+{
+    if (!e)
+        return;
+    while (e->calls) {
+        oai_call *call = e->calls;
+        e->calls = call->next;
+        clear_attempt(call);
         oai_response_free(call->res);
         free_call(call);
     }
-    c->running = 0;
-    if (in_event_loop_mode(c) && c->timer_fn && c->host_timer_at != INT64_MAX) {
-        c->host_timer_at = INT64_MAX;
-        c->timer_fn(c->timer_ud, -1);
+    e->running = 0;
+    if (in_event_loop_mode(e) && e->timer_fn && e->host_timer_at != INT64_MAX)
+        e->timer_fn(e->timer_ud, -1);
+    oai_transport_free(e->transport);
+    free(e);
+}
+
+OAI_API oai_status oai_client_set_transport(oai_client *c, oai_transport *t)
+{
+    if (!c || !t || c->engine->calls || c->in_callback || c->engine->in_socket_action) {
+        oai_transport_free(t);
+        return OAI_ERR_INVALID_ARGUMENT;
     }
+    oai__engine *e = c->engine;
+    if (in_event_loop_mode(e)) {
+        oai_status st = e->socket_fn && !t->loop ? OAI_ERR_INVALID_ARGUMENT : set_transport_loop(e, t, 1);
+        if (st != OAI_OK) {
+            oai_transport_free(t);
+            return st;
+        }
+    }
+    oai_transport_free(e->transport);
+    e->transport = t;
+    e->transport_timer_at = INT64_MAX;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_clock(oai_client *c, oai_clock_fn fn, void *userdata)
+{
+    if (!c || c->engine->calls || c->in_callback)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->engine->clock = fn;
+    c->engine->clock_ud = fn ? userdata : NULL;
+    return OAI_OK;
 }

@@ -1,44 +1,42 @@
-/* The libcurl transport: the one file of the library that includes
- * <curl/curl.h>.
+/* The libcurl transport: the built-in implementation of the transport
+ * interface (include/oai/transport.h), written against the same public
+ * functions any host's transport uses, and the one file of the library that
+ * includes <curl/curl.h> for transfers.
  *
  * One multi handle per transport owns the connection pool, so connections
- * are kept alive and reused across transfers (and multiplexed over HTTP/2
- * when a server offers it). Every transfer gets its own easy handle. A share
- * handle adds TLS session resumption across the transport's transfers.
+ * are kept alive and reused across exchanges (and multiplexed over HTTP/2
+ * when a server offers it). Every exchange gets its own easy handle. A
+ * share handle adds TLS session resumption across the transport's
+ * exchanges.
  *
  * curl forbids removing or adding easy handles from inside its callbacks,
- * while the engine aborts transfers (cancellation, size limits) from inside
- * them. So while curl is running (`in_curl`), abort() only marks the transfer;
- * its callbacks then refuse to go on and it is torn down, without on_done,
- * once curl has returned. Transfers started during that time are added to
- * the multi handle afterwards.
+ * while a report to the engine may end the exchange (a cancel, a size
+ * limit, [DONE] drained). So while curl is running (`in_curl`), a transfer
+ * whose exchange ended is only marked; its callbacks then refuse to go on
+ * and it is torn down once curl has returned. Exchanges started during that
+ * time are added to the multi handle afterwards.
  *
- * An event loop may drive the transport instead of run(): with
- * set_event_callbacks() the multi handle reports its sockets and timer
+ * An event loop may drive the transport instead of the run callback: the
+ * multi handle then reports its sockets and timer
  * (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION), which we forward, and
- * socket_action() runs curl_multi_socket_action() under the same `in_curl`
- * rule. We remember the sockets reported as watched, so that destroy() can
- * tell the loop to forget the ones curl never removed (idle pooled
- * connections).
+ * socket_action runs curl_multi_socket_action() under the same `in_curl`
+ * rule. We remember the sockets reported as watched, so that freeing the
+ * transport can tell the loop to forget the ones curl never removed (idle
+ * pooled connections).
  *
- * Multipart bodies stream from the caller's memory or from disk through read
- * callbacks: nothing is copied and no file is read whole into memory.
+ * Request bodies are the exchange's memory, used in place, or pulled with
+ * oai_exchange_read_body() (multipart uploads stream from disk).
  */
 #include "transport/transport.h"
 
 #include <curl/curl.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #if LIBCURL_VERSION_NUM < 0x074400
 #error "libcurl 7.68.0 or later is required (curl_multi_poll, curl_multi_wakeup)"
@@ -59,49 +57,34 @@ typedef enum header_state {
     HEADERS_DONE              /* past the final block (trailers are ignored) */
 } header_state;
 
-/* The body of one multipart DATA or FILE part, read on demand. */
-typedef struct part_source {
-    oai__transfer *owner;
-    const char *mem; /* DATA: the caller's bytes */
-    int fd;          /* FILE: an open descriptor, or -1 */
-    int64_t start;   /* FILE: offset of the part's first byte */
-    int64_t size;    /* bytes the part sends */
-    int64_t pos;     /* bytes already handed to curl */
-} part_source;
-
 typedef struct curl_transport curl_transport;
+typedef struct transfer transfer;
 
-struct oai__transfer {
+struct transfer {
     curl_transport *owner;
-    oai__transfer *prev, *next; /* the transport's live transfers */
+    transfer *prev, *next;   /* the transport's live transfers */
+    oai_exchange *ex;        /* NULL once the exchange ended */
     CURL *easy;
-    curl_mime *mime;
     struct curl_slist *headers;
-    part_source *sources;
-    size_t source_count;
-    oai__transfer_events ev;
-    void *ud;
-    int added;     /* in the multi handle */
-    int aborted;   /* abort() ran while curl was busy: tear down later */
-    int cancelled; /* one of our callbacks returned non-zero */
-    int io_errno;  /* reading a multipart file failed (an errno value) */
-    int http_url;  /* the URL is http:// or https:// */
+    int added;               /* in the multi handle */
+    int io_status;           /* reading the body failed: its oai_status */
+    int http_url;            /* the URL is http:// or https:// */
     header_state headers_at;
     char errbuf[CURL_ERROR_SIZE];
 };
 
 struct curl_transport {
-    oai__transport base; /* first: the oai__transport handed out */
+    oai_transport *base;     /* the transport handed out */
     CURLM *multi;
     CURLSH *share;
-    oai__transfer *first;
-    int in_curl;           /* curl is running and may call our callbacks */
-    unsigned long dispatched; /* callbacks delivered to the engine so far */
-    /* Event-loop driving (set_event_callbacks). */
-    oai__transport_socket_fn socket_fn;
-    oai__transport_timer_fn timer_fn;
+    transfer *first;
+    int in_curl;             /* curl is running and may call our callbacks */
+    unsigned long dispatched; /* reports delivered so far */
+    /* Event-loop driving. */
+    oai__socket_report_fn socket_fn;
+    oai__timer_report_fn timer_fn;
     void *event_ud;
-    curl_socket_t *watched;    /* sockets reported and not yet removed */
+    curl_socket_t *watched;  /* sockets reported and not yet removed */
     size_t watched_count, watched_cap;
 };
 
@@ -199,20 +182,15 @@ static oai_status status_from_multi_code(CURLMcode rc)
     return rc == CURLM_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_CONNECTION;
 }
 
-/* The outcome of a finished transfer: our own callbacks' verdicts come
- * before curl's code, which only says that some callback stopped it. */
-static oai_status transfer_outcome(const oai__transfer *x, CURLcode rc,
-                                   char *msg, size_t cap)
+/* The outcome of a finished transfer whose exchange is still open: a
+ * failure to read the body comes before curl's code, which only says that
+ * the read callback stopped it. */
+static oai_status transfer_outcome(const transfer *x, CURLcode rc, char *msg, size_t cap)
 {
     size_t n;
-    if (x->cancelled) {
-        snprintf(msg, cap, "cancelled by a callback");
-        return OAI_ERR_CANCELLED;
-    }
-    if (x->io_errno) {
-        snprintf(msg, cap, "reading a multipart file failed: %s",
-                 strerror(x->io_errno));
-        return OAI_ERR_IO;
+    if (x->io_status) {
+        snprintf(msg, cap, "reading the request body failed: %s", oai_status_message((oai_status)x->io_status));
+        return (oai_status)x->io_status;
     }
     /* curl's texts name hosts and options, never request headers. */
     n = strlen(x->errbuf);
@@ -243,8 +221,20 @@ static oai_status transfer_outcome(const oai__transfer *x, CURLcode rc,
     return status_from_curl_code(rc);
 }
 
+
 /* ------------------------------------------------------------------------ */
-/* Response callbacks                                                        */
+/* Reports to the engine                                                     */
+
+/* Forwards a report's outcome: 0 to go on; 1 when the exchange ended (the
+ * engine let go: the transfer stops and is torn down, without a report). */
+static int report(transfer *x, oai_status st)
+{
+    x->owner->dispatched++;
+    if (st == OAI_OK)
+        return 0;
+    x->ex = NULL;
+    return 1;
+}
 
 static int is_space(char c)
 {
@@ -277,13 +267,13 @@ static int parse_status_line(const char *line, size_t len)
     return digits == 3 ? code : -1;
 }
 
-/* Passes "Name: value" to on_header; returns its verdict. */
-static int deliver_header(oai__transfer *x, const char *line, size_t len)
+/* Reports "Name: value"; 1 when the exchange ended. */
+static int deliver_header(transfer *x, const char *line, size_t len)
 {
     const char *colon = memchr(line, ':', len);
     const char *name = line, *value;
     size_t name_len, value_len;
-    if (!colon || !x->ev.on_header)
+    if (!colon)
         return 0; /* not a header (e.g. obsolete line folding) */
     name_len = (size_t)(colon - line);
     value = colon + 1;
@@ -292,13 +282,12 @@ static int deliver_header(oai__transfer *x, const char *line, size_t len)
     trim(&value, &value_len);
     if (name_len == 0)
         return 0;
-    x->owner->dispatched++;
-    return x->ev.on_header(x->ud, name, name_len, value, value_len);
+    return report(x, oai_exchange_receive_header(x->ex, name, name_len, value, value_len));
 }
 
 /* Steps through status lines, header lines and the blank lines between
- * header blocks; only the final (non-1xx) block reaches the engine. */
-static int handle_header_line(oai__transfer *x, const char *line, size_t len)
+ * header blocks; only the final (non-1xx) block is reported. */
+static int handle_header_line(transfer *x, const char *line, size_t len)
 {
     int status;
     trim(&line, &len);
@@ -321,214 +310,75 @@ static int handle_header_line(oai__transfer *x, const char *line, size_t len)
         return 0;
     }
     x->headers_at = HEADERS_FINAL;
-    if (!x->ev.on_status)
-        return 0;
-    x->owner->dispatched++;
-    return x->ev.on_status(x->ud, status);
-}
-
-/* A non-zero verdict from the engine stops the transfer as cancelled; an
- * abort() made inside the callback stops it silently. Returns 1 to stop. */
-static int must_stop(oai__transfer *x, int verdict)
-{
-    if (x->aborted)
-        return 1;
-    if (verdict != 0) {
-        x->cancelled = 1;
-        return 1;
-    }
-    return 0;
+    return report(x, oai_exchange_receive_status(x->ex, status));
 }
 
 static size_t on_curl_header(char *buf, size_t size, size_t count, void *arg)
 {
-    oai__transfer *x = arg;
+    transfer *x = arg;
     size_t len = size * count;
-    if (x->aborted)
-        return 0;
-    if (must_stop(x, handle_header_line(x, buf, len)))
+    if (!x->ex || handle_header_line(x, buf, len))
         return 0;
     return len;
 }
 
 static size_t on_curl_write(char *buf, size_t size, size_t count, void *arg)
 {
-    oai__transfer *x = arg;
+    transfer *x = arg;
     size_t len = size * count;
-    int verdict = 0;
-    if (x->aborted)
+    if (!x->ex)
         return WRITE_ABORT;
-    if (x->ev.on_data && len > 0) {
-        x->owner->dispatched++;
-        verdict = x->ev.on_data(x->ud, buf, len);
-    }
-    return must_stop(x, verdict) ? WRITE_ABORT : len;
+    if (len > 0 && report(x, oai_exchange_receive_data(x->ex, buf, len)))
+        return WRITE_ABORT;
+    return len;
 }
 
-static int on_curl_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-                            curl_off_t ultotal, curl_off_t ulnow)
+/* curl calls it on every round, changed or not: each call lets the engine
+ * time the upload and lets the caller's progress callback cancel. Progress
+ * alone does not count as news for run(): curl reports it all the time,
+ * which is no reason to skip a wait; an ended exchange is. */
+static int on_curl_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                            curl_off_t ulnow)
 {
-    oai__transfer *x = arg;
-    int verdict;
-    if (x->aborted)
+    transfer *x = arg;
+    (void)dltotal;
+    (void)dlnow;
+    if (!x->ex)
         return 1;
-    /* Progress alone is not counted in `dispatched`: curl reports it on
-     * every round, which is no reason for run() to skip its wait. A stop is:
-     * the engine has news to act on, and nothing else may wake the wait. */
-    verdict = x->ev.on_progress(x->ud, (int64_t)ulnow, (int64_t)ultotal,
-                                (int64_t)dlnow, (int64_t)dltotal);
-    if (must_stop(x, verdict)) {
-        x->owner->dispatched++;
-        return 1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Multipart part sources                                                    */
-
-static ssize_t read_file_at(int fd, char *buf, size_t len, int64_t at)
-{
-    ssize_t got;
-    do
-        got = pread(fd, buf, len, (off_t)at);
-    while (got < 0 && errno == EINTR);
-    return got;
-}
-
-static size_t on_part_read(char *buf, size_t size, size_t count, void *arg)
-{
-    part_source *s = arg;
-    size_t want = size * count;
-    ssize_t got;
-    if (s->owner->aborted)
-        return CURL_READFUNC_ABORT;
-    if ((int64_t)want > s->size - s->pos)
-        want = (size_t)(s->size - s->pos);
-    if (want == 0)
+    if (oai_exchange_report_sent(x->ex, (int64_t)ulnow, (int64_t)ultotal) == OAI_OK)
         return 0;
-    if (s->mem) {
-        memcpy(buf, s->mem + s->pos, want);
-        s->pos += (int64_t)want;
-        return want;
-    }
-    got = read_file_at(s->fd, buf, want, s->start + s->pos);
-    if (got <= 0) { /* 0: the file shrank since the transfer started */
-        s->owner->io_errno = got < 0 ? errno : EIO;
+    x->ex = NULL;
+    x->owner->dispatched++;
+    return 1;
+}
+
+/* Pulls the next bytes of a body that is not in memory. */
+static size_t on_curl_read(char *buf, size_t size, size_t count, void *arg)
+{
+    transfer *x = arg;
+    int64_t got;
+    if (!x->ex)
+        return CURL_READFUNC_ABORT;
+    got = oai_exchange_read_body(x->ex, buf, size * count);
+    if (got < 0) {
+        x->io_status = (int)-got;
         return CURL_READFUNC_ABORT;
     }
-    s->pos += got;
     return (size_t)got;
 }
 
-/* curl rewinds a part when it must send the body again, e.g. when a reused
- * connection turned out to be closed or the server refused to continue. */
-static int on_part_seek(void *arg, curl_off_t offset, int origin)
+/* curl rewinds the body when it must send it again, e.g. when a reused
+ * connection turned out to be closed. Only back to the start is needed. */
+static int on_curl_seek(void *arg, curl_off_t offset, int origin)
 {
-    part_source *s = arg;
-    int64_t base = origin == SEEK_SET ? 0 : origin == SEEK_CUR ? s->pos : s->size;
-    int64_t target = base + (int64_t)offset;
-    if (target < 0 || target > s->size)
-        return CURL_SEEKFUNC_FAIL;
-    s->pos = target;
-    return CURL_SEEKFUNC_OK;
-}
-
-/* Opens a FILE part and works out how many bytes it sends. */
-static oai_status open_file_source(part_source *s, const oai__http_part *p)
-{
-    struct stat st;
-    int64_t available;
-    if (!p->path || p->offset < 0)
-        return OAI_ERR_INVALID_ARGUMENT;
-    s->fd = open(p->path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0)
-        return errno == ENOMEM ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_IO;
-    /* Only a regular file has a size to announce and can be re-read. */
-    if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return OAI_ERR_IO;
-    available = (int64_t)st.st_size - p->offset;
-    if (available < 0 || (p->length >= 0 && p->length > available))
-        return OAI_ERR_IO;
-    s->start = p->offset;
-    s->size = p->length >= 0 ? p->length : available;
-    return OAI_OK;
-}
-
-static oai_status mime_result(CURLcode rc)
-{
-    if (rc == CURLE_OK)
-        return OAI_OK;
-    return rc == CURLE_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
-}
-
-/* A DATA or FILE part: streamed through on_part_read. */
-static oai_status add_streamed_part(curl_mimepart *mp, part_source *s,
-                                    const oai__http_part *p)
-{
-    oai_status st = OAI_OK;
-    if (p->kind == OAI_PART_DATA) {
-        if (!p->data && p->len > 0)
-            return OAI_ERR_INVALID_ARGUMENT;
-        s->mem = p->data ? p->data : "";
-        s->size = (int64_t)p->len;
-    } else {
-        st = open_file_source(s, p);
-    }
-    if (st == OAI_OK)
-        st = mime_result(curl_mime_data_cb(mp, (curl_off_t)s->size, on_part_read,
-                                           on_part_seek, NULL, s));
-    if (st == OAI_OK && p->filename)
-        st = mime_result(curl_mime_filename(mp, p->filename));
-    if (st == OAI_OK)
-        st = mime_result(curl_mime_type(mp, p->mime_type ? p->mime_type
-                                                         : "application/octet-stream"));
-    return st;
-}
-
-static oai_status add_part(oai__transfer *x, const oai__http_part *p, part_source *s)
-{
-    curl_mimepart *mp;
-    oai_status st;
-    if (!p->name)
-        return OAI_ERR_INVALID_ARGUMENT;
-    if (p->kind != OAI_PART_FIELD && p->kind != OAI_PART_DATA && p->kind != OAI_PART_FILE)
-        return OAI_ERR_INVALID_ARGUMENT;
-    mp = curl_mime_addpart(x->mime);
-    if (!mp)
-        return OAI_ERR_OUT_OF_MEMORY;
-    st = mime_result(curl_mime_name(mp, p->name));
-    if (st != OAI_OK)
-        return st;
-    if (p->kind == OAI_PART_FIELD)
-        return mime_result(curl_mime_data(mp, p->value ? p->value : "",
-                                          CURL_ZERO_TERMINATED));
-    return add_streamed_part(mp, s, p);
-}
-
-static oai_status build_mime(oai__transfer *x, const oai__http_request *req)
-{
-    size_t i;
-    oai_status st;
-    x->sources = calloc(req->part_count, sizeof *x->sources);
-    x->mime = curl_mime_init(x->easy);
-    if (!x->sources || !x->mime)
-        return OAI_ERR_OUT_OF_MEMORY;
-    x->source_count = req->part_count;
-    for (i = 0; i < req->part_count; i++) {
-        x->sources[i].owner = x;
-        x->sources[i].fd = -1;
-    }
-    for (i = 0; i < req->part_count; i++) {
-        st = add_part(x, &req->parts[i], &x->sources[i]);
-        if (st != OAI_OK)
-            return st;
-    }
-    return OAI_OK;
+    transfer *x = arg;
+    if (!x->ex || offset != 0 || origin != SEEK_SET)
+        return CURL_SEEKFUNC_CANTSEEK;
+    return oai_exchange_rewind_body(x->ex) == OAI_OK ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Easy handle setup                                                         */
+/* Configuring a transfer                                                    */
 
 #define TRY(expr)                                                              \
     do {                                                                       \
@@ -542,31 +392,25 @@ static long clamp_ms(int64_t ms)
     return ms > (int64_t)LONG_MAX ? LONG_MAX : (long)ms;
 }
 
-static int is_https(const char *url)
+static int has_scheme(const char *url, const char *scheme)
 {
-    static const char scheme[] = "https:";
-    size_t i;
-    for (i = 0; i < sizeof scheme - 1; i++)
-        if (url[i] == '\0' || (url[i] | 0x20) != scheme[i])
-            return 0;
-    return 1;
+    return strncasecmp(url, scheme, strlen(scheme)) == 0;
 }
 
 /* Callbacks, safety and connection behaviour common to every transfer. */
-static CURLcode set_common_options(oai__transfer *x, const oai__http_request *req)
+static CURLcode set_common_options(transfer *x, const oai_exchange *ex)
 {
     CURL *e = x->easy;
+    int64_t connect_ms = oai_exchange_connect_timeout_ms(ex);
     TRY(curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf));
     TRY(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_curl_header));
     TRY(curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_curl_write));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)x));
-    if (req->want_progress && x->ev.on_progress) {
-        TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
-        TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
-        TRY(curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
-    }
+    TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
+    TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
+    TRY(curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
     TRY(curl_easy_setopt(e, CURLOPT_SHARE, x->owner->share));
     TRY(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
@@ -574,7 +418,7 @@ static CURLcode set_common_options(oai__transfer *x, const oai__http_request *re
      * shares its connection when ALPN picked HTTP/2, instead of opening one
      * connection each. Not on http://, where curl would only learn that the
      * connection cannot multiplex once a response arrives. */
-    if (is_https(req->url))
+    if (has_scheme(oai_exchange_url(ex), "https:"))
         TRY(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));
     TRY(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS));
@@ -587,83 +431,132 @@ static CURLcode set_common_options(oai__transfer *x, const oai__http_request *re
     TRY(curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
     TRY(curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    if (req->timeout_ms > 0)
-        TRY(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, clamp_ms(req->timeout_ms)));
-    if (req->connect_timeout_ms > 0)
-        TRY(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(req->connect_timeout_ms)));
+    /* The engine times the request itself (first byte, idle, whole); only
+     * connecting is curl's to time. */
+    if (connect_ms > 0)
+        TRY(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(connect_ms)));
     return CURLE_OK;
 }
 
 /* Verification is never switched off; a custom CA replaces the system's
  * trust store instead of adding to it. */
-static CURLcode set_tls_and_proxy(CURL *e, const oai__http_request *req)
+static CURLcode set_tls_and_proxy(CURL *e, const oai_exchange *ex)
 {
+    size_t blob_len = 0;
+    const void *blob_data = oai_exchange_ca_blob(ex, &blob_len);
+    const char *ca_file = oai_exchange_ca_file(ex), *proxy = oai_exchange_proxy(ex);
     TRY(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L));
-    if (req->ca_file)
-        TRY(curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file));
-    if (req->ca_blob) {
+    if (ca_file)
+        TRY(curl_easy_setopt(e, CURLOPT_CAINFO, ca_file));
+    if (blob_data) {
 #if LIBCURL_VERSION_NUM >= 0x074d00
         struct curl_blob blob;
-        blob.data = (void *)req->ca_blob;
-        blob.len = req->ca_blob_len;
+        blob.data = (void *)blob_data;
+        blob.len = blob_len;
         blob.flags = CURL_BLOB_COPY;
         TRY(curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob));
 #else
         return CURLE_NOT_BUILT_IN;
 #endif
     }
-    if (req->ca_file || req->ca_blob)
+    if (ca_file || blob_data)
         TRY(curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL));
-    if (req->proxy) /* "" switches off the proxy, the environment's too */
-        TRY(curl_easy_setopt(e, CURLOPT_PROXY, req->proxy));
+    if (proxy) /* "" switches off the proxy, the environment's too */
+        TRY(curl_easy_setopt(e, CURLOPT_PROXY, proxy));
     return CURLE_OK;
 }
 
-static CURLcode set_headers(oai__transfer *x, const oai__http_request *req)
+static CURLcode append_line(transfer *x, const char *line)
 {
-    size_t i;
-    for (i = 0; i < req->header_count; i++) {
-        struct curl_slist *grown = curl_slist_append(x->headers, req->headers[i]);
-        if (!grown)
+    struct curl_slist *grown = curl_slist_append(x->headers, line);
+    if (!grown)
+        return CURLE_OUT_OF_MEMORY;
+    x->headers = grown;
+    return CURLE_OK;
+}
+
+/* Whether the exchange sends a header of this name. */
+static int sends_header(const oai_exchange *ex, const char *name)
+{
+    size_t i, n = oai_exchange_header_count(ex);
+    for (i = 0; i < n; i++)
+        if (strcasecmp(oai_exchange_header_name(ex, i), name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The exchange's headers are the whole list: "Name: value", or "Name;" for
+ * an empty value (curl's spelling), and "Name:" to keep curl from adding
+ * its own Accept, Content-Type or Expect (100-continue costs a round trip
+ * per upload and a 1 s stall behind proxies that ignore it). */
+static CURLcode set_headers(transfer *x, const oai_exchange *ex)
+{
+    static const char *const curl_defaults[] = {"Accept", "Content-Type", "Expect"};
+    size_t i, n = oai_exchange_header_count(ex);
+    char line[8192];
+    for (i = 0; i < n; i++) {
+        const char *name = oai_exchange_header_name(ex, i), *value = oai_exchange_header_value(ex, i);
+        size_t need = strlen(name) + strlen(value) + 3;
+        char *text = need <= sizeof line ? line : malloc(need);
+        CURLcode rc;
+        if (!text)
             return CURLE_OUT_OF_MEMORY;
-        x->headers = grown;
+        if (*value)
+            snprintf(text, need, "%s: %s", name, value);
+        else
+            snprintf(text, need, "%s;", name);
+        rc = append_line(x, text);
+        if (text != line)
+            free(text);
+        if (rc != CURLE_OK)
+            return rc;
     }
-    if (x->headers)
-        TRY(curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers));
-    return CURLE_OK;
+    for (i = 0; i < sizeof curl_defaults / sizeof *curl_defaults; i++) {
+        if (sends_header(ex, curl_defaults[i]))
+            continue;
+        snprintf(line, sizeof line, "%s:", curl_defaults[i]);
+        TRY(append_line(x, line));
+    }
+    return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
 }
 
-/* The body is the caller's memory, used in place. */
-static CURLcode set_body(CURL *e, const char *body, size_t len)
+/* The body: the exchange's memory used in place, else pulled. */
+static CURLcode set_body(transfer *x, const oai_exchange *ex)
 {
+    CURL *e = x->easy;
+    const char *body = oai_exchange_body(ex);
+    int64_t len = oai_exchange_body_length(ex);
     TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len));
-    return curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+    if (body || len == 0)
+        return curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+    TRY(curl_easy_setopt(e, CURLOPT_POST, 1L));
+    TRY(curl_easy_setopt(e, CURLOPT_READFUNCTION, on_curl_read));
+    TRY(curl_easy_setopt(e, CURLOPT_READDATA, (void *)x));
+    TRY(curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_curl_seek));
+    return curl_easy_setopt(e, CURLOPT_SEEKDATA, (void *)x);
 }
 
 /* Picks the body mode, then names the method when curl's own verb for that
  * mode (POST with a body, HEAD without one, GET otherwise) differs. */
-static CURLcode set_method(oai__transfer *x, const oai__http_request *req)
+static CURLcode set_method(transfer *x, const oai_exchange *ex)
 {
     CURL *e = x->easy;
-    const char *verb;
-    if (x->mime) {
-        TRY(curl_easy_setopt(e, CURLOPT_MIMEPOST, x->mime));
+    const char *method = oai_exchange_method(ex), *verb;
+    if (oai_exchange_body_length(ex) > 0 || strcmp(method, "POST") == 0) {
+        TRY(set_body(x, ex)); /* POST without a body: Content-Length 0 */
         verb = "POST";
-    } else if (req->body || strcmp(req->method, "POST") == 0) {
-        TRY(set_body(e, req->body, req->body_len)); /* no body: Content-Length 0 */
-        verb = "POST";
-    } else if (strcmp(req->method, "HEAD") == 0) {
+    } else if (strcmp(method, "HEAD") == 0) {
         TRY(curl_easy_setopt(e, CURLOPT_NOBODY, 1L)); /* or curl waits for a body */
         verb = "HEAD";
     } else {
         TRY(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
         verb = "GET";
     }
-    if (strcmp(req->method, verb) != 0)
-        TRY(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method));
+    if (strcmp(method, verb) != 0)
+        TRY(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method));
     return CURLE_OK;
 }
 
@@ -674,30 +567,24 @@ static oai_status setopt_result(CURLcode rc)
     return rc == CURLE_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
 }
 
-static oai_status configure(oai__transfer *x, const oai__http_request *req)
+static oai_status configure(transfer *x, const oai_exchange *ex)
 {
-    oai_status st;
-    if (req->parts && req->part_count > 0) {
-        st = build_mime(x, req);
-        if (st != OAI_OK)
-            return st;
-    }
-    st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_URL, req->url));
+    oai_status st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_URL, oai_exchange_url(ex)));
     if (st == OAI_OK)
-        st = setopt_result(set_common_options(x, req));
+        st = setopt_result(set_common_options(x, ex));
     if (st == OAI_OK)
-        st = setopt_result(set_tls_and_proxy(x->easy, req));
+        st = setopt_result(set_tls_and_proxy(x->easy, ex));
     if (st == OAI_OK)
-        st = setopt_result(set_headers(x, req));
+        st = setopt_result(set_headers(x, ex));
     if (st == OAI_OK)
-        st = setopt_result(set_method(x, req));
+        st = setopt_result(set_method(x, ex));
     return st;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Transfer lifetime                                                         */
 
-static void link_transfer(curl_transport *t, oai__transfer *x)
+static void link_transfer(curl_transport *t, transfer *x)
 {
     x->prev = NULL;
     x->next = t->first;
@@ -706,7 +593,7 @@ static void link_transfer(curl_transport *t, oai__transfer *x)
     t->first = x;
 }
 
-static void unlink_transfer(curl_transport *t, oai__transfer *x)
+static void unlink_transfer(curl_transport *t, transfer *x)
 {
     if (x->prev)
         x->prev->next = x->next;
@@ -717,96 +604,84 @@ static void unlink_transfer(curl_transport *t, oai__transfer *x)
     x->prev = x->next = NULL;
 }
 
-/* Frees a transfer that is in no list. The easy handle goes first: it
- * still refers to the mime tree, the header list and the part sources. */
-static void free_transfer(oai__transfer *x)
+/* Frees a transfer that is in no list; the easy handle first, since it
+ * still refers to the header list. */
+static void free_transfer(transfer *x)
 {
-    size_t i;
     if (x->added)
         curl_multi_remove_handle(x->owner->multi, x->easy);
     if (x->easy)
         curl_easy_cleanup(x->easy);
-    curl_mime_free(x->mime);
     curl_slist_free_all(x->headers);
-    for (i = 0; i < x->source_count; i++)
-        if (x->sources[i].fd >= 0)
-            close(x->sources[i].fd);
-    free(x->sources);
     free(x);
 }
 
-static void destroy_transfer(curl_transport *t, oai__transfer *x)
+static void destroy_transfer(curl_transport *t, transfer *x)
 {
     unlink_transfer(t, x);
     free_transfer(x);
 }
 
-/* Reports the end of a transfer. The transfer is freed before on_done runs,
- * so on_done may start, abort or finish anything else. */
-static void report_end(curl_transport *t, oai__transfer *x, oai_status status,
-                       const char *msg)
-{
-    oai__transfer_events ev = x->ev;
-    void *ud = x->ud;
-    destroy_transfer(t, x);
-    t->dispatched++;
-    if (ev.on_done)
-        ev.on_done(ud, status, msg);
-}
-
-static void finish_transfer(curl_transport *t, oai__transfer *x, CURLcode rc)
+/* Ends a finished transfer's exchange. The transfer is freed first, so the
+ * engine's code that runs inside may start or cancel anything else. */
+static void finish_transfer(curl_transport *t, transfer *x, CURLcode rc)
 {
     char msg[CURL_ERROR_SIZE + 128];
-    oai_status status = transfer_outcome(x, rc, msg, sizeof msg);
-    report_end(t, x, status, msg);
+    oai_exchange *ex = x->ex;
+    oai_status status = ex ? transfer_outcome(x, rc, msg, sizeof msg) : OAI_OK;
+    destroy_transfer(t, x);
+    if (!ex)
+        return;
+    t->dispatched++;
+    if (status == OAI_OK)
+        oai_exchange_complete(ex);
+    else
+        oai_exchange_fail(ex, status, msg);
 }
 
-static oai__transfer *transfer_of(CURL *easy)
+static transfer *transfer_of(CURL *easy)
 {
     char *p = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
-    return (oai__transfer *)(void *)p;
+    return (transfer *)(void *)p;
 }
 
-/* Reports every finished transfer. One message at a time: removing a handle
- * (an on_done aborting another transfer) drops its queued message. */
+/* Ends every finished transfer. One message at a time: removing a handle
+ * (an exchange cancelled by the engine meanwhile) drops its queued
+ * message. */
 static void drain_finished(curl_transport *t)
 {
     CURLMsg *m;
     int left;
     while ((m = curl_multi_info_read(t->multi, &left)) != NULL) {
-        oai__transfer *x;
+        transfer *x;
         if (m->msg != CURLMSG_DONE)
             continue;
         x = transfer_of(m->easy_handle);
-        if (!x)
-            continue;
-        if (x->aborted)
-            destroy_transfer(t, x);
-        else
+        if (x)
             finish_transfer(t, x, m->data.result);
     }
 }
 
-/* Tears down transfers aborted while curl was busy. */
-static void reap_aborted(curl_transport *t)
+/* Tears down transfers whose exchange ended while curl was busy. */
+static void reap_ended(curl_transport *t)
 {
-    oai__transfer *x = t->first, *next;
+    transfer *x = t->first, *next;
     for (; x; x = next) {
         next = x->next;
-        if (x->aborted)
+        if (!x->ex)
             destroy_transfer(t, x);
     }
 }
 
 /* Adds the transfers started while curl was busy. One that cannot be added
- * ends through on_done, which may change the list: start over then. */
+ * fails its exchange, which may change the list: start over then. */
 static void add_deferred(curl_transport *t)
 {
-    oai__transfer *x = t->first;
+    transfer *x = t->first;
     while (x) {
         CURLMcode mc;
-        if (x->added) {
+        if (x->added || !x->ex) {
             x = x->next;
             continue;
         }
@@ -815,10 +690,20 @@ static void add_deferred(curl_transport *t)
             x->added = 1;
             x = x->next;
         } else {
-            report_end(t, x, status_from_multi_code(mc), curl_multi_strerror(mc));
+            oai_exchange *ex = x->ex;
+            destroy_transfer(t, x);
+            oai_exchange_fail(ex, status_from_multi_code(mc), curl_multi_strerror(mc));
             x = t->first;
         }
     }
+}
+
+/* After curl returned: the bookkeeping its callbacks could not do. */
+static void after_curl(curl_transport *t)
+{
+    reap_ended(t);
+    add_deferred(t);
+    drain_finished(t);
 }
 
 /* One curl_multi_perform and everything it finished. */
@@ -829,14 +714,12 @@ static oai_status perform_round(curl_transport *t)
     t->in_curl = 1;
     mc = curl_multi_perform(t->multi, &still_running);
     t->in_curl = 0;
-    reap_aborted(t);
-    add_deferred(t);
-    drain_finished(t);
+    after_curl(t);
     return status_from_multi_code(mc);
 }
 
 /* ------------------------------------------------------------------------ */
-/* The transport operations                                                  */
+/* The transport's callbacks                                                 */
 
 /* An HTTP method is a token: no spaces, separators or control bytes. */
 static int is_method_token(const char *m)
@@ -851,27 +734,21 @@ static int is_method_token(const char *m)
     return 1;
 }
 
-static oai_status curl_start(oai__transport *base, const oai__http_request *req,
-                             const oai__transfer_events *ev, void *ud,
-                             oai__transfer **out)
+static int curl_start(void *ud, oai_exchange *ex)
 {
-    curl_transport *t = (curl_transport *)base;
-    oai__transfer *x;
+    curl_transport *t = ud;
+    transfer *x;
     oai_status st;
-    if (out)
-        *out = NULL;
-    if (!t || !req || !ev || !out || !req->url || !is_method_token(req->method) ||
-        (req->header_count > 0 && !req->headers) || (req->part_count > 0 && !req->parts))
+    if (!is_method_token(oai_exchange_method(ex)))
         return OAI_ERR_INVALID_ARGUMENT;
     x = calloc(1, sizeof *x);
     if (!x)
         return OAI_ERR_OUT_OF_MEMORY;
     x->owner = t;
-    x->ev = *ev;
-    x->ud = ud;
-    x->http_url = strncasecmp(req->url, "http://", 7) == 0 || strncasecmp(req->url, "https://", 8) == 0;
+    x->ex = ex;
+    x->http_url = has_scheme(oai_exchange_url(ex), "http://") || has_scheme(oai_exchange_url(ex), "https://");
     x->easy = curl_easy_init();
-    st = x->easy ? configure(x, req) : OAI_ERR_OUT_OF_MEMORY;
+    st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
     /* From inside a curl callback the handle is added after curl returns. */
     if (st == OAI_OK && !t->in_curl) {
         st = status_from_multi_code(curl_multi_add_handle(t->multi, x->easy));
@@ -879,60 +756,47 @@ static oai_status curl_start(oai__transport *base, const oai__http_request *req,
     }
     if (st != OAI_OK) {
         free_transfer(x);
-        return st;
+        return (int)st;
     }
     link_transfer(t, x);
-    *out = x;
-    return OAI_OK;
+    oai_exchange_set_host_data(ex, x);
+    return 0;
 }
 
-static void curl_abort(oai__transport *base, oai__transfer *x)
+static void curl_cancel(void *ud, oai_exchange *ex)
 {
-    curl_transport *t = (curl_transport *)base;
-    if (!t || !x || x->owner != t || x->aborted)
+    curl_transport *t = ud;
+    transfer *x = oai_exchange_host_data(ex);
+    if (!x)
         return;
-    if (t->in_curl)
-        x->aborted = 1; /* torn down once curl returns */
-    else
-        destroy_transfer(t, x);
+    x->ex = NULL;
+    if (!t->in_curl)
+        destroy_transfer(t, x); /* else torn down once curl returns */
 }
 
-static oai_status curl_run(oai__transport *base, int timeout_ms)
+static int curl_run(void *ud, int timeout_ms)
 {
-    curl_transport *t = (curl_transport *)base;
+    curl_transport *t = ud;
     unsigned long before;
     oai_status st;
     CURLMcode mc;
-    if (!t || t->in_curl)
+    if (t->in_curl)
         return OAI_ERR_INVALID_ARGUMENT;
     before = t->dispatched;
     st = perform_round(t);
-    /* Callbacks already ran: the caller has news, so do not wait. */
+    /* Reports already ran: the caller has news, so do not wait. */
     if (st != OAI_OK || timeout_ms == 0 || t->dispatched != before)
-        return st;
+        return (int)st;
     mc = curl_multi_poll(t->multi, NULL, 0, timeout_ms < 0 ? INT_MAX : timeout_ms, NULL);
     if (mc != CURLM_OK)
-        return status_from_multi_code(mc);
-    return perform_round(t);
+        return (int)status_from_multi_code(mc);
+    return (int)perform_round(t);
 }
 
-static void curl_wakeup(oai__transport *base)
+static void curl_wakeup(void *ud)
 {
-    curl_transport *t = (curl_transport *)base;
-    if (t)
-        curl_multi_wakeup(t->multi);
-}
-
-static int curl_running(oai__transport *base)
-{
-    curl_transport *t = (curl_transport *)base;
-    const oai__transfer *x;
-    int n = 0;
-    if (!t)
-        return 0;
-    for (x = t->first; x; x = x->next)
-        n += !x->aborted;
-    return n;
+    curl_transport *t = ud;
+    curl_multi_wakeup(t->multi);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -948,7 +812,7 @@ static size_t watched_index(const curl_transport *t, curl_socket_t s)
 }
 
 /* Records s as watched. Without memory the loop still learns about the
- * socket; only the final removal in destroy() would miss it. */
+ * socket; only the final removal when the transport is freed would miss it. */
 static void remember_socket(curl_transport *t, curl_socket_t s)
 {
     if (watched_index(t, s) < t->watched_count)
@@ -1011,17 +875,17 @@ static void remove_watched(curl_transport *t)
     }
 }
 
-static oai_status curl_set_event_callbacks(oai__transport *base, oai__transport_socket_fn socket_fn,
-                                           oai__transport_timer_fn timer_fn, void *ud)
+static oai_status curl_set_loop_callbacks(void *ud, oai__socket_report_fn socket_fn,
+                                          oai__timer_report_fn timer_fn, void *cb_ud)
 {
-    curl_transport *t = (curl_transport *)base;
+    curl_transport *t = ud;
     int on = socket_fn || timer_fn;
-    if (!t || t->in_curl || curl_running(base) > 0)
+    if (t->in_curl || t->first)
         return OAI_ERR_INVALID_ARGUMENT;
     remove_watched(t);
     t->socket_fn = socket_fn;
     t->timer_fn = timer_fn;
-    t->event_ud = ud;
+    t->event_ud = cb_ud;
     if (curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, on ? on_curl_socket : NULL) != CURLM_OK ||
         curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, (void *)t) != CURLM_OK ||
         curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, on ? on_curl_timer : NULL) != CURLM_OK ||
@@ -1030,33 +894,33 @@ static oai_status curl_set_event_callbacks(oai__transport *base, oai__transport_
     return OAI_OK;
 }
 
-static oai_status curl_socket_action(oai__transport *base, int64_t fd, int events)
+static oai_status curl_socket_action(void *ud, int64_t fd, int events)
 {
-    curl_transport *t = (curl_transport *)base;
+    curl_transport *t = ud;
     int mask = 0, still_running = 0;
     CURLMcode mc;
-    if (!t || t->in_curl || (!t->socket_fn && !t->timer_fn))
+    if (t->in_curl || (!t->socket_fn && !t->timer_fn))
         return OAI_ERR_INVALID_ARGUMENT;
     if (events & OAI_POLL_IN)
         mask |= CURL_CSELECT_IN;
     if (events & OAI_POLL_OUT)
         mask |= CURL_CSELECT_OUT;
     t->in_curl = 1;
-    mc = curl_multi_socket_action(t->multi, fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd,
-                                  mask, &still_running);
+    mc = curl_multi_socket_action(t->multi, fd < 0 ? CURL_SOCKET_TIMEOUT : (curl_socket_t)fd, mask,
+                                  &still_running);
     t->in_curl = 0;
-    reap_aborted(t);
-    add_deferred(t);
-    drain_finished(t);
+    after_curl(t);
     /* A socket curl no longer knows about is not an error of the others. */
     return mc == CURLM_BAD_SOCKET ? OAI_OK : status_from_multi_code(mc);
 }
 
-static void curl_destroy(oai__transport *base)
+static const oai__transport_loop curl_loop = {curl_set_loop_callbacks, curl_socket_action};
+
+/* Called when the transport is freed: by then the engine has ended every
+ * exchange, so only torn-down transfers can remain. */
+static void free_transport(void *ud)
 {
-    curl_transport *t = (curl_transport *)base;
-    if (!t)
-        return;
+    curl_transport *t = ud;
     while (t->first)
         destroy_transfer(t, t->first);
     /* Idle pooled connections stay open until the multi handle goes: the
@@ -1074,13 +938,8 @@ static void curl_destroy(oai__transport *base)
     free(t);
 }
 
-static const oai__transport_ops curl_ops = {
-    curl_start, curl_abort, curl_run, curl_wakeup, curl_running, curl_destroy,
-    curl_set_event_callbacks, curl_socket_action
-};
-
 /* The share handle lets new connections resume TLS sessions of earlier ones
- * and share DNS answers. All use is on the run() thread, so no locks. */
+ * and share DNS answers. All use is on the driving thread, so no locks. */
 static CURLSH *new_share(void)
 {
     CURLSH *sh = curl_share_init();
@@ -1094,22 +953,30 @@ static CURLSH *new_share(void)
     return sh;
 }
 
-/* Creates a libcurl transport (see transport.h). */
-oai__transport *oai__transport_curl_new(void)
+/* The built-in transport (transport.h). */
+oai_transport *oai__transport_default(oai_status *status)
 {
     curl_transport *t;
-    if (oai__transport_global_init() != OAI_OK)
+    *status = oai__transport_global_init();
+    if (*status != OAI_OK)
         return NULL;
+    *status = OAI_ERR_OUT_OF_MEMORY;
     t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->base.ops = &curl_ops;
     t->multi = curl_multi_init();
     t->share = new_share();
-    if (!t->multi || !t->share ||
+    t->base = oai_transport_new(curl_start, curl_cancel, t);
+    if (!t->multi || !t->share || !t->base ||
         curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK) {
-        curl_destroy(&t->base);
+        free(t->base);
+        free_transport(t);
         return NULL;
     }
-    return &t->base;
+    oai_transport_set_run(t->base, curl_run);
+    oai_transport_set_wakeup(t->base, curl_wakeup);
+    oai_transport_set_free(t->base, free_transport);
+    t->base->loop = &curl_loop;
+    *status = OAI_OK;
+    return t->base;
 }

@@ -1,141 +1,126 @@
-/* The internal transport interface: the engine starts HTTP attempts through
- * it and drives its I/O. transport_curl.c implements it over a curl multi
- * handle (the only file that includes <curl/curl.h>); a test double may
- * implement it too.
+/* The engine's side of the transport interface (include/oai/transport.h).
  *
- * Memory: everything an oai__http_request points to must stay valid until the
- * transfer has ended (on_done ran) or was aborted. The transport copies
- * nothing it does not have to.
+ * A transport is a set of host callbacks (start, cancel, run, wakeup, free)
+ * plus, for the built-in libcurl transport only, event-loop driving. The
+ * engine creates one exchange per HTTP attempt from a spec (what to send)
+ * and a sink (where the reports go), starts it on the transport, and
+ * releases it when it no longer wants it. The host reports through the
+ * public oai_exchange_*() functions, which this module forwards to the sink.
  *
- * Threading: all callbacks run inside run() or socket_action() (or inside
- * start()/abort(), which may report a socket or timer change), on the
- * caller's thread. Only wakeup() may be called from another thread.
+ * Ownership: an exchange is freed when both sides let go of it. The engine
+ * lets go with oai__exchange_release() (or when the sink's on_end ran); the
+ * host when it ends the exchange (complete, fail), when a report tells it
+ * the exchange ended (OAI_ERR_CANCELLED), or when its cancel callback
+ * returns. So a report may run the engine's code that ends the exchange
+ * without freeing it under the host's feet, and the cancel callback is
+ * never called from inside one of the host's own reports.
  *
- * Two ways to drive the I/O: run() waits by itself; or, after
- * set_event_callbacks(), the transport reports the sockets to watch and the
- * timer to set, and the owner calls socket_action() when one of them fires
- * (curl's multi_socket shape). A transport is driven one way at a time.
- */
-#ifndef OAI_TRANSPORT_H
-#define OAI_TRANSPORT_H
+ * Threading: everything runs on the thread that drives the client; only
+ * oai__transport_wakeup() may be called from another. */
+#ifndef OAI_TRANSPORT_INTERNAL_H
+#define OAI_TRANSPORT_INTERNAL_H
 
 #include "oai.h"
+#include "oai/transport.h"
+#include "util/util.h"
 
-typedef enum oai__part_kind {
-    OAI_PART_FIELD = 1, /* text field: name=value */
-    OAI_PART_DATA = 2,  /* bytes from memory: data/len */
-    OAI_PART_FILE = 3   /* bytes from a file: path, from offset, length bytes
-                           (length < 0: to the end of the file) */
-} oai__part_kind;
+typedef struct oai__multipart oai__multipart;
 
-typedef struct oai__http_part {
-    int kind;               /* an oai__part_kind */
-    const char *name;       /* form field name */
-    const char *value;      /* FIELD: NUL-terminated text */
-    const void *data;       /* DATA */
-    size_t len;             /* DATA */
-    const char *path;       /* FILE */
-    int64_t offset;         /* FILE */
-    int64_t length;         /* FILE; < 0 means to the end */
-    const char *filename;   /* DATA/FILE: the name sent; NULL for none */
-    const char *mime_type;  /* DATA/FILE: NULL for application/octet-stream */
-} oai__http_part;
 
-typedef struct oai__http_request {
-    const char *method;               /* "GET", "POST", ... */
-    const char *url;                  /* absolute, query included */
-    const char *const *headers;       /* "Name: value" lines, already validated;
-                                         "Name:" (empty after the colon) removes a
-                                         header the transport would add itself */
+/* Where an exchange's reports go. Called only while the engine holds the
+ * exchange; each may end it with oai__exchange_release(). on_end is the
+ * last call (OAI_OK: the whole response arrived; else the failure class and
+ * a message without secrets, valid during the call); after it the engine
+ * no longer holds the exchange. */
+typedef struct oai__exchange_sink {
+    void (*on_status)(void *ud, int http_status);
+    void (*on_header)(void *ud, const char *name, size_t name_len, const char *value, size_t value_len);
+    void (*on_data)(void *ud, const char *data, size_t len);
+    void (*on_sent)(void *ud, int64_t sent, int64_t total);
+    void (*on_end)(void *ud, oai_status status, const char *message);
+} oai__exchange_sink;
+
+/* What to send. Everything is borrowed and must outlive the exchange. */
+typedef struct oai__exchange_spec {
+    const char *method;
+    const char *url;
+    const char *const *header_names;
+    const char *const *header_values;
     size_t header_count;
-    const char *body;                 /* request body, or NULL */
+    const char *body;              /* in memory (may hold NUL), or NULL */
     size_t body_len;
-    const oai__http_part *parts;       /* multipart/form-data parts, or NULL; when
-                                         set, body is ignored */
-    size_t part_count;
-    int64_t timeout_ms;               /* whole attempt; 0: none */
-    int64_t connect_timeout_ms;       /* 0: transport default */
-    const char *ca_file;              /* NULL: system bundle */
-    const void *ca_blob;              /* PEM in memory, or NULL */
+    oai__multipart *multipart;     /* or pulled from this, or neither */
+    int64_t connect_timeout_ms;
+    const char *proxy;
+    const char *ca_file;
+    const void *ca_blob;
     size_t ca_blob_len;
-    const char *proxy;                /* NULL: environment; "": no proxy */
-    int want_progress;                /* non-zero: call on_progress */
-} oai__http_request;
+} oai__exchange_spec;
 
-typedef struct oai__transfer_events {
-    /* The final status line is known (1xx interim responses are skipped). */
-    int (*on_status)(void *ud, int http_status);
-    /* One header of the final response; name and value are trimmed and not
-     * NUL-terminated. */
-    int (*on_header)(void *ud, const char *name, size_t name_len,
-                     const char *value, size_t value_len);
-    /* Body bytes as they arrive (transfer-decoded). */
-    int (*on_data)(void *ud, const char *data, size_t len);
-    /* Progress (may be NULL). */
-    int (*on_progress)(void *ud, int64_t sent, int64_t send_total,
-                       int64_t received, int64_t receive_total);
-    /* The transfer ended. OAI_OK means a complete HTTP response was
-     * received (any HTTP status). Otherwise the status is the failure class:
-     * OAI_ERR_CONNECTION, OAI_ERR_TIMEOUT, OAI_ERR_TLS, OAI_ERR_IO,
-     * OAI_ERR_OUT_OF_MEMORY, OAI_ERR_PROTOCOL, or OAI_ERR_CANCELLED when a
-     * callback above returned non-zero. `message` is a short description
-     * without secrets (valid during the call). After on_done the transfer
-     * handle is gone. */
-    void (*on_done)(void *ud, oai_status status, const char *message);
-} oai__transfer_events;
+/* Event-loop driving, which only the built-in transport offers: it reports
+ * the sockets to watch and the timer to set, and socket_action() performs
+ * what is ready (curl's multi_socket shape). */
+typedef void (*oai__socket_report_fn)(void *ud, int64_t fd, int events);
+typedef void (*oai__timer_report_fn)(void *ud, int64_t timeout_ms);
+typedef struct oai__transport_loop {
+    /* Switches event-loop driving on (both callbacks set) or off (NULL);
+     * only while no exchange is under way. */
+    oai_status (*set_callbacks)(void *transport_ud, oai__socket_report_fn socket_fn,
+                                oai__timer_report_fn timer_fn, void *ud);
+    /* fd is ready for `events` (OAI_POLL_* bits), or OAI_SOCKET_TIMEOUT. */
+    oai_status (*socket_action)(void *transport_ud, int64_t fd, int events);
+} oai__transport_loop;
 
-typedef struct oai__transport oai__transport;
-typedef struct oai__transfer oai__transfer;
-
-/* Watch fd for `events` (OAI_POLL_IN/OAI_POLL_OUT bits), or stop watching it
- * (OAI_POLL_REMOVE). */
-typedef void (*oai__transport_socket_fn)(void *ud, int64_t fd, int events);
-/* Call socket_action(OAI_SOCKET_TIMEOUT) in timeout_ms (0: at once); -1
- * deletes the timer. The timer is one-shot. */
-typedef void (*oai__transport_timer_fn)(void *ud, int64_t timeout_ms);
-
-typedef struct oai__transport_ops {
-    /* Starts a transfer; *out gets its handle. On failure nothing is started
-     * and on_done is never called. */
-    oai_status (*start)(oai__transport *t, const oai__http_request *req,
-                        const oai__transfer_events *ev, void *ud, oai__transfer **out);
-    /* Stops and frees a transfer that has not ended; on_done is not called.
-     * Safe to call from inside one of the transfer's own callbacks other
-     * than on_done (the transfer is then torn down once the callback
-     * returns). */
-    void (*abort)(oai__transport *t, oai__transfer *x);
-    /* Waits at most timeout_ms (0: no wait; < 0: until something happens)
-     * for I/O or a wakeup, performs it and runs callbacks. Returns OAI_OK or
-     * a failure status of the transport itself. */
-    oai_status (*run)(oai__transport *t, int timeout_ms);
-    /* Makes a concurrent or upcoming run() return early. Thread-safe. */
-    void (*wakeup)(oai__transport *t);
-    /* Number of transfers running. */
-    int (*running)(oai__transport *t);
-    /* Aborts everything and frees the transport. Sockets still reported as
-     * watched get an OAI_POLL_REMOVE first. */
-    void (*destroy)(oai__transport *t);
-    /* Switches to event-loop driving: from now on socket_fn and timer_fn
-     * (with ud) report what to wait for, and run() must not be used. Both
-     * NULL switches back. Only while no transfer runs. */
-    oai_status (*set_event_callbacks)(oai__transport *t, oai__transport_socket_fn socket_fn,
-                                      oai__transport_timer_fn timer_fn, void *ud);
-    /* fd is ready for `events` (OAI_POLL_IN/OUT bits, 0: unknown), or with
-     * fd = OAI_SOCKET_TIMEOUT the timer expired: performs the I/O and runs
-     * callbacks. Returns OAI_OK or a failure of the transport itself. */
-    oai_status (*socket_action)(oai__transport *t, int64_t fd, int events);
-} oai__transport_ops;
-
-struct oai__transport {
-    const oai__transport_ops *ops;
+struct oai_transport {
+    oai_transport_start_fn start;
+    oai_transport_cancel_fn cancel;
+    oai_transport_run_fn run;
+    oai_transport_wakeup_fn wakeup;
+    oai_transport_free_fn free_fn;
+    void *ud;
+    const oai__transport_loop *loop; /* NULL: no event-loop driving */
 };
 
-/* The libcurl transport: one multi handle, connections kept alive and
- * reused across transfers, HTTP/2 multiplexing where the server offers it,
- * TLS peer and host verification always on. NULL on failure. */
-oai__transport *oai__transport_curl_new(void);
+struct oai_exchange {
+    oai__exchange_spec spec;
+    int64_t body_pos;              /* bytes of an in-memory body read */
+    const oai__exchange_sink *sink;
+    void *sink_ud;
+    oai_transport *transport;      /* set when started */
+    void *host_data;
+    int reported;                  /* how far the reports got (report_stage) */
+    int in_report;                 /* depth of the host's report calls */
+    int in_start;                  /* inside the start callback */
+    int ended;                     /* no more reports reach the sink */
+    int engine_holds;              /* the engine has not let go */
+    int host_holds;                /* the host has not let go */
+};
 
-/* One-time global initialisation of libcurl (thread-safe, idempotent). */
+/* A new exchange, not yet started; NULL when memory ran out. */
+oai_exchange *oai__exchange_new(const oai__exchange_spec *spec, const oai__exchange_sink *sink, void *sink_ud);
+
+/* Starts the exchange on t. OAI_OK: it is under way, or the host already
+ * answered it inside its start callback (the sink may even have heard
+ * on_end). Otherwise it could not start: the sink heard nothing, the
+ * exchange is freed, and *message (when not NULL) says so. */
+oai_status oai__exchange_start(oai_transport *t, oai_exchange *ex, const char **message);
+
+/* The engine lets go: the sink hears nothing more; an exchange under way is
+ * cancelled at the host (unless one of the host's reports is running: that
+ * report then returns OAI_ERR_CANCELLED). NULL is a no-op. */
+void oai__exchange_release(oai_exchange *ex);
+
+/* Waits for the transport's I/O at most timeout_ms (the run callback), or
+ * OAI_ERR_INVALID_ARGUMENT when it has none. */
+oai_status oai__transport_run(oai_transport *t, int timeout_ms);
+void oai__transport_wakeup(oai_transport *t);
+
+/* The built-in transport (transport/curl.c), or NULL with *status set:
+ * OAI_ERR_INVALID_ARGUMENT in a build without libcurl. */
+oai_transport *oai__transport_default(oai_status *status);
+
+/* Process-wide set-up of the built-in transport (curl_global_init), done
+ * once; OAI_OK in a build without it. */
 oai_status oai__transport_global_init(void);
 
 #endif

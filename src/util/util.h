@@ -68,6 +68,8 @@ void oai__kvlist_free(oai__kvlist *l);
 
 int64_t oai__now_us(void);      /* monotonic clock */
 int64_t oai__wall_ms(void);     /* Unix time in ms */
+/* Sleeps ms milliseconds (resumed when a signal interrupts it). */
+void oai__sleep_ms(int64_t ms);
 /* Fills buf from OpenSSL's CSPRNG; OAI_OK or OAI_ERR_OUT_OF_MEMORY (no entropy). */
 oai_status oai__random_bytes(void *buf, size_t len);
 double oai__random_unit(void);  /* uniform in [0, 1) */

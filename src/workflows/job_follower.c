@@ -132,13 +132,6 @@ static int is_terminal(const char *status)
                       strcmp(status, "cancelled") == 0);
 }
 
-static void sleep_ms(int64_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* Waits in the client's engine, so its other calls progress meanwhile. The
  * engine returns at once when it has no call running: then sleep. */
 static void wait_between_rounds(oai_client *client, int64_t interval_ms)
@@ -153,7 +146,7 @@ static void wait_between_rounds(oai_client *client, int64_t interval_ms)
         if (oai_client_poll(client, ms) <= 0) {
             now = oai__now_us();
             if (now < deadline)
-                sleep_ms((deadline - now + 999) / 1000);
+                oai__sleep_ms((deadline - now + 999) / 1000);
             return;
         }
     }
