@@ -30,6 +30,8 @@ install(TARGETS oai_shared oai_static
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/include/oai.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT development)
+install(FILES ${PROJECT_SOURCE_DIR}/include/oai/transport.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/oai COMPONENT development)
 
 # --- CMake package -----------------------------------------------------------
 install(EXPORT oaiTargets
@@ -56,6 +58,11 @@ install(FILES
 # to, including `cmake --install --prefix DIR` (DESTDIR is not part of it, as
 # packagers expect).
 set(_oai_pc_template ${PROJECT_SOURCE_DIR}/pkgconfig/oai.pc.in)
+# A build without libcurl names no libcurl anywhere.
+set(_oai_pc_requires "jansson libcrypto")
+if(OAI_WITH_CURL)
+  set(_oai_pc_requires "libcurl jansson libcrypto")
+endif()
 set(_oai_pc_output ${PROJECT_BINARY_DIR}/pkgconfig/oai.pc)
 foreach(_kind LIBDIR INCLUDEDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${_kind}}")
@@ -70,6 +77,7 @@ install(CODE "
   set(OAI_PC_INCLUDEDIR [[${_oai_pc_INCLUDEDIR}]])
   set(OAI_PC_VERSION [[${PROJECT_VERSION}]])
   set(OAI_PC_DESCRIPTION [[${PROJECT_DESCRIPTION}]])
+  set(OAI_PC_REQUIRES [[${_oai_pc_requires}]])
   configure_file([[${_oai_pc_template}]] [[${_oai_pc_output}]] @ONLY)
 " COMPONENT development)
 install(FILES ${_oai_pc_output}

@@ -44,7 +44,22 @@ if(OAI_CLANGXX)
     ${_oai_pkg_src}/header/header_cxx.cpp ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
 endif()
 oai_packaging_test(header_no_dependency_includes
-  ${_oai_pkg_src}/header/check_header_deps.sh ${PROJECT_SOURCE_DIR}/include/oai.h)
+  ${_oai_pkg_src}/header/check_header_deps.sh ${PROJECT_SOURCE_DIR}/include/oai.h
+  ${PROJECT_SOURCE_DIR}/include/oai/transport.h)
+# The transport interface's header on its own, as C99 and as C++.
+oai_packaging_test(header_transport_c99_${CMAKE_C_COMPILER_ID}
+  ${_oai_pkg_src}/header/check_header.sh ${CMAKE_C_COMPILER} c99
+  ${_oai_pkg_src}/header/header_transport_c.c ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+if(OAI_GXX)
+  oai_packaging_test(header_transport_cxx11_gxx
+    ${_oai_pkg_src}/header/check_header.sh ${OAI_GXX} c++11
+    ${_oai_pkg_src}/header/header_transport_cxx.cpp ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+endif()
+if(OAI_CLANGXX)
+  oai_packaging_test(header_transport_cxx11_clangxx
+    ${_oai_pkg_src}/header/check_header.sh ${OAI_CLANGXX} c++11
+    ${_oai_pkg_src}/header/header_transport_cxx.cpp ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+endif()
 
 # --- API reference (Doxygen) ----------------------------------------------------
 find_package(Doxygen QUIET)
@@ -77,7 +92,8 @@ if(OAI_TOP_LEVEL OR OAI_INSTALL)
   set(_oai_prefix ${_oai_pkg_bin}/prefix)
   oai_packaging_test(packaging_install
     ${_oai_pkg_src}/consumer/install.sh ${PROJECT_BINARY_DIR} ${_oai_prefix}
-    ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR} ${PROJECT_VERSION} ${PROJECT_VERSION_MAJOR})
+    ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_INCLUDEDIR} ${PROJECT_VERSION} ${PROJECT_VERSION_MAJOR}
+    $<IF:$<BOOL:${OAI_WITH_CURL}>,ON,OFF>)
   set_tests_properties(packaging_install PROPERTIES FIXTURES_SETUP oai_installed)
 
   oai_packaging_test(consumer_pkgconfig
@@ -118,7 +134,7 @@ oai_packaging_test(demo_deps_non_root ${_oai_pkg_src}/support/demo_checks.sh non
 # two cores), in its own directory and its own configuration whatever this
 # tree's: registered in the default build type only, not again in the
 # Release, Debug and sanitizer trees of scripts/test.sh.
-if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" AND NOT OAI_SANITIZE)
+if(CMAKE_BUILD_TYPE STREQUAL "RelWithDebInfo" AND NOT OAI_SANITIZE AND OAI_WITH_CURL)
   oai_packaging_test(demo_end_to_end ${_oai_pkg_src}/support/demo_checks.sh demo
     ${PROJECT_SOURCE_DIR} ${_oai_pkg_bin}/demo)
 endif()

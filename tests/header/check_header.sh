@@ -13,4 +13,4 @@ case "$source" in
 esac
 echo "$compiler $* -I$include_dir -c $source"
 "$compiler" "$@" -I"$include_dir" -c "$source" -o "$object"
-echo "ok: oai.h compiles alone as $std with $compiler"
+echo "ok: $(basename "$source") compiles alone as $std with $compiler"
