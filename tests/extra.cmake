@@ -17,6 +17,13 @@ if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
   add_dependencies(test_examples example_chat example_completion example_stream example_event_loop)
 endif()
 
+# The host transport example needs no libcurl: its suite runs in every build.
+if(TARGET test_custom_transport AND OAI_BUILD_EXAMPLES)
+  target_compile_definitions(test_custom_transport PRIVATE
+    OAI_EXAMPLE_CUSTOM_TRANSPORT_PATH="$<TARGET_FILE:example_custom_transport>")
+  add_dependencies(test_custom_transport example_custom_transport)
+endif()
+
 # The fine-tuning workflow: the tool's data/files/fine-tune/batch commands and
 # examples/fine_tune.c. Each half skips when its program is not built.
 if(TARGET test_cli_workflow AND OAI_BUILD_CLI)

@@ -22,8 +22,10 @@
 
 #include <jansson.h>
 
+#include "mock_multipart.h"
 #include "mock_openai.h"
 #include "mock_server.h"
+#include "mock_state.h"
 #include "recorded_json.h"
 
 #include "child_process.h"
@@ -45,7 +47,10 @@
 
 static int setup(void **state)
 {
-    mock_server *ms = mock_server_start();
+    mock_server *ms;
+
+    mock_state_reset(); /* no files left from an earlier test */
+    ms = mock_server_start();
     if (!ms)
         return -1;
     *state = ms;
@@ -55,6 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     mock_server_stop(*state);
+    mock_state_reset();
     return 0;
 }
 
