@@ -15,9 +15,14 @@
 #      demo_end_to_end, which builds a tree of its own and runs in build/
 #      only), so that every build type the docs name compiles warning-free
 #      with the tests and passes them (gcc -O3 finds warnings -O2 does not);
-#   6. builds with AddressSanitizer + UBSan in build-asan/ and runs the
+#   6. builds without libcurl (-DOAI_WITH_CURL=OFF) in build-nocurl/, for
+#      hosts that bring their own transport, and runs every suite that needs
+#      no libcurl there (the sans-I/O suites, the engine's scenarios on the
+#      in-memory transport, the custom-transport example, packaging checks
+#      that libcurl appears nowhere);
+#   7. builds with AddressSanitizer + UBSan in build-asan/ and runs the
 #      ctest suite there;
-#   7. fuzzes the SSE/stream layer and the training-data validator with
+#   8. fuzzes the SSE/stream layer and the training-data validator with
 #      libFuzzer + ASan/UBSan (clang) for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
 # phases) and exits non-zero if anything failed. Every build uses
@@ -25,13 +30,14 @@
 #
 #   scripts/test.sh                  # everything
 #   OAI_TEST_SKIP="memcheck asan" scripts/test.sh   # leave phases out
-#     (phase names: ctest memcheck conformance release debug asan fuzz)
+#     (phase names: ctest memcheck conformance release debug nocurl asan fuzz)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build"
 BUILD_RELEASE="$ROOT/build-release"
 BUILD_DEBUG="$ROOT/build-debug"
+BUILD_NOCURL="$ROOT/build-nocurl"
 BUILD_ASAN="$ROOT/build-asan"
 JOBS="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)"
 SKIP=" ${OAI_TEST_SKIP:-} "
@@ -100,6 +106,12 @@ phase_ctest() {
 
 # The documented build types other than the default, each in its own tree:
 # Release (-O3 -DNDEBUG) and Debug (-O0 -g).
+phase_nocurl() {
+  skipped nocurl && return 0
+  build_tree nocurl "$BUILD_NOCURL" -DOAI_WITH_CURL=OFF || return 0
+  run_ctest nocurl "$BUILD_NOCURL"
+}
+
 phase_release() {
   skipped release && return 0
   build_tree release "$BUILD_RELEASE" -DCMAKE_BUILD_TYPE=Release || return 0
@@ -196,6 +208,7 @@ if phase_deps; then
   fi
   phase_release
   phase_debug
+  phase_nocurl
   phase_asan
   phase_fuzz
 fi

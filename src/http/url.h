@@ -1,8 +1,14 @@
 /* URLs: the base URL's validation, each request's full URL, and the form
- * logs may show. Everything is parsed and assembled with libcurl's URL API
- * (curl_url), never by string concatenation, so a base URL's query survives
- * (Azure's ?api-version=) and odd input is refused instead of producing a
- * URL nobody meant. */
+ * logs may show. Everything is parsed and assembled by a URL parser, never
+ * by string concatenation, so a base URL's query survives (Azure's
+ * ?api-version=) and odd input is refused instead of producing a URL
+ * nobody meant.
+ *
+ * Two backends implement this interface with the same results: url.c with
+ * libcurl's URL API (curl_url), and url_builtin.c, which follows libcurl's
+ * rules without libcurl, for builds with OAI_WITH_CURL=OFF. What they
+ * share is in url_common.c; tests/test_url_backends.c holds them to the
+ * same answers. */
 #ifndef OAI_URL_H
 #define OAI_URL_H
 
@@ -30,6 +36,10 @@ oai_status oai__url_build(const char *base, const char *path, const oai__kvlist 
  * token, secret, signature, ...) replaced by "[redacted]". A URL that does
  * not parse gives "[unparsable URL]". NULL only when memory ran out. */
 char *oai__url_for_log(const char *url);
+
+/* Which backend this build has: curl_version() ("libcurl/7.88.1 ...") for
+ * url.c, "builtin" for url_builtin.c. For tests and diagnostics. */
+const char *oai__url_backend(void);
 
 /* 1 when a query parameter or header name looks like it carries a
  * credential ("api-key", "X-Session-Token", "sig", ...). */
