@@ -93,10 +93,12 @@ typedef struct oai_exchange oai_exchange;
  * @param userdata the pointer given to oai_transport_new()
  * @param ex the exchange, valid until its end (see the file's description)
  * @return 0 when the exchange is under way, or the ::oai_status of a
- *         failure to start it (::OAI_ERR_CONNECTION, ::OAI_ERR_OUT_OF_MEMORY,
- *         ...): the exchange then ends at once with that failure (retried
- *         as the engine's policy says) and is not cancelled later. A start
- *         callback that already answered the whole exchange returns 0.
+ *         failure to start it, one of the classes oai_exchange_fail() takes
+ *         (::OAI_ERR_CONNECTION, ::OAI_ERR_OUT_OF_MEMORY, ...; anything else
+ *         counts as ::OAI_ERR_CONNECTION): the exchange then ends at once
+ *         with that failure (retried as the engine's policy says) and is not
+ *         cancelled later. A start callback that already answered the whole
+ *         exchange returns 0.
  */
 typedef int (*oai_transport_start_fn)(void *userdata, oai_exchange *ex);
 
@@ -191,7 +193,10 @@ typedef int64_t (*oai_clock_fn)(void *userdata);
  * Replaces the engine's clock (NULL: the system's monotonic clock), e.g.
  * with a simulated one, so that a test double of a transport can let a 30 s
  * `retry-after` pass in microseconds (its run callback advances the clock by
- * the timeout it is given). Only while no call runs.
+ * the timeout it is given). Only while no call runs. Waiting then needs a
+ * run callback that moves the clock: without one, oai_client_send() fails
+ * with ::OAI_ERR_INVALID_ARGUMENT rather than sleep on a clock that does
+ * not move.
  * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT (NULL client, calls
  *         running).
  */

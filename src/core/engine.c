@@ -125,6 +125,7 @@ struct oai__engine {
 
 static void step(oai_call *call, int64_t now);
 static int free_if_pending(oai_client *c);
+static void update_host_timer(oai__engine *e);
 
 /* ---- the engine's clock --------------------------------------------------- */
 
@@ -361,11 +362,22 @@ static int64_t parse_length(const char *value, size_t len)
     return n;
 }
 
+/* A host transport reports from its own loop, between the library's
+ * calls; in event-loop mode nothing would then tell the host that a report
+ * moved the call's next deadline (an ended exchange is due at once), and
+ * the call would wait for the timer set before it. Inside
+ * oai_client_socket_action() the timer is updated at its end anyway. */
+static void after_report(oai_call *call)
+{
+    update_host_timer(call->engine);
+}
+
 static void on_header(void *ud, const char *name, size_t name_len, const char *value, size_t value_len)
 {
     oai_call *call = ud;
     if (oai__kvlist_add(&call->res->headers, name, name_len, value, value_len) != OAI_OK) {
         end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+        after_report(call);
         return;
     }
     if (name_len == 14 && oai__strncasecmp_ascii(name, "content-length", 14) == 0)
@@ -442,8 +454,10 @@ static void on_data(void *ud, const char *data, size_t len)
     call->received += (int64_t)len;
     if (call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
-    if (!in_exchange(call))
+    if (!in_exchange(call)) {
+        after_report(call);
         return;
+    }
     switch (call->mode) {
     case BODY_STREAM:
         feed_stream(call, data, len);
@@ -460,6 +474,7 @@ static void on_data(void *ud, const char *data, size_t len)
         break;
     }
     report_progress(call);
+    after_report(call);
 }
 
 static void on_sent(void *ud, int64_t sent, int64_t total)
@@ -475,6 +490,7 @@ static void on_sent(void *ud, int64_t sent, int64_t total)
             call->sent_us = now;
     }
     report_progress(call);
+    after_report(call);
 }
 
 static void on_end(void *ud, oai_status status, const char *message)
@@ -485,6 +501,7 @@ static void on_end(void *ud, oai_status status, const char *message)
     if (status == OAI_OK && call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
     end_attempt(call, status, message, status == OAI_OK ? "the exchange completed" : message);
+    after_report(call);
 }
 
 static const oai__exchange_sink exchange_sink = {on_status, on_header, on_data, on_sent, on_end};
@@ -1222,8 +1239,8 @@ static oai_status wait_for_io(oai__engine *e, int ms)
     if (e->transport && e->transport->run)
         return oai__transport_run(e->transport, ms);
     int64_t next = next_deadline_us(e);
-    if (ms == 0 || next == INT64_MAX)
-        return OAI_OK; /* nothing to wait for that the engine could see */
+    if (ms == 0 || next == INT64_MAX || e->clock)
+        return OAI_OK; /* nothing the engine could wait for by sleeping */
     int64_t sleep_ms = (next - now_us(e) + 999) / 1000;
     if (ms > 0 && sleep_ms > ms)
         sleep_ms = ms;
@@ -1286,10 +1303,14 @@ static void sync_done(void *ud, oai_call *call, oai_response *res)
 }
 
 /* A blocking send waits in the transport's run callback; without one, only
- * a transport that answers inside its start callback can be waited on. */
-static int cannot_wait(const oai__engine *e)
+ * a transport that answers inside its start callback can be waited on, and
+ * only on the system's clock (a simulated one would never move while the
+ * engine slept). */
+static int cannot_wait(const oai__engine *e, const oai_call *call)
 {
-    return e->transport && !e->transport->run && e->in_flight > 0;
+    if (!e->transport || e->transport->run)
+        return 0;
+    return in_exchange(call) || (call->state == CALL_BACKOFF && e->clock);
 }
 
 OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
@@ -1310,7 +1331,7 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
         return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     while (!s.done) {
         int freed;
-        if (cannot_wait(c->engine) && call->state != CALL_DONE)
+        if (cannot_wait(c->engine, call))
             finish_call(call, OAI_ERR_INVALID_ARGUMENT,
                         "oai_client_send() cannot wait on this transport: it has no run callback "
                         "(drive the call with oai_client_start() and oai_client_poll())");

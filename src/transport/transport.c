@@ -11,6 +11,8 @@
 /* How far the host's reports got: they come in this order. */
 enum report_stage { REPORTED_NOTHING = 0, REPORTED_STATUS, REPORTED_BODY };
 
+static oai_status failure_class(oai_status status);
+
 /* ---- transports ------------------------------------------------------------ */
 
 OAI_API oai_transport *oai_transport_new(oai_transport_start_fn start, oai_transport_cancel_fn cancel,
@@ -121,7 +123,10 @@ oai_status oai__exchange_start(oai_transport *t, oai_exchange *ex, const char **
     free(ex);
     if (message)
         *message = "the transport could not start the request";
-    return rc > 0 && rc < 64 ? (oai_status)rc : OAI_ERR_CONNECTION;
+    /* The same classes as oai_exchange_fail(): a code outside them (an HTTP
+     * class without an HTTP status, a value no oai_status has) would reach
+     * the retry policy and the caller as nonsense. */
+    return failure_class((oai_status)rc);
 }
 
 void oai__exchange_release(oai_exchange *ex)
