@@ -280,6 +280,7 @@ static oai_status try_start(fixture *f, const test_request *req, const oai__exch
     spec.ca_blob = req->ca_blob;
     spec.ca_blob_len = req->ca_blob_len;
     spec.proxy = req->proxy;
+    spec.want_progress = 1; /* the AT_PROGRESS reactions and upload checks */
     oai_exchange *x = oai__exchange_new(&spec, sink, r);
     assert_non_null(x);
     r->x = x;

@@ -270,6 +270,11 @@ OAI_API const char *oai_exchange_ca_file(const oai_exchange *ex);
  *  @p len (may be NULL) receives their length. */
 OAI_API const void *oai_exchange_ca_blob(const oai_exchange *ex, size_t *len);
 
+/** 1 when the engine wants oai_exchange_report_sent() calls during this
+ *  exchange (the caller watches progress, or a timeout counts upload
+ *  activity), 0 when a transport may skip them. */
+OAI_API int oai_exchange_wants_progress(const oai_exchange *ex);
+
 /** Attaches the host's own pointer to the exchange (its request object). */
 OAI_API void oai_exchange_set_host_data(oai_exchange *ex, void *data);
 
@@ -301,8 +306,11 @@ OAI_API oai_status oai_exchange_receive_header(oai_exchange *ex, const char *nam
 OAI_API oai_status oai_exchange_receive_data(oai_exchange *ex, const void *data, size_t len);
 
 /** How much of the request body has gone out (optional: it keeps the idle
- *  timeout from firing during a slow upload, and starts the first-byte
- *  timeout when the body is all sent). @p total is the body's length. */
+ *  timeout from firing during a slow upload, starts the first-byte timeout
+ *  when the body is all sent, and lets the caller's progress callback
+ *  cancel; worth calling only when oai_exchange_wants_progress() says so).
+ *  It may be called repeatedly with the same values. @p total is the
+ *  body's length. */
 OAI_API oai_status oai_exchange_report_sent(oai_exchange *ex, int64_t sent, int64_t total);
 
 /** The whole response has arrived. The exchange ends. */

@@ -213,35 +213,44 @@ static void header_set(oai_call *call, const char *name, const char *value)
         call->header_count++;
 }
 
-/* The library's own headers. */
+/* Appends a header known not to be in the list yet. */
+static void header_add(oai_call *call, const char *name, const char *value)
+{
+    call->header_names[call->header_count] = name;
+    call->header_values[call->header_count] = value;
+    call->header_count++;
+}
+
+/* The library's own headers: distinct names, so no search is needed
+ * (an attempt's headers are built anew for every attempt). */
 static void default_headers(oai_call *call)
 {
     const oai_client *c = call->client;
     const oai_request *r = call->req;
     if (call->authorization)
-        header_set(call, "Authorization", call->authorization);
+        header_add(call, "Authorization", call->authorization);
     if (c->organization)
-        header_set(call, "OpenAI-Organization", c->organization);
+        header_add(call, "OpenAI-Organization", c->organization);
     if (c->project)
-        header_set(call, "OpenAI-Project", c->project);
-    header_set(call, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
-    header_set(call, "Accept", r->event_fn ? "text/event-stream" : "application/json");
+        header_add(call, "OpenAI-Project", c->project);
+    header_add(call, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
+    header_add(call, "Accept", r->event_fn ? "text/event-stream" : "application/json");
     if (call->multipart)
-        header_set(call, "Content-Type", oai__multipart_content_type(call->multipart));
+        header_add(call, "Content-Type", oai__multipart_content_type(call->multipart));
     else if (call->body)
-        header_set(call, "Content-Type", "application/json");
+        header_add(call, "Content-Type", "application/json");
     if (c->platform_headers) {
-        header_set(call, "X-Stainless-Lang", "c");
-        header_set(call, "X-Stainless-Package-Version", OAI_VERSION_STRING);
-        header_set(call, "X-Stainless-OS", os_name());
-        header_set(call, "X-Stainless-Arch", arch_name());
-        header_set(call, "X-Stainless-Runtime", "c");
-        header_set(call, "X-Stainless-Retry-Count", call->retries_text);
+        header_add(call, "X-Stainless-Lang", "c");
+        header_add(call, "X-Stainless-Package-Version", OAI_VERSION_STRING);
+        header_add(call, "X-Stainless-OS", os_name());
+        header_add(call, "X-Stainless-Arch", arch_name());
+        header_add(call, "X-Stainless-Runtime", "c");
+        header_add(call, "X-Stainless-Retry-Count", call->retries_text);
         if (call->timeout_ms > 0)
-            header_set(call, "X-Stainless-Timeout", call->timeout_text);
+            header_add(call, "X-Stainless-Timeout", call->timeout_text);
     }
     if (call->idempotency_key)
-        header_set(call, "Idempotency-Key", call->idempotency_key);
+        header_add(call, "Idempotency-Key", call->idempotency_key);
 }
 
 /* The headers of one attempt: the library's, then the client's, then the
@@ -594,6 +603,7 @@ static void begin_attempt(oai_call *call)
         .ca_file = c->ca_file,
         .ca_blob = c->ca_blob,
         .ca_blob_len = c->ca_blob_len,
+        .want_progress = call->req->progress_fn != NULL || call->idle_ms > 0 || call->first_byte_ms > 0,
     };
     oai__log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", spec.method, call->log_url, call->retries + 1);
     log_request_headers(call);

@@ -408,9 +408,11 @@ static CURLcode set_common_options(transfer *x, const oai_exchange *ex)
     TRY(curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_curl_write));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)x));
-    TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
-    TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
-    TRY(curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
+    if (oai_exchange_wants_progress(ex)) {
+        TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
+        TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
+        TRY(curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
+    }
     TRY(curl_easy_setopt(e, CURLOPT_SHARE, x->owner->share));
     TRY(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
@@ -478,48 +480,61 @@ static CURLcode append_line(transfer *x, const char *line)
     return CURLE_OK;
 }
 
-/* Whether the exchange sends a header of this name. */
-static int sends_header(const oai_exchange *ex, const char *name)
+/* Which of curl's own default headers the exchange sends itself. */
+enum { SENDS_ACCEPT = 1, SENDS_CONTENT_TYPE = 2, SENDS_EXPECT = 4 };
+
+static int default_bit(const char *name, size_t len)
 {
-    size_t i, n = oai_exchange_header_count(ex);
-    for (i = 0; i < n; i++)
-        if (strcasecmp(oai_exchange_header_name(ex, i), name) == 0)
-            return 1;
+    if (len == 6 && strncasecmp(name, "Accept", 6) == 0)
+        return SENDS_ACCEPT;
+    if (len == 12 && strncasecmp(name, "Content-Type", 12) == 0)
+        return SENDS_CONTENT_TYPE;
+    if (len == 6 && strncasecmp(name, "Expect", 6) == 0)
+        return SENDS_EXPECT;
     return 0;
 }
 
-/* The exchange's headers are the whole list: "Name: value", or "Name;" for
- * an empty value (curl's spelling), and "Name:" to keep curl from adding
+/* Appends "Name: value", or "Name;" for an empty value (curl's spelling). */
+static CURLcode append_header(transfer *x, const char *name, size_t name_len, const char *value)
+{
+    char line[1024];
+    size_t value_len = strlen(value), need = name_len + value_len + 3;
+    char *text = need <= sizeof line ? line : malloc(need);
+    CURLcode rc;
+    if (!text)
+        return CURLE_OUT_OF_MEMORY;
+    memcpy(text, name, name_len);
+    if (value_len) {
+        memcpy(text + name_len, ": ", 2);
+        memcpy(text + name_len + 2, value, value_len + 1);
+    } else {
+        memcpy(text + name_len, ";", 2);
+    }
+    rc = append_line(x, text);
+    if (text != line)
+        free(text);
+    return rc;
+}
+
+/* The exchange's headers are the whole list; "Name:" keeps curl from adding
  * its own Accept, Content-Type or Expect (100-continue costs a round trip
  * per upload and a 1 s stall behind proxies that ignore it). */
 static CURLcode set_headers(transfer *x, const oai_exchange *ex)
 {
-    static const char *const curl_defaults[] = {"Accept", "Content-Type", "Expect"};
     size_t i, n = oai_exchange_header_count(ex);
-    char line[8192];
+    int sent = 0;
     for (i = 0; i < n; i++) {
-        const char *name = oai_exchange_header_name(ex, i), *value = oai_exchange_header_value(ex, i);
-        size_t need = strlen(name) + strlen(value) + 3;
-        char *text = need <= sizeof line ? line : malloc(need);
-        CURLcode rc;
-        if (!text)
-            return CURLE_OUT_OF_MEMORY;
-        if (*value)
-            snprintf(text, need, "%s: %s", name, value);
-        else
-            snprintf(text, need, "%s;", name);
-        rc = append_line(x, text);
-        if (text != line)
-            free(text);
-        if (rc != CURLE_OK)
-            return rc;
+        const char *name = oai_exchange_header_name(ex, i);
+        size_t name_len = strlen(name);
+        sent |= default_bit(name, name_len);
+        TRY(append_header(x, name, name_len, oai_exchange_header_value(ex, i)));
     }
-    for (i = 0; i < sizeof curl_defaults / sizeof *curl_defaults; i++) {
-        if (sends_header(ex, curl_defaults[i]))
-            continue;
-        snprintf(line, sizeof line, "%s:", curl_defaults[i]);
-        TRY(append_line(x, line));
-    }
+    if (!(sent & SENDS_ACCEPT))
+        TRY(append_line(x, "Accept:"));
+    if (!(sent & SENDS_CONTENT_TYPE))
+        TRY(append_line(x, "Content-Type:"));
+    if (!(sent & SENDS_EXPECT))
+        TRY(append_line(x, "Expect:"));
     return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
 }
 

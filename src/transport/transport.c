@@ -231,6 +231,11 @@ OAI_API const void *oai_exchange_ca_blob(const oai_exchange *ex, size_t *len)
     return ex ? ex->spec.ca_blob : NULL;
 }
 
+OAI_API int oai_exchange_wants_progress(const oai_exchange *ex)
+{
+    return ex ? ex->spec.want_progress != 0 : 0;
+}
+
 OAI_API void oai_exchange_set_host_data(oai_exchange *ex, void *data)
 {
     if (ex)

@@ -55,6 +55,7 @@ typedef struct oai__exchange_spec {
     const char *ca_file;
     const void *ca_blob;
     size_t ca_blob_len;
+    int want_progress;             /* the engine uses report_sent() */
 } oai__exchange_spec;
 
 /* Event-loop driving, which only the built-in transport offers: it reports
