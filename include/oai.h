@@ -765,6 +765,13 @@ OAI_API void oai_call_cancel(oai_call *call);
  *
  *  The socket and timer callbacks must not call back into the client; they
  *  only record what to wait for.
+ *
+ *  Sockets belong to the built-in libcurl transport. A client given a
+ *  host's own transport (oai/transport.h) has no sockets to report: set
+ *  only the timer callback, and call oai_client_socket_action(client,
+ *  ::OAI_SOCKET_TIMEOUT, 0) when it expires; the host's transport reports
+ *  from the host's loop, and each report that moves a deadline re-arms the
+ *  timer.
  *  @{ */
 
 /** Bits of the @p events argument of ::oai_socket_fn and
@@ -810,8 +817,10 @@ typedef int (*oai_timer_fn)(void *userdata, int64_t timeout_ms);
  * Sets the callback that tells the host which sockets to watch (NULL, with
  * a NULL timer callback too, leaves event-loop mode). Only while no call
  * runs.
- * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL client or while
- *         calls are running.
+ * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL client, while
+ *         calls are running, or when the client's transport reports no
+ *         sockets (a host's own); ::OAI_ERR_INVALID_ARGUMENT also in a build
+ *         without libcurl before a transport is set.
  */
 OAI_API oai_status oai_client_set_socket_callback(oai_client *client, oai_socket_fn fn, void *userdata);
 
