@@ -46,6 +46,8 @@ endif()
 oai_packaging_test(header_no_dependency_includes
   ${_oai_pkg_src}/header/check_header_deps.sh ${PROJECT_SOURCE_DIR}/include/oai.h
   ${PROJECT_SOURCE_DIR}/include/oai/transport.h)
+oai_packaging_test(source_dependency_boundaries
+  ${_oai_pkg_src}/header/check_boundaries.sh ${PROJECT_SOURCE_DIR}/src)
 # The transport interface's header on its own, as C99 and as C++.
 oai_packaging_test(header_transport_c99_${CMAKE_C_COMPILER_ID}
   ${_oai_pkg_src}/header/check_header.sh ${CMAKE_C_COMPILER} c99

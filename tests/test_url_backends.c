@@ -1,7 +1,7 @@
 /* The two URL backends give the same answers (issue 8, item 3).
  *
  * liboai parses and builds URLs either with libcurl's URL API
- * (src/http/url.c) or, in a build with OAI_WITH_CURL=OFF, with its own
+ * (src/transport/curl_url.c) or, in a build with OAI_WITH_CURL=OFF, with its own
  * parser (src/http/url_builtin.c), which follows libcurl 7.88's rules. A
  * program must not behave differently depending on how the library was
  * built, so:

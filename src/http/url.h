@@ -4,7 +4,7 @@
  * ?api-version=) and odd input is refused instead of producing a URL
  * nobody meant.
  *
- * Two backends implement this interface with the same results: url.c with
+ * Two backends implement this interface with the same results: transport/curl_url.c with
  * libcurl's URL API (curl_url), and url_builtin.c, which follows libcurl's
  * rules without libcurl, for builds with OAI_WITH_CURL=OFF. What they
  * share is in url_common.c; tests/test_url_backends.c holds them to the
@@ -38,7 +38,7 @@ oai_status oai__url_build(const char *base, const char *path, const oai__kvlist 
 char *oai__url_for_log(const char *url);
 
 /* Which backend this build has: curl_version() ("libcurl/7.88.1 ...") for
- * url.c, "builtin" for url_builtin.c. For tests and diagnostics. */
+ * transport/curl_url.c, "builtin" for url_builtin.c. For tests and diagnostics. */
 const char *oai__url_backend(void);
 
 /* 1 when a query parameter or header name looks like it carries a

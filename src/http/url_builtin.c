@@ -1,9 +1,9 @@
 /* URLs without libcurl (see url.h), for builds with OAI_WITH_CURL=OFF.
  *
- * http/url.c gets its answers from libcurl's URL API; this file must give
+ * transport/curl_url.c gets its answers from libcurl's URL API; this file must give
  * the same ones, byte for byte and status for status, so that a program
  * behaves the same whichever way liboai was built. It therefore follows
- * libcurl 7.88's parser (lib/urlapi.c) in the few calls url.c makes, quirks
+ * libcurl 7.88's parser (lib/urlapi.c) in the few calls curl_url.c makes, quirks
  * included: percent-escapes in a host are decoded, in a path or an added
  * query their hex digits are written in lower case, numeric IPv4 forms
  * ("127.1", "0x7f.1") are normalised, an IPv6 address is rewritten only
@@ -12,7 +12,7 @@
  * corpus through both backends and requires identical results.
  *
  * The rules that are oai's own (pre-checks, joining, redaction) are in
- * url_common.c, shared with url.c. */
+ * url_common.c, shared with transport/curl_url.c. */
 #include "http/url.h"
 #include "http/url_common.h"
 
@@ -622,7 +622,7 @@ static oai_status parse_tail(url_parts *u, const char *tail)
     return st;
 }
 
-/* Parses an absolute http(s) URL as url.c's curl_url_set(CURLUPART_URL)
+/* Parses an absolute http(s) URL as curl_url.c's curl_url_set(CURLUPART_URL)
  * does, after the same pre-check for an empty authority. */
 static oai_status parse_url(const char *text, url_parts *u, const char **why)
 {
@@ -742,7 +742,7 @@ oai_status oai__url_parse_base(const char *text, char **out, const char **why)
     return st;
 }
 
-/* Sets a path or query url.c gives curl unencoded: refused over curl's
+/* Sets a path or query curl_url.c gives curl unencoded: refused over curl's
  * input limit, stored with lower-case escapes. */
 static oai_status take_raw(const char *text, size_t len, char **copy)
 {

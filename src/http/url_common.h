@@ -1,5 +1,5 @@
 /* What both URL backends share (url_common.c): the rules of oai's own that
- * sit around the parser, so that http/url.c (libcurl's URL API) and
+ * sit around the parser, so that transport/curl_url.c (libcurl's URL API) and
  * http/url_builtin.c (no libcurl) cannot drift apart on them. Nothing here
  * parses a URL; that is each backend's job. */
 #ifndef OAI_URL_COMMON_H

@@ -1,6 +1,8 @@
-/* URLs through libcurl's URL API (see url.h). The rules around the parser
- * (pre-checks, path joining, redaction) are in url_common.c, shared with
- * url_builtin.c, the backend for builds without libcurl. */
+/* URLs through libcurl's URL API (the interface is http/url.h): part of
+ * the libcurl transport, so that libcurl stays inside src/transport/. The
+ * rules around the parser (pre-checks, path joining, redaction) are in
+ * http/url_common.c, shared with http/url_builtin.c, the backend for builds
+ * without libcurl. */
 #include "http/url.h"
 #include "http/url_common.h"
 
