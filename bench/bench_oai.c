@@ -27,8 +27,8 @@ static oai_client *new_client(const char *base_url)
 
 static oai_request *chat_request(const char *prompt)
 {
-    oai_request *req = oai_chat_request_new(BENCH_MODEL);
-    if (req && oai_request_add_message(req, "user", prompt) != OAI_OK) {
+    oai_request *req = oai_chat_completion_create_request_new(BENCH_MODEL);
+    if (req && oai_chat_request_add_message(req, "user", prompt) != OAI_OK) {
         oai_request_free(req);
         return NULL;
     }
@@ -89,7 +89,7 @@ static int run_stream(oai_client *c, const bench_options *opt, bench_result *r)
     bench_clock timer;
     bench_clock_start(&timer);
     oai_request *req = chat_request(prompt);
-    int ok = req && oai_request_on_event(req, count_event, r) == OAI_OK &&
+    int ok = req && oai_request_set_event_callback(req, count_event, r) == OAI_OK &&
              (opt->stream_pieces == 0 ||
               oai_request_set_int(req, "/mock_stream_pieces", opt->stream_pieces) == OAI_OK);
     oai_response *res = ok ? oai_client_send(c, req) : NULL;
@@ -114,11 +114,11 @@ typedef struct round_state {
 static void on_done(void *userdata, oai_call *call, oai_response *res)
 {
     round_state *st = userdata;
-    (void)call;
     st->done++;
     if (!is_echo(res, BENCH_SHORT_PROMPT))
         st->failed++;
     oai_response_free(res);
+    oai_call_free(call);
 }
 
 /* Starts `n` calls at once and polls until every one has ended. */

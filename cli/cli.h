@@ -152,6 +152,11 @@ int cli_check_writable_target(const char *path);
  *  for @p status. A NULL @p message uses oai_status_message(). */
 int cli_report_status(oai_status status, const char *message);
 
+/** Returns 0 when @p req was made (oai_request_status() is ::OAI_OK);
+ *  otherwise prints why it was not (the library's message, or out of
+ *  memory for NULL), frees it, and returns the exit status. */
+int cli_check_request(oai_request *req);
+
 /** Returns 0 when @p res succeeded; otherwise prints the API's message and
  *  request id to stderr and returns the exit status of the error. A 404
  *  from a base URL whose path does not end in /v1 adds "(does the base URL

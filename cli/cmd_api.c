@@ -310,8 +310,10 @@ static oai_request *build_api_request(const api_args *a, int *exit_status)
     size_t i;
 
     *exit_status = CLI_EXIT_OK;
-    if (!req) {
-        *exit_status = cli_usage_error(&cli_cmd_api, "invalid METHOD or PATH (PATH starts with '/')", NULL);
+    if (!req || oai_request_status(req) != OAI_OK) {
+        *exit_status = req ? cli_usage_error(&cli_cmd_api, "invalid METHOD or PATH (PATH starts with '/')", NULL)
+                           : cli_report_status(OAI_ERR_OUT_OF_MEMORY, NULL);
+        oai_request_free(req);
         return NULL;
     }
     /* The body is printed as it came, whatever it is (JSON or not). */

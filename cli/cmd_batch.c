@@ -204,7 +204,7 @@ static int run_list(const cli_subcommand *self, const cli_globals *globals, int 
         return status;
     if (p.operand_count > 0)
         return cli_subcommand_usage_error(self, "too many arguments", NULL);
-    return cli_list(globals, oai_batches_list_request_new(), limit, json, print_batch_line);
+    return cli_list(globals, oai_batch_list_request_new(), limit, json, print_batch_line);
 }
 
 static void print_batch(const oai_value *batch)
@@ -279,8 +279,8 @@ static int download_results(oai_client *client, const char *batch_id, int errors
     const char *file_id;
     int status;
 
-    if (!req)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     res = oai_client_send(client, req);
     oai_request_free(req);
     status = cli_check_response(res);
@@ -290,7 +290,7 @@ static int download_results(oai_client *client, const char *batch_id, int errors
             status = no_result_file(batch_id, errors ? "error" : "output",
                                     oai_response_get_string(res, "/status"));
         else
-            status = cli_download(client, oai_file_content_request_new(file_id), output);
+            status = cli_download(client, oai_file_retrieve_content_request_new(file_id), output);
     }
     oai_response_free(res);
     return status;

@@ -110,23 +110,21 @@ typedef struct chat_output {
 /* Builds the request, or reports why it cannot be built. */
 static oai_request *build_chat_request(const chat_args *a, chat_output *out, int *exit_status)
 {
-    oai_request *req = oai_chat_request_new(a->model);
+    oai_request *req = oai_chat_completion_create_request_new(a->model);
     oai_status status = OAI_OK;
 
-    if (!req) {
-        *exit_status = cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create a chat request for this model");
+    if ((*exit_status = cli_check_request(req)) != CLI_EXIT_OK)
         return NULL;
-    }
     if (a->system)
-        status = oai_request_add_message(req, "system", a->system);
+        status = oai_chat_request_add_message(req, "system", a->system);
     if (status == OAI_OK && a->developer)
-        status = oai_request_add_message(req, "developer", a->developer);
+        status = oai_chat_request_add_message(req, "developer", a->developer);
     if (status == OAI_OK)
-        status = oai_request_add_message(req, "user", a->prompt);
+        status = oai_chat_request_add_message(req, "user", a->prompt);
     if (status == OAI_OK)
         status = cli_apply_sampling(req, &a->sampling);
     if (status == OAI_OK && a->stream)
-        status = oai_request_on_event(req, cli_print_delta, &out->streamed_text);
+        status = oai_request_set_event_callback(req, cli_print_delta, &out->streamed_text);
     if (status != OAI_OK) {
         *exit_status = cli_report_status(status, "cannot build the request (is the text valid UTF-8?)");
         oai_request_free(req);

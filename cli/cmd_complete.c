@@ -92,17 +92,14 @@ static int parse_complete_args(int argc, char **argv, complete_args *a)
 /* Builds the request, or reports why it cannot be built. */
 static oai_request *build_complete_request(const complete_args *a, int *streamed, int *exit_status)
 {
-    oai_request *req = oai_completion_request_new(a->model, a->prompt);
+    oai_request *req = oai_completion_create_request_new(a->model, a->prompt);
     oai_status status;
 
-    if (!req) {
-        *exit_status = cli_report_status(OAI_ERR_INVALID_ARGUMENT,
-                                         "cannot create a completion request (is the text valid UTF-8?)");
+    if ((*exit_status = cli_check_request(req)) != CLI_EXIT_OK)
         return NULL;
-    }
     status = cli_apply_sampling(req, &a->sampling);
     if (status == OAI_OK && a->stream)
-        status = oai_request_on_event(req, cli_print_delta, streamed);
+        status = oai_request_set_event_callback(req, cli_print_delta, streamed);
     if (status != OAI_OK) {
         *exit_status = cli_report_status(status, "cannot build the request");
         oai_request_free(req);

@@ -121,7 +121,7 @@ static int64_t stat_of(const oai_training_report *report, const char *name)
 
 static void print_statistics(const validate_args *a, const oai_training_report *report)
 {
-    printf("examples:              %lld\n", (long long)oai_training_report_examples(report));
+    printf("examples:              %lld\n", (long long)oai_training_report_example_count(report));
     if (a->format != OAI_TRAINING_COMPLETION) {
         printf("messages per example:  %lld to %lld (%lld in all)\n",
                (long long)stat_of(report, "messages_min"), (long long)stat_of(report, "messages_max"),
@@ -146,7 +146,7 @@ static int print_human_report(const validate_args *a, const oai_training_report 
     print_statistics(a, report);
     putchar('\n');
     cli_print_safe(stdout, a->path);
-    if (oai_training_report_valid(report))
+    if (oai_training_report_is_valid(report))
         puts(": valid");
     else
         printf(": not valid (%lld problem%s)\n", (long long)problems, problems == 1 ? "" : "s");
@@ -188,13 +188,16 @@ static int run_validate(const cli_subcommand *self, const cli_globals *globals, 
     status = cli_check_readable_file(a.path); /* names the file and the reason */
     if (status != CLI_EXIT_OK)
         return status;
-    st = oai_training_validate_file(a.path, a.format, a.context_limit, &report);
-    if (!report)
+    report = oai_training_report_new(a.path, a.format, a.context_limit);
+    st = report ? oai_training_report_status(report) : OAI_ERR_OUT_OF_MEMORY;
+    if (st != OAI_OK && st != OAI_ERR_INVALID_DATA) {
+        oai_training_report_free(report);
         return report_unreadable(a.path, st);
+    }
     status = a.json ? print_json_report(report) : print_human_report(&a, report);
     if (status == CLI_EXIT_OK)
         status = cli_finish_output();
-    if (status == CLI_EXIT_OK && !oai_training_report_valid(report))
+    if (status == CLI_EXIT_OK && !oai_training_report_is_valid(report))
         status = CLI_EXIT_LOCAL; /* invalid data */
     oai_training_report_free(report);
     return status;

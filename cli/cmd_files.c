@@ -192,11 +192,15 @@ static int upload_small(oai_client *client, const upload_args *a)
     int status;
 
     errno = 0; /* what the library's failure to open the file leaves, if any */
-    req = oai_file_upload_request_new(a->path, a->purpose);
-    if (!req)
+    req = oai_file_create_request_new(a->path, a->purpose);
+    if (oai_request_status(req) == OAI_ERR_IO) {
+        oai_request_free(req);
         return cli_report_file_error("read", a->path, errno ? errno : EIO);
+    }
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     cli_progress_init(&progress, 0);
-    oai_request_on_progress(req, cli_progress_update, &progress);
+    oai_request_set_progress_callback(req, cli_progress_update, &progress);
     cli_catch_interrupt();
     res = oai_client_send(client, req);
     cli_release_interrupt();
@@ -219,7 +223,7 @@ static void tell_unfinished(const oai_large_upload *up)
                 id, oai_large_upload_part_count(up));
 }
 
-/* The Uploads API: create, parts, complete. (oai_file_upload_large() does
+/* The Uploads API: create, parts, complete. (oai_client_upload_large_file() does
  * the same, but sets no part size.) */
 static int upload_large(oai_client *client, const upload_args *a)
 {
@@ -237,7 +241,7 @@ static int upload_large(oai_client *client, const upload_args *a)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "invalid part size");
     }
     cli_progress_init(&progress, 0);
-    oai_large_upload_on_progress(up, cli_progress_update, &progress);
+    oai_large_upload_set_progress_callback(up, cli_progress_update, &progress);
     cli_catch_interrupt();
     res = oai_large_upload_run(up);
     cli_release_interrupt();
@@ -338,7 +342,7 @@ static int run_list(const cli_subcommand *self, const cli_globals *globals, int 
         return status;
     if (p.operand_count > 0)
         return cli_subcommand_usage_error(self, "too many arguments", NULL);
-    req = oai_files_list_request_new();
+    req = oai_file_list_request_new();
     if (req && (set_query(req, "purpose", purpose) != CLI_EXIT_OK ||
                 set_query(req, "order", order) != CLI_EXIT_OK)) {
         oai_request_free(req);
@@ -421,7 +425,7 @@ static int run_download(const cli_subcommand *self, const cli_globals *globals, 
     client = cli_client_new(globals, &status);
     if (!client)
         return status;
-    status = cli_download(client, oai_file_content_request_new(cli_operands(&p)[0]), output);
+    status = cli_download(client, oai_file_retrieve_content_request_new(cli_operands(&p)[0]), output);
     oai_client_free(client);
     return status;
 }

@@ -356,7 +356,7 @@ static int run_list(const cli_subcommand *self, const cli_globals *globals, int 
         return status;
     if (p.operand_count > 0)
         return cli_subcommand_usage_error(self, "too many arguments", NULL);
-    return cli_list(globals, oai_fine_tuning_jobs_list_request_new(), limit, json, print_job_line);
+    return cli_list(globals, oai_fine_tuning_job_list_request_new(), limit, json, print_job_line);
 }
 
 /* The hyperparameters in use: the method's, else the legacy object. */
@@ -368,8 +368,8 @@ static const oai_value *job_hyperparameters(const oai_value *job)
     size_t i;
 
     for (i = 0; type && i < oai_value_count(method); i++)
-        if (strcmp(oai_value_key_at(method, i), type) == 0)
-            hp = oai_value_get(oai_value_at(method, i), "/hyperparameters");
+        if (strcmp(oai_value_key(method, i), type) == 0)
+            hp = oai_value_get(oai_value_item(method, i), "/hyperparameters");
     return hp ? hp : oai_value_get(job, "/hyperparameters");
 }
 
@@ -506,7 +506,7 @@ static int follow_job(const cli_globals *globals, const char *id, int64_t interv
     client = cli_client_new(globals, &status);
     if (!client)
         return status;
-    res = oai_fine_tuning_job_follow(client, id, interval_ms, on_job_event, &out);
+    res = oai_client_follow_fine_tuning_job(client, id, interval_ms, on_job_event, &out);
     if (out.status != CLI_EXIT_OK)
         status = out.status; /* printing failed, already said */
     else if ((status = cli_check_response(res)) == CLI_EXIT_OK)
@@ -563,7 +563,7 @@ static int run_events(const cli_subcommand *self, const cli_globals *globals, in
     id = cli_operands(&p)[0];
     if (follow)
         return follow_job(globals, id, interval_ms, json);
-    return cli_list(globals, oai_fine_tuning_job_events_request_new(id), limit, json, print_event);
+    return cli_list(globals, oai_fine_tuning_job_list_events_request_new(id), limit, json, print_event);
 }
 
 /* "ftckpt-abc  step 10  ft:gpt-4o-mini:org::abc:ckpt-step-10" */
@@ -588,7 +588,7 @@ static int run_checkpoints(const cli_subcommand *self, const cli_globals *global
     if (p.operand_count != 1)
         return cli_subcommand_usage_error(self, p.operand_count ? "too many arguments"
                                                                 : "missing ID", NULL);
-    return cli_list(globals, oai_fine_tuning_job_checkpoints_request_new(cli_operands(&p)[0]), limit,
+    return cli_list(globals, oai_fine_tuning_job_list_checkpoints_request_new(cli_operands(&p)[0]), limit,
                     json, print_checkpoint);
 }
 

@@ -31,7 +31,7 @@ static int print_model_ids(const oai_response *res, void *userdata)
     if (oai_value_type_of(data) != OAI_VALUE_ARRAY)
         return cli_report_status(OAI_ERR_PROTOCOL, "the response holds no \"data\" list");
     for (i = 0; i < count; i++) {
-        const char *id = oai_value_get_string(oai_value_at(data, i), "/id");
+        const char *id = oai_value_get_string(oai_value_item(data, i), "/id");
         if (id)
             printf("%s\n", id);
     }
@@ -49,8 +49,8 @@ static int send_models_request(const cli_globals *globals, oai_request *req, cli
 {
     int status;
 
-    if (!req)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     status = cli_run_request(globals, req, print, NULL);
     oai_request_free(req);
     return status;
@@ -74,7 +74,7 @@ static int run_models(const cli_globals *globals, int argc, char **argv)
     if (p.operand_count == 1)
         return send_models_request(globals, oai_model_retrieve_request_new(cli_operands(&p)[0]),
                                    print_model);
-    return send_models_request(globals, oai_models_list_request_new(), print_model_ids);
+    return send_models_request(globals, oai_model_list_request_new(), print_model_ids);
 }
 
 /** `oai models`. */

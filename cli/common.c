@@ -183,6 +183,19 @@ int cli_report_status(oai_status status, const char *message)
     return cli_exit_status(status);
 }
 
+int cli_check_request(oai_request *req)
+{
+    int status;
+
+    if (!req)
+        return cli_report_status(OAI_ERR_OUT_OF_MEMORY, NULL);
+    if (oai_request_status(req) == OAI_OK)
+        return CLI_EXIT_OK;
+    status = cli_report_status(oai_request_status(req), oai_request_error_message(req));
+    oai_request_free(req);
+    return status;
+}
+
 /** Reports "cannot VERB 'PATH': REASON" (strerror(@p err)) as an I/O
  *  error; returns its exit status. */
 int cli_report_file_error(const char *verb, const char *path, int err)
@@ -385,8 +398,7 @@ static int have_api_key(const cli_globals *globals)
  * is a usage error; the API key itself is never echoed. */
 static int apply_globals(oai_client *client, const cli_globals *globals)
 {
-    if (globals->verbose &&
-        oai_client_set_log_callback(client, OAI_LOG_DEBUG, NULL, NULL) != OAI_OK)
+    if (globals->verbose && oai_client_set_log_level(client, OAI_LOG_DEBUG) != OAI_OK)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot enable logging");
     /* A valid --base-url also clears the error an invalid OPENAI_BASE_URL
      * left on the client. */
@@ -615,7 +627,7 @@ static size_t print_tool_calls(const oai_response *res)
     size_t i, count = oai_value_count(calls);
 
     for (i = 0; i < count; i++) {
-        const oai_value *call = oai_value_at(calls, i);
+        const oai_value *call = oai_value_item(calls, i);
         fputs("[tool call] ", stdout);
         cli_print_safe(stdout, oai_value_get_string(call, "/function/name"));
         fputc(' ', stdout);

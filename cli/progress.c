@@ -223,8 +223,8 @@ int cli_show_object(const cli_globals *globals, oai_request *req, int json, cli_
     oai_client *client;
     oai_response *res;
 
-    if (!req)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     client = cli_client_new(globals, &status);
     if (!client) {
         oai_request_free(req);
@@ -280,8 +280,8 @@ int cli_list(const cli_globals *globals, oai_request *req, int64_t limit, int js
     oai_client *client;
     oai_pager *pager = NULL;
 
-    if (!req)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     snprintf(page_size, sizeof page_size, "%lld",
              (long long)(limit < MAX_PAGE_SIZE ? limit : MAX_PAGE_SIZE));
     client = cli_client_new(globals, &status);
@@ -461,7 +461,7 @@ static oai_response *send_download(oai_client *client, oai_request *req, int to_
     cli_progress_init(&progress, 1);
     if (to_stdout && isatty(1))
         progress.enabled = 0; /* the bar would be drawn into the content */
-    oai_request_on_progress(req, cli_progress_update, &progress);
+    oai_request_set_progress_callback(req, cli_progress_update, &progress);
     cli_catch_interrupt();
     res = oai_client_send(client, req);
     cli_release_interrupt();
@@ -552,7 +552,7 @@ static int download_to_stdout(oai_client *client, oai_request *req)
     oai_response *res;
     int status;
 
-    if (oai_request_on_data(req, write_to_stdout, &sink) != OAI_OK ||
+    if (oai_request_set_data_callback(req, write_to_stdout, &sink) != OAI_OK ||
         oai_client_set_retry_callback(client, retry_unless_written, &sink) != OAI_OK)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot stream to standard output");
     res = send_download(client, req, 1);
@@ -570,8 +570,8 @@ int cli_download(oai_client *client, oai_request *req, const char *path)
 {
     int status;
 
-    if (!req)
-        return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot create the request");
+    if ((status = cli_check_request(req)) != CLI_EXIT_OK)
+        return status;
     status = path ? download_to_file(client, req, path) : download_to_stdout(client, req);
     oai_request_free(req);
     return status;

@@ -61,7 +61,7 @@ set(_oai_pc_template ${PROJECT_SOURCE_DIR}/pkgconfig/oai.pc.in)
 # A build without libcurl names no libcurl anywhere.
 set(_oai_pc_requires "jansson libcrypto")
 if(OAI_WITH_CURL)
-  set(_oai_pc_requires "libcurl jansson libcrypto")
+  set(_oai_pc_requires "libcurl jansson libssl libcrypto")
 endif()
 set(_oai_pc_output ${PROJECT_BINARY_DIR}/pkgconfig/oai.pc)
 foreach(_kind LIBDIR INCLUDEDIR)

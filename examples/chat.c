@@ -24,11 +24,11 @@
  * memory running out), so we check them all. */
 static oai_request *build_request(const char *model)
 {
-    oai_request *req = oai_chat_request_new(model);
+    oai_request *req = oai_chat_completion_create_request_new(model);
 
     if (!req)
         return NULL;
-    if (oai_request_add_message(req, "user", "写一首关于春天的诗") != OAI_OK ||
+    if (oai_chat_request_add_message(req, "user", "写一首关于春天的诗") != OAI_OK ||
         oai_request_set_number(req, "/temperature", 0.7) != OAI_OK ||
         oai_request_set_int(req, "/max_tokens", 100) != OAI_OK) {
         oai_request_free(req);

@@ -19,7 +19,7 @@
  * Pointer, exactly as for a chat request. */
 static oai_request *build_request(const char *model)
 {
-    oai_request *req = oai_completion_request_new(model, "写一首关于春天的诗");
+    oai_request *req = oai_completion_create_request_new(model, "写一首关于春天的诗");
 
     if (!req)
         return NULL;

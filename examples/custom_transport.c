@@ -972,11 +972,11 @@ static int on_retry(void *userdata, int retry, int64_t delay_ms, int reason, int
  *    transport_run() until the exchange completes. */
 static int chat_completion(oai_client *client)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     oai_response *res;
     int failed;
 
-    if (!req || oai_request_add_message(req, "user", "Say hello.") != OAI_OK) {
+    if (!req || oai_chat_request_add_message(req, "user", "Say hello.") != OAI_OK) {
         oai_request_free(req);
         return setup_failure("chat completion");
     }
@@ -1006,12 +1006,12 @@ static int print_delta(void *userdata, const oai_event *ev)
 /* 2. A streamed chat: the deltas, then the text accumulated from them. */
 static int streamed_chat(oai_client *client)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     oai_response *res;
     int failed;
 
-    if (!req || oai_request_add_message(req, "user", "Count to five.") != OAI_OK ||
-        oai_request_on_event(req, print_delta, NULL) != OAI_OK) {
+    if (!req || oai_chat_request_add_message(req, "user", "Count to five.") != OAI_OK ||
+        oai_request_set_event_callback(req, print_delta, NULL) != OAI_OK) {
         oai_request_free(req);
         return setup_failure("streamed chat");
     }
@@ -1038,9 +1038,9 @@ typedef struct frame_call {
 static void on_frame_call_done(void *userdata, oai_call *call, oai_response *res)
 {
     frame_call *fc = userdata;
-    (void)call;
     fc->done = 1;
-    fc->res = res; /* ours to free */
+    fc->res = res;       /* ours to free */
+    oai_call_free(call); /* so is the call; freeing it here is allowed */
 }
 
 /* Stands for a game's rendering: about one 60 Hz frame. */
@@ -1057,7 +1057,7 @@ static void draw_frame(void)
  *    here, so that a test can script the 429 for this step alone. */
 static int frame_loop_call(oai_client *client)
 {
-    oai_request *req = oai_responses_request_new("gpt-4o-mini", "Are you still there?");
+    oai_request *req = oai_response_create_request_new("gpt-4o-mini", "Are you still there?");
     frame_call fc = {0, NULL};
     int frames = 0, failed;
 
@@ -1083,7 +1083,7 @@ static int frame_loop_call(oai_client *client)
         report_failure("frame loop call", fc.res);
     else
         printf("3. frame loop: %s (retries: %d, frames: %d)\n", or_empty(oai_response_text(fc.res)),
-               oai_response_retries(fc.res), frames);
+               oai_response_retry_count(fc.res), frames);
     oai_response_free(fc.res);
     return failed;
 }
@@ -1134,8 +1134,9 @@ static int upload_file(oai_client *client)
         fprintf(stderr, "custom_transport: cannot write a temporary file\n");
         return 1;
     }
-    req = oai_file_upload_request_new(path, "fine-tune");
-    if (!req) {
+    req = oai_file_create_request_new(path, "fine-tune");
+    if (oai_request_status(req) != OAI_OK) {
+        oai_request_free(req);
         remove(path);
         rmdir(dir);
         return setup_failure("file upload");
@@ -1159,7 +1160,7 @@ static int upload_file(oai_client *client)
  *    oai_client_send(), so through our transport too. */
 static int list_files(oai_client *client)
 {
-    oai_request *req = oai_files_list_request_new();
+    oai_request *req = oai_file_list_request_new();
     oai_pager *pager = NULL;
     const oai_value *item = NULL;
     oai_status st;

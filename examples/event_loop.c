@@ -94,17 +94,18 @@ static int on_event(void *userdata, const oai_event *ev)
     return 0; /* non-zero would cancel the call */
 }
 
-/* The call ended: remember how, and free the response we now own. */
+/* The call ended: remember how, and free the response and the call, which
+ * we own. */
 static void on_done(void *userdata, oai_call *call, oai_response *res)
 {
     outcome *out = userdata;
     const char *message = oai_response_error_message(res);
-    (void)call;
     out->done = 1;
     out->status = oai_response_status(res);
     snprintf(out->message, sizeof out->message, "%s",
              message ? message : oai_status_message(out->status));
     oai_response_free(res);
+    oai_call_free(call);
 }
 
 /* One turn of the loop: wait for a socket or the timer, then report. */
@@ -144,14 +145,14 @@ int main(int argc, char **argv)
     loop l = {{{0, 0, 0}}, 0, -1, 0};
     outcome out = {0, OAI_OK, ""};
     oai_client *client = oai_client_new();
-    oai_request *req = oai_chat_request_new(model);
+    oai_request *req = oai_chat_completion_create_request_new(model);
     int ok = client && req;
 
     /* Hand the waiting to our loop; this must come before the first call. */
     ok = ok && oai_client_set_socket_callback(client, on_socket, &l) == OAI_OK &&
          oai_client_set_timer_callback(client, on_timer, &l) == OAI_OK;
-    ok = ok && oai_request_add_message(req, "user", "Say hello in five languages.") == OAI_OK &&
-         oai_request_on_event(req, on_event, NULL) == OAI_OK; /* streams */
+    ok = ok && oai_chat_request_add_message(req, "user", "Say hello in five languages.") == OAI_OK &&
+         oai_request_set_event_callback(req, on_event, NULL) == OAI_OK; /* streams */
     ok = ok && oai_client_start(client, req, on_done, &out) != NULL;
     oai_request_free(req); /* the call has its own copy */
     if (!ok) {

@@ -88,12 +88,17 @@ static int write_sample_data(const char *path)
  *    (and before a job fails on it an hour later). */
 static int validate(const char *path)
 {
-    oai_training_report *report = NULL;
-    oai_status st = oai_training_validate_file(path, OAI_TRAINING_CHAT, 0, &report);
+    oai_training_report *report = oai_training_report_new(path, OAI_TRAINING_CHAT, 0);
+    oai_status st = oai_training_report_status(report);
     size_t i;
 
-    if (!report) { /* the file could not be read at all */
-        fprintf(stderr, "error: %s: %s\n", path, oai_status_message(st));
+    if (!report) {
+        fprintf(stderr, "error: out of memory\n");
+        return -1;
+    }
+    if (st != OAI_OK && st != OAI_ERR_INVALID_DATA) { /* the file could not be read at all */
+        fprintf(stderr, "error: %s\n", oai_training_report_error_message(report));
+        oai_training_report_free(report);
         return -1;
     }
     for (i = 0; i < oai_training_report_problem_count(report); i++)
@@ -103,7 +108,7 @@ static int validate(const char *path)
                 oai_training_report_problem_message(report, i));
     if (st == OAI_OK)
         printf("%s: %lld examples, about %lld tokens\n", path,
-               (long long)oai_training_report_examples(report),
+               (long long)oai_training_report_example_count(report),
                (long long)oai_training_report_stat(report, "tokens_estimated"));
     oai_training_report_free(report);
     return st == OAI_OK ? 0 : -1;
@@ -114,11 +119,14 @@ static int validate(const char *path)
  *    since strings read from it (its id) live as long as it does. */
 static oai_response *upload(oai_client *client, const char *path)
 {
-    oai_request *req = oai_file_upload_request_new(path, "fine-tune");
+    oai_request *req = oai_file_create_request_new(path, "fine-tune");
     oai_response *res;
 
-    if (!req) {
-        fprintf(stderr, "error: cannot read %s\n", path);
+    /* A constructor returns NULL only when memory ran out; a bad argument
+     * or an unreadable file gives a request that carries the reason. */
+    if (oai_request_status(req) != OAI_OK) {
+        fprintf(stderr, "error: %s\n", req ? oai_request_error_message(req) : "out of memory");
+        oai_request_free(req);
         return NULL;
     }
     res = oai_client_send(client, req);
@@ -171,7 +179,7 @@ static int print_event(void *userdata, const oai_value *event)
  *    response is the job itself: its status, and the new model's name. */
 static oai_response *follow(oai_client *client, const char *job_id, long poll_ms)
 {
-    oai_response *job = oai_fine_tuning_job_follow(client, job_id, poll_ms, print_event, NULL);
+    oai_response *job = oai_client_follow_fine_tuning_job(client, job_id, poll_ms, print_event, NULL);
     const char *status = oai_response_get_string(job, "/status");
     const char *model = oai_response_get_string(job, "/fine_tuned_model");
     const char *why = oai_response_get_string(job, "/error/message");
@@ -193,12 +201,12 @@ static oai_response *follow(oai_client *client, const char *job_id, long poll_ms
 static int ask(oai_client *client, const char *model)
 {
     static const char question[] = "What is the capital of Portugal?";
-    oai_request *req = oai_chat_request_new(model);
+    oai_request *req = oai_chat_completion_create_request_new(model);
     oai_response *res;
     int ok;
 
-    if (oai_request_add_message(req, "system", "Answer with the city's name only.") != OAI_OK ||
-        oai_request_add_message(req, "user", question) != OAI_OK) {
+    if (oai_chat_request_add_message(req, "system", "Answer with the city's name only.") != OAI_OK ||
+        oai_chat_request_add_message(req, "user", question) != OAI_OK) {
         fprintf(stderr, "error: cannot build the chat request\n");
         oai_request_free(req);
         return -1;

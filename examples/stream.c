@@ -96,21 +96,21 @@ static int add_tool_turn(oai_request *req, const oai_response *res)
     if (count == 0)
         return 0;
     /* The assistant's turn: any text it said, then its calls. */
-    if (text && *text && oai_request_add_message(req, "assistant", text) != OAI_OK)
+    if (text && *text && oai_chat_request_add_message(req, "assistant", text) != OAI_OK)
         return -1;
     for (i = 0; i < count; i++) {
-        const oai_value *call = oai_value_at(calls, i);
-        if (oai_request_add_tool_call(req, oai_value_get_string(call, "/id"),
+        const oai_value *call = oai_value_item(calls, i);
+        if (oai_chat_request_add_tool_call(req, oai_value_get_string(call, "/id"),
                                       oai_value_get_string(call, "/function/name"),
                                       oai_value_get_string(call, "/function/arguments")) != OAI_OK)
             return -1;
     }
     /* Our turn: each call's result, matched to the call by its id. */
     for (i = 0; i < count; i++) {
-        const oai_value *call = oai_value_at(calls, i);
+        const oai_value *call = oai_value_item(calls, i);
         const char *result = run_tool(oai_value_get_string(call, "/function/name"),
                                       oai_value_get_string(call, "/function/arguments"));
-        if (oai_request_add_tool_result(req, oai_value_get_string(call, "/id"), result) != OAI_OK)
+        if (oai_chat_request_add_tool_result(req, oai_value_get_string(call, "/id"), result) != OAI_OK)
             return -1;
     }
     return (int)count;
@@ -119,15 +119,15 @@ static int add_tool_turn(oai_request *req, const oai_response *res)
 /* A streaming chat request that offers the get_weather tool. */
 static oai_request *build_request(const char *model, printer *p)
 {
-    oai_request *req = oai_chat_request_new(model);
+    oai_request *req = oai_chat_completion_create_request_new(model);
 
     if (!req)
         return NULL;
-    if (oai_request_add_message(req, "user", "What's the weather like in Paris?") != OAI_OK ||
-        oai_request_add_tool(req, "get_weather", "Get the current weather in a city",
+    if (oai_chat_request_add_message(req, "user", "What's the weather like in Paris?") != OAI_OK ||
+        oai_chat_request_add_tool(req, "get_weather", "Get the current weather in a city",
                              weather_schema) != OAI_OK ||
         /* Setting an event callback makes the request stream. */
-        oai_request_on_event(req, on_event, p) != OAI_OK) {
+        oai_request_set_event_callback(req, on_event, p) != OAI_OK) {
         oai_request_free(req);
         return NULL;
     }

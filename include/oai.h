@@ -27,7 +27,75 @@
  *   Every callback runs on the thread that called into the library, inside that
  *   call. Only oai_client_wakeup() may be called from another thread while a
  *   client is in use.
- * - **Statuses**: functions that can fail return an ::oai_status; ::OAI_OK is 0.
+ *
+ * **Errors: one rule.** Every function that can fail tells the caller why.
+ * - A function that acts returns an ::oai_status (::OAI_OK is 0).
+ * - A function that sends returns an ::oai_response carrying the status and
+ *   a message (oai_response_status(), oai_response_error_message()); NULL
+ *   only when memory ran out.
+ * - A constructor (`*_new`) returns its object, and NULL only when memory ran
+ *   out. An object made from bad arguments or an unreadable file is returned
+ *   all the same, carrying a *sticky* status and message,
+ *   `oai_<noun>_status()` and `oai_<noun>_error_message()`, that every later
+ *   use reports: its functions that return an ::oai_status return that
+ *   status and change nothing, and a failed request sent (or a pager,
+ *   upload or reader made from a failed request or file) ends with a
+ *   response or status carrying it. Nothing is sent or written on its
+ *   behalf. Check the status right after construction, or let the first use
+ *   report it; free the object either way.
+ * - A NULL handle is a mistake of the caller's, not an error state: a
+ *   function given one does nothing and returns ::OAI_ERR_INVALID_ARGUMENT or
+ *   its safe default.
+ *
+ * **Names: one grammar** (tests/header/check_grammar.pl checks every
+ * declaration against it).
+ * - `oai_<noun>_<verb>`: the noun is the handle the function acts on, and its
+ *   first parameter (`oai_client_send(client, req)`). Nouns: client,
+ *   request, response, value, call, event, sse, stream, large_upload, pager,
+ *   training_report, batch_writer, batch_reader, transport, exchange, and
+ *   status for ::oai_status. Library-wide functions have no noun:
+ *   oai_version(), oai_version_check(), oai_free().
+ * - Constructors are `oai_<noun>_new` (a variant: `oai_<noun>_<variant>_new`)
+ *   and take any arguments; destructors are `oai_<noun>_free`. `_clone`
+ *   returns a deep copy of a handle (freed with its `_free`); `_dup` returns
+ *   memory the caller frees with oai_free().
+ * - Endpoint helpers are constructors of requests named after the API's
+ *   resource, always singular, and action:
+ *   `oai_<resource>_<action>_request_new` (oai_file_list_request_new(),
+ *   oai_chat_completion_create_request_new()). Functions that only make sense
+ *   on one kind of request name it: oai_chat_request_add_message().
+ * - A plain accessor is named after what it returns, without `get_`
+ *   (oai_response_status()); `get_` means "by JSON Pointer"
+ *   (oai_response_get_string(res, "/id")), and so does `set_` when a pointer
+ *   is its second parameter. `json` is a parsed ::oai_value
+ *   (oai_response_json()); `_json_text` is borrowed JSON text, `_json_dup`
+ *   owned JSON text; oai_request_set_json() parses the text it is given.
+ * - Options are `set_<option>`; `set_<event>_callback(obj, fn, userdata)`
+ *   registers a callback (NULL clears it).
+ * - Counts end in `_count`. An indexed family is `<item>_count(obj)` with
+ *   `<item>_<field>(obj, index)` (oai_response_header_count(),
+ *   oai_response_header_name()); the items of a JSON value are
+ *   oai_value_count(), oai_value_item() and oai_value_key().
+ * - Predicates return 1 or 0 and are `is_<adjective>` (or `has_`/`wants_`).
+ * - `_len` is a length in bytes; `_ms` and `_us` are milli- and microseconds.
+ *   `_of` is added only where the plain name is a type's
+ *   (oai_value_type_of()).
+ * - A released signature never changes: a replacement takes the same name
+ *   with a version digit (oai_client_set_log_callback2()).
+ *
+ * **Types.** ::oai_status is passed as its enumeration type; every other
+ * enumeration (log levels, kinds, formats, event bits) crosses as `int`.
+ * Durations are `int64_t` (the one exception: the wait of oai_client_poll()
+ * is an `int`, as poll(2)'s is). Sizes of files and bodies and byte limits
+ * are `int64_t` (one 0.1 signature predates the rule and keeps its
+ * `size_t`: oai_sse_set_max_event_size()); lengths of memory and the
+ * indices of a handle's items are `size_t`.
+ *
+ * **Deprecated names.** The spellings this grammar replaced stay exported
+ * and behave as before; they are declared at the end of this file with
+ * ::OAI_DEPRECATED, so that compilers name the replacement. Define
+ * `OAI_NO_DEPRECATED_WARNINGS` before including this header to silence
+ * those warnings.
  */
 #ifndef OAI_H
 #define OAI_H
@@ -62,6 +130,22 @@ extern "C" {
 #define OAI_API __attribute__((visibility("default")))
 #else
 #define OAI_API
+#endif
+
+/** Marks a deprecated function: a call to it makes the compiler warn with
+ *  @p msg, which names the replacement. Deprecated functions stay exported
+ *  and keep working. Define `OAI_NO_DEPRECATED_WARNINGS` before including
+ *  this header to turn the warnings off. */
+#if defined(OAI_NO_DEPRECATED_WARNINGS)
+#define OAI_DEPRECATED(msg)
+#elif defined(_MSC_VER)
+#define OAI_DEPRECATED(msg) __declspec(deprecated(msg))
+#elif defined(__clang__) || (defined(__GNUC__) && (__GNUC__ > 4 || (__GNUC__ == 4 && __GNUC_MINOR__ >= 5)))
+#define OAI_DEPRECATED(msg) __attribute__((deprecated(msg)))
+#elif defined(__GNUC__)
+#define OAI_DEPRECATED(msg) __attribute__((deprecated))
+#else
+#define OAI_DEPRECATED(msg)
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -116,6 +200,18 @@ OAI_API const char *oai_status_message(oai_status status);
 OAI_API const char *oai_version(void);
 
 /**
+ * Whether the library running is at least version MAJOR.MINOR.PATCH, e.g.
+ * to check at start-up that the shared library found at run time has the
+ * functions a program (or a language binding loading it) needs:
+ * `if (!oai_version_check(0, 2, 0)) ...`. A program built against this
+ * header can pass ::OAI_VERSION_MAJOR, ::OAI_VERSION_MINOR and
+ * ::OAI_VERSION_PATCH.
+ * @return 1 when the library's version is that version or a later one,
+ *         else 0.
+ */
+OAI_API int oai_version_check(int major, int minor, int patch);
+
+/**
  * Frees memory the library returned from a `*_dup` function. NULL is a no-op.
  * Use this, not free(), so that a program built against another C runtime
  * frees with the allocator that allocated.
@@ -161,7 +257,7 @@ typedef enum oai_log_level {
 /**
  * Receives one log line (no trailing newline). Credentials are already
  * redacted. The message is valid only during the call.
- * @param userdata the pointer given to oai_client_set_log_callback()
+ * @param userdata the pointer given to oai_client_set_log_callback2()
  * @param level an ::oai_log_level
  * @param message the line, UTF-8
  */
@@ -379,22 +475,97 @@ OAI_API oai_status oai_client_set_ca_blob(oai_client *client, const void *pem, s
  */
 OAI_API oai_status oai_client_set_proxy(oai_client *client, const char *proxy_url);
 
+/** Flag of oai_client_warm_up(): parse the CA certificates the client
+ *  verifies servers with. */
+#define OAI_WARM_UP_CA 1
+/** Flag of oai_client_warm_up(): also connect to the base URL's host (name
+ *  lookup, TCP, TLS handshake) and keep the connection for the first
+ *  request; implies ::OAI_WARM_UP_CA. */
+#define OAI_WARM_UP_CONNECT 2
+
+/**
+ * Does the one-time work of the client's first HTTPS connection now, so
+ * that it does not land in a frame later: call it at a loading screen (or
+ * on the thread that will drive the client, before the game loop starts),
+ * after the base URL, CA and proxy are set. Without it, with the built-in
+ * transport, the poll that starts the first TLS handshake also parses the
+ * whole CA bundle (Debian's: tens of milliseconds, see docs/embedding.md).
+ *
+ * ::OAI_WARM_UP_CA parses the CA certificates: the system's bundle, or what
+ * oai_client_set_ca_file() and oai_client_set_ca_blob() gave. The result is
+ * shared, read-only, by every client of the process with the same CA
+ * settings: the system's store is parsed once per process and kept until
+ * it exits, so a second client (warmed up or not) has nothing left to
+ * parse; a custom one is kept while a client uses it (a change to the file
+ * after that is seen once no client holds it any more).
+ * ::OAI_WARM_UP_CONNECT also connects, completes the TLS handshake and
+ * sends one `HEAD` of the base URL (no API key, no body; any HTTP answer
+ * will do), so that the connection is known good and waiting in the
+ * client's pool: the first request then reuses it, if the server keeps it
+ * open (servers close idle connections after a while, some after seconds).
+ *
+ * Blocking: the CA alone takes as long as parsing it; a connection at most
+ * the connect timeout plus 5 s (30 s plus 5 s without a connect timeout).
+ * Nothing is retried. Whatever the outcome, the client stays usable.
+ * Nothing changes hands: the connection belongs to the client, and the
+ * store to the process (each client holds a reference, dropped by
+ * oai_client_free()).
+ *
+ * Nothing to do, ::OAI_OK at once: a plain `http://` base URL (requests to
+ * absolute `https://` URLs then load the CA at their first connection), a
+ * client with a host transport (oai_client_set_transport(): TLS is the
+ * host's). With a libcurl built on another TLS library than this library's
+ * OpenSSL, curl loads the CA itself at each client's first connection:
+ * ::OAI_WARM_UP_CA then does nothing and ::OAI_WARM_UP_CONNECT is the way
+ * to warm up.
+ *
+ * Threading: from the thread that drives the client, like every function
+ * on it. Clients on different threads may warm up at the same moment: the
+ * shared store is parsed once, and the other threads wait for that parse.
+ *
+ * @param flags ::OAI_WARM_UP_CA, ::OAI_WARM_UP_CONNECT, or both; 0 means
+ *        ::OAI_WARM_UP_CA
+ * @return ::OAI_OK;
+ *         ::OAI_ERR_INVALID_ARGUMENT: NULL client, an unknown flag, called
+ *         from inside one of the client's callbacks, or
+ *         ::OAI_WARM_UP_CONNECT while a request of the client is in
+ *         flight or in event-loop mode (warm up before setting the socket
+ *         callback), or a build without libcurl whose client has no
+ *         transport;
+ *         the client's configuration error (oai_client_status());
+ *         ::OAI_ERR_TLS: the CA file or blob cannot be used, or the
+ *         handshake failed (an untrusted certificate);
+ *         ::OAI_ERR_CONNECTION, ::OAI_ERR_TIMEOUT: the server could not be
+ *         reached in time; ::OAI_ERR_OUT_OF_MEMORY. The reason of a failure
+ *         is logged at the warn level (oai_client_set_log_callback2()).
+ */
+OAI_API oai_status oai_client_warm_up(oai_client *client, int flags);
+
 /**
  * Sets the largest response body accepted in memory; a larger one ends the
  * call with ::OAI_ERR_TOO_LARGE. The same limit bounds what a streamed call
  * accumulates (oai_stream_set_max_bytes()). Bodies written to an output
- * file or handed to oai_request_on_data() are not limited. 0 means no
+ * file or handed to oai_request_set_data_callback() are not limited. 0 means no
  * limit. Default 256 MiB.
  * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
  */
 OAI_API oai_status oai_client_set_max_response_bytes(oai_client *client, int64_t max_bytes);
 
 /**
- * Sets the log callback and level. With a NULL callback, lines at or above
- * @p level go to stderr. The level overrides `OPENAI_LOG`.
- * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
+ * Sets the level of the lines logged: those at or above @p level (an
+ * ::oai_log_level) go to the log callback, or to stderr when none is set.
+ * It overrides `OPENAI_LOG`; the default is ::OAI_LOG_OFF.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client, not a level).
  */
-OAI_API oai_status oai_client_set_log_callback(oai_client *client, oai_log_level level, oai_log_fn fn, void *userdata);
+OAI_API oai_status oai_client_set_log_level(oai_client *client, int level);
+
+/**
+ * Sets (or, with NULL, clears) the log callback, which then receives the
+ * lines that oai_client_set_log_level() lets through; without one they go
+ * to stderr.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client).
+ */
+OAI_API oai_status oai_client_set_log_callback2(oai_client *client, oai_log_fn fn, void *userdata);
 
 /** @} */
 
@@ -407,17 +578,37 @@ OAI_API oai_status oai_client_set_log_callback(oai_client *client, oai_log_level
  * @param method "GET", "POST", "DELETE", ... (upper case, no white space)
  * @param path the path below the client's base URL, starting with '/'
  *        (e.g. "/chat/completions"), or a full http(s) URL
- * @return a new request owned by the caller, or NULL on a bad argument or
- *         when memory ran out.
+ * @return a new request owned by the caller; NULL only when memory ran out.
+ *         A bad method or path gives a failed request (oai_request_status()):
+ *         it has no method and no path, and sending it fails with its status
+ *         and message.
  */
 OAI_API oai_request *oai_request_new(const char *method, const char *path);
+
+/**
+ * The request's sticky status: ::OAI_OK, or why its constructor failed
+ * (::OAI_ERR_INVALID_ARGUMENT for a bad argument, ::OAI_ERR_IO for a file
+ * that cannot be read). A failed request's setters return that status and
+ * change nothing, and oai_client_send() and oai_client_start() answer it
+ * with a response carrying the status and message, sending nothing.
+ * ::OAI_ERR_INVALID_ARGUMENT for NULL.
+ */
+OAI_API oai_status oai_request_status(const oai_request *req);
+
+/**
+ * Why the request's constructor failed (borrowed from the request, e.g.
+ * "oai_file_create_request_new: cannot open train.jsonl: No such file or
+ * directory"), or NULL when oai_request_status() is ::OAI_OK.
+ */
+OAI_API const char *oai_request_error_message(const oai_request *req);
 
 /** Frees a request. NULL is a no-op. A request may be freed as soon as the
  *  call that sends it has started: calls keep their own copy. */
 OAI_API void oai_request_free(oai_request *req);
 
-/** Returns a deep copy of the request (owned by the caller), or NULL. */
-OAI_API oai_request *oai_request_dup(const oai_request *req);
+/** Returns a deep copy of the request (owned by the caller: oai_request_free()),
+ *  failed status included; NULL only when memory ran out (or for NULL). */
+OAI_API oai_request *oai_request_clone(const oai_request *req);
 
 /** The request's method (borrowed), or NULL. */
 OAI_API const char *oai_request_method(const oai_request *req);
@@ -463,7 +654,22 @@ OAI_API oai_status oai_request_set_json(oai_request *req, const char *pointer, c
  * @return ::OAI_OK, ::OAI_ERR_NOT_FOUND (no such field),
  *         ::OAI_ERR_INVALID_ARGUMENT.
  */
-OAI_API oai_status oai_request_remove(oai_request *req, const char *pointer);
+OAI_API oai_status oai_request_remove_field(oai_request *req, const char *pointer);
+
+/** The body's value at a JSON Pointer ("" is the whole body), borrowed from
+ *  the request until it is changed or freed; NULL if absent. */
+OAI_API const oai_value *oai_request_get(const oai_request *req, const char *pointer);
+/** The body's string at a JSON Pointer, or NULL if absent or not a string. */
+OAI_API const char *oai_request_get_string(const oai_request *req, const char *pointer);
+/** The body's integer at a JSON Pointer (a number is truncated), or 0. */
+OAI_API int64_t oai_request_get_int(const oai_request *req, const char *pointer);
+/** The body's number at a JSON Pointer, or 0.0. */
+OAI_API double oai_request_get_number(const oai_request *req, const char *pointer);
+/** 1 if the body's value at a JSON Pointer is true, else 0. */
+OAI_API int oai_request_get_bool(const oai_request *req, const char *pointer);
+/** The length of the body's array (or the member count of its object) at a
+ *  JSON Pointer, or 0. */
+OAI_API size_t oai_request_get_count(const oai_request *req, const char *pointer);
 
 /**
  * The JSON body, serialised compactly (owned by the caller: oai_free()), or
@@ -548,7 +754,7 @@ typedef int (*oai_data_fn)(void *userdata, const char *data, size_t len);
  * over oai_request_set_output_file().
  * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
  */
-OAI_API oai_status oai_request_on_data(oai_request *req, oai_data_fn fn, void *userdata);
+OAI_API oai_status oai_request_set_data_callback(oai_request *req, oai_data_fn fn, void *userdata);
 
 /**
  * Asks for the 2xx response body as raw bytes (enabled non-zero) instead of
@@ -557,7 +763,7 @@ OAI_API oai_status oai_request_on_data(oai_request *req, oai_data_fn fn, void *u
  * stream sent to a request that did not ask for one, ends the call with
  * ::OAI_ERR_PROTOCOL ("expected JSON, got text/html"). An empty body is
  * accepted with 204 and 205 and for `HEAD`. Raw mode is implied by
- * oai_request_set_output_file(), oai_request_on_data(), an `Accept` header
+ * oai_request_set_output_file(), oai_request_set_data_callback(), an `Accept` header
  * that names no JSON type, and the file-content helpers.
  * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT.
  */
@@ -576,7 +782,7 @@ typedef int (*oai_progress_fn)(void *userdata, int64_t sent, int64_t send_total,
 
 /** Sets (or, with NULL, clears) the progress callback.
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
-OAI_API oai_status oai_request_on_progress(oai_request *req, oai_progress_fn fn, void *userdata);
+OAI_API oai_status oai_request_set_progress_callback(oai_request *req, oai_progress_fn fn, void *userdata);
 
 /**
  * Adds a text field to a multipart/form-data body. A request with any part
@@ -616,11 +822,14 @@ OAI_API oai_status oai_request_add_file_range_part(oai_request *req, const char 
 /** @name Endpoint helpers
  *  Each creates an ordinary request with the method, path and required
  *  fields filled in; anything else is set with the oai_request_set_* calls.
- *  Each returns NULL on a bad argument or when memory ran out.
+ *  Each returns NULL only when memory ran out: a bad argument (a NULL or
+ *  empty id, a negative size) or a file that cannot be read gives a failed
+ *  request, whose oai_request_status() and oai_request_error_message() say
+ *  why and which sending reports (see "Errors" at the top of this file).
  *  @{ */
 
 /** `POST /chat/completions` with `model` and an empty `messages` array. */
-OAI_API oai_request *oai_chat_request_new(const char *model);
+OAI_API oai_request *oai_chat_completion_create_request_new(const char *model);
 
 /**
  * Appends `{"role": ROLE, "content": CONTENT}` to `messages`. Any role is
@@ -628,7 +837,7 @@ OAI_API oai_request *oai_chat_request_new(const char *model);
  * content is sent as null (an assistant message that only calls tools).
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
  */
-OAI_API oai_status oai_request_add_message(oai_request *req, const char *role, const char *content);
+OAI_API oai_status oai_chat_request_add_message(oai_request *req, const char *role, const char *content);
 
 /**
  * Appends a function tool to `tools`:
@@ -638,36 +847,36 @@ OAI_API oai_status oai_request_add_message(oai_request *req, const char *role, c
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (also when the schema does not
  *         parse), ::OAI_ERR_OUT_OF_MEMORY.
  */
-OAI_API oai_status oai_request_add_tool(oai_request *req, const char *name, const char *description, const char *parameters_json);
+OAI_API oai_status oai_chat_request_add_tool(oai_request *req, const char *name, const char *description, const char *parameters_json);
 
 /**
  * Records a tool call the assistant made: appends
  * `{"id","type":"function","function":{"name","arguments"}}` to the
  * `tool_calls` of the last message when it is an assistant message, or to a
  * new assistant message with null content otherwise. Use it to replay the
- * assistant's turn before oai_request_add_tool_result().
+ * assistant's turn before oai_chat_request_add_tool_result().
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
  */
-OAI_API oai_status oai_request_add_tool_call(oai_request *req, const char *id, const char *name, const char *arguments);
+OAI_API oai_status oai_chat_request_add_tool_call(oai_request *req, const char *id, const char *name, const char *arguments);
 
 /**
  * Appends a tool result: `{"role":"tool","tool_call_id","content"}`.
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
  */
-OAI_API oai_status oai_request_add_tool_result(oai_request *req, const char *tool_call_id, const char *content);
+OAI_API oai_status oai_chat_request_add_tool_result(oai_request *req, const char *tool_call_id, const char *content);
 
 /** `POST /completions` (legacy) with `model` and `prompt`. */
-OAI_API oai_request *oai_completion_request_new(const char *model, const char *prompt);
+OAI_API oai_request *oai_completion_create_request_new(const char *model, const char *prompt);
 
-/** `POST /responses` with `model` and a string `input`. */
-OAI_API oai_request *oai_responses_request_new(const char *model, const char *input);
+/** `POST /responses` (the Responses API) with `model` and a string `input`. */
+OAI_API oai_request *oai_response_create_request_new(const char *model, const char *input);
 
 /** `POST /embeddings` with `model` and a string `input` (set `/input` to an
  *  array for several inputs). */
-OAI_API oai_request *oai_embedding_request_new(const char *model, const char *input);
+OAI_API oai_request *oai_embedding_create_request_new(const char *model, const char *input);
 
 /** `GET /models`. */
-OAI_API oai_request *oai_models_list_request_new(void);
+OAI_API oai_request *oai_model_list_request_new(void);
 /** `GET /models/{id}` (the id is percent-encoded). */
 OAI_API oai_request *oai_model_retrieve_request_new(const char *model_id);
 /** `DELETE /models/{id}` (deletes a fine-tuned model you own). */
@@ -694,7 +903,8 @@ OAI_API oai_response *oai_client_send(oai_client *client, const oai_request *req
 /**
  * Receives the outcome of an asynchronous call.
  * @param userdata the pointer given to oai_client_start()
- * @param call the finished call (valid during this callback only)
+ * @param call the finished call (still the caller's: free it with
+ *        oai_call_free(), here or later)
  * @param res the response, owned by the callback's code from now on: free it
  *        with oai_response_free(). NULL only when memory ran out.
  */
@@ -705,13 +915,62 @@ typedef void (*oai_done_fn)(void *userdata, oai_call *call, oai_response *res);
  * (or oai_client_send(), or oai_client_socket_action() in event-loop mode)
  * on the caller's thread. The request is copied, so
  * the caller may free or change it at once.
- * @param fn called once, when the call ends (success, error or cancel);
- *        may be NULL
- * @return a call handle owned by the client and valid until @p fn returns
- *         (or until oai_client_free()), or NULL on a bad argument or when
- *         memory ran out.
+ *
+ * Two ways to learn the outcome: a done callback, or the pull API, which
+ * needs no callback at all (for FFI hosts such as LuaJIT, Python, C#):
+ * oai_call_is_done(), oai_call_take_response(), and for a streamed request
+ * without an event callback (oai_request_set_stream()),
+ * oai_call_next_event().
+ * @param fn called once, when the call ends (success, error or cancel),
+ *        with the response; NULL: the response waits in the call for
+ *        oai_call_take_response()
+ * @return a call owned by the caller until oai_call_free(), valid after it
+ *         ended too; NULL on a bad argument or when memory ran out.
  */
 OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, oai_done_fn fn, void *userdata);
+
+/**
+ * Frees a call. A running call is cancelled first, silently: its done
+ * callback does not run. Safe on a finished call, inside the call's own
+ * callbacks (the call is freed once the callback returns), and after
+ * oai_client_free() (which ends every call it still has). NULL is a no-op.
+ * Threading: the client's thread.
+ */
+OAI_API void oai_call_free(oai_call *call);
+
+/** 1 when the call has ended (its response is final), else 0; 1 for NULL. */
+OAI_API int oai_call_is_done(const oai_call *call);
+
+/**
+ * Hands over a finished call's response (success, error or cancel), which
+ * the caller then owns (oai_response_free()).
+ * @return the response; NULL while the call runs, once the response was
+ *         taken or given to the done callback, and when memory ran out
+ *         (oai_call_status() tells which).
+ */
+OAI_API oai_response *oai_call_take_response(oai_call *call);
+
+/** The call's outcome once it has ended (the status its response carries),
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL; ::OAI_OK while it runs. */
+OAI_API oai_status oai_call_status(const oai_call *call);
+
+/**
+ * Takes the next queued event of a streamed call whose request has no event
+ * callback (oai_request_set_stream()): the same events an event callback
+ * would get, in order, ending with ::OAI_EVENT_DONE or ::OAI_EVENT_ERROR.
+ * Events queue while the client is polled; take them at any pace: when
+ * 1024 are waiting, the client stops reading that call's body (the
+ * transport's back-pressure) until the queue is drained below half, so
+ * nothing is lost and memory stays bounded. (A host transport without a
+ * pause callback keeps delivering; the queue then grows up to the client's
+ * oai_client_set_max_response_bytes(), and the call fails with
+ * ::OAI_ERR_TOO_LARGE beyond it.)
+ * @param event receives the event, valid until the next call on this
+ *        oai_call (or its free), or NULL when none is waiting now
+ * @return ::OAI_OK (check *event), ::OAI_ERR_INVALID_ARGUMENT (NULL
+ *         arguments)
+ */
+OAI_API oai_status oai_call_next_event(oai_call *call, const oai_event **event);
 
 /**
  * Advances every running call: performs I/O that is ready, fires due retry
@@ -725,6 +984,18 @@ OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, o
  *         of the client's callbacks).
  */
 OAI_API int oai_client_poll(oai_client *client, int timeout_ms);
+
+/**
+ * Bounds the work one poll does (and one oai_client_socket_action()):
+ * once @p budget_us microseconds have passed, the poll stops handing out
+ * streamed events and data and returns; what is left waits, in order, for
+ * the next poll (and the client stops reading bodies that pile up beyond
+ * that, see oai_call_next_event()). For a game loop that polls once per
+ * frame. I/O already under way is not interrupted, so a poll may run a
+ * little over. 0 (the default): no limit.
+ * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT (NULL client, negative).
+ */
+OAI_API oai_status oai_client_set_poll_budget_us(oai_client *client, int64_t budget_us);
 
 /**
  * Makes a concurrent or upcoming oai_client_poll() return early. The one
@@ -906,7 +1177,7 @@ OAI_API int oai_response_get_bool(const oai_response *res, const char *pointer);
 OAI_API size_t oai_response_get_count(const oai_response *res, const char *pointer);
 /** The compact JSON text of the value at a JSON Pointer (borrowed from the
  *  response), or NULL. */
-OAI_API const char *oai_response_get_json(const oai_response *res, const char *pointer);
+OAI_API const char *oai_response_get_json_text(const oai_response *res, const char *pointer);
 
 /**
  * The generated text: `choices[0].message.content` of a chat completion,
@@ -914,6 +1185,9 @@ OAI_API const char *oai_response_get_json(const oai_response *res, const char *p
  * `output_text` parts of a Responses API result. NULL when there is none.
  */
 OAI_API const char *oai_response_text(const oai_response *res);
+
+/** The number of embeddings (the length of `data`), or 0. */
+OAI_API size_t oai_response_embedding_count(const oai_response *res);
 
 /**
  * The embedding at `data[index].embedding` as doubles (borrowed from the
@@ -943,7 +1217,7 @@ OAI_API const char *oai_response_error_param(const oai_response *res);
 OAI_API const char *oai_response_request_id(const oai_response *res);
 
 /** How many retries were made (0 when the first attempt decided). */
-OAI_API int oai_response_retries(const oai_response *res);
+OAI_API int oai_response_retry_count(const oai_response *res);
 
 /** The delay the server last asked for (`retry-after-ms`/`retry-after`) in
  *  milliseconds, or -1 when it asked for none. Set also when the delay was
@@ -992,9 +1266,9 @@ OAI_API int oai_value_bool(const oai_value *v);
 /** The array's length or the object's member count, else 0. */
 OAI_API size_t oai_value_count(const oai_value *v);
 /** The array's item, or the object's member value, at @p index; or NULL. */
-OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index);
+OAI_API const oai_value *oai_value_item(const oai_value *v, size_t index);
 /** The object's member key at @p index (borrowed), or NULL. */
-OAI_API const char *oai_value_key_at(const oai_value *v, size_t index);
+OAI_API const char *oai_value_key(const oai_value *v, size_t index);
 /** Shorthand for oai_value_string(oai_value_get(v, pointer)). */
 OAI_API const char *oai_value_get_string(const oai_value *v, const char *pointer);
 /** Shorthand for oai_value_int(oai_value_get(v, pointer)). */
@@ -1046,7 +1320,16 @@ typedef int (*oai_event_fn)(void *userdata, const oai_event *ev);
  * streaming off again.
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
  */
-OAI_API oai_status oai_request_on_event(oai_request *req, oai_event_fn fn, void *userdata);
+OAI_API oai_status oai_request_set_event_callback(oai_request *req, oai_event_fn fn, void *userdata);
+
+/**
+ * Makes the request stream (non-zero) without an event callback: the
+ * events queue in the call for oai_call_next_event(), and the response is
+ * the accumulated result as with a callback. 0 turns streaming off. An
+ * event callback set later takes the events instead.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_request_set_stream(oai_request *req, int enabled);
 
 /**
  * Turns accumulation of a streamed response on (non-zero, the default) or
@@ -1079,10 +1362,20 @@ OAI_API const char *oai_event_data(const oai_event *ev);
 OAI_API size_t oai_event_data_len(const oai_event *ev);
 /** The event's parsed JSON data, or NULL. */
 OAI_API const oai_value *oai_event_json(const oai_event *ev);
+/** The value at a JSON Pointer in the event's data ("" is the data itself),
+ *  borrowed like the event, or NULL. */
+OAI_API const oai_value *oai_event_get(const oai_event *ev, const char *pointer);
 /** The string at a JSON Pointer in the event's data, or NULL. */
 OAI_API const char *oai_event_get_string(const oai_event *ev, const char *pointer);
 /** The integer at a JSON Pointer in the event's data, or 0. */
 OAI_API int64_t oai_event_get_int(const oai_event *ev, const char *pointer);
+/** The number at a JSON Pointer in the event's data, or 0.0. */
+OAI_API double oai_event_get_number(const oai_event *ev, const char *pointer);
+/** 1 if the value at a JSON Pointer in the event's data is true, else 0. */
+OAI_API int oai_event_get_bool(const oai_event *ev, const char *pointer);
+/** The length of the array (or the member count of the object) at a JSON
+ *  Pointer in the event's data, or 0. */
+OAI_API size_t oai_event_get_count(const oai_event *ev, const char *pointer);
 /** For ::OAI_EVENT_ERROR: the error's status class (::OAI_ERR_API unless the
  *  error carries an HTTP-like status); else ::OAI_OK. */
 OAI_API oai_status oai_event_error_status(const oai_event *ev);
@@ -1112,9 +1405,18 @@ typedef struct oai_sse oai_sse;
  */
 typedef int (*oai_sse_fn)(void *userdata, const char *event, const char *data, size_t data_len, const char *id);
 
-/** Creates a decoder calling @p fn for each event; NULL if memory ran out
- *  or @p fn is NULL. */
+/** Creates a decoder calling @p fn for each event; NULL only when memory
+ *  ran out. A NULL @p fn gives a failed decoder (oai_sse_status()) whose
+ *  every feed returns ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_sse *oai_sse_new(oai_sse_fn fn, void *userdata);
+/** The decoder's status: ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT for a decoder
+ *  made without a callback; or the error that stopped it (an event over the
+ *  limit, a callback's stop, memory), which every later feed returns.
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_sse_status(const oai_sse *sse);
+/** A description of oai_sse_status() when it is not ::OAI_OK (static), or
+ *  NULL. */
+OAI_API const char *oai_sse_error_message(const oai_sse *sse);
 /** Frees a decoder. NULL is a no-op. */
 OAI_API void oai_sse_free(oai_sse *sse);
 /** Limits one event (its buffered line plus data) to @p max_bytes (default
@@ -1139,7 +1441,7 @@ OAI_API int64_t oai_sse_retry_ms(const oai_sse *sse);
  * @name Stream accumulator (sans-I/O)
  * Turns the SSE events of a chat, completions or Responses stream into typed
  * ::oai_event deltas and accumulates them into the final object. The engine
- * uses it for oai_request_on_event(); programs with their own HTTP stack can
+ * uses it for oai_request_set_event_callback(); programs with their own HTTP stack can
  * use it directly.
  * @{ */
 
@@ -1154,8 +1456,10 @@ typedef enum oai_stream_kind {
 } oai_stream_kind;
 
 /** Creates an accumulator for a stream of @p kind (an ::oai_stream_kind),
- *  calling @p fn (may be NULL) with each typed event. NULL on a bad
- *  argument or when memory ran out. */
+ *  calling @p fn (may be NULL) with each typed event. NULL only when memory
+ *  ran out: an unknown kind gives a failed stream, whose oai_stream_status()
+ *  and oai_stream_error_message() say so and whose feeds, finish and
+ *  setters return ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata);
 /** Frees an accumulator and everything borrowed from it. NULL is a no-op. */
 OAI_API void oai_stream_free(oai_stream *s);
@@ -1231,24 +1535,25 @@ OAI_API const char *oai_stream_error_message(const oai_stream *s);
  * oai_request_add_form_field(req, "expires_after[anchor]", "created_at") and
  * oai_request_add_form_field(req, "expires_after[seconds]", "86400").
  * @param purpose `fine-tune`, `batch`, `assistants`, `vision`, `user_data` or `evals`
- * @return a new request, or NULL on a bad argument, an unreadable file or
- *         when memory ran out.
+ * @return a new request; NULL only when memory ran out. A file that cannot
+ *         be opened gives a request failed with ::OAI_ERR_IO, a bad argument
+ *         one failed with ::OAI_ERR_INVALID_ARGUMENT (oai_request_status()).
  */
-OAI_API oai_request *oai_file_upload_request_new(const char *path, const char *purpose);
+OAI_API oai_request *oai_file_create_request_new(const char *path, const char *purpose);
 
 /** `POST /files` with the file's @p len bytes taken (copied) from memory and
- *  sent as @p filename. NULL on a bad argument or when memory ran out. */
-OAI_API oai_request *oai_file_upload_data_request_new(const void *data, size_t len, const char *filename, const char *purpose);
+ *  sent as @p filename. */
+OAI_API oai_request *oai_file_create_from_data_request_new(const void *data, size_t len, const char *filename, const char *purpose);
 
 /** `GET /files`. */
-OAI_API oai_request *oai_files_list_request_new(void);
+OAI_API oai_request *oai_file_list_request_new(void);
 /** `GET /files/{id}`. */
 OAI_API oai_request *oai_file_retrieve_request_new(const char *file_id);
 /** `DELETE /files/{id}`. */
 OAI_API oai_request *oai_file_delete_request_new(const char *file_id);
 /** `GET /files/{id}/content`; the body is the file's bytes (combine with
  *  oai_request_set_output_file() for large files). */
-OAI_API oai_request *oai_file_content_request_new(const char *file_id);
+OAI_API oai_request *oai_file_retrieve_content_request_new(const char *file_id);
 
 /** @} */
 
@@ -1262,7 +1567,7 @@ OAI_API oai_request *oai_file_content_request_new(const char *file_id);
 OAI_API oai_request *oai_upload_create_request_new(const char *filename, const char *purpose, int64_t bytes, const char *mime_type);
 /** `POST /uploads/{id}/parts`: the multipart field `data` holds @p length
  *  bytes of the file at @p path from @p offset, streamed from disk. */
-OAI_API oai_request *oai_upload_part_request_new(const char *upload_id, const char *path, int64_t offset, int64_t length);
+OAI_API oai_request *oai_upload_add_part_request_new(const char *upload_id, const char *path, int64_t offset, int64_t length);
 /** `POST /uploads/{id}/complete` with the ordered `part_ids` and, when
  *  @p md5_hex is not NULL, `md5`. */
 OAI_API oai_request *oai_upload_complete_request_new(const char *upload_id, const char *const *part_ids, size_t part_count, const char *md5_hex);
@@ -1276,18 +1581,26 @@ typedef struct oai_large_upload oai_large_upload;
  * Prepares a large upload of the file at @p path (nothing is sent yet).
  * @param mime_type e.g. "application/jsonl"; NULL for
  *        "application/octet-stream"
- * @return a new handle (oai_large_upload_free()), or NULL on a bad argument,
- *         an unreadable file or when memory ran out. The client must outlive it.
+ * @return a new handle (oai_large_upload_free()); NULL only when memory ran
+ *         out. A bad argument or a file that cannot be read gives a failed
+ *         handle (oai_large_upload_status()), whose oai_large_upload_run()
+ *         answers with that status and message. The client must outlive it.
  */
 OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *path, const char *purpose, const char *mime_type);
 /** Frees the handle (not the server-side upload). NULL is a no-op. */
 OAI_API void oai_large_upload_free(oai_large_upload *up);
+/** The handle's sticky status: ::OAI_OK, or why oai_large_upload_new()
+ *  failed (::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_IO).
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_large_upload_status(const oai_large_upload *up);
+/** Why oai_large_upload_new() failed (borrowed), or NULL. */
+OAI_API const char *oai_large_upload_error_message(const oai_large_upload *up);
 /** Sets the part size (default 64 MiB; at least 1 byte, at most 64 MiB).
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_status oai_large_upload_set_part_size(oai_large_upload *up, int64_t part_size);
 /** Reports bytes of the file sent so far (received/receive_total are 0);
  *  returning non-zero cancels. @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
-OAI_API oai_status oai_large_upload_on_progress(oai_large_upload *up, oai_progress_fn fn, void *userdata);
+OAI_API oai_status oai_large_upload_set_progress_callback(oai_large_upload *up, oai_progress_fn fn, void *userdata);
 /**
  * Resumes an upload that was interrupted: @p upload_id is the id of the
  * upload created earlier and @p part_ids the ids of its parts already
@@ -1316,11 +1629,12 @@ OAI_API size_t oai_large_upload_part_count(const oai_large_upload *up);
 OAI_API const char *oai_large_upload_part_id(const oai_large_upload *up, size_t index);
 
 /**
- * Uploads a large file in one call: oai_large_upload_new(), _on_progress(),
- * _run(), _free().
+ * Uploads a large file in one call: oai_large_upload_new(),
+ * oai_large_upload_set_progress_callback(), oai_large_upload_run(),
+ * oai_large_upload_free().
  * @return as oai_large_upload_run(); NULL only when memory ran out.
  */
-OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path, const char *purpose, const char *mime_type, oai_progress_fn progress, void *userdata);
+OAI_API oai_response *oai_client_upload_large_file(oai_client *client, const char *path, const char *purpose, const char *mime_type, oai_progress_fn progress, void *userdata);
 
 /** @} */
 
@@ -1332,7 +1646,7 @@ OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path
 typedef struct oai_pager oai_pager;
 
 /**
- * Creates a pager over a list request (e.g. oai_files_list_request_new()).
+ * Creates a pager over a list request (e.g. oai_file_list_request_new()).
  * Pages are fetched on demand through oai_client_send() (so with the retry
  * policy); the next page repeats the request with `after` set to the page's
  * `last_id`, or else to the last item's `id`. Only `has_more: true` asks
@@ -1342,11 +1656,19 @@ typedef struct oai_pager oai_pager;
  * ::OAI_ERR_PROTOCOL instead of fetching the same pages forever. A `limit`
  * query parameter on the request sets the page size.
  * @return a new pager (the request is copied; the client must outlive the
- *         pager), or NULL.
+ *         pager); NULL only when memory ran out. A NULL client or request,
+ *         or a failed request (oai_request_status()), gives a failed pager:
+ *         oai_pager_status() and every oai_pager_next() return that status,
+ *         and oai_pager_response() is a response carrying it.
  */
 OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request);
 /** Frees the pager and the items borrowed from it. NULL is a no-op. */
 OAI_API void oai_pager_free(oai_pager *pager);
+/** The pager's sticky status: ::OAI_OK, or why oai_pager_new() failed.
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_pager_status(const oai_pager *pager);
+/** Why oai_pager_new() failed (borrowed), or NULL. */
+OAI_API const char *oai_pager_error_message(const oai_pager *pager);
 /** Stops after @p max_items items in all (0, the default: no limit).
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_status oai_pager_set_max_items(oai_pager *pager, size_t max_items);
@@ -1380,22 +1702,34 @@ typedef enum oai_training_format {
 typedef struct oai_training_report oai_training_report;
 
 /**
- * Validates a JSONL training file line by line, in bounded memory.
+ * Validates a JSONL training file line by line, in bounded memory, and
+ * returns the report.
  * @param format an ::oai_training_format
  * @param context_limit tokens allowed per example (0: do not check)
- * @param report receives a new report (oai_training_report_free()) whenever
- *        the file could be read, valid or not
- * @return ::OAI_OK when the data is valid, ::OAI_ERR_INVALID_DATA when the
- *         report lists problems, ::OAI_ERR_IO, ::OAI_ERR_INVALID_ARGUMENT,
- *         ::OAI_ERR_OUT_OF_MEMORY.
+ * @return a new report (oai_training_report_free()); NULL only when memory
+ *         ran out. oai_training_report_status() tells the outcome.
  */
-OAI_API oai_status oai_training_validate_file(const char *path, int format, int64_t context_limit, oai_training_report **report);
+OAI_API oai_training_report *oai_training_report_new(const char *path, int format, int64_t context_limit);
 /** The same on @p len bytes in memory. */
-OAI_API oai_status oai_training_validate_buffer(const char *data, size_t len, int format, int64_t context_limit, oai_training_report **report);
+OAI_API oai_training_report *oai_training_report_buffer_new(const char *data, size_t len, int format, int64_t context_limit);
 /** Frees a report. NULL is a no-op. */
 OAI_API void oai_training_report_free(oai_training_report *report);
-/** 1 when no problem was found, else 0. */
-OAI_API int oai_training_report_valid(const oai_training_report *report);
+/**
+ * The outcome: ::OAI_OK when the data is valid, ::OAI_ERR_INVALID_DATA when
+ * the report lists problems; or the sticky status of a report that could
+ * not be made, which then holds no problem and no statistic: ::OAI_ERR_IO
+ * (the file cannot be read), ::OAI_ERR_INVALID_ARGUMENT (a NULL path, an
+ * unknown format, a negative context limit), ::OAI_ERR_OUT_OF_MEMORY
+ * (memory ran out during the validation). ::OAI_ERR_INVALID_ARGUMENT for
+ * NULL.
+ */
+OAI_API oai_status oai_training_report_status(const oai_training_report *report);
+/** A one-line description of a status other than ::OAI_OK (e.g. "3
+ *  problems; the first, line 2: ..."; or "cannot open data.jsonl: No such
+ *  file or directory"), borrowed from the report; NULL when valid. */
+OAI_API const char *oai_training_report_error_message(const oai_training_report *report);
+/** 1 when the data was read and no problem was found, else 0. */
+OAI_API int oai_training_report_is_valid(const oai_training_report *report);
 /** The number of problems kept in the report (each line may have several;
  *  at most the first 1000 are kept, see the "problems_total" statistic). */
 OAI_API size_t oai_training_report_problem_count(const oai_training_report *report);
@@ -1406,7 +1740,7 @@ OAI_API const char *oai_training_report_problem_code(const oai_training_report *
 /** The human-readable reason of problem @p index (borrowed), or NULL. */
 OAI_API const char *oai_training_report_problem_message(const oai_training_report *report, size_t index);
 /** The number of examples (non-blank lines). */
-OAI_API int64_t oai_training_report_examples(const oai_training_report *report);
+OAI_API int64_t oai_training_report_example_count(const oai_training_report *report);
 /** The statistic named @p name, or 0: "examples", "lines",
  *  "messages_min", "messages_max", "messages_total", "characters",
  *  "tokens_estimated", "tokens_max", "examples_over_context",
@@ -1429,7 +1763,7 @@ OAI_API char *oai_training_report_json_dup(const oai_training_report *report);
 /** `POST /fine_tuning/jobs` with `model` and `training_file`. */
 OAI_API oai_request *oai_fine_tuning_job_create_request_new(const char *model, const char *training_file_id);
 /** `GET /fine_tuning/jobs`. */
-OAI_API oai_request *oai_fine_tuning_jobs_list_request_new(void);
+OAI_API oai_request *oai_fine_tuning_job_list_request_new(void);
 /** `GET /fine_tuning/jobs/{id}`. */
 OAI_API oai_request *oai_fine_tuning_job_retrieve_request_new(const char *job_id);
 /** `POST /fine_tuning/jobs/{id}/cancel`. */
@@ -1439,13 +1773,13 @@ OAI_API oai_request *oai_fine_tuning_job_pause_request_new(const char *job_id);
 /** `POST /fine_tuning/jobs/{id}/resume`. */
 OAI_API oai_request *oai_fine_tuning_job_resume_request_new(const char *job_id);
 /** `GET /fine_tuning/jobs/{id}/events`. */
-OAI_API oai_request *oai_fine_tuning_job_events_request_new(const char *job_id);
+OAI_API oai_request *oai_fine_tuning_job_list_events_request_new(const char *job_id);
 /** `GET /fine_tuning/jobs/{id}/checkpoints`. */
-OAI_API oai_request *oai_fine_tuning_job_checkpoints_request_new(const char *job_id);
+OAI_API oai_request *oai_fine_tuning_job_list_checkpoints_request_new(const char *job_id);
 
 /**
  * Receives each new event of a followed job once, oldest first.
- * @param userdata the pointer given to oai_fine_tuning_job_follow()
+ * @param userdata the pointer given to oai_client_follow_fine_tuning_job()
  * @param event the event object (`id`, `created_at`, `level`, `message`,
  *        `type`, `data`), valid during the call
  * @return 0 to go on; non-zero stops following (::OAI_ERR_CANCELLED)
@@ -1462,7 +1796,7 @@ typedef int (*oai_job_event_fn)(void *userdata, const oai_value *event);
  *         `/fine_tuned_model` tell the outcome), or a response carrying
  *         ::OAI_ERR_CANCELLED when @p fn stopped it. NULL only when memory ran out.
  */
-OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_job_event_fn fn, void *userdata);
+OAI_API oai_response *oai_client_follow_fine_tuning_job(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_job_event_fn fn, void *userdata);
 
 /** @} */
 
@@ -1476,30 +1810,63 @@ OAI_API oai_request *oai_batch_create_request_new(const char *input_file_id, con
 /** `GET /batches/{id}`. */
 OAI_API oai_request *oai_batch_retrieve_request_new(const char *batch_id);
 /** `GET /batches`. */
-OAI_API oai_request *oai_batches_list_request_new(void);
+OAI_API oai_request *oai_batch_list_request_new(void);
 /** `POST /batches/{id}/cancel`. */
 OAI_API oai_request *oai_batch_cancel_request_new(const char *batch_id);
 
 /** Writes a batch input file, one request per line. */
 typedef struct oai_batch_writer oai_batch_writer;
-/** Creates (or truncates) the JSONL file at @p path. NULL on I/O error or
- *  when memory ran out. */
-OAI_API oai_batch_writer *oai_batch_writer_open(const char *path);
+/**
+ * Creates (or truncates) the JSONL file at @p path.
+ * @return a new writer (oai_batch_writer_free()); NULL only when memory ran
+ *         out. A NULL or empty path or a file that cannot be created gives a
+ *         failed writer (oai_batch_writer_status()): oai_batch_writer_add()
+ *         and oai_batch_writer_finish() return its status.
+ */
+OAI_API oai_batch_writer *oai_batch_writer_new(const char *path);
 /**
  * Appends `{"custom_id","method","url":"/v1"+path,"body"}` built from
  * @p req (which is not sent).
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (empty or repeated custom id,
- *         no JSON body), ::OAI_ERR_IO, ::OAI_ERR_OUT_OF_MEMORY.
+ *         no JSON body, a failed request), ::OAI_ERR_IO,
+ *         ::OAI_ERR_OUT_OF_MEMORY; a failed writer's status.
  */
 OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_id, const oai_request *req);
-/** Flushes, closes and frees the writer. @return ::OAI_OK or ::OAI_ERR_IO.
- *  NULL is a no-op returning ::OAI_OK. */
-OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w);
+/**
+ * Flushes and closes the file; later adds fail with ::OAI_ERR_INVALID_ARGUMENT.
+ * Call it before handing the file on: its status is the only one that tells
+ * that every line reached the disk.
+ * @return ::OAI_OK; ::OAI_ERR_IO when a line could not be written (the file
+ *         is incomplete); a failed writer's status;
+ *         ::OAI_ERR_INVALID_ARGUMENT for NULL or a second call.
+ */
+OAI_API oai_status oai_batch_writer_finish(oai_batch_writer *w);
+/** Frees the writer, closing the file if oai_batch_writer_finish() did not
+ *  (without telling whether every line reached the disk). NULL is a no-op. */
+OAI_API void oai_batch_writer_free(oai_batch_writer *w);
+/** The writer's status: ::OAI_OK; why oai_batch_writer_new() failed
+ *  (::OAI_ERR_IO, ::OAI_ERR_INVALID_ARGUMENT); or ::OAI_ERR_IO once a line
+ *  could not be written. ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_batch_writer_status(const oai_batch_writer *w);
+/** A description of oai_batch_writer_status() when it is not ::OAI_OK
+ *  (borrowed), or NULL. */
+OAI_API const char *oai_batch_writer_error_message(const oai_batch_writer *w);
 
 /** Reads a batch output or error file, one result per line. */
 typedef struct oai_batch_reader oai_batch_reader;
-/** Opens the JSONL file at @p path. NULL on I/O error or when memory ran out. */
-OAI_API oai_batch_reader *oai_batch_reader_open(const char *path);
+/**
+ * Opens the JSONL file at @p path.
+ * @return a new reader (oai_batch_reader_free()); NULL only when memory ran
+ *         out. A NULL or empty path or a file that cannot be opened gives a
+ *         failed reader (oai_batch_reader_status()): every
+ *         oai_batch_reader_next() returns its status.
+ */
+OAI_API oai_batch_reader *oai_batch_reader_new(const char *path);
+/** The reader's sticky status: ::OAI_OK, or why oai_batch_reader_new()
+ *  failed (::OAI_ERR_IO, ::OAI_ERR_INVALID_ARGUMENT); the errors of single
+ *  lines are not sticky (see oai_batch_reader_next()).
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_batch_reader_status(const oai_batch_reader *r);
 /** Limits one line to @p max_bytes (default 16 MiB, without its line end):
  *  memory holds at most that much, whatever the file holds.
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL reader, 0 or negative). */
@@ -1521,10 +1888,107 @@ OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **
 OAI_API int64_t oai_batch_reader_line_number(const oai_batch_reader *r);
 /** Why the last oai_batch_reader_next() failed, naming the line (e.g.
  *  "line 3: longer than the line limit of 16777216 bytes"), borrowed until
- *  the next call; NULL after a success. */
+ *  the next call; NULL after a success. For a failed reader, why it could
+ *  not be opened (e.g. "cannot open out.jsonl: No such file or directory"). */
 OAI_API const char *oai_batch_reader_error_message(const oai_batch_reader *r);
 /** Closes and frees the reader. NULL is a no-op. */
 OAI_API void oai_batch_reader_free(oai_batch_reader *r);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Deprecated names
+ *  The 0.1 spellings that the naming grammar and the error rule (see the top
+ *  of this file) replaced. Each stays exported and behaves as it did; a call
+ *  makes the compiler warn with the replacement's name (define
+ *  `OAI_NO_DEPRECATED_WARNINGS` to silence it). They will be removed when
+ *  the major version changes.
+ *  @{ */
+
+/** @deprecated Use oai_request_clone(). */
+OAI_DEPRECATED("use oai_request_clone") OAI_API oai_request *oai_request_dup(const oai_request *req);
+/** @deprecated Use oai_request_remove_field(). */
+OAI_DEPRECATED("use oai_request_remove_field") OAI_API oai_status oai_request_remove(oai_request *req, const char *pointer);
+/** @deprecated Use oai_request_set_data_callback(). */
+OAI_DEPRECATED("use oai_request_set_data_callback") OAI_API oai_status oai_request_on_data(oai_request *req, oai_data_fn fn, void *userdata);
+/** @deprecated Use oai_request_set_progress_callback(). */
+OAI_DEPRECATED("use oai_request_set_progress_callback") OAI_API oai_status oai_request_on_progress(oai_request *req, oai_progress_fn fn, void *userdata);
+/** @deprecated Use oai_request_set_event_callback(). */
+OAI_DEPRECATED("use oai_request_set_event_callback") OAI_API oai_status oai_request_on_event(oai_request *req, oai_event_fn fn, void *userdata);
+/** @deprecated Use oai_client_set_log_level() and oai_client_set_log_callback2(). */
+OAI_DEPRECATED("use oai_client_set_log_level and oai_client_set_log_callback2") OAI_API oai_status oai_client_set_log_callback(oai_client *client, oai_log_level level, oai_log_fn fn, void *userdata);
+
+/** @deprecated Use oai_chat_completion_create_request_new(). */
+OAI_DEPRECATED("use oai_chat_completion_create_request_new") OAI_API oai_request *oai_chat_request_new(const char *model);
+/** @deprecated Use oai_chat_request_add_message(). */
+OAI_DEPRECATED("use oai_chat_request_add_message") OAI_API oai_status oai_request_add_message(oai_request *req, const char *role, const char *content);
+/** @deprecated Use oai_chat_request_add_tool(). */
+OAI_DEPRECATED("use oai_chat_request_add_tool") OAI_API oai_status oai_request_add_tool(oai_request *req, const char *name, const char *description, const char *parameters_json);
+/** @deprecated Use oai_chat_request_add_tool_call(). */
+OAI_DEPRECATED("use oai_chat_request_add_tool_call") OAI_API oai_status oai_request_add_tool_call(oai_request *req, const char *id, const char *name, const char *arguments);
+/** @deprecated Use oai_chat_request_add_tool_result(). */
+OAI_DEPRECATED("use oai_chat_request_add_tool_result") OAI_API oai_status oai_request_add_tool_result(oai_request *req, const char *tool_call_id, const char *content);
+/** @deprecated Use oai_completion_create_request_new(). */
+OAI_DEPRECATED("use oai_completion_create_request_new") OAI_API oai_request *oai_completion_request_new(const char *model, const char *prompt);
+/** @deprecated Use oai_response_create_request_new(). */
+OAI_DEPRECATED("use oai_response_create_request_new") OAI_API oai_request *oai_responses_request_new(const char *model, const char *input);
+/** @deprecated Use oai_embedding_create_request_new(). */
+OAI_DEPRECATED("use oai_embedding_create_request_new") OAI_API oai_request *oai_embedding_request_new(const char *model, const char *input);
+/** @deprecated Use oai_model_list_request_new(). */
+OAI_DEPRECATED("use oai_model_list_request_new") OAI_API oai_request *oai_models_list_request_new(void);
+/** @deprecated Use oai_file_create_request_new(). */
+OAI_DEPRECATED("use oai_file_create_request_new") OAI_API oai_request *oai_file_upload_request_new(const char *path, const char *purpose);
+/** @deprecated Use oai_file_create_from_data_request_new(). */
+OAI_DEPRECATED("use oai_file_create_from_data_request_new") OAI_API oai_request *oai_file_upload_data_request_new(const void *data, size_t len, const char *filename, const char *purpose);
+/** @deprecated Use oai_file_list_request_new(). */
+OAI_DEPRECATED("use oai_file_list_request_new") OAI_API oai_request *oai_files_list_request_new(void);
+/** @deprecated Use oai_file_retrieve_content_request_new(). */
+OAI_DEPRECATED("use oai_file_retrieve_content_request_new") OAI_API oai_request *oai_file_content_request_new(const char *file_id);
+/** @deprecated Use oai_upload_add_part_request_new(). */
+OAI_DEPRECATED("use oai_upload_add_part_request_new") OAI_API oai_request *oai_upload_part_request_new(const char *upload_id, const char *path, int64_t offset, int64_t length);
+/** @deprecated Use oai_fine_tuning_job_list_request_new(). */
+OAI_DEPRECATED("use oai_fine_tuning_job_list_request_new") OAI_API oai_request *oai_fine_tuning_jobs_list_request_new(void);
+/** @deprecated Use oai_fine_tuning_job_list_events_request_new(). */
+OAI_DEPRECATED("use oai_fine_tuning_job_list_events_request_new") OAI_API oai_request *oai_fine_tuning_job_events_request_new(const char *job_id);
+/** @deprecated Use oai_fine_tuning_job_list_checkpoints_request_new(). */
+OAI_DEPRECATED("use oai_fine_tuning_job_list_checkpoints_request_new") OAI_API oai_request *oai_fine_tuning_job_checkpoints_request_new(const char *job_id);
+/** @deprecated Use oai_batch_list_request_new(). */
+OAI_DEPRECATED("use oai_batch_list_request_new") OAI_API oai_request *oai_batches_list_request_new(void);
+
+/** @deprecated Use oai_response_get_json_text(). */
+OAI_DEPRECATED("use oai_response_get_json_text") OAI_API const char *oai_response_get_json(const oai_response *res, const char *pointer);
+/** @deprecated Use oai_response_retry_count(). */
+OAI_DEPRECATED("use oai_response_retry_count") OAI_API int oai_response_retries(const oai_response *res);
+/** @deprecated Use oai_value_item(). */
+OAI_DEPRECATED("use oai_value_item") OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index);
+/** @deprecated Use oai_value_key(). */
+OAI_DEPRECATED("use oai_value_key") OAI_API const char *oai_value_key_at(const oai_value *v, size_t index);
+
+/** @deprecated Use oai_large_upload_set_progress_callback(). */
+OAI_DEPRECATED("use oai_large_upload_set_progress_callback") OAI_API oai_status oai_large_upload_on_progress(oai_large_upload *up, oai_progress_fn fn, void *userdata);
+/** @deprecated Use oai_client_upload_large_file(). */
+OAI_DEPRECATED("use oai_client_upload_large_file") OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path, const char *purpose, const char *mime_type, oai_progress_fn progress, void *userdata);
+/** @deprecated Use oai_client_follow_fine_tuning_job(). */
+OAI_DEPRECATED("use oai_client_follow_fine_tuning_job") OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_job_event_fn fn, void *userdata);
+
+/** @deprecated Use oai_training_report_new(): it returns the report, whose
+ *  oai_training_report_status() is what this function returns. */
+OAI_DEPRECATED("use oai_training_report_new") OAI_API oai_status oai_training_validate_file(const char *path, int format, int64_t context_limit, oai_training_report **report);
+/** @deprecated Use oai_training_report_buffer_new(). */
+OAI_DEPRECATED("use oai_training_report_buffer_new") OAI_API oai_status oai_training_validate_buffer(const char *data, size_t len, int format, int64_t context_limit, oai_training_report **report);
+/** @deprecated Use oai_training_report_is_valid(). */
+OAI_DEPRECATED("use oai_training_report_is_valid") OAI_API int oai_training_report_valid(const oai_training_report *report);
+/** @deprecated Use oai_training_report_example_count(). */
+OAI_DEPRECATED("use oai_training_report_example_count") OAI_API int64_t oai_training_report_examples(const oai_training_report *report);
+
+/** @deprecated Use oai_batch_writer_new(); it returns a failed writer, not
+ *  NULL, when the file cannot be created. */
+OAI_DEPRECATED("use oai_batch_writer_new") OAI_API oai_batch_writer *oai_batch_writer_open(const char *path);
+/** @deprecated Use oai_batch_writer_finish(), then oai_batch_writer_free(). */
+OAI_DEPRECATED("use oai_batch_writer_finish and oai_batch_writer_free") OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w);
+/** @deprecated Use oai_batch_reader_new(); it returns a failed reader, not
+ *  NULL, when the file cannot be opened. */
+OAI_DEPRECATED("use oai_batch_reader_new") OAI_API oai_batch_reader *oai_batch_reader_open(const char *path);
 
 /** @} */
 

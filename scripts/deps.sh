@@ -29,6 +29,7 @@ TEST_PACKAGES=(
   libcmocka-dev                                    # the tests
   g++                                              # the C++ header test
   doxygen valgrind clang libclang-rt-14-dev        # docs, memcheck, sanitizers, fuzzing
+  abigail-tools                                    # abidiff: the ABI baseline test
   locales                                          # a comma-decimal locale for test_json
 )
 

@@ -36,3 +36,4 @@ if(TARGET test_cli_workflow AND OAI_BUILD_EXAMPLES)
     OAI_EXAMPLE_FINE_TUNE_PATH="$<TARGET_FILE:example_fine_tune>")
   add_dependencies(test_cli_workflow example_fine_tune)
 endif()
+

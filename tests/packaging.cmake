@@ -82,11 +82,54 @@ else()
   message(WARNING "doxygen not found: the API reference test is not registered")
 endif()
 
+# --- the naming grammar (oai.h's conventions) and the deprecated aliases ---------
+# Every OAI_API declaration against the written grammar; the checker itself
+# against a file of bad names; the aliases warn and can be silenced.
+find_program(OAI_PERL NAMES perl)
+if(OAI_PERL)
+  add_test(NAME header_grammar COMMAND ${OAI_PERL} ${_oai_pkg_src}/header/check_grammar.pl
+           ${PROJECT_SOURCE_DIR}/include/oai.h ${PROJECT_SOURCE_DIR}/include/oai/transport.h)
+  set_tests_properties(header_grammar PROPERTIES LABELS "${_oai_pkg_labels}")
+  oai_packaging_test(header_grammar_rejects
+    ${_oai_pkg_src}/header/check_grammar_rejects.sh ${_oai_pkg_src}/header/check_grammar.pl
+    ${_oai_pkg_src}/header/grammar_bad.h)
+else()
+  message(WARNING "perl not found: the naming grammar test is not registered")
+endif()
+oai_packaging_test(header_deprecated_${CMAKE_C_COMPILER_ID}
+  ${_oai_pkg_src}/header/check_deprecated.sh ${CMAKE_C_COMPILER} ${_oai_pkg_src}/header/deprecated_use.c
+  ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+if(OAI_CLANG AND NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  oai_packaging_test(header_deprecated_Clang
+    ${_oai_pkg_src}/header/check_deprecated.sh ${OAI_CLANG} ${_oai_pkg_src}/header/deprecated_use.c
+    ${PROJECT_SOURCE_DIR}/include ${CMAKE_CURRENT_BINARY_DIR}/header)
+endif()
+
 # --- ABI: SONAME and exported symbols ---------------------------------------------
 oai_packaging_test(shared_library_symbols
   ${_oai_pkg_src}/consumer/symbols.sh $<TARGET_FILE:oai_shared> $<TARGET_FILE:oai_static>
   liboai.so.${PROJECT_VERSION_MAJOR} ${PROJECT_SOURCE_DIR}/include/oai.h
   ${PROJECT_SOURCE_DIR}/include/oai/transport.h)
+
+# --- ABI: no released function removed or changed (abidiff, abigail-tools) ----------
+# The baseline abi/liboai.so.MAJOR.abi is the ABI of the last release, written
+# by abidw (docs/packaging.md, "The ABI baseline"). abidiff reads the types
+# from DWARF, so the check runs in the builds that carry debug information
+# (the default RelWithDebInfo, and Debug); sanitizers add nothing to the ABI
+# but are left out, as are builds without libcurl, whose library the baseline
+# does not describe.
+set(_oai_abi_baseline ${PROJECT_SOURCE_DIR}/abi/liboai.so.${PROJECT_VERSION_MAJOR}.abi)
+find_program(OAI_ABIDIFF NAMES abidiff)
+if(CMAKE_BUILD_TYPE MATCHES "^(RelWithDebInfo|Debug)$" AND NOT OAI_SANITIZE AND OAI_WITH_CURL
+   AND EXISTS ${_oai_abi_baseline})
+  if(OAI_ABIDIFF)
+    oai_packaging_test(abi_baseline
+      ${_oai_pkg_src}/consumer/abi_check.sh ${_oai_abi_baseline} $<TARGET_FILE:oai_shared>
+      ${PROJECT_SOURCE_DIR}/include)
+  else()
+    message(WARNING "abidiff (abigail-tools) not found: the ABI baseline test is not registered")
+  endif()
+endif()
 
 # --- install, then consume -------------------------------------------------------
 # install.cmake is read after this file; OAI_INSTALL defaults to OAI_TOP_LEVEL.

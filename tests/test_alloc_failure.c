@@ -721,20 +721,20 @@ static oai_status request_step(oai_request *req, int step)
 {
     switch (step) {
     case RS_MESSAGE_DEVELOPER:
-        return oai_request_add_message(req, "developer", "Answer in one line.");
+        return oai_chat_request_add_message(req, "developer", "Answer in one line.");
     case RS_MESSAGE_USER:
-        return oai_request_add_message(req, "user", "写一首关于春天的诗, with \"quotes\" and a text long enough to grow buffers");
+        return oai_chat_request_add_message(req, "user", "写一首关于春天的诗, with \"quotes\" and a text long enough to grow buffers");
     case RS_TOOL:
-        return oai_request_add_tool(req, "get_weather", "The weather in a city",
+        return oai_chat_request_add_tool(req, "get_weather", "The weather in a city",
                                     "{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\","
                                     "\"description\":\"City and country, e.g. Paris, France\"}},"
                                     "\"required\":[\"location\"],\"additionalProperties\":false}");
     case RS_TOOL_CALL:
-        return oai_request_add_tool_call(req, "call_Vx3kP8qL2mN7", "get_weather", "{\"location\":\"Paris, France\"}");
+        return oai_chat_request_add_tool_call(req, "call_Vx3kP8qL2mN7", "get_weather", "{\"location\":\"Paris, France\"}");
     case RS_TOOL_CALL_2:
-        return oai_request_add_tool_call(req, "call_Hq9sR4tW1zY6", "get_weather", "{\"location\":\"東京, 日本\"}");
+        return oai_chat_request_add_tool_call(req, "call_Hq9sR4tW1zY6", "get_weather", "{\"location\":\"東京, 日本\"}");
     case RS_TOOL_RESULT:
-        return oai_request_add_tool_result(req, "call_Vx3kP8qL2mN7", "{\"temperature_c\":21,\"sky\":\"clear\"}");
+        return oai_chat_request_add_tool_result(req, "call_Vx3kP8qL2mN7", "{\"temperature_c\":21,\"sky\":\"clear\"}");
     case RS_NUMBER:
         return oai_request_set_number(req, "/temperature", 0.7);
     case RS_JSON:
@@ -749,7 +749,7 @@ static oai_status request_step(oai_request *req, int step)
     case RS_IDEMPOTENCY:
         return oai_request_set_idempotency_key(req, "key-0123456789abcdef");
     case RS_STREAM:
-        return oai_request_on_event(req, no_events, NULL);
+        return oai_request_set_event_callback(req, no_events, NULL);
     default:
         return OAI_ERR_INVALID_ARGUMENT;
     }
@@ -779,9 +779,9 @@ static void scenario_request(run *r)
     int i;
 
     arm(r);
-    req = oai_chat_request_new("gpt-4o-mini");
+    req = oai_chat_completion_create_request_new("gpt-4o-mini");
     disarm(r);
-    EXPECT_MADE(r, req, "oai_chat_request_new");
+    EXPECT_MADE(r, req, "oai_chat_completion_create_request_new");
     if (!req)
         return;
     char *text = describe_request(req);
@@ -804,10 +804,10 @@ static void scenario_request(run *r)
     }
 
     arm(r);
-    dup = oai_request_dup(req);
+    dup = oai_request_clone(req);
     body = oai_request_body_dup(dup);
     disarm(r);
-    EXPECT_MADE(r, dup, "oai_request_dup");
+    EXPECT_MADE(r, dup, "oai_request_clone");
     if (dup) {
         EXPECT_MADE(r, body, "oai_request_body_dup");
         text = describe_request(dup);
@@ -1021,9 +1021,10 @@ static void scenario_training(run *r)
 
     arm(r);
     if (t->data)
-        st = oai_training_validate_buffer(t->data, t->len, t->format, 40, &report);
+        report = oai_training_report_buffer_new(t->data, t->len, t->format, 40);
     else
-        st = oai_training_validate_file(training_path, t->format, 40, &report);
+        report = oai_training_report_new(training_path, t->format, 40);
+    st = report ? oai_training_report_status(report) : OAI_ERR_OUT_OF_MEMORY;
     if (report)
         json = oai_training_report_json_dup(report);
     disarm(r);
@@ -1092,14 +1093,14 @@ static oai_status configure_client(oai_client *c)
     if (st == OAI_OK) /* a hang shows up as a timeout, not as a stuck suite */
         st = oai_client_set_timeout_ms(c, 10000);
     if (st == OAI_OK && env_long("OAI_TEST_ALLOC_LOG") > 0)
-        st = oai_client_set_log_callback(c, OAI_LOG_DEBUG, NULL, NULL);
+        st = oai_client_set_log_level(c, OAI_LOG_DEBUG);
     return st;
 }
 
 static oai_request *chat_request(const char *text)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    if (req && oai_request_add_message(req, "user", text) != OAI_OK) {
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    if (req && oai_chat_request_add_message(req, "user", text) != OAI_OK) {
         oai_request_free(req);
         return NULL;
     }
@@ -1123,9 +1124,9 @@ static void check_response(run *r, const oai_response *res, const char *what, co
     EXPECT_SAME_TEXT(r, what, oai_response_text(res), want_text);
     /* One retry more when libcurl reported its failure as a network error. */
     if (want_retries >= 0)
-        EXPECT(r, oai_response_retries(res) == want_retries ||
-                      (failed_in_libcurl(r) && oai_response_retries(res) == want_retries + 1),
-               "%s: %d retries, want %d", what, oai_response_retries(res), want_retries);
+        EXPECT(r, oai_response_retry_count(res) == want_retries ||
+                      (failed_in_libcurl(r) && oai_response_retry_count(res) == want_retries + 1),
+               "%s: %d retries, want %d", what, oai_response_retry_count(res), want_retries);
 }
 
 /* The environment a new client reads (on) or none of it (off). */
@@ -1201,7 +1202,7 @@ static void client_send(run *r, int new_client_armed)
         req = chat_request("Hello, torture test!");
     if (req) {
         res1 = oai_client_send(c, req);
-        streaming = oai_request_on_event(req, sink_event, &sink);
+        streaming = oai_request_set_event_callback(req, sink_event, &sink);
         if (streaming == OAI_OK)
             res2 = oai_client_send(c, req);
     }
@@ -1217,7 +1218,7 @@ static void client_send(run *r, int new_client_armed)
         EXPECT_MADE(r, req, "building the request");
     if (req) {
         check_response(r, res1, "the retried send", want, 1);
-        EXPECT_STATUS(r, streaming, 0, "oai_request_on_event");
+        EXPECT_STATUS(r, streaming, 0, "oai_request_set_event_callback");
     }
     if (streaming == OAI_OK && req) {
         /* The scripted 500 is the streamed send's when the first send
@@ -1341,7 +1342,8 @@ static void scenario_async(run *r)
     assert_non_null(c);
     assert_int_equal(configure_client(c), OAI_OK);
 
-    assert_int_equal(oai_client_set_log_callback(c, OAI_LOG_DEBUG, count_log_line, NULL), OAI_OK);
+    assert_int_equal(oai_client_set_log_level(c, OAI_LOG_DEBUG), OAI_OK);
+    assert_int_equal(oai_client_set_log_callback2(c, count_log_line, NULL), OAI_OK);
     assert_int_equal(oai_client_set_header(c, "X-Client-Header", "client"), OAI_OK);
 
     arm(r);
@@ -1391,6 +1393,7 @@ static void scenario_async(run *r)
         if (oai_response_status(slots[i].res) == OAI_OK)
             expect_async_headers(r, i, texts[i]);
         oai_response_free(slots[i].res);
+        oai_call_free(calls[i]);
     }
     oai_client_free(c);
 }
@@ -1444,21 +1447,21 @@ static void scenario_endpoints(run *r)
     assert_int_equal(configure_client(c), OAI_OK);
 
     arm(r);
-    reqs[0] = oai_responses_request_new("gpt-4o-mini", "Tell me about the sea");
-    reqs[1] = oai_embedding_request_new("text-embedding-3-small", "an input to embed");
+    reqs[0] = oai_response_create_request_new("gpt-4o-mini", "Tell me about the sea");
+    reqs[1] = oai_embedding_create_request_new("text-embedding-3-small", "an input to embed");
     if (reqs[1])
         st = oai_request_set_string(reqs[1], "/encoding_format", "base64");
-    reqs[2] = oai_models_list_request_new();
-    reqs[3] = oai_responses_request_new("gpt-4o-mini", "Stream about the sea");
+    reqs[2] = oai_model_list_request_new();
+    reqs[3] = oai_response_create_request_new("gpt-4o-mini", "Stream about the sea");
     if (reqs[3] && st == OAI_OK)
-        st = oai_request_on_event(reqs[3], sink_event, &sink);
+        st = oai_request_set_event_callback(reqs[3], sink_event, &sink);
     for (int i = 0; i < 4 && st == OAI_OK; i++)
         if (reqs[i])
             res[i] = oai_client_send(c, reqs[i]);
     text = oai_response_text(res[0]);
     emb = oai_response_embedding(res[1], 0, &dim);
     copied = oai_response_embedding_float(res[1], 0, first, 4);
-    model = oai_response_get_json(res[2], "/data/0");
+    model = oai_response_get_json_text(res[2], "/data/0");
     disarm(r);
 
     EXPECT_STATUS(r, st, 0, "setting a request up");
@@ -1487,8 +1490,8 @@ static void scenario_endpoints(run *r)
         free(e);
     }
     if (oai_response_status(res[2]) == OAI_OK) {
-        EXPECT_MADE(r, model, "oai_response_get_json");
-        GOLDEN_TEXT(r, "a model", &endpoints_expect.model_json, oai_response_get_json(res[2], "/data/0"));
+        EXPECT_MADE(r, model, "oai_response_get_json_text");
+        GOLDEN_TEXT(r, "a model", &endpoints_expect.model_json, oai_response_get_json_text(res[2], "/data/0"));
     }
     if (oai_response_status(res[3]) == OAI_OK) {
         GOLDEN_TEXT(r, "the streamed Responses text", &endpoints_expect.stream_text, oai_response_text(res[3]));

@@ -16,6 +16,7 @@
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
+#include "sticky.h"
 
 typedef struct fixture {
     mock_server *ms;
@@ -83,16 +84,16 @@ static char *read_text(const char *path)
 
 static oai_request *chat(const char *text)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     assert_non_null(req);
-    assert_int_equal(oai_request_add_message(req, "user", text), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(req, "user", text), OAI_OK);
     return req;
 }
 
 /* Writes n chat requests "req-1".."req-n" asking "Hello i". */
 static void write_chat_batch(const char *path, int n)
 {
-    oai_batch_writer *w = oai_batch_writer_open(path);
+    oai_batch_writer *w = oai_batch_writer_new(path);
     assert_non_null(w);
     for (int i = 1; i <= n; i++) {
         char id[32], text[32];
@@ -102,12 +103,14 @@ static void write_chat_batch(const char *path, int n)
         assert_int_equal(oai_batch_writer_add(w, id, req), OAI_OK);
         oai_request_free(req);
     }
-    assert_int_equal(oai_batch_writer_close(w), OAI_OK);
+    assert_int_equal(oai_batch_writer_finish(w), OAI_OK);
+    assert_int_equal(oai_batch_writer_finish(w), OAI_ERR_INVALID_ARGUMENT); /* once */
+    oai_batch_writer_free(w);
 }
 
 static char *upload(fixture *f, const char *path)
 {
-    oai_response *res = send_free(f, oai_file_upload_request_new(path, "batch"));
+    oai_response *res = send_free(f, oai_file_create_request_new(path, "batch"));
     assert_int_equal(oai_response_status(res), OAI_OK);
     char *id = strdup(oai_response_get_string(res, "/id"));
     oai_response_free(res);
@@ -140,7 +143,7 @@ static void test_writer_lines(void **state)
 static void test_writer_rejects(void **state)
 {
     fixture *f = *state;
-    oai_batch_writer *w = oai_batch_writer_open(f->path);
+    oai_batch_writer *w = oai_batch_writer_new(f->path);
     assert_non_null(w);
     oai_request *req = chat("x");
     assert_int_equal(oai_batch_writer_add(w, "a", req), OAI_OK);
@@ -149,7 +152,7 @@ static void test_writer_rejects(void **state)
     assert_int_equal(oai_batch_writer_add(w, NULL, req), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_batch_writer_add(w, "b", NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_batch_writer_add(NULL, "b", req), OAI_ERR_INVALID_ARGUMENT);
-    oai_request *models = oai_models_list_request_new(); /* no JSON body */
+    oai_request *models = oai_model_list_request_new(); /* no JSON body */
     assert_int_equal(oai_batch_writer_add(w, "b", models), OAI_ERR_INVALID_ARGUMENT);
     oai_request_free(models);
     oai_request *absolute = oai_request_new("POST", "https://example.com/v1/embeddings");
@@ -164,12 +167,15 @@ static void test_writer_rejects(void **state)
     }
     assert_int_equal(oai_batch_writer_add(w, "id-499", req), OAI_ERR_INVALID_ARGUMENT);
     oai_request_free(req);
-    assert_int_equal(oai_batch_writer_close(w), OAI_OK);
-    assert_int_equal(oai_batch_writer_close(NULL), OAI_OK);
-    assert_null(oai_batch_writer_open("/nonexistent/dir/x.jsonl"));
-    assert_null(oai_batch_writer_open(NULL));
+    assert_int_equal(oai_batch_writer_finish(w), OAI_OK);
+    assert_int_equal(oai_batch_writer_finish(w), OAI_ERR_INVALID_ARGUMENT); /* once */
+    oai_batch_writer_free(w);
+    assert_int_equal(oai_batch_writer_finish(NULL), OAI_ERR_INVALID_ARGUMENT);
+    oai_batch_writer_free(NULL);
+    assert_failed_object(oai_batch_writer, oai_batch_writer_new("/nonexistent/dir/x.jsonl"), OAI_ERR_IO, oai_batch_writer_status, oai_batch_writer_error_message, oai_batch_writer_free);
+    assert_failed_object(oai_batch_writer, oai_batch_writer_new(NULL), OAI_ERR_INVALID_ARGUMENT, oai_batch_writer_status, oai_batch_writer_error_message, oai_batch_writer_free);
 
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     const oai_value *line;
     int n = 0;
     while (oai_batch_reader_next(r, &line) == OAI_OK && line)
@@ -198,7 +204,7 @@ static void test_reader_lines(void **state)
     fclose(fp);
     free(big);
 
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     assert_non_null(r);
     const oai_value *line;
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
@@ -222,10 +228,10 @@ static void test_reader_lines(void **state)
     assert_int_equal(oai_batch_reader_next(NULL, &line), OAI_ERR_INVALID_ARGUMENT);
     oai_batch_reader_free(r);
     oai_batch_reader_free(NULL);
-    assert_null(oai_batch_reader_open("/nonexistent/x.jsonl"));
+    assert_failed_object(oai_batch_reader, oai_batch_reader_new("/nonexistent/x.jsonl"), OAI_ERR_IO, oai_batch_reader_status, oai_batch_reader_error_message, oai_batch_reader_free);
 
     write_text(f->path, "");
-    r = oai_batch_reader_open(f->path);
+    r = oai_batch_reader_new(f->path);
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
     assert_null(line);
     oai_batch_reader_free(r);
@@ -285,7 +291,7 @@ static void test_reader_line_limit(void **state)
     put_object_line(fp, "tail", 300, "");      /* 11: over, and no newline */
     fclose(fp);
 
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     assert_non_null(r);
     assert_int_equal(oai_batch_reader_line_number(r), 0);
     assert_null(oai_batch_reader_error_message(r));
@@ -312,7 +318,7 @@ static void test_reader_line_limit(void **state)
     oai_batch_reader_free(r);
 
     /* The default limit (16 MiB) takes the 5000-byte line. */
-    r = oai_batch_reader_open(f->path);
+    r = oai_batch_reader_new(f->path);
     expect_result(r, "a", 1);
     expect_result(r, "long", 2);
     oai_batch_reader_free(r);
@@ -328,7 +334,7 @@ static void test_reader_endless_line(void **state)
 {
     (void)state;
     const int64_t limit = 1024 * 1024;
-    oai_batch_reader *r = oai_batch_reader_open("/dev/zero");
+    oai_batch_reader *r = oai_batch_reader_new("/dev/zero");
     assert_non_null(r);
     assert_int_equal(oai_batch_reader_set_max_line_bytes(r, limit), OAI_OK);
     long before = peak_rss_kb(1);
@@ -370,15 +376,17 @@ static void test_writer_nesting_limit(void **state)
     assert_int_equal(oai_request_set_int(deepest, at_limit, 1), OAI_OK);
     oai_request *fits = oai_request_new("POST", "/chat/completions");
     assert_int_equal(oai_request_set_int(fits, at_limit + 2, 1), OAI_OK); /* 511 levels */
-    oai_batch_writer *w = oai_batch_writer_open(f->path);
+    oai_batch_writer *w = oai_batch_writer_new(f->path);
     assert_non_null(w);
     assert_int_equal(oai_batch_writer_add(w, "deep", deepest), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_batch_writer_add(w, "fits", fits), OAI_OK);
-    assert_int_equal(oai_batch_writer_close(w), OAI_OK);
+    assert_int_equal(oai_batch_writer_finish(w), OAI_OK);
+    assert_int_equal(oai_batch_writer_finish(w), OAI_ERR_INVALID_ARGUMENT); /* once */
+    oai_batch_writer_free(w);
     oai_request_free(deepest);
     oai_request_free(fits);
 
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     assert_non_null(r);
     const oai_value *line = NULL;
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
@@ -408,11 +416,11 @@ static void test_request_helpers(void **state)
     assert_non_null(strstr(body = oai_request_body_dup(req), "\"completion_window\":\"48h\""));
     oai_free(body);
     oai_request_free(req);
-    assert_null(oai_batch_create_request_new(NULL, "/v1/embeddings", NULL));
-    assert_null(oai_batch_create_request_new("file-1", "", NULL));
-    assert_null(oai_batch_create_request_new("file-1", "/v1/embeddings", ""));
-    assert_null(oai_batch_retrieve_request_new(NULL));
-    assert_null(oai_batch_cancel_request_new(""));
+    assert_request_failed(oai_batch_create_request_new(NULL, "/v1/embeddings", NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_batch_create_request_new("file-1", "", NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_batch_create_request_new("file-1", "/v1/embeddings", ""), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_batch_retrieve_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_batch_cancel_request_new(""), OAI_ERR_INVALID_ARGUMENT);
     req = oai_batch_cancel_request_new("batch 1");
     assert_string_equal(oai_request_path(req), "/batches/batch%201/cancel");
     oai_request_free(req);
@@ -461,13 +469,13 @@ static void test_end_to_end(void **state)
     assert_non_null(output);
 
     /* Download the output and match every result to its request. */
-    oai_request *download = oai_file_content_request_new(output);
+    oai_request *download = oai_file_retrieve_content_request_new(output);
     oai_request_set_output_file(download, f->path);
     oai_response *got = send_free(f, download);
     assert_int_equal(oai_response_status(got), OAI_OK);
     oai_response_free(got);
     oai_response_free(res);
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     int matched[4] = {0};
     const oai_value *line;
     while (oai_batch_reader_next(r, &line) == OAI_OK && line) {
@@ -492,7 +500,7 @@ static void test_end_to_end(void **state)
     res = send_free(f, oai_batch_cancel_request_new(batch));
     assert_int_equal(oai_response_status(res), OAI_ERR_BAD_REQUEST);
     oai_response_free(res);
-    oai_request *list = oai_batches_list_request_new();
+    oai_request *list = oai_batch_list_request_new();
     oai_request_set_query(list, "limit", "5");
     res = send_free(f, list);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -527,11 +535,11 @@ static void test_error_file(void **state)
     assert_int_equal(oai_response_get_int(res, "/request_counts/failed"), 2);
     const char *errors = oai_response_get_string(res, "/error_file_id");
     assert_non_null(errors);
-    oai_request *download = oai_file_content_request_new(errors);
+    oai_request *download = oai_file_retrieve_content_request_new(errors);
     oai_request_set_output_file(download, f->path);
     oai_response_free(send_free(f, download));
     oai_response_free(res);
-    oai_batch_reader *r = oai_batch_reader_open(f->path);
+    oai_batch_reader *r = oai_batch_reader_new(f->path);
     const oai_value *line;
     assert_int_equal(oai_batch_reader_next(r, &line), OAI_OK);
     assert_string_equal(oai_value_get_string(line, "/custom_id"), "wrong-url");

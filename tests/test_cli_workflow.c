@@ -1847,8 +1847,9 @@ static void test_example_fine_tune_end_to_end(void **state)
     assert_contains(r.out, "job succeeded: ft:base-model-x:mock::");
     assert_contains(r.out, "Q: What is the capital of Portugal?\n"
                            "A: Echo: What is the capital of Portugal?\n");
-    assert_int_equal(oai_training_validate_file(path, OAI_TRAINING_CHAT, 0, &report), OAI_OK);
-    assert_int_equal(oai_training_report_examples(report), 12);
+    report = oai_training_report_new(path, OAI_TRAINING_CHAT, 0);
+    assert_int_equal(oai_training_report_status(report), OAI_OK);
+    assert_int_equal(oai_training_report_example_count(report), 12);
     oai_training_report_free(report);
 
     /* What the server saw: the upload, the job, the chat with the new model. */

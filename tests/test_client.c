@@ -14,6 +14,7 @@
 
 #include "mock_server.h"
 #include "oai.h"
+#include "sticky.h"
 
 #define TEST_KEY "sk-test-SECRET-0123456789"
 
@@ -51,8 +52,8 @@ static int teardown(void **state)
 
 static oai_response *send_chat(fixture *f, const char *text)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", text);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", text);
     oai_response *res = oai_client_send(f->c, req);
     oai_request_free(req);
     return res;
@@ -61,9 +62,9 @@ static oai_response *send_chat(fixture *f, const char *text)
 static void test_chat_success(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    assert_int_equal(oai_request_add_message(req, "developer", "Answer in one line."), OAI_OK);
-    assert_int_equal(oai_request_add_message(req, "user", "写一首关于春天的诗"), OAI_OK);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    assert_int_equal(oai_chat_request_add_message(req, "developer", "Answer in one line."), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(req, "user", "写一首关于春天的诗"), OAI_OK);
     assert_int_equal(oai_request_set_number(req, "/temperature", 0.7), OAI_OK);
     assert_int_equal(oai_request_set_int(req, "/max_tokens", 100), OAI_OK);
     oai_response *res = oai_client_send(f->c, req);
@@ -72,7 +73,7 @@ static void test_chat_success(void **state)
     assert_non_null(oai_response_text(res));
     assert_non_null(strstr(oai_response_text(res), "春"));
     assert_non_null(oai_response_request_id(res));
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_true(oai_response_total_time_us(res) > 0);
     assert_true(oai_response_first_byte_time_us(res) >= 0);
     assert_string_equal(oai_response_get_string(res, "/object"), "chat.completion");
@@ -96,7 +97,7 @@ static void test_chat_success(void **state)
 static void test_completion_and_models(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_completion_request_new("gpt-3.5-turbo-instruct", "Say hi");
+    oai_request *req = oai_completion_create_request_new("gpt-3.5-turbo-instruct", "Say hi");
     oai_request_set_int(req, "/max_tokens", 100);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -105,7 +106,7 @@ static void test_completion_and_models(void **state)
     oai_response_free(res);
     oai_request_free(req);
 
-    req = oai_models_list_request_new();
+    req = oai_model_list_request_new();
     res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_true(oai_response_get_count(res, "/data") >= 1);
@@ -131,7 +132,7 @@ static void test_completion_and_models(void **state)
 static void test_embeddings(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_embedding_request_new("text-embedding-3-small", "hello");
+    oai_request *req = oai_embedding_create_request_new("text-embedding-3-small", "hello");
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     size_t dim = 0;
@@ -150,7 +151,7 @@ static void test_embeddings(void **state)
     mock_server_push_simple(f->ms, 200, NULL,
                             "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
                             "\"embedding\":\"AACAPwAAIMA=\"}]}");
-    req = oai_embedding_request_new("text-embedding-3-small", "hello");
+    req = oai_embedding_create_request_new("text-embedding-3-small", "hello");
     oai_request_set_string(req, "/encoding_format", "base64");
     res = oai_client_send(f->c, req);
     v = oai_response_embedding(res, 0, &dim);
@@ -244,7 +245,7 @@ static void test_retry_429_500_200(void **state)
     retry_calls = 0;
     oai_response *res = send_chat(f, "hello");
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(oai_response_retry_count(res), 2);
     assert_int_equal(retry_calls, 2);
     /* The 300 ms server delay was honoured. */
     assert_true(oai_response_total_time_us(res) >= 300000);
@@ -264,7 +265,7 @@ static void test_should_retry_false(void **state)
     mock_server_push_simple(f->ms, 500, "x-should-retry: false\r\n", "{\"error\":{\"message\":\"no\"}}");
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_int_equal(mock_server_request_count(f->ms), 1);
     oai_response_free(res);
 
@@ -272,7 +273,7 @@ static void test_should_retry_false(void **state)
     mock_server_push_simple(f->ms, 400, "x-should-retry: true\r\n", "{\"error\":{\"message\":\"no\"}}");
     res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     oai_response_free(res);
 }
 
@@ -283,7 +284,7 @@ static void test_retries_exhausted_and_cap(void **state)
         mock_server_push_simple(f->ms, 503, NULL, "{\"error\":{\"message\":\"busy\"}}");
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
-    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(oai_response_retry_count(res), 2);
     assert_int_equal(mock_server_request_count(f->ms), 3);
     oai_response_free(res);
 
@@ -291,17 +292,17 @@ static void test_retries_exhausted_and_cap(void **state)
     mock_server_push_simple(f->ms, 429, "retry-after: 3600\r\n", "{\"error\":{\"message\":\"later\"}}");
     res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_RATE_LIMIT);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_int_equal(oai_response_retry_after_ms(res), 3600000);
     oai_response_free(res);
 
     /* Per-request max retries. */
     mock_server_push_simple(f->ms, 500, NULL, "{}");
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     oai_request_set_max_retries(req, 0);
     res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     oai_response_free(res);
     oai_request_free(req);
 }
@@ -316,7 +317,7 @@ static void test_connection_refused(void **state)
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
     assert_int_equal(oai_response_http_status(res), 0);
-    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(oai_response_retry_count(res), 2);
     assert_non_null(oai_response_error_message(res));
     oai_response_free(res);
 }
@@ -327,7 +328,7 @@ static void test_timeout(void **state)
     oai_client_set_max_retries(f->c, 0);
     mock_reply r = {.status = 200, .body = "{}", .delay_ms = 2000};
     mock_server_push(f->ms, &r);
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     oai_request_set_timeout_ms(req, 200);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_TIMEOUT);
@@ -342,7 +343,7 @@ static void test_timeout(void **state)
     oai_request_set_max_retries(req, 1);
     res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     oai_response_free(res);
     oai_request_free(req);
 }
@@ -365,7 +366,7 @@ static void test_malformed_json(void **state)
     mock_server_push_simple(f->ms, 200, NULL, "{\"choices\": [ oops");
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_int_equal(oai_response_http_status(res), 200);
     assert_string_equal(oai_response_body(res), "{\"choices\": [ oops");
     oai_response_free(res);
@@ -374,8 +375,8 @@ static void test_malformed_json(void **state)
 static void test_keepalive_100_requests(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "ping");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "ping");
     for (int i = 0; i < 100; i++) {
         oai_response *res = oai_client_send(f->c, req); /* the same request, reused */
         assert_int_equal(oai_response_status(res), OAI_OK);
@@ -389,7 +390,7 @@ static void test_keepalive_100_requests(void **state)
 static void test_header_injection(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     assert_int_equal(oai_request_set_header(req, "X-Evil", "a\r\nInjected: 1"), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_request_set_header(req, "X-Evil\r\nA", "b"), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_request_set_header(req, "Bad Name", "b"), OAI_ERR_INVALID_ARGUMENT);
@@ -415,7 +416,7 @@ static void test_headers_override_and_remove(void **state)
     oai_client_set_header(f->c, "X-Both", "client");
     oai_client_set_header(f->c, "X-Stainless-OS", NULL);
     oai_client_set_user_agent(f->c, "my-app/1.0");
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     oai_request_set_header(req, "x-both", "request");
     oai_request_set_header(req, "X-Empty", "");
     oai_request_set_idempotency_key(req, "");
@@ -466,7 +467,8 @@ static void test_redacted_logs(void **state)
 {
     fixture *f = *state;
     log_capture *cap = calloc(1, sizeof *cap);
-    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, capture_log, cap);
+    oai_client_set_log_level(f->c, OAI_LOG_DEBUG);
+    oai_client_set_log_callback2(f->c, capture_log, cap);
     oai_client_set_header(f->c, "api-key", "azure-SECRET-key");
     mock_server_push_simple(f->ms, 429, "retry-after-ms: 1\r\nx-request-id: req_abc\r\n", "{}");
     oai_response *res = send_chat(f, "hi");
@@ -495,7 +497,7 @@ static void test_max_response_size(void **state)
     mock_server_push_simple(f->ms, 200, NULL, body);
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_ERR_TOO_LARGE);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     oai_response_free(res);
     /* The client still works afterwards. */
     oai_client_set_max_response_bytes(f->c, 0);
@@ -512,20 +514,20 @@ typedef struct async_state {
 
 static void async_done(void *ud, oai_call *call, oai_response *res)
 {
-    (void)call;
     async_state *s = ud;
     s->done++;
     s->status = oai_response_status(res);
     snprintf(s->text, sizeof s->text, "%s", oai_response_text(res) ? oai_response_text(res) : "");
     oai_response_free(res);
+    oai_call_free(call); /* the caller's, freed from its own callback */
 }
 
 static void test_async_poll(void **state)
 {
     fixture *f = *state;
     async_state s[3] = {{0}};
-    oai_request *req = oai_chat_request_new("m");
-    oai_request_add_message(req, "user", "async");
+    oai_request *req = oai_chat_completion_create_request_new("m");
+    oai_chat_request_add_message(req, "user", "async");
     for (int i = 0; i < 3; i++)
         assert_non_null(oai_client_start(f->c, req, async_done, &s[i]));
     oai_request_free(req); /* calls keep their own copy */
@@ -547,7 +549,7 @@ static void test_async_cancel_during_retry_wait(void **state)
     oai_client_set_retry_backoff_ms(f->c, 5000, 5000);
     mock_server_push_simple(f->ms, 500, NULL, "{}");
     async_state s = {0};
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     oai_call *call = oai_client_start(f->c, req, async_done, &s);
     oai_request_free(req);
     /* Let the 500 arrive and the 5 s retry timer start. */
@@ -578,7 +580,7 @@ static void test_environment(void **state)
     oai_client_free(c);
     c = oai_client_new();
     assert_string_equal(oai_client_base_url(c), mock_server_url(f->ms));
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     oai_response *res = oai_client_send(c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     const mock_request *mr = mock_server_request(f->ms, 0);
@@ -601,11 +603,11 @@ static void test_environment(void **state)
 static void test_bad_arguments(void **state)
 {
     (void)state;
-    assert_null(oai_request_new("post", "/x"));
-    assert_null(oai_request_new("POST", "x"));
-    assert_null(oai_request_new("POST", "/a b"));
-    assert_null(oai_chat_request_new(NULL));
-    assert_null(oai_chat_request_new(""));
+    assert_request_failed(oai_request_new("post", "/x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_request_new("POST", "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_request_new("POST", "/a b"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_chat_completion_create_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_chat_completion_create_request_new(""), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_client_set_base_url(NULL, "http://x"), OAI_ERR_INVALID_ARGUMENT);
     oai_client *c = oai_client_new();
     assert_int_equal(oai_client_set_base_url(c, "ftp://x"), OAI_ERR_INVALID_ARGUMENT);
@@ -684,11 +686,11 @@ static void test_progress_cancel(void **state)
     mock_reply slow = {.status = 200, .body = "{}", .delay_ms = 3000};
     mock_server_push(f->ms, &slow);
     int calls = 0;
-    oai_request *req = oai_chat_request_new("m");
-    oai_request_on_progress(req, cancel_progress, &calls);
+    oai_request *req = oai_chat_completion_create_request_new("m");
+    oai_request_set_progress_callback(req, cancel_progress, &calls);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_true(oai_response_total_time_us(res) < 2000000);
     assert_int_equal(calls, 2);
     oai_response_free(res);
@@ -722,7 +724,7 @@ static void test_raw_bodies_not_parsed(void **state)
      * a server labels it JSON. */
     mock_reply lying = {.status = 200, .body = jsonl, .content_type = "application/json"};
     mock_server_push(f->ms, &lying);
-    req = oai_file_content_request_new("file-abc");
+    req = oai_file_retrieve_content_request_new("file-abc");
     res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_null(oai_response_json(res));
@@ -751,9 +753,12 @@ static void test_free_client_from_callback(void **state)
 {
     fixture *f = *state;
     free_state fs = {f->c, 0};
-    oai_request *req = oai_models_list_request_new();
-    assert_non_null(oai_client_start(f->c, req, free_client_when_done, &fs));
-    assert_non_null(oai_client_start(f->c, req, free_client_when_done, &fs));
+    oai_request *req = oai_model_list_request_new();
+    oai_call *calls[2];
+    calls[0] = oai_client_start(f->c, req, free_client_when_done, &fs);
+    calls[1] = oai_client_start(f->c, req, free_client_when_done, &fs);
+    assert_non_null(calls[0]);
+    assert_non_null(calls[1]);
     oai_request_free(req);
     int running = 1;
     while (running > 0)
@@ -761,6 +766,11 @@ static void test_free_client_from_callback(void **state)
     assert_int_equal(running, 0);
     assert_int_equal(fs.calls, 1);
     f->c = NULL; /* freed by the callback */
+    /* The calls outlive their client: ended, and still the caller's. */
+    for (int i = 0; i < 2; i++) {
+        assert_true(oai_call_is_done(calls[i]));
+        oai_call_free(calls[i]);
+    }
 }
 
 static oai_client *reentry_client;
@@ -773,7 +783,7 @@ static int send_from_retry_callback(void *ud, int retry, int64_t delay_ms, int r
     (void)delay_ms;
     (void)reason;
     (void)http_status;
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     oai_response *res = oai_client_send(reentry_client, req);
     reentry_status = oai_response_status(res);
     oai_response_free(res);
@@ -792,7 +802,7 @@ static void test_reentry_refused(void **state)
     oai_response *res = send_chat(f, "x");
     assert_int_equal(reentry_status, OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     oai_response_free(res);
 }
 
@@ -819,7 +829,7 @@ static void test_idle_timeout_during_upload(void **state)
     oai_request *req = oai_request_new("POST", "/files");
     oai_request_add_form_field(req, "purpose", "batch");
     oai_request_add_data_part(req, "file", data, len, "big.jsonl", NULL);
-    oai_request_on_progress(req, slow_uplink, NULL);
+    oai_request_set_progress_callback(req, slow_uplink, NULL);
     oai_request_set_idle_timeout_ms(req, 300);
     oai_request_set_max_retries(req, 0);
     mock_server_push_simple(f->ms, 200, NULL, "{\"id\":\"file-1\"}");
@@ -844,7 +854,8 @@ static void test_logs_hide_url_credentials(void **state)
     char url[128];
     snprintf(url, sizeof url, "http://user:s3cret@127.0.0.1:%d/v1", mock_server_port(f->ms));
     assert_int_equal(oai_client_set_base_url(f->c, url), OAI_OK);
-    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, capture_log, cap);
+    oai_client_set_log_level(f->c, OAI_LOG_DEBUG);
+    oai_client_set_log_callback2(f->c, capture_log, cap);
     oai_client_set_header(f->c, "Ocp-Apim-Subscription-Key", "apim-s3cret");
     oai_response *res = send_chat(f, "x");
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -933,7 +944,7 @@ static void test_data_callback_gets_raw_body(void **state)
     mock_server_push(f->ms, &r);
     byte_sink sink = {0};
     oai_request *req = oai_request_new("GET", "/anything");
-    assert_int_equal(oai_request_on_data(req, collect_bytes, &sink), OAI_OK);
+    assert_int_equal(oai_request_set_data_callback(req, collect_bytes, &sink), OAI_OK);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_body_len(res), 0);
@@ -964,7 +975,7 @@ static void test_not_implemented_not_retried(void **state)
         oai_response *res = send_chat(f, "hi");
         assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
         assert_int_equal(oai_response_http_status(res), statuses[i]);
-        assert_int_equal(oai_response_retries(res), 0);
+        assert_int_equal(oai_response_retry_count(res), 0);
         assert_int_equal(mock_server_request_count(f->ms), 1);
         oai_response_free(res);
     }
@@ -973,7 +984,7 @@ static void test_not_implemented_not_retried(void **state)
     mock_server_push_simple(f->ms, 502, NULL, "{}");
     oai_response *res = send_chat(f, "hi");
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     oai_response_free(res);
 }
 
@@ -1070,7 +1081,8 @@ static void test_free_client_from_log_callback(void **state)
     fixture *f = *state;
     /* How many lines one retried call logs. */
     freeing_log count = {NULL, 0, 0};
-    oai_client_set_log_callback(f->c, OAI_LOG_DEBUG, free_client_on_log, &count);
+    oai_client_set_log_level(f->c, OAI_LOG_DEBUG);
+    oai_client_set_log_callback2(f->c, free_client_on_log, &count);
     mock_server_push_simple(f->ms, 500, NULL, "{}");
     oai_response *res = send_chat(f, "hi");
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -1085,10 +1097,11 @@ static void test_free_client_from_log_callback(void **state)
         oai_client_set_api_key(c, TEST_KEY);
         oai_client_set_retry_backoff_ms(c, 1, 2);
         freeing_log fl = {c, line, 0};
-        oai_client_set_log_callback(c, OAI_LOG_DEBUG, free_client_on_log, &fl);
+        oai_client_set_log_level(c, OAI_LOG_DEBUG);
+        oai_client_set_log_callback2(c, free_client_on_log, &fl);
         mock_server_push_simple(f->ms, 500, NULL, "{}");
-        oai_request *req = oai_chat_request_new("m");
-        oai_request_add_message(req, "user", "hi");
+        oai_request *req = oai_chat_completion_create_request_new("m");
+        oai_chat_request_add_message(req, "user", "hi");
         res = oai_client_send(c, req);
         if (oai_response_status(res) != OAI_ERR_CANCELLED)
             fail_msg("freed on log line %d: %s (%s)", line, oai_status_name(oai_response_status(res)),
@@ -1106,13 +1119,13 @@ static void test_get_json_cached_per_value(void **state)
     fixture *f = *state;
     oai_response *res = send_chat(f, "hi");
     assert_int_equal(oai_response_status(res), OAI_OK);
-    const char *first = oai_response_get_json(res, "/choices/0/message");
+    const char *first = oai_response_get_json_text(res, "/choices/0/message");
     assert_non_null(first);
-    const char *whole = oai_response_get_json(res, "");
+    const char *whole = oai_response_get_json_text(res, "");
     assert_non_null(whole);
     for (int i = 0; i < 100000; i++)
-        assert_ptr_equal(oai_response_get_json(res, "/choices/0/message"), first);
-    assert_ptr_equal(oai_response_get_json(res, ""), whole);
+        assert_ptr_equal(oai_response_get_json_text(res, "/choices/0/message"), first);
+    assert_ptr_equal(oai_response_get_json_text(res, ""), whole);
     assert_ptr_not_equal(first, whole);
     assert_non_null(strstr(first, "\"role\""));
     assert_non_null(strstr(whole, first));

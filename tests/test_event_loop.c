@@ -209,16 +209,16 @@ typedef struct outcome {
 static void on_done(void *ud, oai_call *call, oai_response *res)
 {
     outcome *o = ud;
-    (void)call;
     assert_null(o->res);
     o->res = res;
     (*o->done)++;
+    oai_call_free(call);
 }
 
 static oai_call *start_chat(fixture *f, const char *text, outcome *o)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    assert_int_equal(oai_request_add_message(req, "user", text), OAI_OK);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    assert_int_equal(oai_chat_request_add_message(req, "user", text), OAI_OK);
     oai_call *call = oai_client_start(f->c, req, on_done, o);
     oai_request_free(req);
     assert_non_null(call);
@@ -240,7 +240,7 @@ static void test_chat_completion(void **state)
     assert_int_equal(oai_response_http_status(o.res), 200);
     assert_non_null(oai_response_text(o.res));
     assert_string_equal(oai_response_get_string(o.res, "/object"), "chat.completion");
-    assert_int_equal(oai_response_retries(o.res), 0);
+    assert_int_equal(oai_response_retry_count(o.res), 0);
     oai_response_free(o.res);
     assert_true(f->l.ever_registered > 0);
     assert_int_equal(mock_server_request_count(f->ms), 1);
@@ -285,7 +285,7 @@ static void test_retry_after_through_the_timer(void **state)
     loop_until(&f->l, &done, 1, 5000);
     int64_t elapsed_ms = (now_us() - t0) / 1000;
     assert_int_equal(oai_response_status(o.res), OAI_OK);
-    assert_int_equal(oai_response_retries(o.res), 1);
+    assert_int_equal(oai_response_retry_count(o.res), 1);
     assert_true(elapsed_ms >= 200);
     /* The delay reached the host as a timer, not as a sleep. */
     assert_true(f->l.max_timeout_ms >= 150);
@@ -332,9 +332,9 @@ static void test_streamed_chat(void **state)
     int done = 0;
     outcome o = {&done, NULL};
     collected col = {0};
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "stream it");
-    assert_int_equal(oai_request_on_event(req, on_event, &col), OAI_OK);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "stream it");
+    assert_int_equal(oai_request_set_event_callback(req, on_event, &col), OAI_OK);
     assert_non_null(oai_client_start(f->c, req, on_done, &o));
     oai_request_free(req);
     loop_until(&f->l, &done, 1, 5000);
@@ -372,9 +372,9 @@ static void test_stop_from_inside_callbacks(void **state)
     int done = 0;
     outcome o = {&done, NULL};
     collected col = {0};
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "stop me");
-    oai_request_on_event(req, cancel_at_second_event, &col);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "stop me");
+    oai_request_set_event_callback(req, cancel_at_second_event, &col);
     assert_non_null(oai_client_start(f->c, req, on_done, &o));
     oai_request_free(req);
     loop_until(&f->l, &done, 1, 5000);
@@ -411,7 +411,7 @@ static void test_cancel_from_the_loop(void **state)
     loop_until(&f->l, &done, 1, 2000);
     assert_true(now_us() - t0 < 1500000);
     assert_int_equal(oai_response_status(o.res), OAI_ERR_CANCELLED);
-    assert_int_equal(oai_response_retries(o.res), 0);
+    assert_int_equal(oai_response_retry_count(o.res), 0);
     oai_response_free(o.res);
     /* The aborted transfer's connection is closed and unwatched. */
     assert_int_equal(f->l.sock_count, 0);
@@ -424,8 +424,8 @@ static void test_first_byte_timeout_through_the_timer(void **state)
     mock_server_push(f->ms, &r);
     int done = 0;
     outcome o = {&done, NULL};
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "slow");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "slow");
     oai_request_set_first_byte_timeout_ms(req, 150);
     oai_request_set_max_retries(req, 0);
     int64_t t0 = now_us();
@@ -442,8 +442,8 @@ static void test_poll_and_send_refused(void **state)
 {
     fixture *f = *state;
     assert_int_equal(oai_client_poll(f->c, 0), -(int)OAI_ERR_INVALID_ARGUMENT);
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "blocking");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "blocking");
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
     assert_non_null(oai_response_error_message(res));
@@ -474,8 +474,8 @@ static void test_socket_action_needs_event_loop_mode(void **state)
     assert_int_equal(oai_client_set_socket_callback(f->c, NULL, NULL), OAI_OK);
     assert_int_equal(oai_client_set_timer_callback(f->c, NULL, NULL), OAI_OK);
     assert_int_equal(oai_client_socket_action(f->c, OAI_SOCKET_TIMEOUT, 0), -(int)OAI_ERR_INVALID_ARGUMENT);
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "blocking again");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "blocking again");
     oai_response *res = oai_client_send(f->c, req);
     oai_request_free(req);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -492,9 +492,9 @@ typedef struct chain {
 static void on_first_done(void *ud, oai_call *call, oai_response *res)
 {
     chain *ch = ud;
-    (void)call;
     assert_int_equal(oai_response_status(res), OAI_OK);
     oai_response_free(res);
+    oai_call_free(call);
     /* Not allowed from inside a callback. */
     assert_int_equal(oai_client_socket_action(ch->f->c, OAI_SOCKET_TIMEOUT, 0), -(int)OAI_ERR_INVALID_ARGUMENT);
     start_chat(ch->f, "second", &ch->second);
@@ -505,8 +505,8 @@ static void test_start_from_done_callback(void **state)
     fixture *f = *state;
     chain ch = {f, 0, {NULL, NULL}};
     ch.second.done = &ch.done;
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_add_message(req, "user", "first");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_chat_request_add_message(req, "user", "first");
     assert_non_null(oai_client_start(f->c, req, on_first_done, &ch));
     oai_request_free(req);
     loop_until(&f->l, &ch.done, 1, 5000);

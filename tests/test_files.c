@@ -23,6 +23,7 @@
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
+#include "sticky.h"
 
 typedef struct fixture {
     mock_server *ms;
@@ -118,7 +119,7 @@ static oai_response *send_free(fixture *f, oai_request *req)
 /* Uploads bytes from memory; returns the new file's id (malloc'd). */
 static char *upload_bytes(fixture *f, const char *data, size_t len, const char *filename, const char *purpose)
 {
-    oai_response *res = send_free(f, oai_file_upload_data_request_new(data, len, filename, purpose));
+    oai_response *res = send_free(f, oai_file_create_from_data_request_new(data, len, filename, purpose));
     assert_int_equal(oai_response_status(res), OAI_OK);
     char *id = strdup(oai_response_get_string(res, "/id"));
     oai_response_free(res);
@@ -140,7 +141,7 @@ static void test_upload_from_path(void **state)
     static const char content[] = "{\"messages\":[]}\n{\"messages\":[]}\n";
     char path[64];
     temp_file(path, sizeof path, ".jsonl", content, sizeof content - 1);
-    oai_request *req = oai_file_upload_request_new(path, "fine-tune");
+    oai_request *req = oai_file_create_request_new(path, "fine-tune");
     assert_non_null(req);
     assert_int_equal(oai_request_add_form_field(req, "expires_after[anchor]", "created_at"), OAI_OK);
     assert_int_equal(oai_request_add_form_field(req, "expires_after[seconds]", "3600"), OAI_OK);
@@ -187,7 +188,7 @@ static void test_upload_from_memory_and_download(void **state)
     assert_memory_equal(v, data, len);
 
     /* Into memory. */
-    oai_response *res = send_free(f, oai_file_content_request_new(id));
+    oai_response *res = send_free(f, oai_file_retrieve_content_request_new(id));
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_body_len(res), sizeof data - 1);
     assert_memory_equal(oai_response_body(res), data, sizeof data - 1);
@@ -203,7 +204,7 @@ static void test_upload_from_memory_and_download(void **state)
     /* Into a file. */
     char out[64];
     temp_file(out, sizeof out, ".out", "old", 3);
-    oai_request *req = oai_file_content_request_new(id);
+    oai_request *req = oai_file_retrieve_content_request_new(id);
     assert_int_equal(oai_request_set_output_file(req, out), OAI_OK);
     res = send_free(f, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -246,7 +247,7 @@ static void test_retrieve_and_delete(void **state)
     assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
     assert_int_equal(oai_response_http_status(res), 404);
     oai_response_free(res);
-    res = send_free(f, oai_file_content_request_new(id));
+    res = send_free(f, oai_file_retrieve_content_request_new(id));
     assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
     oai_response_free(res);
     free(id);
@@ -278,7 +279,7 @@ static void test_list_pages_through_25_files(void **state)
     free(upload_bytes(f, "other", 5, "other.txt", "assistants"));
     mock_server_reset(f->ms);
 
-    oai_request *list = oai_files_list_request_new();
+    oai_request *list = oai_file_list_request_new();
     assert_string_equal(oai_request_method(list), "GET");
     assert_string_equal(oai_request_path(list), "/files");
     oai_request_set_query(list, "purpose", "batch");
@@ -309,7 +310,7 @@ static void test_list_pages_through_25_files(void **state)
         assert_string_equal(mock_server_request(f->ms, (size_t)i)->path, "/v1/files");
 
     /* The default order is newest first; one page of everything. */
-    oai_response *res = send_free(f, oai_files_list_request_new());
+    oai_response *res = send_free(f, oai_file_list_request_new());
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_get_count(res, "/data"), 26);
     assert_string_equal(oai_response_get_string(res, "/data/0/filename"), "other.txt");
@@ -323,24 +324,24 @@ static void test_bad_arguments(void **state)
 {
     fixture *f = *state;
     (void)f;
-    assert_null(oai_file_upload_request_new(NULL, "batch"));
-    assert_null(oai_file_upload_request_new("/nonexistent/oai-file", "batch"));
-    assert_null(oai_file_upload_request_new("/tmp", "batch"));
+    assert_request_failed(oai_file_create_request_new(NULL, "batch"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_create_request_new("/nonexistent/oai-file", "batch"), OAI_ERR_IO);
+    assert_request_failed(oai_file_create_request_new("/tmp", "batch"), OAI_ERR_IO);
     char path[64];
     temp_file(path, sizeof path, ".txt", "x", 1);
-    assert_null(oai_file_upload_request_new(path, NULL));
-    assert_null(oai_file_upload_request_new(path, ""));
+    assert_request_failed(oai_file_create_request_new(path, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_create_request_new(path, ""), OAI_ERR_INVALID_ARGUMENT);
     unlink(path);
-    assert_null(oai_file_upload_data_request_new(NULL, 3, "a", "batch"));
-    assert_null(oai_file_upload_data_request_new("abc", 3, NULL, "batch"));
-    assert_null(oai_file_upload_data_request_new("abc", 3, "a", NULL));
-    oai_request *empty = oai_file_upload_data_request_new(NULL, 0, "empty.txt", "batch");
+    assert_request_failed(oai_file_create_from_data_request_new(NULL, 3, "a", "batch"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_create_from_data_request_new("abc", 3, NULL, "batch"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_create_from_data_request_new("abc", 3, "a", NULL), OAI_ERR_INVALID_ARGUMENT);
+    oai_request *empty = oai_file_create_from_data_request_new(NULL, 0, "empty.txt", "batch");
     assert_non_null(empty);
     oai_request_free(empty);
-    assert_null(oai_file_retrieve_request_new(NULL));
-    assert_null(oai_file_retrieve_request_new(""));
-    assert_null(oai_file_delete_request_new(NULL));
-    assert_null(oai_file_content_request_new(""));
+    assert_request_failed(oai_file_retrieve_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_retrieve_request_new(""), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_delete_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_file_retrieve_content_request_new(""), OAI_ERR_INVALID_ARGUMENT);
 }
 
 /* ---- the 200 MB download (OAI_BIG_TESTS=1) ---------------------------------- */
@@ -487,7 +488,7 @@ static void test_big_download_to_file(void **state)
     assert_int_equal(oai_client_set_base_url(f->c, url), OAI_OK);
 
     long before = peak_rss_kb(1);
-    oai_request *req = oai_file_content_request_new("file-big");
+    oai_request *req = oai_file_retrieve_content_request_new("file-big");
     assert_int_equal(oai_request_set_output_file(req, out), OAI_OK);
     oai_response *res = send_free(f, req);
     long after = peak_rss_kb(0);
@@ -518,9 +519,9 @@ static void test_upload_retry_resends_file(void **state)
         data[i] = (char)('a' + i % 26);
     temp_file(path, sizeof path, ".jsonl", data, sizeof data);
     mock_server_push_simple(f->ms, 503, NULL, "{\"error\":{\"message\":\"busy\"}}");
-    oai_response *res = send_free(f, oai_file_upload_request_new(path, "fine-tune"));
+    oai_response *res = send_free(f, oai_file_create_request_new(path, "fine-tune"));
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     assert_int_equal(mock_server_request_count(f->ms), 2);
     for (size_t i = 0; i < 2; i++) {
         size_t len;
@@ -580,7 +581,7 @@ static void remove_dir(const char *dir, const char *target)
 
 static oai_response *download_to(fixture *f, const char *target, int retries)
 {
-    oai_request *req = oai_file_content_request_new("file-x");
+    oai_request *req = oai_file_retrieve_content_request_new("file-x");
     assert_int_equal(oai_request_set_output_file(req, target), OAI_OK);
     assert_int_equal(oai_request_set_max_retries(req, retries), OAI_OK);
     oai_response *res = oai_client_send(f->c, req);
@@ -620,7 +621,7 @@ static void test_failed_download_keeps_target(void **state)
     mock_server_push(f->ms, &whole);
     res = download_to(f, target, 2);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     oai_response_free(res);
     assert_string_equal(file_content(target), new_body);
     assert_int_equal(entries_in(dir), 1);
@@ -650,9 +651,9 @@ static void test_cancelled_download_keeps_target(void **state)
     mock_reply slow = {.status = 200, .content_type = "application/octet-stream", .chunks = chunks,
                        .chunk_count = 3, .chunk_delay_ms = 200};
     mock_server_push(f->ms, &slow);
-    oai_request *req = oai_file_content_request_new("file-x");
+    oai_request *req = oai_file_retrieve_content_request_new("file-x");
     oai_request_set_output_file(req, target);
-    oai_request_on_progress(req, cancel_on_first_bytes, NULL);
+    oai_request_set_progress_callback(req, cancel_on_first_bytes, NULL);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
     oai_response_free(res);

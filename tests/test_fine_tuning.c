@@ -16,6 +16,7 @@
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
+#include "sticky.h"
 
 #define MODEL "gpt-4o-mini-2024-07-18"
 
@@ -47,7 +48,7 @@ static int setup(void **state)
     assert_int_equal(oai_client_set_retry_backoff_ms(f->c, 1, 5), OAI_OK);
     static const char data[] = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
                                "{\"role\":\"assistant\",\"content\":\"hello\"}]}\n";
-    oai_response *res = send_free(f, oai_file_upload_data_request_new(data, sizeof data - 1, "train.jsonl", "fine-tune"));
+    oai_response *res = send_free(f, oai_file_create_from_data_request_new(data, sizeof data - 1, "train.jsonl", "fine-tune"));
     assert_int_equal(oai_response_status(res), OAI_OK);
     f->training_file = strdup(oai_response_get_string(res, "/id"));
     oai_response_free(res);
@@ -191,22 +192,22 @@ static void test_create_with_unknown_file(void **state)
 static void test_request_arguments(void **state)
 {
     (void)state;
-    assert_null(oai_fine_tuning_job_create_request_new(NULL, "file"));
-    assert_null(oai_fine_tuning_job_create_request_new("m", ""));
-    assert_null(oai_fine_tuning_job_retrieve_request_new(NULL));
-    assert_null(oai_fine_tuning_job_cancel_request_new(""));
-    assert_null(oai_fine_tuning_job_pause_request_new(NULL));
-    assert_null(oai_fine_tuning_job_resume_request_new(NULL));
-    assert_null(oai_fine_tuning_job_events_request_new(NULL));
-    assert_null(oai_fine_tuning_job_checkpoints_request_new(NULL));
-    oai_request *req = oai_fine_tuning_job_events_request_new("ftjob/1");
+    assert_request_failed(oai_fine_tuning_job_create_request_new(NULL, "file"), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_create_request_new("m", ""), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_retrieve_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_cancel_request_new(""), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_pause_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_resume_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_list_events_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_fine_tuning_job_list_checkpoints_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
+    oai_request *req = oai_fine_tuning_job_list_events_request_new("ftjob/1");
     assert_string_equal(oai_request_method(req), "GET");
     assert_string_equal(oai_request_path(req), "/fine_tuning/jobs/ftjob%2F1/events");
     oai_request_free(req);
-    req = oai_fine_tuning_jobs_list_request_new();
+    req = oai_fine_tuning_job_list_request_new();
     assert_string_equal(oai_request_path(req), "/fine_tuning/jobs");
     oai_request_free(req);
-    oai_response *res = oai_fine_tuning_job_follow(NULL, "x", 10, NULL, NULL);
+    oai_response *res = oai_client_follow_fine_tuning_job(NULL, "x", 10, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
     oai_response_free(res);
 }
@@ -219,7 +220,7 @@ static void test_lifecycle_endpoints(void **state)
     char *id = create_job(f);
     char *other = create_job(f);
 
-    oai_request *list = oai_fine_tuning_jobs_list_request_new();
+    oai_request *list = oai_fine_tuning_job_list_request_new();
     oai_request_set_query(list, "limit", "1");
     oai_response *res = send_free(f, list);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -258,7 +259,7 @@ static void test_lifecycle_endpoints(void **state)
     assert_string_equal(oai_response_get_string(res, "/status"), "running");
     oai_response_free(res);
 
-    res = send_free(f, oai_fine_tuning_job_checkpoints_request_new(id));
+    res = send_free(f, oai_fine_tuning_job_list_checkpoints_request_new(id));
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_get_count(res, "/data"), 1);
     assert_string_equal(oai_response_get_string(res, "/data/0/object"), "fine_tuning.job.checkpoint");
@@ -267,7 +268,7 @@ static void test_lifecycle_endpoints(void **state)
     oai_response_free(res);
     assert_request(f, 9, "GET", job_path(id, "/checkpoints"), "");
 
-    oai_request *events = oai_fine_tuning_job_events_request_new(id);
+    oai_request *events = oai_fine_tuning_job_list_events_request_new(id);
     oai_request_set_query(events, "limit", "2");
     res = send_free(f, events);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -335,7 +336,7 @@ static void test_follow_to_success(void **state)
     char *id = create_job(f);
     seen_events seen = {0};
     int64_t start = now_ms();
-    oai_response *res = oai_fine_tuning_job_follow(f->c, id, 30, on_event, &seen);
+    oai_response *res = oai_client_follow_fine_tuning_job(f->c, id, 30, on_event, &seen);
     int64_t elapsed = now_ms() - start;
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_get_string(res, "/status"), "succeeded");
@@ -349,7 +350,7 @@ static void test_follow_to_success(void **state)
 
     /* Every event exactly once, oldest first: the same as the whole list
      * reversed. */
-    oai_request *events = oai_fine_tuning_job_events_request_new(id);
+    oai_request *events = oai_fine_tuning_job_list_events_request_new(id);
     oai_request_set_query(events, "limit", "100");
     res = send_free(f, events);
     size_t n = oai_response_get_count(res, "/data");
@@ -381,7 +382,7 @@ static void test_follow_cancelled_by_callback(void **state)
     char *id = create_job(f);
     seen_events seen = {0};
     seen.stop_after = 2;
-    oai_response *res = oai_fine_tuning_job_follow(f->c, id, 10, on_event, &seen);
+    oai_response *res = oai_client_follow_fine_tuning_job(f->c, id, 10, on_event, &seen);
     assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
     assert_string_equal(oai_response_get_string(res, "/status"), "queued"); /* the job as last seen */
     assert_non_null(oai_response_error_message(res));
@@ -394,7 +395,7 @@ static void test_follow_cancelled_by_callback(void **state)
 static void test_follow_unknown_job(void **state)
 {
     fixture *f = *state;
-    oai_response *res = oai_fine_tuning_job_follow(f->c, "ftjob-nope", 10, NULL, NULL);
+    oai_response *res = oai_client_follow_fine_tuning_job(f->c, "ftjob-nope", 10, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_NOT_FOUND);
     oai_response_free(res);
 }
@@ -413,7 +414,7 @@ static void test_follow_catches_up_across_pages(void **state)
     mock_server_push_simple(f->ms, 200, NULL,
                             "{\"data\":[{\"id\":\"e2\",\"message\":\"two\"},{\"id\":\"e1\",\"message\":\"one\"}],\"has_more\":false}");
     seen_events seen = {0};
-    oai_response *res = oai_fine_tuning_job_follow(f->c, "ftjob-s", 10, on_event, &seen);
+    oai_response *res = oai_client_follow_fine_tuning_job(f->c, "ftjob-s", 10, on_event, &seen);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_get_string(res, "/status"), "succeeded");
     oai_response_free(res);
@@ -433,7 +434,7 @@ static void test_follow_events_failure(void **state)
     assert_int_equal(oai_client_set_max_retries(f->c, 0), OAI_OK);
     mock_server_push_simple(f->ms, 200, NULL, "{\"id\":\"ftjob-s\",\"status\":\"running\"}");
     mock_server_push_simple(f->ms, 500, NULL, "{\"error\":{\"message\":\"events down\"}}");
-    oai_response *res = oai_fine_tuning_job_follow(f->c, "ftjob-s", 10, NULL, NULL);
+    oai_response *res = oai_client_follow_fine_tuning_job(f->c, "ftjob-s", 10, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
     assert_string_equal(oai_response_error_message(res), "events down");
     oai_response_free(res);

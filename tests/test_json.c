@@ -399,8 +399,8 @@ static void test_value_accessors_null_safe(void **state)
     assert_true(oai_value_number(NULL) == 0.0);
     assert_int_equal(oai_value_bool(NULL), 0);
     assert_int_equal(oai_value_count(NULL), 0);
-    assert_null(oai_value_at(NULL, 0));
-    assert_null(oai_value_key_at(NULL, 0));
+    assert_null(oai_value_item(NULL, 0));
+    assert_null(oai_value_key(NULL, 0));
     assert_null(oai_value_get_string(NULL, "/a"));
     assert_true(oai_value_get_int(NULL, "/a") == 0);
     assert_true(oai_value_get_number(NULL, "/a") == 0.0);
@@ -413,7 +413,7 @@ static void test_value_accessors_null_safe(void **state)
     text = NULL;
     {
         oai_value *doc = parse_or_fail("{\"a\":[]}");
-        assert_null(oai_value_get_string(oai_value_at(oai_value_get(doc, "/x"), 3), "/y"));
+        assert_null(oai_value_get_string(oai_value_item(oai_value_get(doc, "/x"), 3), "/y"));
         assert_null(oai_value_get(doc, NULL));
         assert_null(oai_value_get_string(doc, NULL));
         text = oai_value_json_dup(oai_value_get(doc, "/a"));
@@ -431,31 +431,31 @@ static void test_value_order(void **state)
 
     (void)state;
     assert_int_equal(oai_value_count(doc), 4);
-    assert_string_equal(oai_value_key_at(doc, 0), "z");
-    assert_string_equal(oai_value_key_at(doc, 1), "a");
-    assert_string_equal(oai_value_key_at(doc, 2), "m");
-    assert_string_equal(oai_value_key_at(doc, 3), "b");
-    assert_null(oai_value_key_at(doc, 4));
-    assert_true(oai_value_int(oai_value_at(doc, 0)) == 1);
-    assert_true(oai_value_int(oai_value_at(doc, 1)) == 2);
-    assert_int_equal(oai_value_bool(oai_value_get(oai_value_at(doc, 2), "/q")), 1);
-    assert_null(oai_value_at(doc, 4));
-    assert_null(oai_value_at(doc, (size_t)-1));
+    assert_string_equal(oai_value_key(doc, 0), "z");
+    assert_string_equal(oai_value_key(doc, 1), "a");
+    assert_string_equal(oai_value_key(doc, 2), "m");
+    assert_string_equal(oai_value_key(doc, 3), "b");
+    assert_null(oai_value_key(doc, 4));
+    assert_true(oai_value_int(oai_value_item(doc, 0)) == 1);
+    assert_true(oai_value_int(oai_value_item(doc, 1)) == 2);
+    assert_int_equal(oai_value_bool(oai_value_get(oai_value_item(doc, 2), "/q")), 1);
+    assert_null(oai_value_item(doc, 4));
+    assert_null(oai_value_item(doc, (size_t)-1));
 
-    arr = oai_value_at(doc, 3);
+    arr = oai_value_item(doc, 3);
     assert_int_equal(oai_value_count(arr), 2);
-    assert_true(oai_value_int(oai_value_at(arr, 0)) == 5);
-    assert_true(oai_value_int(oai_value_at(arr, 1)) == 6);
-    assert_null(oai_value_at(arr, 2));
-    assert_null(oai_value_key_at(arr, 0)); /* arrays have no keys */
-    assert_null(oai_value_at(oai_value_at(doc, 0), 0)); /* nor do scalars */
+    assert_true(oai_value_int(oai_value_item(arr, 0)) == 5);
+    assert_true(oai_value_int(oai_value_item(arr, 1)) == 6);
+    assert_null(oai_value_item(arr, 2));
+    assert_null(oai_value_key(arr, 0)); /* arrays have no keys */
+    assert_null(oai_value_item(oai_value_item(doc, 0), 0)); /* nor do scalars */
 
     /* Members set later come after earlier ones; replacing keeps the place. */
     assert_int_equal(oai__json_pointer_set(&built, "/second", oai__json_int(2)), OAI_OK);
     assert_int_equal(oai__json_pointer_set(&built, "/first", oai__json_int(1)), OAI_OK);
     assert_int_equal(oai__json_pointer_set(&built, "/second", oai__json_int(3)), OAI_OK);
-    assert_string_equal(oai_value_key_at(built, 0), "second");
-    assert_string_equal(oai_value_key_at(built, 1), "first");
+    assert_string_equal(oai_value_key(built, 0), "second");
+    assert_string_equal(oai_value_key(built, 1), "first");
     assert_dump(built, "{\"second\":3,\"first\":1}", "order");
     oai__json_decref(built);
     oai__json_decref(doc);
@@ -631,8 +631,8 @@ static void test_dump_ignores_locale(void **state)
     /* Parsing too: strtod() would stop at the '.' under this locale. */
     oai_value *parsed = oai__json_parse("[0.5,1e-3]", 10, NULL);
     assert_non_null(parsed);
-    assert_true(oai_value_number(oai_value_at(parsed, 0)) == 0.5);
-    assert_true(oai_value_number(oai_value_at(parsed, 1)) == 1e-3);
+    assert_true(oai_value_number(oai_value_item(parsed, 0)) == 0.5);
+    assert_true(oai_value_number(oai_value_item(parsed, 1)) == 1e-3);
     oai__json_decref(parsed);
     setlocale(LC_NUMERIC, "C");
     oai__json_decref(v);

@@ -106,7 +106,7 @@ static void assert_same_file(const char *expected, const char *actual)
 static void assert_downloads_back(fixture *f, const char *file_id)
 {
     snprintf(f->download, sizeof f->download, "%s.back", f->upload);
-    oai_request *req = oai_file_content_request_new(file_id);
+    oai_request *req = oai_file_retrieve_content_request_new(file_id);
     assert_non_null(req);
     assert_int_equal(oai_request_set_output_file(req, f->download), OAI_OK);
     oai_response *res = oai_client_send(f->c, req);
@@ -147,7 +147,7 @@ static void test_file_over_16_mib_round_trip(void **state)
     fixture *f = *state;
     const size_t size = 17 * MIB + 777;
     make_file(f->upload, sizeof f->upload, size);
-    oai_request *req = oai_file_upload_request_new(f->upload, "batch");
+    oai_request *req = oai_file_create_request_new(f->upload, "batch");
     assert_non_null(req);
     oai_response *res = oai_client_send(f->c, req);
     oai_request_free(req);

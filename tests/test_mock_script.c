@@ -158,9 +158,9 @@ static oai_client *client_for(const server *s)
 
 static oai_request *chat(const char *text)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     assert_non_null(req);
-    assert_int_equal(oai_request_add_message(req, "user", text), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(req, "user", text), OAI_OK);
     return req;
 }
 
@@ -207,7 +207,7 @@ static oai_response *send_streamed(oai_client *c, const char *text, streamed *ou
 {
     memset(out, 0, sizeof *out);
     oai_request *req = chat(text);
-    assert_int_equal(oai_request_on_event(req, on_event, out), OAI_OK);
+    assert_int_equal(oai_request_set_event_callback(req, on_event, out), OAI_OK);
     oai_response *res = oai_client_send(c, req);
     oai_request_free(req);
     assert_non_null(res);
@@ -265,7 +265,7 @@ static void test_rate_limit_storm_then_success(void **state)
     oai_response *res = send_chat(c, "hi");
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_text(res), "Echo: hi");
-    assert_int_equal(oai_response_retries(res), 3);
+    assert_int_equal(oai_response_retry_count(res), 3);
     assert_int_equal(seen.count, 3);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(seen.http_status[i], 429);
@@ -288,7 +288,7 @@ static void test_rate_limit_storm_exhausts_retries(void **state)
     oai_response *res = send_chat(c, "hi");
     assert_int_equal(oai_response_status(res), OAI_ERR_RATE_LIMIT);
     assert_int_equal(oai_response_http_status(res), 429);
-    assert_int_equal(oai_response_retries(res), 2);    /* the default */
+    assert_int_equal(oai_response_retry_count(res), 2);    /* the default */
     assert_string_equal(oai_response_error_message(res), "Rate limit reached");
     oai_response_free(res);
     /* Other paths are not matched: the built-in handler answers them. */
@@ -319,7 +319,7 @@ static void test_stream_reset_midway(void **state)
     oai_response *res = send_streamed(c, "hi", &got);
     assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
     assert_string_equal(got.text, "Hello");
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     oai_response_free(res);
     /* The script is used up: the built-in handler streams the answer. */
     res = send_streamed(c, "hi", &got);
@@ -532,7 +532,7 @@ static void test_docs_example_script(void **state)
 
     oai_response *res = send_chat(c, "hi");
     assert_int_equal(oai_response_status(res), OAI_ERR_RATE_LIMIT);
-    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(oai_response_retry_count(res), 2);
     oai_response_free(res);
     res = send_streamed(c, "hi", &got);
     assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);

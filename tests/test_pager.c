@@ -12,6 +12,7 @@
 
 #include "mock_server.h"
 #include "oai.h"
+#include "sticky.h"
 
 typedef struct fixture {
     mock_server *ms;
@@ -184,7 +185,7 @@ static void test_failed_page_is_retried(void **state)
     assert_int_equal(mock_server_request_count(f->ms), 3);
     assert_string_equal(query_of(f, 1), "limit=2&after=a");
     assert_string_equal(query_of(f, 2), "limit=2&after=a");
-    assert_int_equal(oai_response_retries(oai_pager_response(p)), 1);
+    assert_int_equal(oai_response_retry_count(oai_pager_response(p)), 1);
     oai_pager_free(p);
 }
 
@@ -249,8 +250,8 @@ static void test_bad_arguments(void **state)
 {
     fixture *f = *state;
     oai_request *req = oai_request_new("GET", "/things");
-    assert_null(oai_pager_new(NULL, req));
-    assert_null(oai_pager_new(f->c, NULL));
+    assert_failed_object(oai_pager, oai_pager_new(NULL, req), OAI_ERR_INVALID_ARGUMENT, oai_pager_status, oai_pager_error_message, oai_pager_free);
+    assert_failed_object(oai_pager, oai_pager_new(f->c, NULL), OAI_ERR_INVALID_ARGUMENT, oai_pager_status, oai_pager_error_message, oai_pager_free);
     oai_request_free(req);
     const oai_value *item = (const oai_value *)f;
     assert_int_equal(oai_pager_next(NULL, &item), OAI_ERR_INVALID_ARGUMENT);
@@ -334,7 +335,7 @@ static void test_missing_has_more_is_one_page(void **state)
         "\"owned_by\":\"llamacpp\"},{\"id\":\"second\",\"object\":\"model\"}]}";
     for (int i = 0; i < 5; i++)
         mock_server_push_simple(f->ms, 200, NULL, models);
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     oai_pager *p = oai_pager_new(f->c, req);
     oai_request_free(req);
     assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);
@@ -376,7 +377,7 @@ static void test_missing_has_more_stops(void **state)
 static void test_builtin_models_list_is_one_page(void **state)
 {
     fixture *f = *state;
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     oai_pager *p = oai_pager_new(f->c, req);
     oai_request_free(req);
     assert_int_equal(oai_pager_set_max_items(p, GUARD_ITEMS), OAI_OK);

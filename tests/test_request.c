@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "oai.h"
+#include "sticky.h"
 
 static void assert_body(const oai_request *req, const char *want)
 {
@@ -46,8 +47,8 @@ static void test_pointer_setters(void **state)
     assert_int_equal(oai_request_set_string(r, "/s", "\xff\xfe"), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_request_set_string(NULL, "/s", "x"), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_request_set_string(r, NULL, "x"), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_request_remove(r, "/a"), OAI_OK);
-    assert_int_equal(oai_request_remove(r, "/a"), OAI_ERR_NOT_FOUND);
+    assert_int_equal(oai_request_remove_field(r, "/a"), OAI_OK);
+    assert_int_equal(oai_request_remove_field(r, "/a"), OAI_ERR_NOT_FOUND);
     assert_int_equal(oai_request_set_json(r, "", "{\"only\":1}"), OAI_OK);
     assert_body(r, "{\"only\":1}");
     oai_request_free(r);
@@ -56,12 +57,12 @@ static void test_pointer_setters(void **state)
 static void test_dup_is_deep(void **state)
 {
     (void)state;
-    oai_request *r = oai_chat_request_new("m");
-    oai_request_add_message(r, "user", "one");
+    oai_request *r = oai_chat_completion_create_request_new("m");
+    oai_chat_request_add_message(r, "user", "one");
     oai_request_set_query(r, "q", "1");
     oai_request_set_header(r, "X-H", "v");
-    oai_request *d = oai_request_dup(r);
-    oai_request_add_message(r, "user", "two");
+    oai_request *d = oai_request_clone(r);
+    oai_chat_request_add_message(r, "user", "two");
     oai_request_set_query(r, "q", "2");
     assert_body(d, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"one\"}]}");
     assert_string_equal(oai_request_query(d, "q"), "1");
@@ -77,18 +78,18 @@ static void test_dup_is_deep(void **state)
 static void test_chat_helpers(void **state)
 {
     (void)state;
-    oai_request *r = oai_chat_request_new("gpt-4o-mini");
-    assert_int_equal(oai_request_add_message(r, "developer", "be brief"), OAI_OK);
-    assert_int_equal(oai_request_add_message(r, "user", "weather?"), OAI_OK);
-    assert_int_equal(oai_request_add_tool(r, "get_weather", "Get the weather",
+    oai_request *r = oai_chat_completion_create_request_new("gpt-4o-mini");
+    assert_int_equal(oai_chat_request_add_message(r, "developer", "be brief"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(r, "user", "weather?"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_tool(r, "get_weather", "Get the weather",
                                           "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}"),
                      OAI_OK);
-    assert_int_equal(oai_request_add_tool(r, "bad", NULL, "[1]"), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_request_add_tool_call(r, "call_1", "get_weather", "{\"city\":\"Oslo\"}"), OAI_OK);
-    assert_int_equal(oai_request_add_tool_call(r, "call_2", "get_weather", "{\"city\":\"Rome\"}"), OAI_OK);
-    assert_int_equal(oai_request_add_tool_result(r, "call_1", "cold"), OAI_OK);
-    assert_int_equal(oai_request_add_tool_result(r, "call_2", "warm"), OAI_OK);
-    assert_int_equal(oai_request_add_message(r, "assistant", NULL), OAI_OK);
+    assert_int_equal(oai_chat_request_add_tool(r, "bad", NULL, "[1]"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_chat_request_add_tool_call(r, "call_1", "get_weather", "{\"city\":\"Oslo\"}"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_tool_call(r, "call_2", "get_weather", "{\"city\":\"Rome\"}"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_tool_result(r, "call_1", "cold"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_tool_result(r, "call_2", "warm"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(r, "assistant", NULL), OAI_OK);
     assert_body(r,
                 "{\"model\":\"gpt-4o-mini\",\"messages\":["
                 "{\"role\":\"developer\",\"content\":\"be brief\"},"
@@ -101,29 +102,29 @@ static void test_chat_helpers(void **state)
                 "{\"role\":\"assistant\",\"content\":null}],"
                 "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Get the weather\","
                 "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}]}");
-    assert_int_equal(oai_request_add_message(r, NULL, "x"), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_request_add_tool_result(r, "", "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_chat_request_add_message(r, NULL, "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_chat_request_add_tool_result(r, "", "x"), OAI_ERR_INVALID_ARGUMENT);
     oai_request_free(r);
 }
 
 static void test_other_helpers(void **state)
 {
     (void)state;
-    oai_request *r = oai_completion_request_new("gpt-3.5-turbo-instruct", "Say this is a test");
+    oai_request *r = oai_completion_create_request_new("gpt-3.5-turbo-instruct", "Say this is a test");
     assert_string_equal(oai_request_path(r), "/completions");
     assert_body(r, "{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say this is a test\"}");
     oai_request_free(r);
-    r = oai_embedding_request_new("text-embedding-3-small", "hi");
+    r = oai_embedding_create_request_new("text-embedding-3-small", "hi");
     assert_body(r, "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\"}");
     oai_request_free(r);
-    r = oai_responses_request_new("gpt-4o", "hi");
+    r = oai_response_create_request_new("gpt-4o", "hi");
     assert_string_equal(oai_request_path(r), "/responses");
     oai_request_free(r);
     r = oai_model_retrieve_request_new("a/b c");
     assert_string_equal(oai_request_path(r), "/models/a%2Fb%20c");
     oai_request_free(r);
-    assert_null(oai_completion_request_new("m", NULL));
-    assert_null(oai_model_delete_request_new(""));
+    assert_request_failed(oai_completion_create_request_new("m", NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_model_delete_request_new(""), OAI_ERR_INVALID_ARGUMENT);
 }
 
 static int noop_event(void *ud, const oai_event *ev)
@@ -136,14 +137,14 @@ static int noop_event(void *ud, const oai_event *ev)
 static void test_on_event_sets_stream(void **state)
 {
     (void)state;
-    oai_request *r = oai_chat_request_new("m");
-    assert_int_equal(oai_request_on_event(r, noop_event, NULL), OAI_OK);
+    oai_request *r = oai_chat_completion_create_request_new("m");
+    assert_int_equal(oai_request_set_event_callback(r, noop_event, NULL), OAI_OK);
     assert_body(r, "{\"model\":\"m\",\"messages\":[],\"stream\":true}");
-    assert_int_equal(oai_request_on_event(r, NULL, NULL), OAI_OK);
+    assert_int_equal(oai_request_set_event_callback(r, NULL, NULL), OAI_OK);
     assert_body(r, "{\"model\":\"m\",\"messages\":[]}");
     oai_request_free(r);
     r = oai_request_new("GET", "/models");
-    assert_int_equal(oai_request_on_event(r, noop_event, NULL), OAI_OK);
+    assert_int_equal(oai_request_set_event_callback(r, noop_event, NULL), OAI_OK);
     assert_null(oai_request_body_dup(r));
     oai_request_free(r);
 }
@@ -157,7 +158,7 @@ static void test_parts(void **state)
     assert_int_equal(oai_request_add_file_part(r, "file", "/nonexistent/file", NULL, NULL), OAI_ERR_IO);
     assert_int_equal(oai_request_add_form_field(r, "", "x"), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_request_add_data_part(r, "file", NULL, 3, NULL, NULL), OAI_ERR_INVALID_ARGUMENT);
-    oai_request *d = oai_request_dup(r);
+    oai_request *d = oai_request_clone(r);
     assert_non_null(d);
     oai_request_free(d);
     oai_request_free(r);
@@ -235,7 +236,7 @@ static void test_deep_pointer_refused(void **state)
     assert_int_equal(oai_request_set_int(r, below, 1), OAI_ERR_INVALID_ARGUMENT);
     free(below);
     assert_body(r, "{\"kept\":\"yes\"}");
-    oai_request *d = oai_request_dup(r);
+    oai_request *d = oai_request_clone(r);
     assert_body(d, "{\"kept\":\"yes\"}");
     oai_request_free(d);
     oai_request_free(r);
@@ -315,12 +316,12 @@ static void test_tool_parameters_depth(void **state)
     n += 2;
     memset(schema + n, '}', levels - 1);
     schema[n + levels - 1] = '\0';
-    oai_request *r = oai_chat_request_new("m");
-    assert_int_equal(oai_request_add_tool(r, "fits", NULL, schema), OAI_OK);
+    oai_request *r = oai_chat_completion_create_request_new("m");
+    assert_int_equal(oai_chat_request_add_tool(r, "fits", NULL, schema), OAI_OK);
     /* One level more ({"a": schema}) is refused, and no tool is added. */
     char deeper[sizeof schema + 8];
     snprintf(deeper, sizeof deeper, "{\"a\":%s}", schema);
-    assert_int_equal(oai_request_add_tool(r, "too_deep", NULL, deeper), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_chat_request_add_tool(r, "too_deep", NULL, deeper), OAI_ERR_INVALID_ARGUMENT);
     char *body = oai_request_body_dup(r);
     assert_non_null(body);
     assert_null(strstr(body, "too_deep"));

@@ -521,15 +521,15 @@ static oai_request *build_request(const scenario *s, recorder *rec)
 {
     oai_request *req;
     if (s->kind == REQ_UPLOAD) {
-        req = oai_file_upload_request_new(upload_path, "fine-tune");
+        req = oai_file_create_request_new(upload_path, "fine-tune");
         assert_non_null(req);
         return req;
     }
-    req = oai_chat_request_new("gpt-4o-mini");
+    req = oai_chat_completion_create_request_new("gpt-4o-mini");
     assert_non_null(req);
-    assert_int_equal(oai_request_add_message(req, "user", "hello"), OAI_OK);
+    assert_int_equal(oai_chat_request_add_message(req, "user", "hello"), OAI_OK);
     if (s->kind == REQ_CHAT_STREAM)
-        assert_int_equal(oai_request_on_event(req, record_event, rec), OAI_OK);
+        assert_int_equal(oai_request_set_event_callback(req, record_event, rec), OAI_OK);
     return req;
 }
 
@@ -573,7 +573,7 @@ static void check_outcome(const scenario *s, const run *r, const oai_response *r
 {
     assert_int_equal(oai_response_status(res), s->status);
     assert_int_equal(oai_response_http_status(res), s->http_status);
-    assert_int_equal(oai_response_retries(res), s->retries);
+    assert_int_equal(oai_response_retry_count(res), s->retries);
     assert_int_equal(request_count(r), s->requests);
     if (s->text)
         check_string("text", oai_response_text(res), s->text);
@@ -600,7 +600,7 @@ static void capture(outcome *o, const run *r, const oai_response *res)
     memset(o, 0, sizeof *o);
     o->status = oai_response_status(res);
     o->http_status = oai_response_http_status(res);
-    o->retries = oai_response_retries(res);
+    o->retries = oai_response_retry_count(res);
     o->requests = request_count(r);
     text *t = &o->summary;
     text_puts(t, "text: ");
@@ -730,9 +730,9 @@ static void push(fake *f, const mock_reply *reply)
 
 static oai_response *send_chat(fake *f, oai_request **out)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     assert_non_null(req);
-    oai_request_add_message(req, "user", "hello");
+    oai_chat_request_add_message(req, "user", "hello");
     oai_response *res = oai_client_send(f->c, req);
     if (out)
         *out = req;
@@ -756,7 +756,7 @@ static void test_retry_after_30_seconds(void **state)
         push(&f, &ok);
         oai_response *res = send_chat(&f, NULL);
         assert_int_equal(oai_response_status(res), OAI_OK);
-        assert_int_equal(oai_response_retries(res), 1);
+        assert_int_equal(oai_response_retry_count(res), 1);
         assert_int_equal(memory_transport_request_count(f.mt), 2);
         int64_t gap = memory_transport_request_time_us(f.mt, 1) - memory_transport_request_time_us(f.mt, 0);
         assert_true(gap >= 30000000);
@@ -799,7 +799,7 @@ static void test_exponential_backoff(void **state)
         push(&f, &busy);
     oai_response *res = send_chat(&f, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_SERVER);
-    assert_int_equal(oai_response_retries(res), RETRIES);
+    assert_int_equal(oai_response_retry_count(res), RETRIES);
     assert_int_equal(d.count, RETRIES);
     for (int i = 0; i < RETRIES; i++) {
         int64_t nominal = 500LL << i;
@@ -834,11 +834,11 @@ static char *read_whole_file(const char *path, size_t *len)
 
 static oai_request *transcript_request(const char *name, recorder *rec)
 {
-    oai_request *req = strstr(name, "completions") ? oai_completion_request_new("m", "p")
-                       : strstr(name, "responses") ? oai_responses_request_new("m", "i")
-                                                   : oai_chat_request_new("m");
+    oai_request *req = strstr(name, "completions") ? oai_completion_create_request_new("m", "p")
+                       : strstr(name, "responses") ? oai_response_create_request_new("m", "i")
+                                                   : oai_chat_completion_create_request_new("m");
     assert_non_null(req);
-    assert_int_equal(oai_request_on_event(req, record_event, rec), OAI_OK);
+    assert_int_equal(oai_request_set_event_callback(req, record_event, rec), OAI_OK);
     assert_int_equal(oai_request_set_max_retries(req, 0), OAI_OK);
     return req;
 }
@@ -909,9 +909,9 @@ typedef struct done_state {
 static void on_done(void *ud, oai_call *call, oai_response *res)
 {
     done_state *s = ud;
-    (void)call;
     s->done++;
     s->res = res;
+    oai_call_free(call);
 }
 
 /* The debug log's state transitions. */
@@ -933,12 +933,13 @@ static void test_cancel_in_backoff(void **state)
     text log = {0};
     done_state s = {0, NULL};
     fake_open(&f, 1, 0);
-    assert_int_equal(oai_client_set_log_callback(f.c, OAI_LOG_DEBUG, keep_log, &log), OAI_OK);
+    assert_int_equal(oai_client_set_log_level(f.c, OAI_LOG_DEBUG), OAI_OK);
+    assert_int_equal(oai_client_set_log_callback2(f.c, keep_log, &log), OAI_OK);
     mock_reply busy = {.status = 429, .headers = "retry-after-ms: 30000\r\n", .body = "{}"};
     mock_reply ok = OK_REPLY;
     push(&f, &busy);
     push(&f, &ok);
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     oai_call *call = oai_client_start(f.c, req, on_done, &s);
     assert_non_null(call);
     assert_int_equal(oai_client_poll(f.c, 0), 1); /* the 429 arrives: BACKOFF */
@@ -990,8 +991,8 @@ static void test_request_and_idle_timeouts(void **state)
     mock_reply slow = {STREAM_REPLY(ROLE, HELLO, THERE, HELLO, THERE, STOP, SSE_DONE)};
     slow.chunk_delay_ms = 4000;
     push(&f, &slow);
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_on_event(req, record_event, &rec);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_request_set_event_callback(req, record_event, &rec);
     oai_request_set_timeout_ms(req, 10000);
     oai_request_set_idle_timeout_ms(req, 5000);
     oai_response *res = oai_client_send(f.c, req);
@@ -1029,21 +1030,21 @@ static void test_start_fails(void **state)
     memory_transport_fail_starts(f.mt, 1, OAI_ERR_CONNECTION);
     oai_response *res = send_chat(&f, NULL);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     assert_int_equal(memory_transport_request_count(f.mt), 1);
     oai_response_free(res);
 
     memory_transport_fail_starts(f.mt, 3, OAI_ERR_CONNECTION);
     res = send_chat(&f, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
-    assert_int_equal(oai_response_retries(res), 2);
+    assert_int_equal(oai_response_retry_count(res), 2);
     assert_string_equal(oai_response_error_message(res), "the transport could not start the request");
     oai_response_free(res);
 
     memory_transport_fail_starts(f.mt, 1, OAI_ERR_INVALID_ARGUMENT);
     res = send_chat(&f, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     oai_response_free(res);
     assert_int_equal(memory_transport_request_count(f.mt), 1);
     fake_close(&f);
@@ -1087,8 +1088,8 @@ static void test_answer_inside_start(void **state)
     assert_string_equal(oai_response_text(res), "Hi there");
     oai_response_free(res);
 
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_on_event(req, record_event, &rec);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_request_set_event_callback(req, record_event, &rec);
     res = oai_client_send(f.c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_text(res), "Hello there");
@@ -1134,8 +1135,8 @@ static void test_polled_frame_loop(void **state)
         stream.chunk_delay_ms = 100;
         push(&f, &busy);
         push(&f, &stream);
-        oai_request *req = oai_chat_request_new("gpt-4o-mini");
-        oai_request_on_event(req, record_event, &rec);
+        oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+        oai_request_set_event_callback(req, record_event, &rec);
         assert_non_null(oai_client_start(f.c, req, on_done, &s));
         int frames = 0;
         while (!s.done && frames < 1000) {
@@ -1147,7 +1148,7 @@ static void test_polled_frame_loop(void **state)
         }
         assert_int_equal(s.done, 1);
         assert_int_equal(oai_response_status(s.res), OAI_OK);
-        assert_int_equal(oai_response_retries(s.res), 1);
+        assert_int_equal(oai_response_retry_count(s.res), 1);
         assert_string_equal(oai_response_text(s.res), "Hello there");
         assert_string_equal(text_str(&rec.log), "o|t:Hello|t: there|o|done");
         /* 1 s of backoff and 0.4 s of stream, 16 ms a frame; each of the
@@ -1215,13 +1216,13 @@ static void test_event_loop_on_host_transport(void **state)
     stream.chunk_delay_ms = 100;
     push(&f, &busy);
     push(&f, &stream);
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
-    oai_request_on_event(req, record_event, &rec);
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
+    oai_request_set_event_callback(req, record_event, &rec);
     assert_non_null(oai_client_start(f.c, req, on_done, &s));
     run_host_loop(&f, &h, &s);
     assert_int_equal(s.done, 1);
     assert_int_equal(oai_response_status(s.res), OAI_OK);
-    assert_int_equal(oai_response_retries(s.res), 1);
+    assert_int_equal(oai_response_retry_count(s.res), 1);
     assert_string_equal(text_str(&rec.log), "o|t:Hello|t: there|o|done");
     /* The retry-after, then four gaps between chunks: nothing more. */
     assert_int_equal(fake_elapsed_us(&f), 1400000);

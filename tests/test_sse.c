@@ -670,7 +670,17 @@ static void test_invalid_arguments(void **state)
     oai_sse *sse = oai_sse_new(on_event, &r);
 
     (void)state;
-    assert_null(oai_sse_new(NULL, NULL));
+    oai_sse *failed = oai_sse_new(NULL, NULL); /* a failed decoder, not NULL */
+    assert_non_null(failed);
+    assert_int_equal(oai_sse_status(failed), OAI_ERR_INVALID_ARGUMENT);
+    assert_string_equal(oai_sse_error_message(failed), "oai_sse_new: NULL event callback");
+    assert_int_equal(oai_sse_feed(failed, "data: x\n\n", 9), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_sse_finish(failed), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_sse_set_max_event_size(failed, 10), OAI_ERR_INVALID_ARGUMENT);
+    oai_sse_free(failed);
+    assert_int_equal(oai_sse_status(sse), OAI_OK);
+    assert_null(oai_sse_error_message(sse));
+    assert_int_equal(oai_sse_status(NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_sse_feed(NULL, "x", 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_sse_feed(sse, NULL, 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_sse_finish(NULL), OAI_ERR_INVALID_ARGUMENT);

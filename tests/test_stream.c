@@ -1207,8 +1207,21 @@ static void test_arguments_and_null_safety(void **state)
     oai_stream *s = oai_stream_new(OAI_STREAM_CHAT, NULL, NULL);
 
     (void)state;
-    assert_null(oai_stream_new(0, NULL, NULL));
-    assert_null(oai_stream_new(4, NULL, NULL));
+    for (int kind = 0; kind <= 4; kind += 4) { /* a failed stream, not NULL */
+        oai_stream *failed = oai_stream_new(kind, NULL, NULL);
+        assert_non_null(failed);
+        assert_int_equal(oai_stream_status(failed), OAI_ERR_INVALID_ARGUMENT);
+        assert_non_null(strstr(oai_stream_error_message(failed), "oai_stream_new: unknown stream kind"));
+        assert_int_equal(oai_stream_feed(failed, "data: {}\n\n", 10), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_feed_event(failed, NULL, "{}", 2), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_finish(failed), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_set_limits(failed, 1, 1), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_set_max_bytes(failed, 1), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_set_accumulate(failed, 0), OAI_ERR_INVALID_ARGUMENT);
+        assert_int_equal(oai_stream_is_done(failed), 1);
+        assert_null(oai_stream_result(failed));
+        oai_stream_free(failed);
+    }
     assert_int_equal(oai_stream_feed(NULL, "x", 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_stream_feed(s, NULL, 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_stream_feed_event(NULL, NULL, "x", 1), OAI_ERR_INVALID_ARGUMENT);

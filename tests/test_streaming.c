@@ -108,10 +108,10 @@ static int kind_of(const char *name)
 
 static oai_request *stream_request(int kind, recorder *rec)
 {
-    oai_request *req = kind == OAI_STREAM_COMPLETION ? oai_completion_request_new("m", "p")
-                       : kind == OAI_STREAM_RESPONSES ? oai_responses_request_new("m", "i")
-                                                      : oai_chat_request_new("m");
-    assert_int_equal(oai_request_on_event(req, record_event, rec), OAI_OK);
+    oai_request *req = kind == OAI_STREAM_COMPLETION ? oai_completion_create_request_new("m", "p")
+                       : kind == OAI_STREAM_RESPONSES ? oai_response_create_request_new("m", "i")
+                                                      : oai_chat_completion_create_request_new("m");
+    assert_int_equal(oai_request_set_event_callback(req, record_event, rec), OAI_OK);
     return req;
 }
 
@@ -195,7 +195,7 @@ static void test_default_server_stream(void **state)
     fixture *f = *state;
     recorder rec = {0};
     oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
-    oai_request_add_message(req, "user", "hello world");
+    oai_chat_request_add_message(req, "user", "hello world");
     oai_request_set_json(req, "/stream_options", "{\"include_usage\":true}");
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -233,14 +233,14 @@ static void test_cancel_from_callback(void **state)
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
     assert_int_equal(rec.count, 1);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     /* What was accumulated before the cancel stays readable. */
     assert_string_equal(oai_response_text(res), "Hello");
     assert_true(oai_response_total_time_us(res) < 4000000);
     oai_response_free(res);
     free(rec.log);
     /* The client keeps working; the aborted connection was not leaked. */
-    oai_request_on_event(req, NULL, NULL);
+    oai_request_set_event_callback(req, NULL, NULL);
     res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     oai_response_free(res);
@@ -257,7 +257,7 @@ static void test_reset_mid_stream_not_retried(void **state)
     oai_response *res = oai_client_send(f->c, req);
     assert_true(rec.count >= 1);
     assert_int_equal(oai_response_status(res), OAI_ERR_CONNECTION);
-    assert_int_equal(oai_response_retries(res), 0); /* events were delivered: never retried */
+    assert_int_equal(oai_response_retry_count(res), 0); /* events were delivered: never retried */
     assert_int_equal(mock_server_request_count(f->ms), 1);
     oai_response_free(res);
     oai_request_free(req);
@@ -274,7 +274,7 @@ static void test_reset_before_first_event_is_retried(void **state)
     oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     assert_string_equal(oai_response_text(res), "Hello there");
     assert_string_equal(mock_request_header(mock_server_request(f->ms, 1), "x-stainless-retry-count"), "1");
     oai_response_free(res);
@@ -292,7 +292,7 @@ static void test_stall_past_idle_timeout(void **state)
     oai_request_set_idle_timeout_ms(req, 300);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_ERR_TIMEOUT);
-    assert_int_equal(oai_response_retries(res), 0);
+    assert_int_equal(oai_response_retry_count(res), 0);
     assert_true(oai_response_total_time_us(res) < 3000000);
     oai_response_free(res);
     oai_request_free(req);
@@ -321,7 +321,7 @@ static void test_first_byte_timeout_retried(void **state)
     oai_client_set_first_byte_timeout_ms(f->c, 300);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     assert_string_equal(oai_response_text(res), "Hello there");
     oai_response_free(res);
     oai_request_free(req);
@@ -352,10 +352,10 @@ static void test_error_status_and_json_fallback(void **state)
     mock_server_push_simple(f->ms, 429, "retry-after-ms: 1\r\n", "{\"error\":{\"message\":\"slow\"}}");
     recorder rec = {0};
     oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
-    oai_request_add_message(req, "user", "abc");
+    oai_chat_request_add_message(req, "user", "abc");
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
-    assert_int_equal(oai_response_retries(res), 1);
+    assert_int_equal(oai_response_retry_count(res), 1);
     assert_string_equal(oai_response_text(res), "Echo: abc");
     oai_response_free(res);
 
@@ -406,8 +406,8 @@ static void test_long_stream_flat_memory(void **state)
     free(chunks);
     long before = peak_rss_kb(1);
     size_t text_bytes = 0;
-    oai_request *req = oai_chat_request_new("m");
-    oai_request_on_event(req, count_event, &text_bytes);
+    oai_request *req = oai_chat_completion_create_request_new("m");
+    oai_request_set_event_callback(req, count_event, &text_bytes);
     oai_request_set_accumulate(req, 0);
     oai_response *res = oai_client_send(f->c, req);
     long after = peak_rss_kb(0);
@@ -466,14 +466,14 @@ static void test_accumulation_is_bounded(void **state)
     for (int tool = 0; tool <= 1; tool++) {
         push_big_stream(f->ms, CHUNKS, piece, tool);
         size_t text_bytes = 0;
-        oai_request *req = oai_chat_request_new("m");
-        oai_request_on_event(req, count_event, &text_bytes);
+        oai_request *req = oai_chat_completion_create_request_new("m");
+        oai_request_set_event_callback(req, count_event, &text_bytes);
         long before = peak_rss_kb(1);
         oai_response *res = oai_client_send(f->c, req);
         long after = peak_rss_kb(0);
         assert_int_equal(oai_response_status(res), OAI_ERR_TOO_LARGE);
         assert_non_null(strstr(oai_response_error_message(res), "maximum response size"));
-        assert_int_equal(oai_response_retries(res), 0);
+        assert_int_equal(oai_response_retry_count(res), 0);
         print_message("8 MB of %s deltas with a 1 MiB limit: peak RSS grew by %ld KiB\n",
                       tool ? "tool-argument" : "content", after - before);
         if (memory_bound_checked())
@@ -484,8 +484,8 @@ static void test_accumulation_is_bounded(void **state)
     /* Without accumulation nothing grows, and nothing is limited. */
     push_big_stream(f->ms, CHUNKS, piece, 0);
     size_t text_bytes = 0;
-    oai_request *req = oai_chat_request_new("m");
-    oai_request_on_event(req, count_event, &text_bytes);
+    oai_request *req = oai_chat_completion_create_request_new("m");
+    oai_request_set_event_callback(req, count_event, &text_bytes);
     oai_request_set_accumulate(req, 0);
     oai_response *res = oai_client_send(f->c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
@@ -502,7 +502,7 @@ static void test_streamed_calls_reuse_connection(void **state)
     for (int i = 0; i < 5; i++) {
         recorder rec = {0};
         oai_request *req = stream_request(OAI_STREAM_CHAT, &rec);
-        oai_request_add_message(req, "user", "again");
+        oai_chat_request_add_message(req, "user", "again");
         oai_response *res = oai_client_send(f->c, req);
         assert_int_equal(oai_response_status(res), OAI_OK);
         assert_string_equal(oai_response_text(res), "Echo: again");
@@ -554,7 +554,7 @@ static void test_reasoning_only_same_both_ways(void **state)
     mock_server_push_simple(f->ms, 200, NULL,
                             "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
                             "\"content\":\"\",\"reasoning_content\":\"hmm\"},\"finish_reason\":\"length\"}]}");
-    oai_request *req = oai_chat_request_new("m");
+    oai_request *req = oai_chat_completion_create_request_new("m");
     oai_response *plain = oai_client_send(f->c, req);
     oai_request_free(req);
     static const char stream[] =
@@ -574,7 +574,7 @@ static void test_reasoning_only_same_both_ways(void **state)
         assert_int_equal(oai_response_status(both[i]), OAI_OK);
         assert_non_null(oai_response_text(both[i]));
         assert_string_equal(oai_response_text(both[i]), "");
-        assert_string_equal(oai_response_get_json(both[i], "/choices/0/message/content"), "\"\"");
+        assert_string_equal(oai_response_get_json_text(both[i], "/choices/0/message/content"), "\"\"");
         assert_string_equal(oai_response_get_string(both[i], "/choices/0/message/reasoning_content"), "hmm");
         oai_response_free(both[i]);
     }

@@ -18,6 +18,7 @@
 
 #include "json/json.h"
 #include "oai.h"
+#include "sticky.h"
 
 /* The library's default line limit (docs/training-data.md). */
 #define MAX_LINE ((size_t)4 * 1024 * 1024)
@@ -102,20 +103,24 @@ static char *write_temp(const char *data, size_t len)
 static oai_training_report *validate(const char *data, size_t len, int format, int64_t limit,
                                      oai_status expected)
 {
-    oai_training_report *r = NULL;
-    oai_status st = oai_training_validate_buffer(data, len, format, limit, &r);
-    assert_int_equal(st, expected);
+    oai_training_report *r = oai_training_report_buffer_new(data, len, format, limit);
     assert_non_null(r);
+    assert_int_equal(oai_training_report_status(r), expected);
+    if (expected == OAI_OK)
+        assert_null(oai_training_report_error_message(r));
+    else
+        assert_non_null(oai_training_report_error_message(r));
     return r;
 }
 
 /* The file API must give exactly the report the buffer API gives. */
 static void assert_file_agrees(const char *data, size_t len, int format, int64_t limit)
 {
-    oai_training_report *from_buffer = NULL, *from_file = NULL;
-    oai_status st_buffer = oai_training_validate_buffer(data, len, format, limit, &from_buffer);
+    oai_training_report *from_buffer = oai_training_report_buffer_new(data, len, format, limit);
+    oai_status st_buffer = oai_training_report_status(from_buffer);
     char *path = write_temp(data, len);
-    oai_status st_file = oai_training_validate_file(path, format, limit, &from_file);
+    oai_training_report *from_file = oai_training_report_new(path, format, limit);
+    oai_status st_file = oai_training_report_status(from_file);
     unlink(path);
     free(path);
     assert_int_equal(st_buffer, st_file);
@@ -158,7 +163,7 @@ static void assert_problems(const char *what, const oai_training_report *r, cons
         print_problems(r);
         fail_msg("%s: problems differ", what);
     }
-    assert_int_equal(oai_training_report_valid(r), n == 0);
+    assert_int_equal(oai_training_report_is_valid(r), n == 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -317,8 +322,8 @@ static const rule_case rule_cases[] = {
 static void run_rule_case(const rule_case *c, const char *eol)
 {
     text t = lines_with(c->format, c->line, 6, 11, eol);
-    oai_training_report *r = NULL;
-    oai_status st = oai_training_validate_buffer(t.data, t.len, c->format, 0, &r);
+    oai_training_report *r = oai_training_report_buffer_new(t.data, t.len, c->format, 0);
+    oai_status st = oai_training_report_status(r);
     expected_problem want[5] = {{0, NULL}};
     size_t n = 0;
     while (n < 5 && c->codes[n] != NULL) {
@@ -329,7 +334,7 @@ static void run_rule_case(const rule_case *c, const char *eol)
     assert_non_null(r);
     assert_problems(c->name, r, want, n);
     assert_int_equal(st, n ? OAI_ERR_INVALID_DATA : OAI_OK);
-    assert_int_equal(oai_training_report_examples(r), 11);
+    assert_int_equal(oai_training_report_example_count(r), 11);
     oai_training_report_free(r);
     assert_file_agrees(t.data, t.len, c->format, 0);
     free(t.data);
@@ -455,7 +460,7 @@ static void test_whole_file(void **state)
     oai_training_report_free(r);
     r = validate("\n  \r\n\t\n\r\n", 8, OAI_TRAINING_COMPLETION, 0, OAI_ERR_INVALID_DATA);
     assert_problems("blank", r, empty, 1);
-    assert_int_equal(oai_training_report_examples(r), 0);
+    assert_int_equal(oai_training_report_example_count(r), 0);
     oai_training_report_free(r);
 
     text t = lines_with(OAI_TRAINING_CHAT, "", 0, 9, "\n");
@@ -491,7 +496,7 @@ static void test_blank_lines_and_line_ends(void **state)
     static const expected_problem want[] = {{13, "no_assistant_message"}, {16, "missing_messages"}};
     oai_training_report *r = validate(t.data, t.len, OAI_TRAINING_CHAT, 0, OAI_ERR_INVALID_DATA);
     assert_problems("blank lines", r, want, 2);
-    assert_int_equal(oai_training_report_examples(r), 12);
+    assert_int_equal(oai_training_report_example_count(r), 12);
     assert_int_equal(oai_training_report_stat(r, "lines"), 16);
     oai_training_report_free(r);
     assert_file_agrees(t.data, t.len, OAI_TRAINING_CHAT, 0);
@@ -540,7 +545,7 @@ static void test_line_limit(void **state)
         {4, "line_too_long"}, {5, "line_too_long"}, {14, "missing_messages"}, {15, "line_too_long"}};
     oai_training_report *r = validate(t.data, t.len, OAI_TRAINING_CHAT, 0, OAI_ERR_INVALID_DATA);
     assert_problems("line limit", r, want, 4);
-    assert_int_equal(oai_training_report_examples(r), 15);
+    assert_int_equal(oai_training_report_example_count(r), 15);
     char expect[128];
     snprintf(expect, sizeof expect, "the line is %zu bytes long", MAX_LINE + 1);
     assert_non_null(strstr(oai_training_report_problem_message(r, 0), expect));
@@ -605,7 +610,7 @@ typedef struct stats {
 
 static void assert_stats(const oai_training_report *r, const stats *s)
 {
-    assert_int_equal(oai_training_report_examples(r), s->examples);
+    assert_int_equal(oai_training_report_example_count(r), s->examples);
     assert_int_equal(oai_training_report_stat(r, "examples"), s->examples);
     assert_int_equal(oai_training_report_stat(r, "messages_min"), s->messages_min);
     assert_int_equal(oai_training_report_stat(r, "messages_max"), s->messages_max);
@@ -699,28 +704,42 @@ static void test_preference_and_completion_stats(void **state)
 static void test_arguments(void **state)
 {
     (void)state;
-    oai_training_report *r = (oai_training_report *)(uintptr_t)1;
-    assert_int_equal(oai_training_validate_buffer("x", 1, OAI_TRAINING_CHAT, 0, NULL), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_training_validate_buffer(NULL, 3, OAI_TRAINING_CHAT, 0, &r), OAI_ERR_INVALID_ARGUMENT);
-    assert_null(r);
-    r = (oai_training_report *)(uintptr_t)1;
-    assert_int_equal(oai_training_validate_buffer("x", 1, 0, 0, &r), OAI_ERR_INVALID_ARGUMENT);
-    assert_null(r);
-    assert_int_equal(oai_training_validate_buffer("x", 1, 4, 0, &r), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_training_validate_buffer("x", 1, OAI_TRAINING_CHAT, -1, &r), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_training_validate_file(NULL, OAI_TRAINING_CHAT, 0, &r), OAI_ERR_INVALID_ARGUMENT);
-    assert_null(r);
-    assert_int_equal(oai_training_validate_file("/tmp", OAI_TRAINING_CHAT, 0, NULL), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_training_validate_file("/tmp", 9, 0, &r), OAI_ERR_INVALID_ARGUMENT);
+    oai_training_report *r;
+    /* Bad arguments give a report that says so and holds nothing else. */
+    r = oai_training_report_buffer_new(NULL, 3, OAI_TRAINING_CHAT, 0);
+    assert_int_equal(oai_training_report_status(r), OAI_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(oai_training_report_error_message(r), "oai_training_report_buffer_new: the data is NULL"));
+    assert_int_equal(oai_training_report_is_valid(r), 0);
+    assert_int_equal(oai_training_report_problem_count(r), 0);
+    assert_int_equal(oai_training_report_example_count(r), 0);
+    oai_training_report_free(r);
+    assert_failed_object(oai_training_report, oai_training_report_buffer_new("x", 1, 0, 0), OAI_ERR_INVALID_ARGUMENT,
+                         oai_training_report_status, oai_training_report_error_message, oai_training_report_free);
+    assert_failed_object(oai_training_report, oai_training_report_buffer_new("x", 1, 4, 0), OAI_ERR_INVALID_ARGUMENT,
+                         oai_training_report_status, oai_training_report_error_message, oai_training_report_free);
+    assert_failed_object(oai_training_report, oai_training_report_buffer_new("x", 1, OAI_TRAINING_CHAT, -1),
+                         OAI_ERR_INVALID_ARGUMENT, oai_training_report_status, oai_training_report_error_message,
+                         oai_training_report_free);
+    assert_failed_object(oai_training_report, oai_training_report_new(NULL, OAI_TRAINING_CHAT, 0),
+                         OAI_ERR_INVALID_ARGUMENT, oai_training_report_status, oai_training_report_error_message,
+                         oai_training_report_free);
+    assert_failed_object(oai_training_report, oai_training_report_new("/tmp", 9, 0), OAI_ERR_INVALID_ARGUMENT,
+                         oai_training_report_status, oai_training_report_error_message, oai_training_report_free);
+    /* An empty buffer is no bad argument: it is invalid data. */
+    r = oai_training_report_buffer_new(NULL, 0, OAI_TRAINING_CHAT, 0);
+    assert_int_equal(oai_training_report_status(r), OAI_ERR_INVALID_DATA);
+    oai_training_report_free(r);
 
     /* NULL-safe accessors */
     oai_training_report_free(NULL);
-    assert_int_equal(oai_training_report_valid(NULL), 0);
+    assert_int_equal(oai_training_report_status(NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_null(oai_training_report_error_message(NULL));
+    assert_int_equal(oai_training_report_is_valid(NULL), 0);
     assert_int_equal(oai_training_report_problem_count(NULL), 0);
     assert_int_equal(oai_training_report_problem_line(NULL, 0), 0);
     assert_null(oai_training_report_problem_code(NULL, 0));
     assert_null(oai_training_report_problem_message(NULL, 0));
-    assert_int_equal(oai_training_report_examples(NULL), 0);
+    assert_int_equal(oai_training_report_example_count(NULL), 0);
     assert_int_equal(oai_training_report_stat(NULL, "characters"), 0);
     assert_null(oai_training_report_json_dup(NULL));
 
@@ -736,16 +755,24 @@ static void test_arguments(void **state)
 static void test_file_errors(void **state)
 {
     (void)state;
-    oai_training_report *r = (oai_training_report *)(uintptr_t)1;
-    assert_int_equal(oai_training_validate_file("/nonexistent/oai/train.jsonl", OAI_TRAINING_CHAT, 0, &r),
-                     OAI_ERR_IO);
-    assert_null(r);
-    r = (oai_training_report *)(uintptr_t)1;
-    assert_int_equal(oai_training_validate_file("/tmp", OAI_TRAINING_CHAT, 0, &r), OAI_ERR_IO); /* a directory */
-    assert_null(r);
+    oai_training_report *r = oai_training_report_new("/nonexistent/oai/train.jsonl", OAI_TRAINING_CHAT, 0);
+    assert_int_equal(oai_training_report_status(r), OAI_ERR_IO);
+    assert_string_equal(oai_training_report_error_message(r),
+                        "oai_training_report_new: cannot open /nonexistent/oai/train.jsonl: No such file or directory");
+    assert_int_equal(oai_training_report_is_valid(r), 0);
+    assert_int_equal(oai_training_report_problem_count(r), 0);
+    char *json = oai_training_report_json_dup(r);
+    assert_non_null(strstr(json, "\"valid\":false"));
+    oai_free(json);
+    oai_training_report_free(r);
+    assert_failed_object(oai_training_report, oai_training_report_new("/tmp", OAI_TRAINING_CHAT, 0), /* a directory */
+                         OAI_ERR_IO, oai_training_report_status, oai_training_report_error_message,
+                         oai_training_report_free);
 
     char *path = write_temp("", 0);
-    assert_int_equal(oai_training_validate_file(path, OAI_TRAINING_CHAT, 0, &r), OAI_ERR_INVALID_DATA);
+    r = oai_training_report_new(path, OAI_TRAINING_CHAT, 0);
+    assert_int_equal(oai_training_report_status(r), OAI_ERR_INVALID_DATA);
+    assert_non_null(strstr(oai_training_report_error_message(r), "1 problem; the first: the file holds no examples"));
     assert_string_equal(oai_training_report_problem_code(r, 0), "empty_file");
     oai_training_report_free(r);
     unlink(path);
@@ -762,7 +789,7 @@ static void test_problem_cap(void **state)
     assert_int_equal(oai_training_report_problem_count(r), 1000);
     assert_int_equal(oai_training_report_stat(r, "problems_total"), 1500);
     assert_int_equal(oai_training_report_problem_line(r, 999), 1000);
-    assert_int_equal(oai_training_report_valid(r), 0);
+    assert_int_equal(oai_training_report_is_valid(r), 0);
     char *json = oai_training_report_json_dup(r);
     oai_value *doc = oai__json_parse(json, strlen(json), NULL);
     assert_non_null(doc);
@@ -786,9 +813,9 @@ static void assert_json_matches(const oai_training_report *r, const char *format
     oai_value *doc = oai__json_parse(json, strlen(json), &st);
     assert_non_null(doc);
     assert_int_equal(oai_value_type_of(oai_value_get(doc, "/valid")), OAI_VALUE_BOOL);
-    assert_int_equal(oai_value_get_bool(doc, "/valid"), oai_training_report_valid(r));
+    assert_int_equal(oai_value_get_bool(doc, "/valid"), oai_training_report_is_valid(r));
     assert_string_equal(oai_value_get_string(doc, "/format"), format);
-    assert_int_equal(oai_value_get_int(doc, "/examples"), oai_training_report_examples(r));
+    assert_int_equal(oai_value_get_int(doc, "/examples"), oai_training_report_example_count(r));
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char pointer[64];
         snprintf(pointer, sizeof pointer, "/stats/%s", names[i]);
@@ -800,7 +827,7 @@ static void assert_json_matches(const oai_training_report *r, const char *format
     assert_int_equal(oai_value_get_int(doc, "/problems_total"), (int64_t)n);
     assert_int_equal(oai_value_get_bool(doc, "/truncated"), 0);
     for (size_t i = 0; i < n; i++) {
-        const oai_value *p = oai_value_at(oai_value_get(doc, "/problems"), i);
+        const oai_value *p = oai_value_item(oai_value_get(doc, "/problems"), i);
         assert_int_equal(oai_value_get_int(p, "/line"), oai_training_report_problem_line(r, i));
         assert_string_equal(oai_value_get_string(p, "/code"), oai_training_report_problem_code(r, i));
         assert_string_equal(oai_value_get_string(p, "/message"), oai_training_report_problem_message(r, i));
@@ -862,11 +889,11 @@ static void test_large_file(void **state)
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    oai_training_report *r = NULL;
-    assert_int_equal(oai_training_validate_file(path, OAI_TRAINING_CHAT, 4096, &r), OAI_OK);
+    oai_training_report *r = oai_training_report_new(path, OAI_TRAINING_CHAT, 4096);
+    assert_int_equal(oai_training_report_status(r), OAI_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     unlink(path);
-    assert_int_equal(oai_training_report_examples(r), examples);
+    assert_int_equal(oai_training_report_example_count(r), examples);
     assert_int_equal(oai_training_report_stat(r, "messages_total"), 3 * examples);
     assert_int_equal(oai_training_report_stat(r, "assistant_messages"), examples);
     double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -18,6 +18,7 @@
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
+#include "sticky.h"
 
 typedef struct fixture {
     mock_server *ms;
@@ -147,7 +148,7 @@ static void assert_same_content(fixture *f, const char *file_id, const char *pat
 {
     size_t len;
     char *expected = read_file(path, &len);
-    oai_response *res = send_free(f, oai_file_content_request_new(file_id));
+    oai_response *res = send_free(f, oai_file_retrieve_content_request_new(file_id));
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_body_len(res), len);
     assert_memory_equal(oai_response_body(res), expected, len);
@@ -210,7 +211,7 @@ static void test_helpers_by_hand(void **state)
     const char *part_ids[2];
     char *owned[2];
     for (int i = 0; i < 2; i++) {
-        res = send_free(f, oai_upload_part_request_new(upload_id, path, i * 6, i ? 4 : 6));
+        res = send_free(f, oai_upload_add_part_request_new(upload_id, path, i * 6, i ? 4 : 6));
         assert_int_equal(oai_response_status(res), OAI_OK);
         assert_string_equal(oai_response_get_string(res, "/object"), "upload.part");
         part_ids[i] = owned[i] = strdup(oai_response_get_string(res, "/id"));
@@ -270,7 +271,7 @@ static void test_cancel_and_mismatches(void **state)
     assert_non_null(strstr(mock_server_request(f->ms, 0)->body, "\"mime_type\":\"application/octet-stream\""));
     char *id = strdup(oai_response_get_string(res, "/id"));
     oai_response_free(res);
-    res = send_free(f, oai_upload_part_request_new(id, path, 0, 100));
+    res = send_free(f, oai_upload_add_part_request_new(id, path, 0, 100));
     const char *part = oai_response_get_string(res, "/id");
     assert_non_null(part);
 
@@ -290,7 +291,7 @@ static void test_cancel_and_mismatches(void **state)
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_get_string(res, "/status"), "cancelled");
     oai_response_free(res);
-    res = send_free(f, oai_upload_part_request_new(id, path, 0, 1));
+    res = send_free(f, oai_upload_add_part_request_new(id, path, 0, 1));
     assert_int_equal(oai_response_status(res), OAI_ERR_BAD_REQUEST);
     oai_response_free(res);
     free(id);
@@ -300,38 +301,38 @@ static void test_cancel_and_mismatches(void **state)
 static void test_helper_arguments(void **state)
 {
     (void)state;
-    assert_null(oai_upload_create_request_new(NULL, "batch", 1, NULL));
-    assert_null(oai_upload_create_request_new("a", "", 1, NULL));
-    assert_null(oai_upload_create_request_new("a", "batch", -1, NULL));
-    assert_null(oai_upload_part_request_new("up", "/nonexistent/file", 0, 1));
+    assert_request_failed(oai_upload_create_request_new(NULL, "batch", 1, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_create_request_new("a", "", 1, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_create_request_new("a", "batch", -1, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_add_part_request_new("up", "/nonexistent/file", 0, 1), OAI_ERR_IO);
     char path[64];
     make_file(path, sizeof path, 10);
-    assert_null(oai_upload_part_request_new(NULL, path, 0, 1));
-    assert_null(oai_upload_part_request_new("up", path, -1, 1));
-    assert_null(oai_upload_part_request_new("up", path, 0, -1));
-    assert_null(oai_upload_part_request_new("up", path, 5, 6)); /* past the end */
-    oai_request *req = oai_upload_part_request_new("up/1", path, 5, 5);
+    assert_request_failed(oai_upload_add_part_request_new(NULL, path, 0, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_add_part_request_new("up", path, -1, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_add_part_request_new("up", path, 0, -1), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_add_part_request_new("up", path, 5, 6), OAI_ERR_INVALID_ARGUMENT); /* past the end */
+    oai_request *req = oai_upload_add_part_request_new("up/1", path, 5, 5);
     assert_string_equal(oai_request_path(req), "/uploads/up%2F1/parts");
     oai_request_free(req);
     const char *ids[] = {"p1", ""};
-    assert_null(oai_upload_complete_request_new("up", ids, 2, NULL));
-    assert_null(oai_upload_complete_request_new("up", NULL, 1, NULL));
-    assert_null(oai_upload_complete_request_new("", ids, 1, NULL));
-    assert_null(oai_upload_cancel_request_new(NULL));
+    assert_request_failed(oai_upload_complete_request_new("up", ids, 2, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_complete_request_new("up", NULL, 1, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_complete_request_new("", ids, 1, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_request_failed(oai_upload_cancel_request_new(NULL), OAI_ERR_INVALID_ARGUMENT);
 
-    assert_null(oai_large_upload_new(NULL, path, "batch", NULL));
+    assert_failed_object(oai_large_upload, oai_large_upload_new(NULL, path, "batch", NULL), OAI_ERR_INVALID_ARGUMENT, oai_large_upload_status, oai_large_upload_error_message, oai_large_upload_free);
     oai_client *c = oai_client_new();
-    assert_null(oai_large_upload_new(c, "/nonexistent/file", "batch", NULL));
-    assert_null(oai_large_upload_new(c, "/tmp", "batch", NULL));
-    assert_null(oai_large_upload_new(c, path, NULL, NULL));
-    assert_null(oai_large_upload_new(c, path, "batch", ""));
+    assert_failed_object(oai_large_upload, oai_large_upload_new(c, "/nonexistent/file", "batch", NULL), OAI_ERR_IO, oai_large_upload_status, oai_large_upload_error_message, oai_large_upload_free);
+    assert_failed_object(oai_large_upload, oai_large_upload_new(c, "/tmp", "batch", NULL), OAI_ERR_IO, oai_large_upload_status, oai_large_upload_error_message, oai_large_upload_free);
+    assert_failed_object(oai_large_upload, oai_large_upload_new(c, path, NULL, NULL), OAI_ERR_INVALID_ARGUMENT, oai_large_upload_status, oai_large_upload_error_message, oai_large_upload_free);
+    assert_failed_object(oai_large_upload, oai_large_upload_new(c, path, "batch", ""), OAI_ERR_INVALID_ARGUMENT, oai_large_upload_status, oai_large_upload_error_message, oai_large_upload_free);
     oai_large_upload *up = oai_large_upload_new(c, path, "batch", NULL);
     assert_non_null(up);
     assert_int_equal(oai_large_upload_set_part_size(up, 0), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_large_upload_set_part_size(up, (int64_t)64 * 1024 * 1024 + 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_large_upload_set_part_size(up, (int64_t)64 * 1024 * 1024), OAI_OK);
     assert_int_equal(oai_large_upload_set_part_size(NULL, 1), OAI_ERR_INVALID_ARGUMENT);
-    assert_int_equal(oai_large_upload_on_progress(NULL, NULL, NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_large_upload_set_progress_callback(NULL, NULL, NULL), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_large_upload_resume(up, NULL, NULL, 0), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_large_upload_resume(up, "up", NULL, 1), OAI_ERR_INVALID_ARGUMENT);
     assert_int_equal(oai_large_upload_resume(up, "up", ids, 2), OAI_ERR_INVALID_ARGUMENT);
@@ -346,10 +347,10 @@ static void test_helper_arguments(void **state)
     oai_large_upload_free(up);
     oai_large_upload_free(NULL);
 
-    oai_response *res = oai_file_upload_large(c, "/nonexistent/file", "batch", NULL, NULL, NULL);
+    oai_response *res = oai_client_upload_large_file(c, "/nonexistent/file", "batch", NULL, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_IO);
     oai_response_free(res);
-    res = oai_file_upload_large(c, path, NULL, NULL, NULL, NULL);
+    res = oai_client_upload_large_file(c, path, NULL, NULL, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
     oai_response_free(res);
     res = oai_large_upload_run(NULL);
@@ -370,7 +371,7 @@ static void test_large_upload_three_parts(void **state)
     assert_non_null(up);
     assert_int_equal(oai_large_upload_set_part_size(up, 1000), OAI_OK);
     progress_log log = {0};
-    assert_int_equal(oai_large_upload_on_progress(up, on_progress, &log), OAI_OK);
+    assert_int_equal(oai_large_upload_set_progress_callback(up, on_progress, &log), OAI_OK);
     oai_response *res = oai_large_upload_run(up);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_get_string(res, "/status"), "completed");
@@ -508,7 +509,7 @@ static void test_resume_after_interruption(void **state)
     oai_large_upload_set_part_size(up, part);
     progress_log log = {0};
     log.cancel_above = part;
-    oai_large_upload_on_progress(up, on_progress, &log);
+    oai_large_upload_set_progress_callback(up, on_progress, &log);
     oai_response *res = oai_large_upload_run(up);
     assert_int_equal(oai_response_status(res), OAI_ERR_CANCELLED);
     assert_true(log.cancelled);
@@ -526,7 +527,7 @@ static void test_resume_after_interruption(void **state)
     const char *ids[] = {part_id};
     assert_int_equal(oai_large_upload_resume(up, upload_id, ids, 1), OAI_OK);
     progress_log log2 = {0};
-    oai_large_upload_on_progress(up, on_progress, &log2);
+    oai_large_upload_set_progress_callback(up, on_progress, &log2);
     res = oai_large_upload_run(up);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_string_equal(oai_response_get_string(res, "/id"), upload_id);
@@ -566,7 +567,7 @@ static void test_one_call_upload(void **state)
     char path[64];
     make_file(path, sizeof path, 777);
     progress_log log = {0};
-    oai_response *res = oai_file_upload_large(f->c, path, "assistants", "text/plain", on_progress, &log);
+    oai_response *res = oai_client_upload_large_file(f->c, path, "assistants", "text/plain", on_progress, &log);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_get_int(res, "/file/bytes"), 777);
     assert_int_equal(log.last, 777);
@@ -577,7 +578,7 @@ static void test_one_call_upload(void **state)
     /* An empty file is created and completed with no part. */
     char empty[64];
     make_file(empty, sizeof empty, 0);
-    res = oai_file_upload_large(f->c, empty, "assistants", NULL, NULL, NULL);
+    res = oai_client_upload_large_file(f->c, empty, "assistants", NULL, NULL, NULL);
     assert_int_equal(oai_response_status(res), OAI_OK);
     assert_int_equal(oai_response_get_int(res, "/file/bytes"), 0);
     oai_response_free(res);
@@ -609,7 +610,7 @@ static void test_big_upload(void **state)
     long before = peak_rss_kb(1);
     oai_large_upload *up = oai_large_upload_new(f->c, path, "batch", "application/jsonl");
     oai_large_upload_set_part_size(up, BIG_PART);
-    oai_large_upload_on_progress(up, on_progress, &log);
+    oai_large_upload_set_progress_callback(up, on_progress, &log);
     oai_response *res = oai_large_upload_run(up);
     long after = peak_rss_kb(0);
     assert_int_equal(oai_response_status(res), OAI_OK); /* the mock checked sizes and MD5 */

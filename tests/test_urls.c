@@ -58,7 +58,7 @@ static void capture_log(void *ud, int level, const char *message)
 
 static oai_response *send_models(oai_client *c)
 {
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     oai_response *res = oai_client_send(c, req);
     oai_request_free(req);
     return res;
@@ -75,8 +75,8 @@ typedef struct done_state {
 static void on_done(void *ud, oai_call *call, oai_response *res)
 {
     done_state *d = ud;
-    (void)call;
     d->calls++;
+    oai_call_free(call);
     d->status = oai_response_status(res);
     snprintf(d->message, sizeof d->message, "%s",
              oai_response_error_message(res) ? oai_response_error_message(res) : "");
@@ -109,7 +109,7 @@ static void test_invalid_env_base_url_sends_nothing(void **state)
 
         /* Asynchronously: the call ends with the same error in its callback. */
         done_state d = {0};
-        oai_request *req = oai_models_list_request_new();
+        oai_request *req = oai_model_list_request_new();
         oai_call *call = oai_client_start(c, req, on_done, &d);
         assert_non_null(call);
         for (int n = 0; n < 100 && d.calls == 0; n++)
@@ -160,8 +160,8 @@ static void test_base_url_query_is_merged(void **state)
     oai_client *c = oai_client_new();
     assert_int_equal(oai_client_set_base_url(c, base), OAI_OK);
     mock_server_push_simple(f->ms, 200, NULL, "{\"choices\":[{\"message\":{\"content\":\"ok\"}}]}");
-    oai_request *req = oai_chat_request_new("ignored");
-    assert_int_equal(oai_request_add_message(req, "user", "hi"), OAI_OK);
+    oai_request *req = oai_chat_completion_create_request_new("ignored");
+    assert_int_equal(oai_chat_request_add_message(req, "user", "hi"), OAI_OK);
     oai_response *res = oai_client_send(c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);
     oai_response_free(res);
@@ -216,11 +216,12 @@ static void test_logs_redact_passwords_headers_and_query_keys(void **state)
              mock_server_port(f->ms));
     oai_client *c = oai_client_new();
     assert_int_equal(oai_client_set_base_url(c, base), OAI_OK);
-    oai_client_set_log_callback(c, OAI_LOG_DEBUG, capture_log, cap);
+    oai_client_set_log_level(c, OAI_LOG_DEBUG);
+    oai_client_set_log_callback2(c, capture_log, cap);
     assert_int_equal(oai_client_set_header(c, "X-Api-Credential", "cred-SECRET"), OAI_OK);
     assert_int_equal(oai_client_set_header(c, "X-Session", "session-SECRET"), OAI_OK);
     assert_int_equal(oai_client_set_header(c, "OpenAI-Beta", "assistants=v2"), OAI_OK);
-    oai_request *req = oai_models_list_request_new();
+    oai_request *req = oai_model_list_request_new();
     assert_int_equal(oai_request_set_query(req, "sig", "SIG-SECRET"), OAI_OK);
     oai_response *res = oai_client_send(c, req);
     assert_int_equal(oai_response_status(res), OAI_OK);

@@ -127,6 +127,20 @@ typedef int (*oai_transport_run_fn)(void *userdata, int timeout_ms);
 typedef void (*oai_transport_wakeup_fn)(void *userdata);
 
 /**
+ * Asks the host to stop delivering an exchange's response body (@p paused
+ * non-zero) or to go on (0): back-pressure, when the caller takes streamed
+ * events more slowly than they arrive or a poll budget leaves data waiting.
+ * A pause may be asked from inside the host's oai_exchange_receive_data()
+ * for that exchange (the data it reported is taken); a resume only between
+ * reports. While paused
+ * the host should not call oai_exchange_receive_data() for @p ex (data it
+ * already holds waits; the end may still be reported); a host that delivers
+ * anyway is buffered, up to the client's response size limit.
+ * @param userdata the pointer given to oai_transport_new()
+ */
+typedef void (*oai_transport_pause_fn)(void *userdata, oai_exchange *ex, int paused);
+
+/**
  * Releases the host's state when the transport is freed (with its client,
  * or by oai_transport_free()), after every exchange has ended.
  * @param userdata the pointer given to oai_transport_new()
@@ -151,6 +165,11 @@ OAI_API oai_status oai_transport_set_run(oai_transport *transport, oai_transport
 /** Sets the callback that wakes the run callback (NULL: none).
  *  @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL transport. */
 OAI_API oai_status oai_transport_set_wakeup(oai_transport *transport, oai_transport_wakeup_fn fn);
+
+/** Sets the callback that pauses and resumes an exchange's body (NULL:
+ *  none; the engine then buffers what arrives).
+ *  @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL transport. */
+OAI_API oai_status oai_transport_set_pause(oai_transport *transport, oai_transport_pause_fn fn);
 
 /** Sets the callback that releases the host's state (NULL: none).
  *  @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT for a NULL transport. */
@@ -185,7 +204,7 @@ OAI_API oai_status oai_client_set_transport(oai_client *client, oai_transport *t
 /**
  * A monotonic clock in microseconds. The engine measures every delay and
  * timeout (retry waits, first-byte, idle and request timeouts) with it.
- * @param userdata the pointer given to oai_client_set_clock()
+ * @param userdata the pointer given to oai_client_set_clock_callback()
  */
 typedef int64_t (*oai_clock_fn)(void *userdata);
 
@@ -200,7 +219,7 @@ typedef int64_t (*oai_clock_fn)(void *userdata);
  * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT (NULL client, calls
  *         running).
  */
-OAI_API oai_status oai_client_set_clock(oai_client *client, oai_clock_fn fn, void *userdata);
+OAI_API oai_status oai_client_set_clock_callback(oai_client *client, oai_clock_fn fn, void *userdata);
 
 /** @} */
 
@@ -330,6 +349,17 @@ OAI_API void oai_exchange_complete(oai_exchange *ex);
  * @param message a short description without secrets (copied; may be NULL)
  */
 OAI_API void oai_exchange_fail(oai_exchange *ex, oai_status status, const char *message);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Deprecated names
+ *  The 0.1 spellings the naming grammar of oai.h replaced; see "Deprecated
+ *  names" there.
+ *  @{ */
+
+/** @deprecated Use oai_client_set_clock_callback(). */
+OAI_DEPRECATED("use oai_client_set_clock_callback") OAI_API oai_status oai_client_set_clock(oai_client *client, oai_clock_fn fn, void *userdata);
 
 /** @} */
 

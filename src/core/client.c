@@ -339,17 +339,65 @@ OAI_API oai_status oai_client_set_proxy(oai_client *c, const char *proxy_url)
     return oai__set_str(&c->proxy, proxy_url);
 }
 
+/* The first HTTPS connection's one-time work, ahead of time: the transport
+ * does it (transport/curl.c: the shared CA store and a pooled connection),
+ * for the server of the base URL with the client's CA, proxy and connect
+ * timeout. */
+OAI_API oai_status oai_client_warm_up(oai_client *c, int flags)
+{
+    if (!c || (flags & ~(OAI_WARM_UP_CA | OAI_WARM_UP_CONNECT)) || c->in_callback)
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (c->config_status != OAI_OK)
+        return c->config_status;
+    if (!c->base_url || oai__strncasecmp_ascii(c->base_url, "https://", 8) != 0)
+        return OAI_OK;
+    oai_status st;
+    oai_transport *t = oai__engine_transport(c->engine, &st);
+    if (!t)
+        return st;
+    if (!t->warm_up)
+        return OAI_OK; /* a host transport: TLS is the host's */
+    const char *name = "User-Agent";
+    const char *agent = c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING;
+    oai__exchange_spec spec = {
+        .method = "HEAD",
+        .url = c->base_url,
+        .header_names = &name,
+        .header_values = &agent,
+        .header_count = 1,
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .proxy = c->proxy,
+        .ca_file = c->ca_file,
+        .ca_blob = c->ca_blob,
+        .ca_blob_len = c->ca_blob_len,
+    };
+    char message[256] = "";
+    int64_t started = oai__now_us();
+    st = t->warm_up(t->ud, &spec, flags ? flags : OAI_WARM_UP_CA, message, sizeof message);
+    if (st != OAI_OK)
+        oai__log(c, OAI_LOG_WARN, "warm-up failed (%s): %s", oai_status_name(st), message);
+    else
+        oai__log(c, OAI_LOG_DEBUG, "warm-up done in %lld ms", (long long)((oai__now_us() - started) / 1000));
+    return st;
+}
+
 OAI_API oai_status oai_client_set_max_response_bytes(oai_client *c, int64_t max_bytes)
 {
     return set_ms(c, c ? &c->max_response_bytes : NULL, max_bytes);
 }
 
-OAI_API oai_status oai_client_set_log_callback(oai_client *c, oai_log_level level,
-                                               oai_log_fn fn, void *userdata)
+OAI_API oai_status oai_client_set_log_level(oai_client *c, int level)
 {
-    if (!c || (int)level < OAI_LOG_OFF || (int)level > OAI_LOG_DEBUG)
+    if (!c || level < OAI_LOG_OFF || level > OAI_LOG_DEBUG)
         return OAI_ERR_INVALID_ARGUMENT;
-    c->log_level = (int)level;
+    c->log_level = level;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_log_callback2(oai_client *c, oai_log_fn fn, void *userdata)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
     c->log_fn = fn;
     c->log_ud = fn ? userdata : NULL;
     return OAI_OK;

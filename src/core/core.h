@@ -46,7 +46,12 @@ struct oai_request {
     size_t part_count;
     oai_event_fn event_fn;
     void *event_ud;
+    int stream_pull;             /* streams with no event callback: events queue */
     int accumulate;
+    /* A failed request (its constructor's bad argument or unreadable file):
+     * no method, no path; setters return the status, sending reports it. */
+    oai_status status;
+    char *error_message;
 };
 
 struct oai_client {
@@ -96,7 +101,7 @@ struct oai_response {
     /* Caches of accessor results, freed with the response. */
     char *text;
     int text_done;
-    struct json_text_cache *dumps; /* oai_response_get_json(): one text per value */
+    struct json_text_cache *dumps; /* oai_response_get_json_text(): one text per value */
     size_t dump_count;
     size_t dump_cap;
     double **embeddings;         /* indexed by data[] position */
@@ -111,6 +116,16 @@ void oai__log(const oai_client *c, int level, const char *fmt, ...) OAI_PRINTF(3
 int oai__log_enabled(const oai_client *c, int level);
 
 /* request.c */
+/* A failed request carrying status and a message (printf format). NULL
+ * when memory ran out, or when status is OAI_ERR_OUT_OF_MEMORY. */
+oai_request *oai__request_failed(oai_status status, const char *fmt, ...) OAI_PRINTF(2, 3);
+/* What a constructor that built r step by step returns when step `st`
+ * failed: r unchanged for OAI_OK; NULL (r freed) for OAI_ERR_OUT_OF_MEMORY;
+ * else a failed request (r freed) whose message is "FUNCTION: WHAT". */
+oai_request *oai__request_check(oai_request *r, oai_status st, const char *function, const char *what);
+/* The sticky status of a failed request (OAI_OK otherwise); *message gets
+ * its message. engine.c calls it before anything else of a call. */
+oai_status oai__request_failure(const oai_request *r, const char **message);
 /* A path's stream kind from its endpoint (OAI_STREAM_CHAT, ...). */
 int oai__request_stream_kind(const oai_request *req);
 
@@ -139,5 +154,8 @@ oai__engine *oai__engine_new(oai_client *c); /* NULL when memory ran out */
 /* Ends every call without callbacks (the client is being freed), deletes
  * the host's timer in event-loop mode, and frees the transport. */
 void oai__engine_free(oai__engine *e);
+/* The client's transport, the built-in one made if it has none yet; NULL
+ * with *status set when none can be made. */
+oai_transport *oai__engine_transport(oai__engine *e, oai_status *status);
 
 #endif

@@ -53,6 +53,17 @@ typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE
 /* The library's own headers; at most LIBRARY_HEADERS of them. */
 #define LIBRARY_HEADERS 16
 
+/* Streamed bodies and data-callback bodies are handed out from an inbox in
+ * process(), under the poll budget, in slices of DRAIN_SLICE bytes taken in
+ * turn from every call (so one busy stream cannot starve the others). A
+ * call whose inbox holds more than INBOX_HIGH bytes, or whose pull queue
+ * holds EVENT_QUEUE_HIGH events, has its exchange paused (back-pressure)
+ * until they fall below INBOX_LOW and half the queue. */
+#define DRAIN_SLICE 4096
+#define INBOX_HIGH 65536
+#define INBOX_LOW 16384
+#define EVENT_QUEUE_HIGH 1024
+
 struct oai_call {
     oai__engine *engine;
     oai_client *client;
@@ -95,17 +106,38 @@ struct oai_call {
     oai_status end_status;       /* how the attempt ended */
     char *end_message;
 
+    oai__buf inbox;              /* body bytes not yet handed out */
+    size_t inbox_pos;            /* how many of them were */
+    int paused;                  /* the exchange was asked to pause */
+    int ended_by_host;           /* the transport ended the exchange: what it
+                                    delivered before is still handed out */
+
     int retries;
     int events_delivered;
     int cancel_requested;
     int64_t start_us;
     int64_t retry_at_us;
+
+    /* The pull API: events queued for oai_call_next_event() (a ring), the
+     * one last handed out, and the call's ownership. */
+    oai_event **events;
+    size_t event_head, event_count, event_cap;
+    size_t event_bytes;
+    oai_event *current_event;
+    oai_status outcome;          /* the response's status, once DONE */
+    int caller_freed;            /* oai_call_free() ran: the engine frees it */
+    int in_done_callback;
+    int handed_back;             /* the done callback ran, or it has none */
 };
 
 struct oai__engine {
     oai_client *client;
     oai_transport *transport;    /* NULL until the first call needs one */
     oai_call *calls;             /* not yet handed back, a doubly linked list */
+    oai_call *finished;          /* handed back, kept until oai_call_free() */
+    int64_t budget_us;           /* oai_client_set_poll_budget_us(); 0: none */
+    int64_t budget_end_us;       /* on the system's clock */
+    int slices_this_poll;        /* body slices handed out since it began */
     int running;
     int in_flight;               /* exchanges under way */
     unsigned long next_id;
@@ -234,7 +266,7 @@ static void default_headers(oai_call *call)
     if (c->project)
         header_add(call, "OpenAI-Project", c->project);
     header_add(call, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
-    header_add(call, "Accept", r->event_fn ? "text/event-stream" : "application/json");
+    header_add(call, "Accept", r->event_fn || r->stream_pull ? "text/event-stream" : "application/json");
     if (call->multipart)
         header_add(call, "Content-Type", oai__multipart_content_type(call->multipart));
     else if (call->body)
@@ -294,6 +326,13 @@ static void end_attempt(oai_call *call, oai_status status, const char *message, 
 {
     if (!in_exchange(call))
         return;
+    /* When the engine ends the attempt (a cancel, a timeout, a limit), the
+     * body waiting in the inbox is dropped; when the transport did, it is
+     * still handed out. */
+    if (!call->ended_by_host) {
+        oai__buf_reset(&call->inbox);
+        call->inbox_pos = 0;
+    }
     call->end_status = status;
     oai__set_str(&call->end_message, message);
     if (call->ex) {
@@ -307,14 +346,55 @@ static void end_attempt(oai_call *call, oai_status status, const char *message, 
 
 /* ---- what the exchange reports ------------------------------------------------ */
 
+/* Queues a copy of an event for oai_call_next_event(); non-zero when
+ * memory ran out (the stream then fails). */
+static int queue_event(oai_call *call, const oai_event *ev)
+{
+    if (call->event_count == call->event_cap) {
+        size_t cap = call->event_cap ? call->event_cap * 2 : 16;
+        oai_event **grown = malloc(cap * sizeof *grown);
+        if (!grown)
+            return 1;
+        for (size_t i = 0; i < call->event_count; i++)
+            grown[i] = call->events[(call->event_head + i) % call->event_cap];
+        free(call->events);
+        call->events = grown;
+        call->event_cap = cap;
+        call->event_head = 0;
+    }
+    size_t bytes = 0;
+    oai_event *copy = oai__event_dup(ev, &bytes);
+    if (!copy)
+        return 1;
+    call->events[(call->event_head + call->event_count) % call->event_cap] = copy;
+    call->event_count++;
+    call->event_bytes += bytes;
+    return 0;
+}
+
 static int on_user_event(void *ud, const oai_event *ev)
 {
     oai_call *call = ud;
+    const oai_request *r = call->req;
     call->events_delivered++;
+    if (!r->event_fn)
+        return queue_event(call, ev);
     call->client->in_callback++;
-    int stop = call->req->event_fn(call->req->event_ud, ev);
+    int stop = r->event_fn(r->event_ud, ev);
     call->client->in_callback--;
     return stop;
+}
+
+/* Frees the queued events and the one handed out last. */
+static void clear_events(oai_call *call)
+{
+    for (size_t i = 0; i < call->event_count; i++)
+        oai__event_free(call->events[(call->event_head + i) % call->event_cap]);
+    free(call->events);
+    call->events = NULL;
+    call->event_head = call->event_count = call->event_cap = call->event_bytes = 0;
+    oai__event_free(call->current_event);
+    call->current_event = NULL;
 }
 
 static int is_2xx(int status)
@@ -331,7 +411,7 @@ static void decide_body_mode(oai_call *call)
         return;
     const char *ct = oai_response_header(res, "content-type");
     int kind = oai__request_stream_kind(r);
-    if (r->event_fn && !(ct && strstr(ct, "application/json"))) {
+    if ((r->event_fn || r->stream_pull) && !(ct && strstr(ct, "application/json"))) {
         call->stream = oai_stream_new(kind ? kind : OAI_STREAM_CHAT, on_user_event, call);
         if (!call->stream) {
             end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
@@ -408,6 +488,32 @@ static void report_progress(oai_call *call)
         end_attempt(call, OAI_ERR_CANCELLED, "cancelled by the progress callback", NULL);
 }
 
+/* Waiting bytes of the inbox. */
+static size_t inbox_waiting(const oai_call *call)
+{
+    return call->inbox.len - call->inbox_pos;
+}
+
+/* Discards what waits in the inbox. */
+static void inbox_clear(oai_call *call)
+{
+    oai__buf_reset(&call->inbox);
+    call->inbox_pos = 0;
+}
+
+/* Ends the attempt from the inbox: while the exchange runs, as usual; once
+ * it has completed (its body still being handed out), by recording how. */
+static void fail_from_inbox(oai_call *call, oai_status status, const char *message)
+{
+    inbox_clear(call);
+    if (in_exchange(call)) {
+        end_attempt(call, status, message, NULL);
+        return;
+    }
+    call->end_status = status;
+    oai__set_str(&call->end_message, message);
+}
+
 static void feed_stream(oai_call *call, const char *data, size_t len)
 {
     if (call->state == CALL_DRAINING) {
@@ -417,15 +523,19 @@ static void feed_stream(oai_call *call, const char *data, size_t len)
             end_attempt(call, OAI_OK, NULL, "drained enough after the stream's end");
         return;
     }
+    if (oai_stream_is_done(call->stream))
+        return; /* a completed exchange's bytes after [DONE] */
     oai_status st = oai_stream_feed(call->stream, data, len);
     if (st != OAI_OK) {
-        end_attempt(call, st, NULL, oai_status_name(st));
+        fail_from_inbox(call, st, NULL);
         return;
     }
     if (oai_stream_is_done(call->stream) && in_exchange(call)) {
         /* [DONE] or a terminal event: nothing after it matters, but the
          * exchange ends normally (within DRAIN_MAX_MS) to keep the
-         * connection alive. */
+         * connection alive. What already waits counts as drained. */
+        call->drained += (int64_t)inbox_waiting(call);
+        inbox_clear(call);
         call->drain_until_us = deadline_after(now_us(call->engine), DRAIN_MAX_MS);
         set_state(call, CALL_DRAINING, "the stream is complete");
     }
@@ -439,7 +549,7 @@ static void deliver_data(oai_call *call, const char *data, size_t len)
     int stop = r->data_fn(r->data_ud, data, len);
     c->in_callback--;
     if (stop)
-        end_attempt(call, OAI_ERR_CANCELLED, "cancelled by the data callback", NULL);
+        fail_from_inbox(call, OAI_ERR_CANCELLED, "cancelled by the data callback");
 }
 
 static void keep_in_memory(oai_call *call, const char *data, size_t len)
@@ -449,6 +559,58 @@ static void keep_in_memory(oai_call *call, const char *data, size_t len)
         end_attempt(call, OAI_ERR_TOO_LARGE, "the response body exceeds the client's maximum response size", NULL);
     else if (oai__buf_append(&call->res->body, data, len) != OAI_OK)
         end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+}
+
+/* Keeps body bytes for process(). Past the stream's end they only count
+ * towards the drain. The client's response size limit bounds what waits
+ * (with the queued events) when the transport cannot be paused. */
+static void inbox_add(oai_call *call, const char *data, size_t len)
+{
+    if (call->state == CALL_DRAINING) {
+        feed_stream(call, data, len);
+        return;
+    }
+    int64_t max = call->client->max_response_bytes;
+    if (max > 0 && (int64_t)(inbox_waiting(call) + call->event_bytes + len) > max) {
+        end_attempt(call, OAI_ERR_TOO_LARGE, "the waiting stream exceeds the client's maximum response size", NULL);
+        return;
+    }
+    if (call->inbox_pos > 0 && call->inbox_pos >= call->inbox.len / 2) {
+        /* Compact before growing: what was handed out is dropped. */
+        memmove(call->inbox.data, call->inbox.data + call->inbox_pos, inbox_waiting(call));
+        call->inbox.len -= call->inbox_pos;
+        call->inbox_pos = 0;
+    }
+    if (oai__buf_append(&call->inbox, data, len) != OAI_OK)
+        end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+}
+
+/* Hands out one slice of the inbox: to the stream, or to the data
+ * callback. */
+static void drain_slice(oai_call *call)
+{
+    size_t n = inbox_waiting(call);
+    if (n > DRAIN_SLICE)
+        n = DRAIN_SLICE;
+    const char *p = call->inbox.data + call->inbox_pos;
+    call->inbox_pos += n;
+    if (call->mode == BODY_STREAM)
+        feed_stream(call, p, n);
+    else
+        deliver_data(call, p, n);
+    if (call->inbox_pos == call->inbox.len) {
+        oai__buf_reset(&call->inbox);
+        call->inbox_pos = 0;
+    }
+}
+
+/* Whether the call has body bytes to hand out now: not while its pull
+ * queue is full (they wait, and the exchange is paused). */
+static int can_drain(const oai_call *call)
+{
+    if (!inbox_waiting(call) || call->event_count >= EVENT_QUEUE_HIGH)
+        return 0;
+    return in_exchange(call) || (call->state == CALL_CONCLUDING && call->ended_by_host);
 }
 
 static void on_data(void *ud, const char *data, size_t len)
@@ -469,10 +631,11 @@ static void on_data(void *ud, const char *data, size_t len)
     }
     switch (call->mode) {
     case BODY_STREAM:
-        feed_stream(call, data, len);
-        break;
     case BODY_CALLBACK:
-        deliver_data(call, data, len);
+        /* Handed out in process(), under the poll budget. */
+        inbox_add(call, data, len);
+        if (inbox_waiting(call) > INBOX_HIGH && !call->paused && call->ex)
+            call->paused = oai__exchange_pause(call->ex, 1);
         break;
     case BODY_FILE:
         if (oai__download_write(&call->download, data, len) != OAI_OK)
@@ -509,6 +672,9 @@ static void on_end(void *ud, oai_status status, const char *message)
     call->engine->in_flight--;
     if (status == OAI_OK && call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
+    /* What the exchange delivered before it ended (completed, or broke) may
+     * still wait in the inbox: it is handed out before the conclusion. */
+    call->ended_by_host = in_exchange(call);
     end_attempt(call, status, message, status == OAI_OK ? "the exchange completed" : message);
     after_report(call);
 }
@@ -537,6 +703,10 @@ static void clear_attempt(oai_call *call)
     call->received = 0;
     call->content_length = -1;
     call->mode = BODY_UNDECIDED;
+    oai__buf_free(&call->inbox);
+    call->inbox_pos = 0;
+    call->paused = 0;
+    call->ended_by_host = 0;
 }
 
 /* The call ends: its response is final. */
@@ -807,7 +977,7 @@ static int64_t min64(int64_t a, int64_t b)
 /* When the call needs stepping next (0: now; INT64_MAX: not by a timer). */
 static int64_t call_deadline(const oai_call *call)
 {
-    if (call->cancel_requested && call->state != CALL_DONE)
+    if ((call->cancel_requested && call->state != CALL_DONE) || can_drain(call))
         return 0;
     switch (call->state) {
     case CALL_REQUESTING:
@@ -848,21 +1018,25 @@ static void step(oai_call *call, int64_t now)
 {
     if (in_exchange(call))
         check_exchange(call, now);
+    if (call->state == CALL_CONCLUDING && call->cancel_requested && inbox_waiting(call))
+        fail_from_inbox(call, OAI_ERR_CANCELLED, "cancelled by the caller");
     if (call->state == CALL_BACKOFF) {
         if (call->cancel_requested)
             finish_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
         else if (now >= call->retry_at_us)
             begin_attempt(call);
     }
-    if (call->state == CALL_CONCLUDING)
+    if (call->state == CALL_CONCLUDING && !inbox_waiting(call))
         conclude_attempt(call);
 }
 
 /* ---- the call list ---------------------------------------------------------------- */
 
-/* Frees what a call resolved at its start (its attempt must be cleared). */
-static void free_call(oai_call *call)
+/* Frees what a call resolved at its start: once it has ended, only its
+ * outcome, its response and its queued events are still wanted. */
+static void release_resolved(oai_call *call)
 {
+    clear_attempt(call);
     oai_request_free(call->req);
     free(call->url);
     free(call->log_url);
@@ -872,56 +1046,139 @@ static void free_call(oai_call *call)
     free(call->authorization);
     free(call->header_names);
     free(call->header_values);
+    call->req = NULL;
+    call->url = call->log_url = call->body = call->idempotency_key = call->authorization = NULL;
+    call->parts = NULL;
+    call->header_names = call->header_values = NULL;
+}
+
+static void destroy_call(oai_call *call)
+{
+    release_resolved(call);
+    clear_events(call);
+    oai_response_free(call->res);
     free(call);
 }
 
-static void unlink_call(oai__engine *e, oai_call *call)
+static void unlink_from(oai_call **list, oai_call *call)
 {
     if (call->prev)
         call->prev->next = call->next;
     else
-        e->calls = call->next;
+        *list = call->next;
     if (call->next)
         call->next->prev = call->prev;
     call->next = call->prev = NULL;
 }
 
-/* Hands a finished call's response to its callback. */
+static void link_into(oai_call **list, oai_call *call)
+{
+    call->prev = NULL;
+    call->next = *list;
+    if (*list)
+        (*list)->prev = call;
+    *list = call;
+}
+
+/* Hands a finished call's response to its done callback, or keeps it for
+ * oai_call_take_response(); the call then waits for oai_call_free() (or is
+ * freed now, when that already ran). */
 static void hand_back(oai_call *call)
 {
     oai_client *c = call->client;
+    oai__engine *e = call->engine;
     oai_response *res = call->res;
-    call->res = NULL;
     if (res && res->total_us == 0)
-        res->total_us = now_us(call->engine) - call->start_us;
-    if (call->fn && !c->free_pending) {
+        res->total_us = now_us(e) - call->start_us;
+    call->outcome = res ? res->status : OAI_ERR_OUT_OF_MEMORY;
+    release_resolved(call);
+    call->handed_back = 1;
+    if (call->fn && !c->free_pending && !call->caller_freed) {
+        call->res = NULL;
+        call->in_done_callback = 1;
         c->in_callback++;
         call->fn(call->ud, call, res);
         c->in_callback--;
-    } else {
-        /* No callback once a callback asked for oai_client_free(): the
-         * client's calls end silently, as that function promises. */
-        oai_response_free(res);
+        call->in_done_callback = 0;
+    } else if (call->fn || call->caller_freed) {
+        /* No callback once oai_call_free() or oai_client_free() ran: the
+         * call ends silently, as those functions promise. */
+        oai_response_free(call->res);
+        call->res = NULL;
     }
-    clear_attempt(call);
-    free_call(call);
+    if (call->caller_freed)
+        destroy_call(call);
+    else
+        link_into(&e->finished, call);
 }
 
-/* Steps every call; returns how many callbacks ran. */
+static int over_budget(const oai__engine *e)
+{
+    return e->budget_us > 0 && oai__now_us() >= e->budget_end_us;
+}
+
+/* Hands out waiting body bytes, a slice per call in turn, until every
+ * inbox is empty or the poll budget is spent (one slice at least, so that
+ * even a tiny budget makes progress). */
+static void drain_inboxes(oai__engine *e)
+{
+    int more = 1;
+    while (more && (e->slices_this_poll == 0 || !over_budget(e))) {
+        more = 0;
+        for (oai_call *call = e->calls; call; call = call->next) {
+            if (!can_drain(call))
+                continue;
+            drain_slice(call);
+            e->slices_this_poll++;
+            more = 1;
+            if (over_budget(e))
+                break;
+        }
+    }
+}
+
+/* Back-pressure: pauses an exchange whose body waits unread in the inbox
+ * or whose events wait in the pull queue, and resumes it once they have
+ * fallen well below that. */
+static void update_pause(oai_call *call)
+{
+    if (!call->ex)
+        return;
+    size_t waiting = inbox_waiting(call);
+    int full = waiting > INBOX_HIGH || call->event_count >= EVENT_QUEUE_HIGH;
+    if (full && !call->paused) {
+        call->paused = oai__exchange_pause(call->ex, 1);
+    } else if (call->paused && waiting < INBOX_LOW && call->event_count < EVENT_QUEUE_HIGH / 2) {
+        call->paused = 0;
+        oai__exchange_pause(call->ex, 0);
+    }
+}
+
+/* Steps every call, hands out waiting bodies, and hands back the finished
+ * calls (unless the poll budget is spent: they wait for the next poll);
+ * returns how many were handed back. */
 static int process(oai_client *c)
 {
     oai__engine *e = c->engine;
     int64_t now = now_us(e);
     for (oai_call *call = e->calls; call; call = call->next)
         step(call, now);
+    drain_inboxes(e);
+    for (oai_call *call = e->calls; call; call = call->next) {
+        if (call->state == CALL_CONCLUDING)
+            step(call, now);
+        update_pause(call);
+    }
     /* Detach finished calls first, so their callbacks may start or cancel
-     * other calls freely. */
+     * other calls freely; over the budget, one per poll. */
     oai_call *done = NULL;
-    for (oai_call *call = e->calls, *next; call; call = next) {
+    int limit = over_budget(e) ? 1 : -1;
+    for (oai_call *call = e->calls, *next; call && limit != 0; call = next) {
         next = call->next;
         if (call->state != CALL_DONE)
             continue;
-        unlink_call(e, call);
+        limit--;
+        unlink_from(&e->calls, call);
         call->next = done;
         done = call;
         e->running--;
@@ -930,6 +1187,7 @@ static int process(oai_client *c)
     while (done) {
         oai_call *call = done;
         done = call->next;
+        call->next = NULL;
         hand_back(call);
         ran++;
     }
@@ -970,6 +1228,15 @@ static oai_status ensure_transport(oai__engine *e, const char **message)
         *message = "no transport: this liboai was built without libcurl; give the client one with "
                    "oai_client_set_transport()";
     return e->transport ? OAI_OK : st;
+}
+
+/* For oai_client_warm_up() (client.c): the client's transport, made now if
+ * the first call would make it. */
+oai_transport *oai__engine_transport(oai__engine *e, oai_status *status)
+{
+    const char *message = NULL;
+    *status = ensure_transport(e, &message);
+    return *status == OAI_OK ? e->transport : NULL;
 }
 
 /* ---- event-loop mode ------------------------------------------------------------------ */
@@ -1079,6 +1346,8 @@ OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
     oai__engine *e = c->engine;
     oai_transport *t = e->transport;
     e->in_socket_action = 1;
+    e->budget_end_us = oai__now_us() + e->budget_us;
+    e->slices_this_poll = 0;
     if (fd == OAI_SOCKET_TIMEOUT) {
         /* The host's one-shot timer fired; curl re-reports a timer it still
          * needs after a timeout action. */
@@ -1143,13 +1412,17 @@ static oai_status resolve_call(oai_call *call, const char **message)
 {
     oai_client *c = call->client;
     oai_request *r = call->req;
-    *message = NULL;
+    /* A failed request (a bad argument or an unreadable file given to its
+     * constructor) ends with its own status and message, sending nothing. */
+    oai_status st = oai__request_failure(r, message);
+    if (st != OAI_OK)
+        return st;
     if (c->config_status != OAI_OK) {
         /* Nothing is sent with a configuration the user did not mean. */
         *message = c->config_message;
         return c->config_status;
     }
-    oai_status st = oai__url_build(c->base_url, r->path, &r->query, &call->url);
+    st = oai__url_build(c->base_url, r->path, &r->query, &call->url);
     if (st == OAI_ERR_INVALID_ARGUMENT)
         *message = "the request's path and query do not make a valid http(s) URL";
     if (st != OAI_OK)
@@ -1201,7 +1474,7 @@ static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn 
     call->id = ++e->next_id;
     call->content_length = -1;
     call->start_us = now_us(e);
-    call->req = oai_request_dup(req);
+    call->req = oai_request_clone(req);
     const char *message = NULL;
     oai_status st = call->req ? resolve_call(call, &message) : OAI_ERR_OUT_OF_MEMORY;
     call->next = e->calls;
@@ -1214,8 +1487,10 @@ static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn 
     else
         finish_call(call, st, message);
     update_host_timer(e);
-    if (free_if_pending(c))
+    if (free_if_pending(c)) {
+        oai_call_free(call); /* cut loose by the client's end */
         return OAI_ERR_CANCELLED;
+    }
     *out = call;
     return OAI_OK;
 }
@@ -1265,10 +1540,15 @@ static int poll_once(oai_client *c, int timeout_ms, int *freed)
 {
     oai__engine *e = c->engine;
     *freed = 0;
+    e->budget_end_us = oai__now_us() + e->budget_us;
+    e->slices_this_poll = 0;
     int ran = process(c);
     oai_status st = OAI_OK;
     if (e->calls && !c->free_pending) {
-        st = wait_for_io(e, ran ? 0 : wait_ms(e, timeout_ms));
+        /* Over the budget, the I/O that is ready still happens (without
+         * waiting): what arrives waits for the next poll, and a budget
+         * smaller than one step never starves the calls. */
+        st = wait_for_io(e, ran || over_budget(e) ? 0 : wait_ms(e, timeout_ms));
         process(c);
     }
     if ((*freed = free_if_pending(c)))
@@ -1292,11 +1572,93 @@ OAI_API void oai_client_wakeup(oai_client *c)
 
 OAI_API void oai_call_cancel(oai_call *call)
 {
-    if (!call)
+    if (!call || !call->engine || call->state == CALL_DONE)
         return;
     call->cancel_requested = 1;
     /* An event loop learns through a 0 ms timer that there is work. */
     update_host_timer(call->engine);
+}
+
+/* ---- the pull API and caller-owned calls ------------------------------------------- */
+
+OAI_API void oai_call_free(oai_call *call)
+{
+    if (!call)
+        return;
+    if (!call->engine) { /* cut loose by oai_client_free() */
+        destroy_call(call);
+        return;
+    }
+    if (call->in_done_callback || !call->handed_back) {
+        /* Running, or about to be handed back: the engine frees it then,
+         * without a callback. */
+        call->caller_freed = 1;
+        if (call->state != CALL_DONE)
+            oai_call_cancel(call);
+        return;
+    }
+    unlink_from(&call->engine->finished, call);
+    destroy_call(call);
+}
+
+OAI_API int oai_call_is_done(const oai_call *call)
+{
+    return !call || call->state == CALL_DONE;
+}
+
+OAI_API oai_status oai_call_status(const oai_call *call)
+{
+    if (!call)
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (call->state != CALL_DONE)
+        return OAI_OK;
+    return call->res ? call->res->status : call->outcome;
+}
+
+OAI_API oai_response *oai_call_take_response(oai_call *call)
+{
+    if (!call || call->state != CALL_DONE || call->fn)
+        return NULL;
+    oai__event_free(call->current_event);
+    call->current_event = NULL;
+    oai_response *res = call->res;
+    if (res) {
+        call->outcome = res->status;
+        if (res->total_us == 0 && call->engine)
+            res->total_us = now_us(call->engine) - call->start_us;
+    }
+    call->res = NULL;
+    return res;
+}
+
+OAI_API oai_status oai_call_next_event(oai_call *call, const oai_event **event)
+{
+    if (event)
+        *event = NULL;
+    if (!call || !event)
+        return OAI_ERR_INVALID_ARGUMENT;
+    oai__event_free(call->current_event);
+    call->current_event = NULL;
+    if (call->event_count == 0)
+        return OAI_OK;
+    call->current_event = call->events[call->event_head];
+    call->event_head = (call->event_head + 1) % call->event_cap;
+    call->event_count--;
+    call->event_bytes -= oai__event_size(call->current_event);
+    *event = call->current_event;
+    /* Taking events may let a paused stream go on: the next poll resumes it,
+     * and an event loop is told so through its timer. */
+    if (call->engine)
+        update_host_timer(call->engine);
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_client_set_poll_budget_us(oai_client *c, int64_t budget_us)
+{
+    if (!c || budget_us < 0)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->engine->budget_us = budget_us;
+    return OAI_OK;
 }
 
 typedef struct sync_state {
@@ -1347,9 +1709,13 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
                         "(drive the call with oai_client_start() and oai_client_poll())");
         if (poll_once(c, -1, &freed) < 0 && !s.done)
             oai_call_cancel(call);
-        if (freed)
+        if (freed) {
+            oai_call_free(call);
+            oai_response_free(s.res);
             return oai__response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
+        }
     }
+    oai_call_free(call);
     return s.res;
 }
 
@@ -1366,6 +1732,30 @@ oai__engine *oai__engine_new(oai_client *c)
     return e;
 }
 
+/* The client goes: a call the caller still holds stays valid for
+ * oai_call_free() (and its outcome accessors), ended and cut loose. */
+static void detach_call(oai_call *call)
+{
+    call->next = call->prev = NULL;
+    if (call->caller_freed) {
+        destroy_call(call);
+        return;
+    }
+    if (call->state != CALL_DONE) {
+        oai_response *res = call->res;
+        call->res = NULL;
+        oai_response_free(res);
+        call->res = oai__response_new_failed(OAI_ERR_CANCELLED, "the client was freed");
+        call->state = CALL_DONE;
+        if (call->fn)
+            call->handed_back = 1; /* no callback runs for it */
+    }
+    call->outcome = call->res ? call->res->status : call->outcome;
+    release_resolved(call);
+    call->engine = NULL;
+    call->client = NULL;
+}
+
 void oai__engine_free(oai__engine *e)
 {
     if (!e)
@@ -1373,9 +1763,12 @@ void oai__engine_free(oai__engine *e)
     while (e->calls) {
         oai_call *call = e->calls;
         e->calls = call->next;
-        clear_attempt(call);
-        oai_response_free(call->res);
-        free_call(call);
+        detach_call(call);
+    }
+    while (e->finished) {
+        oai_call *call = e->finished;
+        e->finished = call->next;
+        detach_call(call);
     }
     e->running = 0;
     if (in_event_loop_mode(e) && e->timer_fn && e->host_timer_at != INT64_MAX)
@@ -1404,7 +1797,7 @@ OAI_API oai_status oai_client_set_transport(oai_client *c, oai_transport *t)
     return OAI_OK;
 }
 
-OAI_API oai_status oai_client_set_clock(oai_client *c, oai_clock_fn fn, void *userdata)
+OAI_API oai_status oai_client_set_clock_callback(oai_client *c, oai_clock_fn fn, void *userdata)
 {
     if (!c || c->engine->calls || c->in_callback)
         return OAI_ERR_INVALID_ARGUMENT;

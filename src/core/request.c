@@ -4,9 +4,18 @@
 #include "json/json.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* A failed request's setters change nothing and return its status. */
+#define RETURN_IF_FAILED(r)                                                    \
+    do {                                                                       \
+        if ((r) && (r)->status != OAI_OK)                                      \
+            return (r)->status;                                                \
+    } while (0)
 
 static int method_ok(const char *m)
 {
@@ -42,10 +51,64 @@ static void init_defaults(oai_request *r)
     r->accumulate = 1;
 }
 
+oai_request *oai__request_failed(oai_status status, const char *fmt, ...)
+{
+    if (status == OAI_OK || status == OAI_ERR_OUT_OF_MEMORY)
+        return NULL;
+    oai_request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    init_defaults(r);
+    r->status = status;
+    oai__buf msg = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    oai_status st = oai__buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (st != OAI_OK) {
+        oai__buf_free(&msg);
+        free(r);
+        return NULL;
+    }
+    r->error_message = msg.data;
+    return r;
+}
+
+oai_request *oai__request_check(oai_request *r, oai_status st, const char *function, const char *what)
+{
+    if (st == OAI_OK && r)
+        return r;
+    oai_request_free(r);
+    if (st == OAI_OK || st == OAI_ERR_OUT_OF_MEMORY)
+        return NULL;
+    return oai__request_failed(st, "%s: %s", function, what);
+}
+
+oai_status oai__request_failure(const oai_request *r, const char **message)
+{
+    *message = r ? r->error_message : NULL;
+    return r ? r->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API oai_status oai_request_status(const oai_request *r)
+{
+    return r ? r->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_request_error_message(const oai_request *r)
+{
+    return r ? r->error_message : NULL;
+}
+
 OAI_API oai_request *oai_request_new(const char *method, const char *path)
 {
-    if (!method_ok(method) || !path_ok(path))
-        return NULL;
+    if (!method_ok(method))
+        return oai__request_failed(OAI_ERR_INVALID_ARGUMENT,
+                                   "oai_request_new: the method must be upper-case letters, like \"POST\"");
+    if (!path_ok(path))
+        return oai__request_failed(OAI_ERR_INVALID_ARGUMENT,
+                                   "oai_request_new: the path must start with '/' (or be a full http(s) URL) "
+                                   "and hold no space or control character");
     oai_request *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
@@ -83,6 +146,7 @@ OAI_API void oai_request_free(oai_request *r)
     for (size_t i = 0; i < r->part_count; i++)
         free_part(&r->parts[i]);
     free(r->parts);
+    free(r->error_message);
     free(r);
 }
 
@@ -104,7 +168,7 @@ static int copy_part(oai__req_part *dst, const oai__req_part *src)
                : 0;
 }
 
-OAI_API oai_request *oai_request_dup(const oai_request *src)
+OAI_API oai_request *oai_request_clone(const oai_request *src)
 {
     if (!src)
         return NULL;
@@ -112,13 +176,16 @@ OAI_API oai_request *oai_request_dup(const oai_request *src)
     if (!r)
         return NULL;
     *r = *src;
-    r->method = r->path = r->idempotency_key = r->output_file = NULL;
+    r->method = r->path = r->idempotency_key = r->output_file = r->error_message = NULL;
     r->body = NULL;
     memset(&r->query, 0, sizeof r->query);
     memset(&r->headers, 0, sizeof r->headers);
     r->parts = NULL;
     r->part_count = 0;
-    int fail = !(r->method = oai__strdup(src->method)) || !(r->path = oai__strdup(src->path));
+    /* A failed request has no method and no path. */
+    int fail = (src->method && !(r->method = oai__strdup(src->method))) ||
+               (src->path && !(r->path = oai__strdup(src->path)));
+    fail |= src->error_message && !(r->error_message = oai__strdup(src->error_message));
     fail |= src->idempotency_key && !(r->idempotency_key = oai__strdup(src->idempotency_key));
     fail |= src->output_file && !(r->output_file = oai__strdup(src->output_file));
     fail |= src->body && !(r->body = oai__json_deep_copy(src->body));
@@ -164,6 +231,7 @@ static oai_status set_value(oai_request *r, const char *pointer, oai_value *valu
 OAI_API oai_status oai_request_set_string_len(oai_request *r, const char *pointer,
                                               const char *value, size_t len)
 {
+    RETURN_IF_FAILED(r);
     if (!value)
         return OAI_ERR_INVALID_ARGUMENT;
     oai_value *v = oai__json_string(value, len);
@@ -179,12 +247,14 @@ OAI_API oai_status oai_request_set_string(oai_request *r, const char *pointer, c
 
 OAI_API oai_status oai_request_set_int(oai_request *r, const char *pointer, int64_t value)
 {
+    RETURN_IF_FAILED(r);
     oai_value *v = oai__json_int(value);
     return set_value(r, pointer, v, v != NULL);
 }
 
 OAI_API oai_status oai_request_set_number(oai_request *r, const char *pointer, double value)
 {
+    RETURN_IF_FAILED(r);
     if (!isfinite(value))
         return OAI_ERR_INVALID_ARGUMENT;
     oai_value *v = oai__json_number(value);
@@ -193,18 +263,21 @@ OAI_API oai_status oai_request_set_number(oai_request *r, const char *pointer, d
 
 OAI_API oai_status oai_request_set_bool(oai_request *r, const char *pointer, int value)
 {
+    RETURN_IF_FAILED(r);
     oai_value *v = oai__json_bool(value);
     return set_value(r, pointer, v, v != NULL);
 }
 
 OAI_API oai_status oai_request_set_null(oai_request *r, const char *pointer)
 {
+    RETURN_IF_FAILED(r);
     oai_value *v = oai__json_null();
     return set_value(r, pointer, v, v != NULL);
 }
 
 OAI_API oai_status oai_request_set_json(oai_request *r, const char *pointer, const char *json)
 {
+    RETURN_IF_FAILED(r);
     if (!json)
         return OAI_ERR_INVALID_ARGUMENT;
     oai_status st = OAI_OK;
@@ -214,13 +287,44 @@ OAI_API oai_status oai_request_set_json(oai_request *r, const char *pointer, con
     return set_value(r, pointer, v, 1);
 }
 
-OAI_API oai_status oai_request_remove(oai_request *r, const char *pointer)
+OAI_API oai_status oai_request_remove_field(oai_request *r, const char *pointer)
 {
     if (!r || !pointer)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     if (!r->body)
         return OAI_ERR_NOT_FOUND;
     return oai__json_pointer_remove(r->body, pointer);
+}
+
+OAI_API const oai_value *oai_request_get(const oai_request *r, const char *pointer)
+{
+    return r ? oai_value_get(r->body, pointer) : NULL;
+}
+
+OAI_API const char *oai_request_get_string(const oai_request *r, const char *pointer)
+{
+    return oai_value_string(oai_request_get(r, pointer));
+}
+
+OAI_API int64_t oai_request_get_int(const oai_request *r, const char *pointer)
+{
+    return oai_value_int(oai_request_get(r, pointer));
+}
+
+OAI_API double oai_request_get_number(const oai_request *r, const char *pointer)
+{
+    return oai_value_number(oai_request_get(r, pointer));
+}
+
+OAI_API int oai_request_get_bool(const oai_request *r, const char *pointer)
+{
+    return oai_value_bool(oai_request_get(r, pointer));
+}
+
+OAI_API size_t oai_request_get_count(const oai_request *r, const char *pointer)
+{
+    return oai_value_count(oai_request_get(r, pointer));
 }
 
 OAI_API char *oai_request_body_dup(const oai_request *r)
@@ -232,6 +336,7 @@ OAI_API oai_status oai_request_set_query(oai_request *r, const char *name, const
 {
     if (!r || !name || !*name)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     if (!value) {
         oai__kvlist_remove(&r->query, name);
         return OAI_OK;
@@ -249,6 +354,7 @@ OAI_API oai_status oai_request_set_header(oai_request *r, const char *name, cons
 {
     if (!r || !oai__header_name_ok(name) || (value && !oai__header_value_ok(value)))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     return oai__kvlist_set(&r->headers, name, value);
 }
 
@@ -256,6 +362,7 @@ static oai_status set_override(oai_request *r, int64_t *slot, int64_t ms)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     *slot = ms < 0 ? -1 : ms;
     return OAI_OK;
 }
@@ -279,6 +386,7 @@ OAI_API oai_status oai_request_set_max_retries(oai_request *r, int max_retries)
 {
     if (!r || max_retries > 100)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     r->max_retries = max_retries < 0 ? -1 : max_retries;
     return OAI_OK;
 }
@@ -287,6 +395,7 @@ OAI_API oai_status oai_request_set_idempotency_key(oai_request *r, const char *k
 {
     if (!r || (key && !oai__header_value_ok(key)))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     return oai__set_str(&r->idempotency_key, key);
 }
 
@@ -294,22 +403,25 @@ OAI_API oai_status oai_request_set_output_file(oai_request *r, const char *path)
 {
     if (!r || (path && !*path))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     return oai__set_str(&r->output_file, path);
 }
 
-OAI_API oai_status oai_request_on_progress(oai_request *r, oai_progress_fn fn, void *userdata)
+OAI_API oai_status oai_request_set_progress_callback(oai_request *r, oai_progress_fn fn, void *userdata)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     r->progress_fn = fn;
     r->progress_ud = fn ? userdata : NULL;
     return OAI_OK;
 }
 
-OAI_API oai_status oai_request_on_data(oai_request *r, oai_data_fn fn, void *userdata)
+OAI_API oai_status oai_request_set_data_callback(oai_request *r, oai_data_fn fn, void *userdata)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     r->data_fn = fn;
     r->data_ud = fn ? userdata : NULL;
     return OAI_OK;
@@ -319,6 +431,7 @@ OAI_API oai_status oai_request_set_raw_response(oai_request *r, int enabled)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     r->raw_response = enabled != 0;
     return OAI_OK;
 }
@@ -347,6 +460,7 @@ OAI_API oai_status oai_request_add_form_field(oai_request *r, const char *name, 
 {
     if (!r || !value || !part_strings_ok(name, NULL, NULL))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     oai__req_part p = {.kind = OAI_PART_FIELD, .name = (char *)name, .value = (char *)value};
     return add_part(r, &p);
 }
@@ -356,6 +470,7 @@ OAI_API oai_status oai_request_add_data_part(oai_request *r, const char *name, c
 {
     if (!r || (!data && len) || !part_strings_ok(name, filename, mime_type))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     static const char empty[1] = {0};
     oai__req_part p = {.kind = OAI_PART_DATA, .name = (char *)name, .data = (void *)(data ? data : empty),
                       .len = len, .filename = (char *)filename, .mime_type = (char *)mime_type};
@@ -368,6 +483,7 @@ OAI_API oai_status oai_request_add_file_range_part(oai_request *r, const char *n
 {
     if (!r || !path || !*path || offset < 0 || !part_strings_ok(name, filename, mime_type))
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return OAI_ERR_IO;
@@ -409,18 +525,39 @@ int oai__request_stream_kind(const oai_request *r)
     return 0;
 }
 
-OAI_API oai_status oai_request_on_event(oai_request *r, oai_event_fn fn, void *userdata)
+OAI_API oai_status oai_request_set_event_callback(oai_request *r, oai_event_fn fn, void *userdata)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     if (oai__request_stream_kind(r) && (fn || r->body)) {
         oai_status st = fn ? oai_request_set_bool(r, "/stream", 1)
-                           : oai_request_remove(r, "/stream");
+                           : oai_request_remove_field(r, "/stream");
         if (st != OAI_OK && st != OAI_ERR_NOT_FOUND)
             return st;
     }
     r->event_fn = fn;
     r->event_ud = fn ? userdata : NULL;
+    if (!fn)
+        r->stream_pull = 0;
+    return OAI_OK;
+}
+
+OAI_API oai_status oai_request_set_stream(oai_request *r, int enabled)
+{
+    if (!r)
+        return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
+    if (oai__request_stream_kind(r) && (enabled || r->body)) {
+        oai_status st = enabled ? oai_request_set_bool(r, "/stream", 1) : oai_request_remove_field(r, "/stream");
+        if (st != OAI_OK && st != OAI_ERR_NOT_FOUND)
+            return st;
+    }
+    r->stream_pull = enabled != 0;
+    if (!enabled) {
+        r->event_fn = NULL;
+        r->event_ud = NULL;
+    }
     return OAI_OK;
 }
 
@@ -428,6 +565,7 @@ OAI_API oai_status oai_request_set_accumulate(oai_request *r, int enabled)
 {
     if (!r)
         return OAI_ERR_INVALID_ARGUMENT;
+    RETURN_IF_FAILED(r);
     r->accumulate = enabled != 0;
     return OAI_OK;
 }

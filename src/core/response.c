@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The texts oai_response_get_json() handed out: an open-addressing table
+/* The texts oai_response_get_json_text() handed out: an open-addressing table
  * keyed by the value's address, so asking again for the same field (by any
  * pointer) returns the same text instead of keeping a new copy. */
 struct json_text_cache {
@@ -318,7 +318,7 @@ static int cache_grow(oai_response *res)
     return 0;
 }
 
-OAI_API const char *oai_response_get_json(const oai_response *res, const char *pointer)
+OAI_API const char *oai_response_get_json_text(const oai_response *res, const char *pointer)
 {
     const oai_value *v = oai_response_get(res, pointer);
     if (!v)
@@ -351,9 +351,9 @@ static char *responses_text(const oai_value *doc, int *oom)
     int found = 0;
     char *text;
     for (size_t i = 0; i < oai_value_count(output); i++) {
-        const oai_value *content = oai_value_get(oai_value_at(output, i), "/content");
+        const oai_value *content = oai_value_get(oai_value_item(output, i), "/content");
         for (size_t j = 0; j < oai_value_count(content); j++) {
-            const oai_value *part = oai_value_at(content, j);
+            const oai_value *part = oai_value_item(content, j);
             const char *type = oai_value_get_string(part, "/type");
             const oai_value *piece = oai_value_get(part, "/text");
             if (!type || strcmp(type, "output_text") != 0 || !oai_value_string(piece))
@@ -436,9 +436,14 @@ static double *decode_embedding(const oai_value *emb, size_t *dim)
         return NULL;
     double *out = malloc((n ? n : 1) * sizeof *out);
     for (size_t i = 0; out && i < n; i++)
-        out[i] = oai_value_number(oai_value_at(emb, i));
+        out[i] = oai_value_number(oai_value_item(emb, i));
     *dim = n;
     return out;
+}
+
+OAI_API size_t oai_response_embedding_count(const oai_response *res)
+{
+    return oai_response_get_count(res, "/data");
 }
 
 OAI_API const double *oai_response_embedding(const oai_response *res, size_t index, size_t *dim)
@@ -462,7 +467,7 @@ OAI_API const double *oai_response_embedding(const oai_response *res, size_t ind
         mut->embedding_slots = items;
     }
     if (!mut->embeddings[index]) {
-        const oai_value *item = oai_value_at(oai_response_get(res, "/data"), index);
+        const oai_value *item = oai_value_item(oai_response_get(res, "/data"), index);
         mut->embeddings[index] = decode_embedding(oai_value_get(item, "/embedding"),
                                                   &mut->embedding_dims[index]);
     }
@@ -510,7 +515,7 @@ OAI_API const char *oai_response_request_id(const oai_response *res)
     return oai_response_header(res, "x-request-id");
 }
 
-OAI_API int oai_response_retries(const oai_response *res)
+OAI_API int oai_response_retry_count(const oai_response *res)
 {
     return res ? res->retries : 0;
 }

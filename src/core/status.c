@@ -61,3 +61,12 @@ OAI_API void oai_free(void *ptr)
 {
     free(ptr);
 }
+
+OAI_API int oai_version_check(int major, int minor, int patch)
+{
+    if (OAI_VERSION_MAJOR != major)
+        return OAI_VERSION_MAJOR > major;
+    if (OAI_VERSION_MINOR != minor)
+        return OAI_VERSION_MINOR > minor;
+    return OAI_VERSION_PATCH >= patch;
+}

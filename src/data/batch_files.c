@@ -16,24 +16,54 @@
 /* ---- writer ---------------------------------------------------------------- */
 
 struct oai_batch_writer {
-    FILE *f;
+    FILE *f;                     /* NULL once finished, or for a failed writer */
     oai__strset ids;
     int failed;                  /* a write failed: the file is incomplete */
+    int finished;
+    oai_status status;           /* sticky: why oai_batch_writer_new() failed */
+    char error[256];
 };
 
-OAI_API oai_batch_writer *oai_batch_writer_open(const char *path)
+/* Records the writer's error; returns st. */
+static oai_status writer_fail(oai_batch_writer *w, oai_status st, const char *what, const char *detail)
 {
-    if (!path || !*path)
-        return NULL;
+    snprintf(w->error, sizeof w->error, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+    return st;
+}
+
+OAI_API oai_batch_writer *oai_batch_writer_new(const char *path)
+{
     oai_batch_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
+    if (!path || !*path) {
+        w->status = writer_fail(w, OAI_ERR_INVALID_ARGUMENT, "oai_batch_writer_new: the path is NULL or empty",
+                                NULL);
+        return w;
+    }
     w->f = fopen(path, "wb");
     if (!w->f) {
-        free(w);
-        return NULL;
+        if (errno == ENOMEM) {
+            free(w);
+            return NULL;
+        }
+        char what[192];
+        snprintf(what, sizeof what, "oai_batch_writer_new: cannot create %s", path);
+        w->status = writer_fail(w, OAI_ERR_IO, what, strerror(errno));
     }
     return w;
+}
+
+OAI_API oai_status oai_batch_writer_status(const oai_batch_writer *w)
+{
+    if (!w)
+        return OAI_ERR_INVALID_ARGUMENT;
+    return w->status != OAI_OK ? w->status : w->failed ? OAI_ERR_IO : OAI_OK;
+}
+
+OAI_API const char *oai_batch_writer_error_message(const oai_batch_writer *w)
+{
+    return w && oai_batch_writer_status(w) != OAI_OK ? w->error : NULL;
 }
 
 static oai_status put_string(oai_value *obj, const char *key, const char *value)
@@ -77,14 +107,17 @@ static oai_status write_line(oai_batch_writer *w, const oai_value *line)
     free(text);
     if (!ok) {
         w->failed = 1;
-        return OAI_ERR_IO;
+        return writer_fail(w, OAI_ERR_IO, "a line could not be written", strerror(errno));
     }
     return OAI_OK;
 }
 
 OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_id, const oai_request *req)
 {
-    if (!w || !custom_id || !*custom_id || !req || !req->body || req->part_count)
+    if (w && w->status != OAI_OK)
+        return w->status;
+    if (!w || w->finished || !custom_id || !*custom_id || !req || req->status != OAI_OK || !req->body ||
+        req->part_count)
         return OAI_ERR_INVALID_ARGUMENT;
     /* A batch line names an endpoint below /v1, never a full URL. */
     if (req->path[0] != '/')
@@ -106,17 +139,31 @@ OAI_API oai_status oai_batch_writer_add(oai_batch_writer *w, const char *custom_
     return st;
 }
 
-OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w)
+OAI_API oai_status oai_batch_writer_finish(oai_batch_writer *w)
+{
+    if (w && w->status != OAI_OK)
+        return w->status;
+    if (!w || w->finished)
+        return OAI_ERR_INVALID_ARGUMENT;
+    int was_failed = w->failed;
+    w->failed |= fflush(w->f) != 0;
+    w->failed |= ferror(w->f) != 0;
+    w->failed |= fclose(w->f) != 0;
+    w->f = NULL;
+    w->finished = 1;
+    if (w->failed && !was_failed)
+        writer_fail(w, OAI_ERR_IO, "the file could not be written to the end", strerror(errno));
+    return w->failed ? OAI_ERR_IO : OAI_OK;
+}
+
+OAI_API void oai_batch_writer_free(oai_batch_writer *w)
 {
     if (!w)
-        return OAI_OK;
-    int failed = w->failed;
-    failed |= fflush(w->f) != 0;
-    failed |= ferror(w->f) != 0;
-    failed |= fclose(w->f) != 0;
+        return;
+    if (w->f)
+        fclose(w->f);
     oai__strset_free(&w->ids);
     free(w);
-    return failed ? OAI_ERR_IO : OAI_OK;
 }
 
 /* ---- reader ---------------------------------------------------------------- */
@@ -127,7 +174,8 @@ OAI_API oai_status oai_batch_writer_close(oai_batch_writer *w)
 #define DEFAULT_MAX_LINE ((size_t)16 * 1024 * 1024)
 
 struct oai_batch_reader {
-    FILE *f;
+    FILE *f;                     /* NULL for a failed reader */
+    oai_status status;           /* sticky: why oai_batch_reader_new() failed */
     oai__buf line;
     oai_value *current;          /* the line handed out last */
     size_t max_line;             /* bytes a line may hold, without its line end */
@@ -137,27 +185,38 @@ struct oai_batch_reader {
     char error[256];             /* why the last call failed, naming the line */
 };
 
-OAI_API oai_batch_reader *oai_batch_reader_open(const char *path)
+OAI_API oai_batch_reader *oai_batch_reader_new(const char *path)
 {
-    if (!path || !*path)
-        return NULL;
     oai_batch_reader *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->max_line = DEFAULT_MAX_LINE;
-    r->f = fopen(path, "rb");
-    if (!r->f) {
-        free(r);
-        return NULL;
+    if (!path || !*path) {
+        r->status = OAI_ERR_INVALID_ARGUMENT;
+        snprintf(r->error, sizeof r->error, "oai_batch_reader_new: the path is NULL or empty");
+    } else if (!(r->f = fopen(path, "rb"))) {
+        if (errno == ENOMEM) {
+            free(r);
+            return NULL;
+        }
+        r->status = OAI_ERR_IO;
+        snprintf(r->error, sizeof r->error, "oai_batch_reader_new: cannot open %s: %s", path, strerror(errno));
     }
+    r->has_error = r->status != OAI_OK;
     return r;
+}
+
+OAI_API oai_status oai_batch_reader_status(const oai_batch_reader *r)
+{
+    return r ? r->status : OAI_ERR_INVALID_ARGUMENT;
 }
 
 OAI_API void oai_batch_reader_free(oai_batch_reader *r)
 {
     if (!r)
         return;
-    fclose(r->f);
+    if (r->f)
+        fclose(r->f);
     oai__buf_free(&r->line);
     oai__json_decref(r->current);
     free(r);
@@ -165,6 +224,8 @@ OAI_API void oai_batch_reader_free(oai_batch_reader *r)
 
 OAI_API oai_status oai_batch_reader_set_max_line_bytes(oai_batch_reader *r, int64_t max_bytes)
 {
+    if (r && r->status != OAI_OK)
+        return r->status;
     if (!r || max_bytes <= 0)
         return OAI_ERR_INVALID_ARGUMENT;
     /* Room for the line, its CR and the buffer's NUL must stay countable. */
@@ -331,6 +392,8 @@ OAI_API oai_status oai_batch_reader_next(oai_batch_reader *r, const oai_value **
         *line = NULL;
     if (!r || !line)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (r->status != OAI_OK)
+        return r->status;
     oai__json_decref(r->current);
     r->current = NULL;
     r->has_error = 0;

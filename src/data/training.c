@@ -66,6 +66,9 @@ struct oai_training_report {
     problem *problems;
     size_t problem_count;
     int64_t problems_total;
+    /* OAI_OK, OAI_ERR_INVALID_DATA, or why the data could not be read */
+    oai_status status;
+    char *error_message;
 };
 
 /* The streaming state: line splitting, the current line, the report. */
@@ -880,13 +883,44 @@ static void finish(validator *v)
 /* ------------------------------------------------------------------------ */
 /* Entry points */
 
-static oai_status start(validator *v, int format, int64_t context_limit, oai_training_report **report)
+/* A report that could not be made: status and message, no problem and no
+ * statistic. NULL when memory ran out. */
+static oai_training_report *failed_report(int format, oai_status status, const char *fmt, ...) OAI_PRINTF(3, 4);
+static oai_training_report *failed_report(int format, oai_status status, const char *fmt, ...)
 {
-    if (report == NULL)
-        return OAI_ERR_INVALID_ARGUMENT;
-    *report = NULL;
-    if (format < OAI_TRAINING_CHAT || format > OAI_TRAINING_COMPLETION || context_limit < 0)
-        return OAI_ERR_INVALID_ARGUMENT;
+    if (status == OAI_ERR_OUT_OF_MEMORY)
+        return NULL;
+    oai_training_report *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    oai__buf msg = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    oai_status st = oai__buf_vprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (st != OAI_OK) {
+        oai__buf_free(&msg);
+        free(r);
+        return NULL;
+    }
+    r->format = format;
+    r->status = status;
+    r->error_message = msg.data;
+    return r;
+}
+
+/* Why the arguments cannot be validated, or NULL. */
+static const char *bad_arguments(int format, int64_t context_limit)
+{
+    if (format < OAI_TRAINING_CHAT || format > OAI_TRAINING_COMPLETION)
+        return "unknown format (expected an oai_training_format)";
+    if (context_limit < 0)
+        return "negative context limit";
+    return NULL;
+}
+
+static oai_status start(validator *v, int format, int64_t context_limit)
+{
     memset(v, 0, sizeof *v);
     v->format = format;
     v->context_limit = context_limit;
@@ -898,18 +932,36 @@ static oai_status start(validator *v, int format, int64_t context_limit, oai_tra
     return OAI_OK;
 }
 
-/* Hands the report over, or frees it when the run failed. */
-static oai_status conclude(validator *v, oai_status st, oai_training_report **report)
+/* Hands the report over with its status and a one-line summary; NULL when
+ * memory ran out. A read error (st) replaces it by a failed report. */
+static oai_training_report *conclude(validator *v, oai_status st, const char *function, const char *path)
 {
+    oai_training_report *r = v->report;
     oai__buf_free(&v->carry);
     if (st == OAI_OK && v->fatal)
         st = v->fatal;
     if (st != OAI_OK) {
-        oai_training_report_free(v->report);
-        return st;
+        int format = r->format;
+        oai_training_report_free(r);
+        return failed_report(format, st, "%s: cannot read %s", function, path);
     }
-    *report = v->report;
-    return v->report->problems_total ? OAI_ERR_INVALID_DATA : OAI_OK;
+    if (r->problems_total == 0)
+        return r;
+    oai__buf msg = {0};
+    st = oai__buf_printf(&msg, "%lld problem%s", (long long)r->problems_total, r->problems_total == 1 ? "" : "s");
+    if (st == OAI_OK && r->problem_count > 0 && r->problems[0].line > 0)
+        st = oai__buf_printf(&msg, "; the first, line %lld: %s", (long long)r->problems[0].line,
+                             r->problems[0].message);
+    else if (st == OAI_OK && r->problem_count > 0)
+        st = oai__buf_printf(&msg, "; the first: %s", r->problems[0].message);
+    if (st != OAI_OK) {
+        oai__buf_free(&msg);
+        oai_training_report_free(r);
+        return NULL;
+    }
+    r->status = OAI_ERR_INVALID_DATA;
+    r->error_message = msg.data;
+    return r;
 }
 
 static oai_status feed_file(validator *v, FILE *f)
@@ -925,45 +977,46 @@ static oai_status feed_file(validator *v, FILE *f)
     return st;
 }
 
-OAI_API oai_status oai_training_validate_file(const char *path, int format, int64_t context_limit,
-                                              oai_training_report **report)
+OAI_API oai_training_report *oai_training_report_new(const char *path, int format, int64_t context_limit)
 {
+    static const char fn[] = "oai_training_report_new";
     validator v;
-    if (path == NULL) {
-        if (report != NULL)
-            *report = NULL;
-        return OAI_ERR_INVALID_ARGUMENT;
-    }
-    oai_status st = start(&v, format, context_limit, report);
-    if (st != OAI_OK)
-        return st;
+    const char *bad = path == NULL ? "the path is NULL" : bad_arguments(format, context_limit);
+    if (bad != NULL)
+        return failed_report(format, OAI_ERR_INVALID_ARGUMENT, "%s: %s", fn, bad);
     FILE *f = fopen(path, "rb");
-    if (f == NULL) /* fopen() allocates its FILE */
-        return conclude(&v, errno == ENOMEM ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_IO, report);
+    if (f == NULL) { /* fopen() allocates its FILE */
+        int err = errno;
+        return failed_report(format, err == ENOMEM ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_IO, "%s: cannot open %s: %s",
+                             fn, path, strerror(err));
+    }
+    oai_status st = start(&v, format, context_limit);
+    if (st != OAI_OK) {
+        fclose(f);
+        return NULL;
+    }
     st = feed_file(&v, f);
     if (fclose(f) != 0 && st == OAI_OK)
         st = OAI_ERR_IO;
     if (st == OAI_OK)
         finish(&v);
-    return conclude(&v, st, report);
+    return conclude(&v, st, fn, path);
 }
 
-OAI_API oai_status oai_training_validate_buffer(const char *data, size_t len, int format,
-                                                int64_t context_limit, oai_training_report **report)
+OAI_API oai_training_report *oai_training_report_buffer_new(const char *data, size_t len, int format,
+                                                            int64_t context_limit)
 {
+    static const char fn[] = "oai_training_report_buffer_new";
     validator v;
-    if (data == NULL && len > 0) {
-        if (report != NULL)
-            *report = NULL;
-        return OAI_ERR_INVALID_ARGUMENT;
-    }
-    oai_status st = start(&v, format, context_limit, report);
-    if (st != OAI_OK)
-        return st;
+    const char *bad = data == NULL && len > 0 ? "the data is NULL" : bad_arguments(format, context_limit);
+    if (bad != NULL)
+        return failed_report(format, OAI_ERR_INVALID_ARGUMENT, "%s: %s", fn, bad);
+    if (start(&v, format, context_limit) != OAI_OK)
+        return NULL;
     if (len > 0)
         feed(&v, data, len);
     finish(&v);
-    return conclude(&v, OAI_OK, report);
+    return conclude(&v, OAI_OK, fn, "the buffer");
 }
 
 OAI_API void oai_training_report_free(oai_training_report *report)
@@ -973,15 +1026,26 @@ OAI_API void oai_training_report_free(oai_training_report *report)
     for (size_t i = 0; i < report->problem_count; i++)
         free(report->problems[i].message);
     free(report->problems);
+    free(report->error_message);
     free(report);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Accessors */
 
-OAI_API int oai_training_report_valid(const oai_training_report *report)
+OAI_API oai_status oai_training_report_status(const oai_training_report *report)
 {
-    return report != NULL && report->problems_total == 0;
+    return report ? report->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_training_report_error_message(const oai_training_report *report)
+{
+    return report ? report->error_message : NULL;
+}
+
+OAI_API int oai_training_report_is_valid(const oai_training_report *report)
+{
+    return report != NULL && report->status == OAI_OK;
 }
 
 OAI_API size_t oai_training_report_problem_count(const oai_training_report *report)
@@ -1012,7 +1076,7 @@ OAI_API const char *oai_training_report_problem_message(const oai_training_repor
     return p ? p->message : NULL;
 }
 
-OAI_API int64_t oai_training_report_examples(const oai_training_report *report)
+OAI_API int64_t oai_training_report_example_count(const oai_training_report *report)
 {
     return report ? report->examples : 0;
 }
@@ -1100,7 +1164,7 @@ static oai_value *report_json(const oai_training_report *report)
     oai_value *obj = oai__json_object();
     if (obj == NULL)
         return NULL;
-    int ok = put(obj, "valid", oai__json_bool(report->problems_total == 0)) &&
+    int ok = put(obj, "valid", oai__json_bool(report->status == OAI_OK)) &&
              put(obj, "format", oai__json_string(format, strlen(format))) &&
              put(obj, "examples", oai__json_int(report->examples)) &&
              put(obj, "lines", oai__json_int(report->lines)) && put(obj, "stats", stats_json(report)) &&

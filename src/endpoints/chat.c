@@ -5,53 +5,53 @@
 #include "endpoints/endpoints.h"
 #include "json/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* The entry's request (a POST) with a JSON body holding a model. */
+/* The entry's request (a POST) with a JSON body holding a model; a failed
+ * request for a NULL or empty model. */
 static oai_request *post_with_model(oai__endpoint_id id, const char *model)
 {
-    if (!model || !*model)
-        return NULL;
+    if (!oai__nonempty(model))
+        return oai__endpoint_failed(id, OAI_ERR_INVALID_ARGUMENT, "the model is NULL or empty");
     oai_request *r = oai__endpoint_request(id, NULL, 0);
-    if (r && oai_request_set_string(r, "/model", model) != OAI_OK) {
-        oai_request_free(r);
-        return NULL;
-    }
-    return r;
+    return oai__endpoint_check(id, r, oai_request_set_string(r, "/model", model),
+                               "the model is not valid UTF-8");
 }
 
-static oai_request *with_string(oai_request *r, const char *pointer, const char *value)
+/* Sets the string body field `name` (a failed request for NULL). */
+static oai_request *with_string(oai__endpoint_id id, oai_request *r, const char *name, const char *value)
 {
-    if (r && (!value || oai_request_set_string(r, pointer, value) != OAI_OK)) {
-        oai_request_free(r);
-        return NULL;
-    }
-    return r;
+    char pointer[32], why[64];
+    snprintf(pointer, sizeof pointer, "/%s", name);
+    snprintf(why, sizeof why, value ? "the %s is not valid UTF-8" : "the %s is NULL", name);
+    oai_status st = value ? oai_request_set_string(r, pointer, value) : OAI_ERR_INVALID_ARGUMENT;
+    return oai__endpoint_check(id, r, st, why);
 }
 
-OAI_API oai_request *oai_chat_request_new(const char *model)
+OAI_API oai_request *oai_chat_completion_create_request_new(const char *model)
 {
-    oai_request *r = post_with_model(OAI__EP(oai_chat_request_new), model);
-    if (r && oai_request_set_json(r, "/messages", "[]") != OAI_OK) {
-        oai_request_free(r);
-        return NULL;
-    }
-    return r;
+    oai__endpoint_id id = OAI__EP(oai_chat_completion_create_request_new);
+    oai_request *r = post_with_model(id, model);
+    return oai__endpoint_check(id, r, oai_request_set_json(r, "/messages", "[]"), "cannot set the messages");
 }
 
-OAI_API oai_request *oai_completion_request_new(const char *model, const char *prompt)
+OAI_API oai_request *oai_completion_create_request_new(const char *model, const char *prompt)
 {
-    return with_string(post_with_model(OAI__EP(oai_completion_request_new), model), "/prompt", prompt);
+    oai__endpoint_id id = OAI__EP(oai_completion_create_request_new);
+    return with_string(id, post_with_model(id, model), "prompt", prompt);
 }
 
-OAI_API oai_request *oai_responses_request_new(const char *model, const char *input)
+OAI_API oai_request *oai_response_create_request_new(const char *model, const char *input)
 {
-    return with_string(post_with_model(OAI__EP(oai_responses_request_new), model), "/input", input);
+    oai__endpoint_id id = OAI__EP(oai_response_create_request_new);
+    return with_string(id, post_with_model(id, model), "input", input);
 }
 
-OAI_API oai_request *oai_embedding_request_new(const char *model, const char *input)
+OAI_API oai_request *oai_embedding_create_request_new(const char *model, const char *input)
 {
-    return with_string(post_with_model(OAI__EP(oai_embedding_request_new), model), "/input", input);
+    oai__endpoint_id id = OAI__EP(oai_embedding_create_request_new);
+    return with_string(id, post_with_model(id, model), "input", input);
 }
 
 /* Builds a JSON object from key/value string pairs (a NULL value becomes
@@ -88,20 +88,24 @@ static oai_value *message_new(const char *role, const char *content, oai_status 
     return msg;
 }
 
-OAI_API oai_status oai_request_add_message(oai_request *r, const char *role, const char *content)
+OAI_API oai_status oai_chat_request_add_message(oai_request *r, const char *role, const char *content)
 {
     if (!r || !role || !*role)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (r->status != OAI_OK)
+        return r->status;
     oai_status st;
     oai_value *msg = message_new(role, content, &st);
     return msg ? append_object(r, "/messages", msg) : st;
 }
 
-OAI_API oai_status oai_request_add_tool(oai_request *r, const char *name, const char *description,
-                                        const char *parameters_json)
+OAI_API oai_status oai_chat_request_add_tool(oai_request *r, const char *name, const char *description,
+                                             const char *parameters_json)
 {
     if (!r || !name || !*name)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (r->status != OAI_OK)
+        return r->status;
     oai_value *params = NULL;
     if (parameters_json) {
         oai_status parsed = OAI_OK;
@@ -134,11 +138,13 @@ OAI_API oai_status oai_request_add_tool(oai_request *r, const char *name, const 
     return append_object(r, "/tools", tool);
 }
 
-OAI_API oai_status oai_request_add_tool_call(oai_request *r, const char *id, const char *name,
-                                             const char *arguments)
+OAI_API oai_status oai_chat_request_add_tool_call(oai_request *r, const char *id, const char *name,
+                                                  const char *arguments)
 {
     if (!r || !id || !*id || !name || !*name)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (r->status != OAI_OK)
+        return r->status;
     oai_value *call = oai__json_object(), *fn = oai__json_object();
     oai_status st = (call && fn) ? put_string(call, "id", id) : OAI_ERR_OUT_OF_MEMORY;
     if (st == OAI_OK)
@@ -158,7 +164,7 @@ OAI_API oai_status oai_request_add_tool_call(oai_request *r, const char *id, con
     }
     /* Join the last message when it is the assistant's. */
     size_t n = oai_value_get_count(r->body, "/messages");
-    const oai_value *last = n ? oai_value_at(oai_value_get(r->body, "/messages"), n - 1) : NULL;
+    const oai_value *last = n ? oai_value_item(oai_value_get(r->body, "/messages"), n - 1) : NULL;
     const char *role = oai_value_get_string(last, "/role");
     if (role && strcmp(role, "assistant") == 0) {
         char pointer[64];
@@ -187,10 +193,12 @@ OAI_API oai_status oai_request_add_tool_call(oai_request *r, const char *id, con
     return append_object(r, "/messages", msg);
 }
 
-OAI_API oai_status oai_request_add_tool_result(oai_request *r, const char *tool_call_id, const char *content)
+OAI_API oai_status oai_chat_request_add_tool_result(oai_request *r, const char *tool_call_id, const char *content)
 {
     if (!r || !tool_call_id || !*tool_call_id || !content)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (r->status != OAI_OK)
+        return r->status;
     oai_value *msg = oai__json_object();
     oai_status st = msg ? put_string(msg, "role", "tool") : OAI_ERR_OUT_OF_MEMORY;
     if (st == OAI_OK)

@@ -5,13 +5,14 @@
 
 OAI_API oai_request *oai_fine_tuning_job_create_request_new(const char *model, const char *training_file_id)
 {
-    if (!oai__nonempty(model) || !oai__nonempty(training_file_id))
-        return NULL;
-    oai_request *r = oai__endpoint_request(OAI__EP(oai_fine_tuning_job_create_request_new), NULL, 0);
-    if (r && (oai_request_set_string(r, "/model", model) != OAI_OK ||
-              oai_request_set_string(r, "/training_file", training_file_id) != OAI_OK)) {
-        oai_request_free(r);
-        return NULL;
-    }
-    return r;
+    oai__endpoint_id id = OAI__EP(oai_fine_tuning_job_create_request_new);
+    if (!oai__nonempty(model))
+        return oai__endpoint_failed(id, OAI_ERR_INVALID_ARGUMENT, "the model is NULL or empty");
+    if (!oai__nonempty(training_file_id))
+        return oai__endpoint_failed(id, OAI_ERR_INVALID_ARGUMENT, "the training file id is NULL or empty");
+    oai_request *r = oai__endpoint_request(id, NULL, 0);
+    oai_status st = oai_request_set_string(r, "/model", model);
+    if (st == OAI_OK)
+        st = oai_request_set_string(r, "/training_file", training_file_id);
+    return oai__endpoint_check(id, r, st, "a string is not valid UTF-8");
 }

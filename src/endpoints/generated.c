@@ -8,11 +8,11 @@
 
 const oai__endpoint oai__endpoints[OAI__EP_COUNT] = {
 #define OAI_ENDPOINT_0(function, method, path, answer, check) \
-    [OAI__EP(function)] = {method, path, OAI__ANSWER_##answer},
+    [OAI__EP(function)] = {#function, method, path, OAI__ANSWER_##answer},
 #define OAI_ENDPOINT_1(function, method, path, arg, sample, answer, check) \
-    [OAI__EP(function)] = {method, path, OAI__ANSWER_##answer},
+    [OAI__EP(function)] = {#function, method, path, OAI__ANSWER_##answer},
 #define OAI_ENDPOINT_HAND(function, method, path, arguments, note) \
-    [OAI__EP(function)] = {method, path, OAI__ANSWER_JSON},
+    [OAI__EP(function)] = {#function, method, path, OAI__ANSWER_JSON},
 #include "endpoints/endpoints.def"
 };
 
@@ -30,11 +30,13 @@ static oai_status append_id(oai__buf *path, const char *id)
 
 /* Copies the template into path, each {placeholder} replaced by the next
  * id. A count of ids that does not match the template is a mistake in the
- * table or in a hand-written helper: refused rather than half-filled. */
-static oai_status expand(oai__buf *path, const char *tpl, const char *const *ids, size_t n)
+ * table or in a hand-written helper: refused rather than half-filled. On
+ * a NULL or empty id, *empty points to its {placeholder}. */
+static oai_status expand(oai__buf *path, const char *tpl, const char *const *ids, size_t n, const char **empty)
 {
     size_t used = 0;
     oai_status st = OAI_OK;
+    *empty = NULL;
     while (st == OAI_OK && *tpl) {
         const char *open = strchr(tpl, '{');
         size_t literal = open ? (size_t)(open - tpl) : strlen(tpl);
@@ -46,9 +48,25 @@ static oai_status expand(oai__buf *path, const char *tpl, const char *const *ids
         if (!close || used == n)
             return OAI_ERR_INVALID_ARGUMENT;
         st = append_id(path, ids[used++]);
+        if (st == OAI_ERR_INVALID_ARGUMENT)
+            *empty = open;
         tpl = close + 1;
     }
     return st == OAI_OK && used != n ? OAI_ERR_INVALID_ARGUMENT : st;
+}
+
+oai_request *oai__endpoint_failed(oai__endpoint_id id, oai_status status, const char *what)
+{
+    return oai__request_failed(status, "%s: %s", oai__endpoints[id].function, what);
+}
+
+oai_request *oai__endpoint_check(oai__endpoint_id id, oai_request *r, oai_status st, const char *what)
+{
+    if (!r)
+        return NULL; /* memory ran out already */
+    if (r->status != OAI_OK)
+        return r; /* failed already: its own message says why */
+    return oai__request_check(r, st, oai__endpoints[id].function, what);
 }
 
 /* What the `answer` column asks of the request. */
@@ -65,15 +83,19 @@ oai_request *oai__endpoint_request(oai__endpoint_id id, const char *const *ids, 
 {
     const oai__endpoint *ep = &oai__endpoints[id];
     oai__buf path = {0};
+    const char *empty = NULL;
+    oai_status st = expand(&path, ep->path, ids, n, &empty);
     oai_request *r = NULL;
-    if (expand(&path, ep->path, ids, n) == OAI_OK && path.data)
+    if (st == OAI_OK && path.data)
         r = oai_request_new(ep->method, path.data);
     oai__buf_free(&path);
-    if (r && apply_answer(r, ep->answer) != OAI_OK) {
-        oai_request_free(r);
-        return NULL;
+    if (st == OAI_ERR_INVALID_ARGUMENT) {
+        size_t len = empty ? strcspn(empty + 1, "}") : 0;
+        return oai__request_failed(st, "%s: %s%.*s%s", ep->function, empty ? "the " : "",
+                                   (int)len, empty ? empty + 1 : "",
+                                   empty ? " is NULL or empty" : "the path template and the ids do not match");
     }
-    return r;
+    return oai__endpoint_check(id, r, r ? apply_answer(r, ep->answer) : st, "cannot set the Accept header");
 }
 
 /* The generated helpers: each is the entry's request, nothing more. */

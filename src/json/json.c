@@ -1185,7 +1185,7 @@ static void *object_iter_at(json_t *obj, size_t index)
     return it;
 }
 
-OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index)
+OAI_API const oai_value *oai_value_item(const oai_value *v, size_t index)
 {
     if (json_is_array(as_json(v))) return as_value(json_array_get(as_json(v), index));
     if (json_is_object(as_json(v))) {
@@ -1195,7 +1195,7 @@ OAI_API const oai_value *oai_value_at(const oai_value *v, size_t index)
     return NULL;
 }
 
-OAI_API const char *oai_value_key_at(const oai_value *v, size_t index)
+OAI_API const char *oai_value_key(const oai_value *v, size_t index)
 {
     void *it;
     if (!json_is_object(as_json(v))) return NULL;

@@ -318,11 +318,14 @@ OAI_API oai_sse *oai_sse_new(oai_sse_fn fn, void *userdata)
 {
     oai_sse *sse;
 
-    if (!fn)
-        return NULL;
     sse = calloc(1, sizeof(*sse));
     if (!sse)
         return NULL;
+    if (!fn) {
+        /* A failed decoder (oai.h, "Errors"): every feed returns this. */
+        sse->status = OAI_ERR_INVALID_ARGUMENT;
+        return sse;
+    }
     sse->fn = fn;
     sse->userdata = userdata;
     sse->max_event = SSE_DEFAULT_MAX_EVENT;
@@ -345,6 +348,8 @@ OAI_API void oai_sse_free(oai_sse *sse)
 /** Sets the per-event size limit; see oai.h. */
 OAI_API oai_status oai_sse_set_max_event_size(oai_sse *sse, size_t max_bytes)
 {
+    if (sse && !sse->fn)
+        return sse->status; /* a failed decoder */
     if (!sse || max_bytes == 0)
         return OAI_ERR_INVALID_ARGUMENT;
     sse->max_event = max_bytes;
@@ -369,6 +374,18 @@ OAI_API oai_status oai_sse_feed(oai_sse *sse, const char *bytes, size_t len)
 }
 
 /** Ends the input, dispatching an unterminated event; see oai.h. */
+OAI_API oai_status oai_sse_status(const oai_sse *sse)
+{
+    return sse ? sse->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_sse_error_message(const oai_sse *sse)
+{
+    if (!sse || sse->status == OAI_OK)
+        return NULL;
+    return sse->fn ? oai_status_message(sse->status) : "oai_sse_new: NULL event callback";
+}
+
 OAI_API oai_status oai_sse_finish(oai_sse *sse)
 {
     if (!sse)

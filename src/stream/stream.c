@@ -308,6 +308,62 @@ static oai_status emit(oai_stream *s, const oai_event *ev)
     return s->status;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Copies of events (the pull API queues them) */
+
+/* Copies `len` bytes of `src` (NULL stays NULL) to *at, NUL-terminated. */
+static const char *copy_into(char **at, const char *src, size_t len)
+{
+    char *dst = *at;
+    if (!src)
+        return NULL;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    *at += len + 1;
+    return dst;
+}
+
+static size_t len_of(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+size_t oai__event_size(const oai_event *ev)
+{
+    size_t text = ev->text ? ev->text_len + 1 : 0, data = ev->data ? ev->data_len + 1 : 0;
+    size_t id = ev->tool_id ? len_of(ev->tool_id) + 1 : 0, tool = ev->tool_name ? len_of(ev->tool_name) + 1 : 0;
+    size_t name = ev->name ? len_of(ev->name) + 1 : 0;
+    return sizeof(oai_event) + text + data + id + tool + name;
+}
+
+oai_event *oai__event_dup(const oai_event *ev, size_t *bytes)
+{
+    size_t total = oai__event_size(ev);
+    oai_event *copy = malloc(total);
+    char *at;
+    if (!copy)
+        return NULL;
+    *copy = *ev;
+    at = (char *)(copy + 1);
+    copy->text = copy_into(&at, ev->text, ev->text_len);
+    copy->data = copy_into(&at, ev->data, ev->data_len);
+    copy->tool_id = copy_into(&at, ev->tool_id, len_of(ev->tool_id));
+    copy->tool_name = copy_into(&at, ev->tool_name, len_of(ev->tool_name));
+    copy->name = copy_into(&at, ev->name, len_of(ev->name));
+    copy->json = ev->json ? oai__json_incref((oai_value *)ev->json) : NULL;
+    if (bytes)
+        *bytes = total;
+    return copy;
+}
+
+void oai__event_free(oai_event *ev)
+{
+    if (!ev)
+        return;
+    oai__json_decref((oai_value *)ev->json);
+    free(ev);
+}
+
 /* The normal end: one DONE event, whatever way the end was reached. */
 static oai_status complete(oai_stream *s, const feed_ctx *c)
 {
@@ -1225,11 +1281,17 @@ OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata)
 {
     oai_stream *s;
 
-    if (kind != OAI_STREAM_CHAT && kind != OAI_STREAM_COMPLETION && kind != OAI_STREAM_RESPONSES)
-        return NULL;
     s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
+    if (kind != OAI_STREAM_CHAT && kind != OAI_STREAM_COMPLETION && kind != OAI_STREAM_RESPONSES) {
+        /* A failed stream (oai.h, "Errors"): every feed and the finish
+         * return its status. */
+        s->status = OAI_ERR_INVALID_ARGUMENT;
+        s->static_message = "oai_stream_new: unknown stream kind (expected an oai_stream_kind)";
+        s->done = 1;
+        return s;
+    }
     s->sse = oai_sse_new(on_sse_event, s);
     if (!s->sse) {
         free(s);
@@ -1279,6 +1341,8 @@ OAI_API void oai_stream_free(oai_stream *s)
 /** Turns accumulation on or off (before the first feed); see oai.h. */
 OAI_API oai_status oai_stream_set_accumulate(oai_stream *s, int enabled)
 {
+    if (s && !s->kind)
+        return s->status; /* a failed stream */
     if (!s || s->fed)
         return OAI_ERR_INVALID_ARGUMENT;
     s->accumulate = enabled != 0;
@@ -1288,6 +1352,8 @@ OAI_API oai_status oai_stream_set_accumulate(oai_stream *s, int enabled)
 /** Sets the choice and tool-call limits; see oai.h. */
 OAI_API oai_status oai_stream_set_limits(oai_stream *s, int max_choices, int max_tool_calls)
 {
+    if (s && !s->kind)
+        return s->status; /* a failed stream */
     if (!s || max_choices <= 0 || max_tool_calls <= 0)
         return OAI_ERR_INVALID_ARGUMENT;
     s->max_choices = max_choices;
@@ -1298,6 +1364,8 @@ OAI_API oai_status oai_stream_set_limits(oai_stream *s, int max_choices, int max
 /** Sets the accumulation limit; see oai.h. */
 OAI_API oai_status oai_stream_set_max_bytes(oai_stream *s, int64_t max_bytes)
 {
+    if (s && !s->kind)
+        return s->status; /* a failed stream */
     if (!s || max_bytes < 0)
         return OAI_ERR_INVALID_ARGUMENT;
     s->max_bytes = max_bytes;

@@ -42,4 +42,12 @@ oai_status oai__stream_set_max_event_size(oai_stream *s, size_t max_bytes);
  * accumulation is off. */
 size_t oai__stream_retained_bytes(const oai_stream *s);
 
+/* A copy of an event that outlives the callback it was handed to: its
+ * strings are copied and its JSON is referenced. NULL when memory ran out.
+ * *bytes (may be NULL) gets the memory it holds, for queue limits. */
+oai_event *oai__event_dup(const oai_event *ev, size_t *bytes);
+/* The bytes a copy of the event holds (what oai__event_dup() reports). */
+size_t oai__event_size(const oai_event *ev);
+void oai__event_free(oai_event *ev);
+
 #endif

@@ -26,10 +26,21 @@
  *
  * Request bodies are the exchange's memory, used in place, or pulled with
  * oai_exchange_read_body() (multipart uploads stream from disk).
+ *
+ * The CA certificates an https transfer verifies with are parsed once per
+ * process, not by curl for every client ("Trust stores" below), and
+ * oai_client_warm_up() can do that and the first connection ahead of time
+ * (curl_warm_up).
  */
 #include "transport/transport.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <limits.h>
 #include <pthread.h>
@@ -59,6 +70,7 @@ typedef enum header_state {
 
 typedef struct curl_transport curl_transport;
 typedef struct transfer transfer;
+typedef struct trust trust;
 
 struct transfer {
     curl_transport *owner;
@@ -70,6 +82,10 @@ struct transfer {
     int io_status;           /* reading the body failed: its oai_status */
     int http_url;            /* the URL is http:// or https:// */
     header_state headers_at;
+    trust *trust;            /* the CA store it verifies with (a reference), or
+                              * NULL: curl's own CA set-up */
+    int isolated;            /* another trust than the pool's: kept out of it */
+    char tls_error[192];     /* why the trust store could not be loaded */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -86,6 +102,11 @@ struct curl_transport {
     void *event_ud;
     curl_socket_t *watched;  /* sockets reported and not yet removed */
     size_t watched_count, watched_cap;
+    /* Trust stores (references): the one of the pooled connections and TLS
+     * sessions, and the last one warmed up. */
+    trust *pool_trust;
+    trust *warm_trust;
+    pthread_mutex_t wake_lock; /* the multi handle, against curl_wakeup() */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -108,6 +129,376 @@ oai_status oai__transport_global_init(void)
         return OAI_OK;
     return global_result == CURLE_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY
                                                 : OAI_ERR_CONNECTION;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Trust stores                                                              */
+/*
+ * Parsing a CA bundle is most of the cost of a first TLS connection
+ * (Debian's, some 140 certificates: tens of milliseconds), and curl does it
+ * for every multi handle, i.e. for every client: its CA cache
+ * (CURLOPT_CA_CACHE_TIMEOUT) lives in the multi handle. Here the CA
+ * settings an https transfer verifies with (the system's, or the client's
+ * CA file and/or PEM blob) are a `trust`, parsed once into an X509_STORE
+ * and shared, read-only, by every transfer of every client with the same
+ * settings: the system's for the life of the process, a custom one while
+ * some transport or transfer holds a reference to it.
+ *
+ * Each https transfer tells curl to load nothing (CAINFO and CAPATH NULL)
+ * and installs the store from its SSL_CTX callback as the context's
+ * verification store (SSL_CTX_set1_verify_cert_store(), which takes its own
+ * reference). By then curl has set up its own store, empty, which it keeps
+ * and may cache or change as it likes; ours is never written after it was
+ * parsed. Verification stays on (VERIFYPEER, VERIFYHOST), with the flags
+ * curl sets on its own stores (TRUSTED_FIRST, PARTIAL_CHAIN). A context
+ * whose store curl did fill belongs to an https proxy's handshake
+ * (PROXY_CAINFO, which we leave alone) and keeps it.
+ *
+ * The SSL_CTX crosses from curl to us, so this needs a curl running on the
+ * OpenSSL this library is linked with (tls_shared()); with another TLS
+ * library, transfers keep curl's own CA loading.
+ *
+ * curl no longer sees which CA a transfer trusts, so it could hand a
+ * connection or a TLS session made under one trust to a transfer with
+ * another. A transport therefore has one trust for its pool: a transfer
+ * with another one starts a new pool when the transport is idle (new multi
+ * and share handles: the idle connections close), else runs isolated (a
+ * fresh connection over HTTP/1.1, closed after it, no session cache).
+ */
+
+struct trust {
+    trust *next;                /* in `registry` (not the system's) */
+    char *path;                 /* the CA file, or NULL */
+    unsigned char *blob;        /* the PEM certificates (a copy), or NULL */
+    size_t blob_len;
+    unsigned long refs;         /* under registry_lock; unused for the system's */
+    pthread_mutex_t load_lock;  /* guards store */
+    X509_STORE *store;          /* NULL until parsed; then never changes */
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static trust *registry;         /* the custom trusts in use */
+static unsigned long parse_count; /* under registry_lock */
+static trust system_trust = {NULL, NULL, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
+
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_shared_ok;
+
+/* curl's TLS library must be the OpenSSL we are linked with: "OpenSSL/3.x"
+ * for our 3.x (one ABI per major version), the same major.minor before 3. */
+static void tls_check_once(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    unsigned long ours = OpenSSL_version_num(), major = 0, minor = 0;
+    const char *s = v && (v->features & CURL_VERSION_SSL) ? v->ssl_version : NULL;
+    if (!s || strncmp(s, "OpenSSL/", 8) != 0)
+        return;
+    for (s += 8; *s >= '0' && *s <= '9'; s++)
+        major = major * 10 + (unsigned long)(*s - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            minor = minor * 10 + (unsigned long)(*s - '0');
+    tls_shared_ok = major == ((ours >> 28) & 0xF) && (major >= 3 || minor == ((ours >> 20) & 0xFF));
+}
+
+static int tls_shared(void)
+{
+    return pthread_once(&tls_once, tls_check_once) == 0 && tls_shared_ok;
+}
+
+/* Describes OpenSSL's last error after `what`, then clears the queue, so
+ * that curl does not take it for one of its own. */
+static void openssl_failure(char *msg, size_t cap, const char *what)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *reason = e ? ERR_reason_error_string(e) : NULL;
+    snprintf(msg, cap, "%s%s%s", what, reason ? ": " : "", reason ? reason : "");
+    ERR_clear_error();
+}
+
+/* Adds every certificate and CRL of a PEM blob, as curl does with
+ * CURLOPT_CAINFO_BLOB; a blob without any is an error. */
+static int load_blob(X509_STORE *store, const unsigned char *blob, size_t len)
+{
+    BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(blob, (int)len) : NULL;
+    STACK_OF(X509_INFO) *infos = bio ? PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL) : NULL;
+    int i, count = 0, ok = infos != NULL;
+    for (i = 0; ok && i < sk_X509_INFO_num(infos); i++) {
+        X509_INFO *info = sk_X509_INFO_value(infos, i);
+        if (info->x509)
+            ok = X509_STORE_add_cert(store, info->x509) == 1 && ++count;
+        if (ok && info->crl)
+            ok = X509_STORE_add_crl(store, info->crl) == 1 && ++count;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    BIO_free(bio);
+    return ok && count > 0;
+}
+
+/* curl's own defaults (its built-in CAINFO and CAPATH; the directory is
+ * looked up lazily, certificate by certificate, as OpenSSL does), or
+ * OpenSSL's when curl has none. */
+static int load_system(X509_STORE *store, char *msg, size_t cap)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    const char *file = v && v->age >= CURLVERSION_SEVENTH ? v->cainfo : NULL;
+    const char *dir = v && v->age >= CURLVERSION_SEVENTH ? v->capath : NULL;
+    char what[128];
+    if (!file && !dir) {
+        if (X509_STORE_set_default_paths(store) == 1)
+            return 1;
+        openssl_failure(msg, cap, "cannot load OpenSSL's default CA certificates");
+        return 0;
+    }
+    if ((file && X509_STORE_load_locations(store, file, NULL) != 1) ||
+        (dir && X509_STORE_load_locations(store, NULL, dir) != 1)) {
+        snprintf(what, sizeof what, "cannot load the system's CA certificates (%.60s)", file ? file : dir);
+        openssl_failure(msg, cap, what);
+        return 0;
+    }
+    return 1;
+}
+
+/* Parses a trust's certificates into a new store. */
+static oai_status parse_trust(const trust *tr, X509_STORE **out, char *msg, size_t cap)
+{
+    X509_STORE *store = X509_STORE_new();
+    char what[128];
+    int ok = store != NULL;
+    *out = NULL;
+    if (!store) {
+        snprintf(msg, cap, "out of memory for a CA store");
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    if (tr == &system_trust) {
+        ok = load_system(store, msg, cap);
+    } else {
+        if (tr->blob && !(ok = load_blob(store, tr->blob, tr->blob_len)))
+            openssl_failure(msg, cap, "the CA blob holds no usable PEM certificate");
+        /* As curl: with the blob loaded, an unreadable file is no error. */
+        if (ok && tr->path && X509_STORE_load_locations(store, tr->path, NULL) != 1) {
+            snprintf(what, sizeof what, "cannot load the CA file %.60s", tr->path);
+            openssl_failure(msg, cap, what);
+            if ((ok = tr->blob != NULL) != 0)
+                msg[0] = '\0';
+        }
+    }
+    if (ok && X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN) != 1) {
+        openssl_failure(msg, cap, "cannot set up the CA store");
+        ok = 0;
+    }
+    if (!ok) {
+        X509_STORE_free(store);
+        return OAI_ERR_TLS;
+    }
+    pthread_mutex_lock(&registry_lock);
+    parse_count++;
+    pthread_mutex_unlock(&registry_lock);
+    *out = store;
+    return OAI_OK;
+}
+
+/* The trust's store, parsed on first use. A thread that asks while another
+ * parses waits for that parse. A failure is not remembered: the next use
+ * tries again (the file may have appeared). */
+static oai_status trust_store(trust *tr, X509_STORE **out, char *msg, size_t cap)
+{
+    oai_status st = OAI_OK;
+    pthread_mutex_lock(&tr->load_lock);
+    if (!tr->store)
+        st = parse_trust(tr, &tr->store, msg, cap);
+    *out = tr->store;
+    pthread_mutex_unlock(&tr->load_lock);
+    return st;
+}
+
+static int trust_matches(const trust *tr, const char *path, const void *blob, size_t blob_len)
+{
+    if (!tr || (tr->path == NULL) != (path == NULL) || (path && strcmp(tr->path, path) != 0) ||
+        (tr->blob == NULL) != (blob == NULL))
+        return 0;
+    return !blob || (tr->blob_len == blob_len && memcmp(tr->blob, blob, blob_len) == 0);
+}
+
+static trust *trust_ref(trust *tr)
+{
+    if (tr != &system_trust) {
+        pthread_mutex_lock(&registry_lock);
+        tr->refs++;
+        pthread_mutex_unlock(&registry_lock);
+    }
+    return tr;
+}
+
+static void trust_release(trust *tr)
+{
+    trust **p;
+    if (!tr || tr == &system_trust)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    if (--tr->refs > 0) {
+        pthread_mutex_unlock(&registry_lock);
+        return;
+    }
+    for (p = &registry; *p != tr; p = &(*p)->next)
+        ;
+    *p = tr->next;
+    pthread_mutex_unlock(&registry_lock);
+    X509_STORE_free(tr->store);
+    pthread_mutex_destroy(&tr->load_lock);
+    free(tr->path);
+    free(tr->blob);
+    free(tr);
+}
+
+static trust *trust_new(const char *path, const void *blob, size_t blob_len)
+{
+    trust *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return NULL;
+    tr->refs = 1;
+    tr->path = path ? malloc(strlen(path) + 1) : NULL;
+    tr->blob = blob ? malloc(blob_len ? blob_len : 1) : NULL;
+    if ((path && !tr->path) || (blob && !tr->blob) || pthread_mutex_init(&tr->load_lock, NULL) != 0) {
+        free(tr->path);
+        free(tr->blob);
+        free(tr);
+        return NULL;
+    }
+    if (path)
+        strcpy(tr->path, path);
+    if (blob)
+        memcpy(tr->blob, blob, blob_len);
+    tr->blob_len = blob_len;
+    return tr;
+}
+
+/* The trust for these CA settings, with a reference for the caller (the
+ * transport's own first, then the process's); NULL when memory ran out. */
+static trust *trust_for(curl_transport *t, const char *path, const void *blob, size_t blob_len)
+{
+    trust *tr;
+    if (!path && !blob)
+        return &system_trust;
+    if (trust_matches(t->pool_trust, path, blob, blob_len))
+        return trust_ref(t->pool_trust);
+    if (trust_matches(t->warm_trust, path, blob, blob_len))
+        return trust_ref(t->warm_trust);
+    pthread_mutex_lock(&registry_lock);
+    for (tr = registry; tr && !trust_matches(tr, path, blob, blob_len); tr = tr->next)
+        ;
+    if (tr) {
+        tr->refs++;
+    } else if ((tr = trust_new(path, blob, blob_len)) != NULL) {
+        tr->next = registry;
+        registry = tr;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return tr;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: verify with the transfer's trust. */
+static CURLcode on_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg)
+{
+    transfer *x = arg;
+    SSL_CTX *ctx = ssl_ctx;
+    X509_STORE *own = SSL_CTX_get_cert_store(ctx), *store = NULL;
+    oai_status st;
+    (void)easy;
+    if (own && sk_X509_OBJECT_num(X509_STORE_get0_objects(own)) > 0)
+        return CURLE_OK; /* curl filled it: an https proxy's handshake */
+    st = trust_store(x->trust, &store, x->tls_error, sizeof x->tls_error);
+    if (st == OAI_OK && SSL_CTX_set1_verify_cert_store(ctx, store) != 1) {
+        openssl_failure(x->tls_error, sizeof x->tls_error, "cannot use the CA store");
+        st = OAI_ERR_OUT_OF_MEMORY;
+    }
+    if (st == OAI_OK) {
+        x->tls_error[0] = '\0';
+        return CURLE_OK;
+    }
+    return st == OAI_ERR_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_SSL_CACERT_BADFILE;
+}
+
+static int has_scheme(const char *url, const char *scheme);
+static CURLSH *new_share(void);
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp);
+static void remove_watched(curl_transport *t);
+
+/* Replaces the multi and share handles, closing the idle connections and
+ * forgetting the TLS sessions of the old pool. Only while no transfer is
+ * live and curl is not running. */
+static oai_status new_pool(curl_transport *t)
+{
+    CURLM *multi = curl_multi_init(), *old_multi;
+    CURLSH *share = new_share(), *old_share;
+    int loop = t->socket_fn || t->timer_fn;
+    if (!multi || !share ||
+        curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
+        (loop && (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
+                  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, (void *)t) != CURLM_OK ||
+                  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
+                  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, (void *)t) != CURLM_OK))) {
+        if (multi)
+            curl_multi_cleanup(multi);
+        if (share)
+            curl_share_cleanup(share);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    /* As when the transport is freed: the loop forgets the idle sockets
+     * before they close. */
+    remove_watched(t);
+    if (loop) {
+        curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
+        curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
+    }
+    pthread_mutex_lock(&t->wake_lock);
+    old_multi = t->multi;
+    t->multi = multi;
+    pthread_mutex_unlock(&t->wake_lock);
+    old_share = t->share;
+    t->share = share;
+    curl_multi_cleanup(old_multi);
+    curl_share_cleanup(old_share);
+    return OAI_OK;
+}
+
+/* 1 when a transfer that verifies with tr may use the pool (which may now
+ * be a new one), 0 when it must stay out of it. */
+static int pool_accepts(curl_transport *t, trust *tr)
+{
+    if (t->pool_trust == tr)
+        return 1;
+    if (t->pool_trust && (t->first || t->in_curl || new_pool(t) != OAI_OK))
+        return 0;
+    trust_release(t->pool_trust);
+    t->pool_trust = trust_ref(tr);
+    return 1;
+}
+
+/* Picks the trust of an https transfer, before its options are set (a new
+ * pool brings a new share handle). */
+static oai_status choose_trust(curl_transport *t, transfer *x, const oai_exchange *ex)
+{
+    size_t blob_len = 0;
+    const void *blob = oai_exchange_ca_blob(ex, &blob_len);
+    if (!has_scheme(oai_exchange_url(ex), "https://") || !tls_shared())
+        return OAI_OK;
+    x->trust = trust_for(t, oai_exchange_ca_file(ex), blob, blob_len);
+    if (!x->trust)
+        return OAI_ERR_OUT_OF_MEMORY;
+    x->isolated = !pool_accepts(t, x->trust);
+    return OAI_OK;
+}
+
+/* For the tests (transport.h). */
+unsigned long oai__tls_parse_count(void)
+{
+    unsigned long n;
+    pthread_mutex_lock(&registry_lock);
+    n = parse_count;
+    pthread_mutex_unlock(&registry_lock);
+    return n;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -191,6 +582,12 @@ static oai_status transfer_outcome(const transfer *x, CURLcode rc, char *msg, si
     if (x->io_status) {
         snprintf(msg, cap, "reading the request body failed: %s", oai_status_message((oai_status)x->io_status));
         return (oai_status)x->io_status;
+    }
+    /* The trust store could not be loaded (on_ssl_ctx): curl only says
+     * that the callback refused. */
+    if (x->tls_error[0] && rc != CURLE_OK) {
+        snprintf(msg, cap, "%s", x->tls_error);
+        return rc == CURLE_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_TLS;
     }
     /* curl's texts name hosts and options, never request headers. */
     n = strlen(x->errbuf);
@@ -441,9 +838,11 @@ static CURLcode set_common_options(transfer *x, const oai_exchange *ex)
 }
 
 /* Verification is never switched off; a custom CA replaces the system's
- * trust store instead of adding to it. */
-static CURLcode set_tls_and_proxy(CURL *e, const oai_exchange *ex)
+ * trust store instead of adding to it. With a trust (choose_trust()), curl
+ * loads no CA at all and on_ssl_ctx() hands it the shared store. */
+static CURLcode set_tls_and_proxy(transfer *x, const oai_exchange *ex)
 {
+    CURL *e = x->easy;
     size_t blob_len = 0;
     const void *blob_data = oai_exchange_ca_blob(ex, &blob_len);
     const char *ca_file = oai_exchange_ca_file(ex), *proxy = oai_exchange_proxy(ex);
@@ -451,6 +850,21 @@ static CURLcode set_tls_and_proxy(CURL *e, const oai_exchange *ex)
     TRY(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L));
+    if (x->trust) {
+        TRY(curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL));
+        TRY(curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL));
+        TRY(curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx));
+        TRY(curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, (void *)x));
+        ca_file = NULL;
+        blob_data = NULL;
+    }
+    if (x->isolated) { /* see "Trust stores" */
+        TRY(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L));
+        TRY(curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L));
+        TRY(curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L));
+        TRY(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L));
+        TRY(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1));
+    }
     if (ca_file)
         TRY(curl_easy_setopt(e, CURLOPT_CAINFO, ca_file));
     if (blob_data) {
@@ -588,7 +1002,7 @@ static oai_status configure(transfer *x, const oai_exchange *ex)
     if (st == OAI_OK)
         st = setopt_result(set_common_options(x, ex));
     if (st == OAI_OK)
-        st = setopt_result(set_tls_and_proxy(x->easy, ex));
+        st = setopt_result(set_tls_and_proxy(x, ex));
     if (st == OAI_OK)
         st = setopt_result(set_headers(x, ex));
     if (st == OAI_OK)
@@ -628,6 +1042,7 @@ static void free_transfer(transfer *x)
     if (x->easy)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
+    trust_release(x->trust);
     free(x);
 }
 
@@ -762,7 +1177,8 @@ static int curl_start(void *ud, oai_exchange *ex)
     x->owner = t;
     x->ex = ex;
     x->http_url = has_scheme(oai_exchange_url(ex), "http://") || has_scheme(oai_exchange_url(ex), "https://");
-    x->easy = curl_easy_init();
+    st = choose_trust(t, x, ex);
+    x->easy = st == OAI_OK ? curl_easy_init() : NULL;
     st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
     /* From inside a curl callback the handle is added after curl returns. */
     if (st == OAI_OK && !t->in_curl) {
@@ -808,10 +1224,34 @@ static int curl_run(void *ud, int timeout_ms)
     return (int)perform_round(t);
 }
 
+/* Back-pressure from the engine. A pause may come from inside this
+ * transfer's own write callback, which curl allows. Resuming happens
+ * between reports, and may make curl deliver what it holds at once, from
+ * inside curl_easy_pause(): the usual in_curl rule and the bookkeeping
+ * after it apply. */
+static void curl_pause(void *ud, oai_exchange *ex, int paused)
+{
+    curl_transport *t = ud;
+    transfer *x = oai_exchange_host_data(ex);
+    if (!x || !x->easy)
+        return;
+    if (t->in_curl) {
+        if (paused)
+            curl_easy_pause(x->easy, CURLPAUSE_RECV);
+        return;
+    }
+    t->in_curl = 1;
+    curl_easy_pause(x->easy, paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
+    t->in_curl = 0;
+    after_curl(t);
+}
+
 static void curl_wakeup(void *ud)
 {
     curl_transport *t = ud;
+    pthread_mutex_lock(&t->wake_lock); /* new_pool() may replace the handle */
     curl_multi_wakeup(t->multi);
+    pthread_mutex_unlock(&t->wake_lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -931,6 +1371,128 @@ static oai_status curl_socket_action(void *ud, int64_t fd, int events)
 
 static const oai__transport_loop curl_loop = {curl_set_loop_callbacks, curl_socket_action};
 
+/* ------------------------------------------------------------------------ */
+/* Warm-up (oai_client_warm_up())                                            */
+
+/* How long the warm-up's HEAD may take after connecting, and the connect
+ * timeout when the client has none. */
+#define WARM_UP_ANSWER_MS 5000
+#define WARM_UP_CONNECT_MS 30000
+
+static size_t discard(char *buf, size_t size, size_t count, void *arg)
+{
+    (void)buf;
+    (void)arg;
+    return size * count;
+}
+
+/* Connects to the server as an exchange of this spec would, TLS and all,
+ * with a HEAD of its URL, and leaves the connection in the pool for the
+ * next exchange. Blocking; only while nothing else runs on the transport
+ * (the multi handle is driven here, outside the engine). */
+static oai_status warm_up_connection(curl_transport *t, const oai__exchange_spec *spec, char *msg, size_t cap)
+{
+    static const oai__exchange_sink no_sink;
+    int64_t connect_ms = spec->connect_timeout_ms > 0 ? spec->connect_timeout_ms : WARM_UP_CONNECT_MS;
+    oai_exchange *ex;
+    transfer *x;
+    oai_status st;
+    CURLcode rc = CURLE_OK;
+    int done = 0;
+    if (t->in_curl || t->first || t->socket_fn || t->timer_fn) {
+        snprintf(msg, cap, "cannot connect ahead while requests are under way or in event-loop mode");
+        return OAI_ERR_INVALID_ARGUMENT;
+    }
+    x = calloc(1, sizeof *x);
+    ex = oai__exchange_new(spec, &no_sink, NULL);
+    if (!x || !ex) {
+        free(x);
+        oai__exchange_release(ex);
+        snprintf(msg, cap, "out of memory");
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    x->owner = t;
+    x->http_url = 1;
+    /* The exchange is only read, for the options every exchange gets; it is
+     * never started, and x->ex stays NULL: nothing is reported. */
+    st = choose_trust(t, x, ex);
+    x->easy = st == OAI_OK ? curl_easy_init() : NULL;
+    st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
+    oai__exchange_release(ex);
+    if (st == OAI_OK &&
+        (curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, discard) != CURLE_OK ||
+         curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, discard) != CURLE_OK ||
+         curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(connect_ms)) != CURLE_OK ||
+         curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, clamp_ms(connect_ms + WARM_UP_ANSWER_MS)) != CURLE_OK))
+        st = OAI_ERR_OUT_OF_MEMORY;
+    if (st == OAI_OK) {
+        st = status_from_multi_code(curl_multi_add_handle(t->multi, x->easy));
+        x->added = st == OAI_OK;
+    }
+    if (st != OAI_OK) {
+        free_transfer(x);
+        snprintf(msg, cap, "cannot set up the connection: %s", oai_status_message(st));
+        return st;
+    }
+    while (!done && st == OAI_OK) {
+        CURLMsg *m;
+        int running = 0, left;
+        t->in_curl = 1;
+        st = status_from_multi_code(curl_multi_perform(t->multi, &running));
+        t->in_curl = 0;
+        while ((m = curl_multi_info_read(t->multi, &left)) != NULL)
+            if (m->msg == CURLMSG_DONE && m->easy_handle == x->easy) {
+                rc = m->data.result;
+                done = 1;
+            }
+        if (!done && st == OAI_OK)
+            st = status_from_multi_code(curl_multi_poll(t->multi, NULL, 0, 1000, NULL));
+    }
+    if (st != OAI_OK)
+        snprintf(msg, cap, "libcurl failed: %s", oai_status_message(st));
+    else if (rc != CURLE_OK)
+        st = transfer_outcome(x, rc, msg, cap); /* any HTTP status will do */
+    free_transfer(x); /* the connection stays in the pool */
+    return st;
+}
+
+/* OpenSSL 3 fetches and caches its algorithms the first time a TLS
+ * context is made (about a millisecond); one thrown away does it here. */
+static pthread_once_t tls_library_once = PTHREAD_ONCE_INIT;
+
+static void tls_library_warm_up(void)
+{
+    SSL_CTX_free(SSL_CTX_new(TLS_client_method()));
+    ERR_clear_error();
+}
+
+static oai_status curl_warm_up(void *ud, const oai__exchange_spec *spec, int flags, char *msg, size_t cap)
+{
+    curl_transport *t = ud;
+    if (cap)
+        msg[0] = '\0';
+    if (!spec->url || !has_scheme(spec->url, "https://"))
+        return OAI_OK; /* no TLS to prepare */
+    if ((flags & OAI_WARM_UP_CA) && tls_shared()) {
+        X509_STORE *store;
+        oai_status st;
+        trust *tr = trust_for(t, spec->ca_file, spec->ca_blob, spec->ca_blob_len);
+        if (!tr) {
+            snprintf(msg, cap, "out of memory");
+            return OAI_ERR_OUT_OF_MEMORY;
+        }
+        st = trust_store(tr, &store, msg, cap);
+        if (st != OAI_OK) {
+            trust_release(tr);
+            return st;
+        }
+        trust_release(t->warm_trust);
+        t->warm_trust = tr; /* keeps a custom store loaded for the client */
+        pthread_once(&tls_library_once, tls_library_warm_up);
+    }
+    return flags & OAI_WARM_UP_CONNECT ? warm_up_connection(t, spec, msg, cap) : OAI_OK;
+}
+
 /* Called when the transport is freed: by then the engine has ended every
  * exchange, so only torn-down transfers can remain. */
 static void free_transport(void *ud)
@@ -950,6 +1512,9 @@ static void free_transport(void *ud)
         curl_multi_cleanup(t->multi);
     if (t->share)
         curl_share_cleanup(t->share);
+    trust_release(t->pool_trust);
+    trust_release(t->warm_trust);
+    pthread_mutex_destroy(&t->wake_lock);
     free(t);
 }
 
@@ -979,6 +1544,10 @@ oai_transport *oai__transport_default(oai_status *status)
     t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
+    if (pthread_mutex_init(&t->wake_lock, NULL) != 0) {
+        free(t);
+        return NULL;
+    }
     t->multi = curl_multi_init();
     t->share = new_share();
     t->base = oai_transport_new(curl_start, curl_cancel, t);
@@ -990,8 +1559,28 @@ oai_transport *oai__transport_default(oai_status *status)
     }
     oai_transport_set_run(t->base, curl_run);
     oai_transport_set_wakeup(t->base, curl_wakeup);
+    oai_transport_set_pause(t->base, curl_pause);
     oai_transport_set_free(t->base, free_transport);
     t->base->loop = &curl_loop;
+    t->base->warm_up = curl_warm_up;
     *status = OAI_OK;
     return t->base;
+}
+
+/* For the tests (transport.h). */
+const void *oai__transport_tls_store(const oai_transport *base)
+{
+    const curl_transport *t;
+    trust *tr;
+    const void *store;
+    if (!base || base->start != curl_start)
+        return NULL;
+    t = base->ud;
+    tr = t->pool_trust ? t->pool_trust : t->warm_trust;
+    if (!tr)
+        return NULL;
+    pthread_mutex_lock(&tr->load_lock);
+    store = tr->store;
+    pthread_mutex_unlock(&tr->load_lock);
+    return store;
 }

@@ -45,6 +45,24 @@ OAI_API oai_status oai_transport_set_wakeup(oai_transport *t, oai_transport_wake
     return OAI_OK;
 }
 
+OAI_API oai_status oai_transport_set_pause(oai_transport *t, oai_transport_pause_fn fn)
+{
+    if (!t)
+        return OAI_ERR_INVALID_ARGUMENT;
+    t->pause = fn;
+    return OAI_OK;
+}
+
+int oai__exchange_pause(oai_exchange *ex, int paused)
+{
+    /* A pause may come from inside the exchange's own data report; a
+     * resume only between reports. */
+    if (!ex || ex->ended || !ex->host_holds || ex->in_start || !ex->transport->pause || (ex->in_report && !paused))
+        return 0;
+    ex->transport->pause(ex->transport->ud, ex, paused);
+    return 1;
+}
+
 OAI_API oai_status oai_transport_set_free(oai_transport *t, oai_transport_free_fn fn)
 {
     if (!t)

@@ -72,14 +72,24 @@ typedef struct oai__transport_loop {
     oai_status (*socket_action)(void *transport_ud, int64_t fd, int events);
 } oai__transport_loop;
 
+/* The warm-up of oai_client_warm_up(), which only the built-in transport
+ * offers (NULL elsewhere): the OAI_WARM_UP_* flags for the server of
+ * spec->url (a HEAD of it, with spec's proxy, CA and connect timeout,
+ * when a connection is asked for). Blocking. On failure *message (cap
+ * bytes) says why, without secrets. */
+typedef oai_status (*oai__transport_warm_up_fn)(void *transport_ud, const oai__exchange_spec *spec, int flags,
+                                                char *message, size_t cap);
+
 struct oai_transport {
     oai_transport_start_fn start;
     oai_transport_cancel_fn cancel;
     oai_transport_run_fn run;
     oai_transport_wakeup_fn wakeup;
     oai_transport_free_fn free_fn;
+    oai_transport_pause_fn pause;
     void *ud;
     const oai__transport_loop *loop; /* NULL: no event-loop driving */
+    oai__transport_warm_up_fn warm_up; /* NULL: nothing to warm up */
 };
 
 struct oai_exchange {
@@ -111,6 +121,11 @@ oai_status oai__exchange_start(oai_transport *t, oai_exchange *ex, const char **
  * report then returns OAI_ERR_CANCELLED). NULL is a no-op. */
 void oai__exchange_release(oai_exchange *ex);
 
+/* Asks the host to pause or resume the exchange's body (between reports;
+ * a no-op for a transport without a pause callback, or an exchange that
+ * has ended). 1 when the host was asked. */
+int oai__exchange_pause(oai_exchange *ex, int paused);
+
 /* Waits for the transport's I/O at most timeout_ms (the run callback), or
  * OAI_ERR_INVALID_ARGUMENT when it has none. */
 oai_status oai__transport_run(oai_transport *t, int timeout_ms);
@@ -123,5 +138,13 @@ oai_transport *oai__transport_default(oai_status *status);
 /* Process-wide set-up of the built-in transport (curl_global_init), done
  * once; OAI_OK in a build without it. */
 oai_status oai__transport_global_init(void);
+
+/* For the tests, built-in transport only (curl.c): how many CA bundles this
+ * process has parsed into a trust store, and the store a transport holds
+ * for its connections or from its last warm-up (NULL: none loaded, or
+ * curl does its own TLS set-up: its TLS library is not the OpenSSL oai is
+ * linked with). */
+unsigned long oai__tls_parse_count(void);
+const void *oai__transport_tls_store(const oai_transport *t);
 
 #endif

@@ -33,25 +33,33 @@ oai_status oai__buf_append_str(oai__buf *b, const char *s)
     return oai__buf_append(b, s, strlen(s));
 }
 
-oai_status oai__buf_printf(oai__buf *b, const char *fmt, ...)
+oai_status oai__buf_vprintf(oai__buf *b, const char *fmt, va_list ap)
 {
     char small[256];
-    va_list ap;
-    va_start(ap, fmt);
+    va_list again;
+    va_copy(again, ap);
     int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return OAI_ERR_INVALID_ARGUMENT;
-    if ((size_t)n < sizeof small)
-        return oai__buf_append(b, small, (size_t)n);
+    if (n < 0 || (size_t)n < sizeof small) {
+        va_end(again);
+        return n < 0 ? OAI_ERR_INVALID_ARGUMENT : oai__buf_append(b, small, (size_t)n);
+    }
     char *big = malloc((size_t)n + 1);
+    if (big)
+        vsnprintf(big, (size_t)n + 1, fmt, again);
+    va_end(again);
     if (!big)
         return OAI_ERR_OUT_OF_MEMORY;
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     oai_status st = oai__buf_append(b, big, (size_t)n);
     free(big);
+    return st;
+}
+
+oai_status oai__buf_printf(oai__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    oai_status st = oai__buf_vprintf(b, fmt, ap);
+    va_end(ap);
     return st;
 }
 

@@ -6,6 +6,7 @@
 
 #include "oai.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ typedef struct oai__buf {
 oai_status oai__buf_append(oai__buf *b, const void *data, size_t len);
 oai_status oai__buf_append_str(oai__buf *b, const char *s);
 oai_status oai__buf_printf(oai__buf *b, const char *fmt, ...) OAI_PRINTF(2, 3);
+oai_status oai__buf_vprintf(oai__buf *b, const char *fmt, va_list ap) OAI_PRINTF(2, 0);
 void oai__buf_reset(oai__buf *b);  /* len = 0, keeps the memory */
 void oai__buf_free(oai__buf *b);
 /* Hands the data over (the buffer is emptied); "" is returned for an empty

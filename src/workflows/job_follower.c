@@ -1,4 +1,4 @@
-/* oai_fine_tuning_job_follow(): polls a fine-tuning job and its events
+/* oai_client_follow_fine_tuning_job(): polls a fine-tuning job and its events
  * until the job ends, reporting each event once, oldest first. */
 #include "core/core.h"
 #include "json/json.h"
@@ -47,7 +47,7 @@ static oai_response *send_job_request(follower *f, oai_request *req)
 /* Fetches one page of events older than `after` (NULL: the newest). */
 static oai_response *fetch_events(follower *f, const char *after)
 {
-    oai_request *req = oai_fine_tuning_job_events_request_new(f->job_id);
+    oai_request *req = oai_fine_tuning_job_list_events_request_new(f->job_id);
     if (req && (oai_request_set_query(req, "limit", EVENTS_PAGE_LIMIT) != OAI_OK ||
                 (after && oai_request_set_query(req, "after", after) != OAI_OK))) {
         oai_request_free(req);
@@ -69,7 +69,7 @@ static int page_reaches_seen(const follower *f, const oai_response *page)
     const oai_value *data = events_of(page);
     size_t n = oai_value_count(data);
     for (size_t i = 0; i < n; i++) {
-        const char *id = oai_value_get_string(oai_value_at(data, i), "/id");
+        const char *id = oai_value_get_string(oai_value_item(data, i), "/id");
         if (id && oai__strset_has(&f->seen, id))
             return 1;
     }
@@ -90,7 +90,7 @@ static oai_response *collect_new_events(follower *f)
         if (page_reaches_seen(f, page))
             break;
         const oai_value *data = events_of(page);
-        after = oai_value_get_string(oai_value_at(data, oai_value_count(data) - 1), "/id");
+        after = oai_value_get_string(oai_value_item(data, oai_value_count(data) - 1), "/id");
         if (!after)
             break;
     }
@@ -118,7 +118,7 @@ static int report_new_events(follower *f)
     for (size_t p = f->page_count; p-- > 0;) {
         const oai_value *data = events_of(f->pages[p]);
         for (size_t i = oai_value_count(data); i-- > 0;) {
-            int rc = report_event(f, oai_value_at(data, i));
+            int rc = report_event(f, oai_value_item(data, i));
             if (rc)
                 return rc;
         }
@@ -180,7 +180,7 @@ static int follow_round(follower *f, oai_response **out)
     return 0;
 }
 
-OAI_API oai_response *oai_fine_tuning_job_follow(oai_client *client, const char *job_id,
+OAI_API oai_response *oai_client_follow_fine_tuning_job(oai_client *client, const char *job_id,
                                                  int64_t poll_interval_ms, oai_job_event_fn fn,
                                                  void *userdata)
 {

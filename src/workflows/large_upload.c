@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +30,48 @@ struct oai_large_upload {
     char **part_ids;             /* accepted parts, in file order */
     size_t part_count;
     size_t part_cap;
+    oai_status status;           /* sticky: why oai_large_upload_new() failed */
+    char *error_message;
 };
 
-/* Validates the arguments and stats the file; *st tells why on NULL. */
-static oai_large_upload *large_upload_make(oai_client *client, const char *path, const char *purpose,
-                                           const char *mime_type, oai_status *st)
+/* Makes `up` a failed handle: NULL when memory ran out. */
+static oai_large_upload *failed_upload(oai_large_upload *up, oai_status status, const char *message)
+{
+    oai__buf msg = {0};
+    if (oai__buf_printf(&msg, "oai_large_upload_new: %s", message) != OAI_OK) {
+        oai__buf_free(&msg);
+        oai_large_upload_free(up);
+        return NULL;
+    }
+    up->status = status;
+    up->error_message = msg.data;
+    return up;
+}
+
+OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *path,
+                                               const char *purpose, const char *mime_type)
 {
     struct stat sb;
     FILE *f = NULL;
-    *st = OAI_ERR_INVALID_ARGUMENT;
-    if (!client || !oai__nonempty(path) || !oai__nonempty(purpose) || (mime_type && !*mime_type))
-        return NULL;
-    *st = OAI_ERR_IO;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || !(f = fopen(path, "rb")))
-        return NULL;
-    fclose(f);
-    *st = OAI_ERR_OUT_OF_MEMORY;
     oai_large_upload *up = calloc(1, sizeof *up);
     if (!up)
         return NULL;
+    if (!client)
+        return failed_upload(up, OAI_ERR_INVALID_ARGUMENT, "NULL client");
+    if (!oai__nonempty(path))
+        return failed_upload(up, OAI_ERR_INVALID_ARGUMENT, "the path is NULL or empty");
+    if (!oai__nonempty(purpose))
+        return failed_upload(up, OAI_ERR_INVALID_ARGUMENT, "the purpose is NULL or empty");
+    if (mime_type && !*mime_type)
+        return failed_upload(up, OAI_ERR_INVALID_ARGUMENT, "the MIME type is empty");
+    if (stat(path, &sb) != 0 || !(f = fopen(path, "rb"))) {
+        char why[512];
+        snprintf(why, sizeof why, "cannot open %s: %s", path, strerror(errno));
+        return failed_upload(up, OAI_ERR_IO, why);
+    }
+    fclose(f);
+    if (!S_ISREG(sb.st_mode))
+        return failed_upload(up, OAI_ERR_IO, "the path is not a regular file");
     up->client = client;
     up->size = (int64_t)sb.st_size;
     up->part_size = MAX_PART_SIZE;
@@ -58,15 +82,17 @@ static oai_large_upload *large_upload_make(oai_client *client, const char *path,
         oai_large_upload_free(up);
         return NULL;
     }
-    *st = OAI_OK;
     return up;
 }
 
-OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *path,
-                                               const char *purpose, const char *mime_type)
+OAI_API oai_status oai_large_upload_status(const oai_large_upload *up)
 {
-    oai_status st;
-    return large_upload_make(client, path, purpose, mime_type, &st);
+    return up ? up->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_large_upload_error_message(const oai_large_upload *up)
+{
+    return up ? up->error_message : NULL;
 }
 
 static void clear_parts(oai_large_upload *up)
@@ -86,21 +112,26 @@ OAI_API void oai_large_upload_free(oai_large_upload *up)
     free(up->path);
     free(up->purpose);
     free(up->mime_type);
+    free(up->error_message);
     free(up);
 }
 
 OAI_API oai_status oai_large_upload_set_part_size(oai_large_upload *up, int64_t part_size)
 {
+    if (up && up->status != OAI_OK)
+        return up->status;
     if (!up || part_size < 1 || part_size > MAX_PART_SIZE)
         return OAI_ERR_INVALID_ARGUMENT;
     up->part_size = part_size;
     return OAI_OK;
 }
 
-OAI_API oai_status oai_large_upload_on_progress(oai_large_upload *up, oai_progress_fn fn, void *userdata)
+OAI_API oai_status oai_large_upload_set_progress_callback(oai_large_upload *up, oai_progress_fn fn, void *userdata)
 {
     if (!up)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (up->status != OAI_OK)
+        return up->status;
     up->progress_fn = fn;
     up->progress_ud = fn ? userdata : NULL;
     return OAI_OK;
@@ -126,6 +157,8 @@ static oai_status add_part_id(oai_large_upload *up, const char *id)
 OAI_API oai_status oai_large_upload_resume(oai_large_upload *up, const char *upload_id,
                                            const char *const *part_ids, size_t part_count)
 {
+    if (up && up->status != OAI_OK)
+        return up->status;
     if (!up || !oai__nonempty(upload_id) || (part_count && !part_ids))
         return OAI_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < part_count; i++)
@@ -205,19 +238,18 @@ static int on_part_progress(void *ud, int64_t sent, int64_t send_total, int64_t 
 
 static oai_response *send_part(oai_large_upload *up, int64_t offset, int64_t length)
 {
-    oai_request *req = oai_upload_part_request_new(up->upload_id, up->path, offset, length);
-    if (!req) {
-        /* The part request checks the file; if it is still readable, what
-         * failed was memory. */
-        FILE *f = fopen(up->path, "rb");
-        if (f)
-            fclose(f);
-        return f ? oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL)
-                 : oai__response_new_failed(OAI_ERR_IO, "cannot read the file to upload");
+    oai_request *req = oai_upload_add_part_request_new(up->upload_id, up->path, offset, length);
+    if (!req)
+        return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
+    if (oai_request_status(req) != OAI_OK) {
+        /* The part request checks the file: it can no longer be read. */
+        oai_response *failed = oai__response_new_failed(oai_request_status(req), oai_request_error_message(req));
+        oai_request_free(req);
+        return failed;
     }
     part_progress pp = {up, offset, length};
     if (up->progress_fn)
-        oai_request_on_progress(req, on_part_progress, &pp);
+        oai_request_set_progress_callback(req, on_part_progress, &pp);
     oai_response *res = oai_client_send(up->client, req);
     oai_request_free(req);
     if (oai_response_status(res) != OAI_OK)
@@ -290,6 +322,8 @@ OAI_API oai_response *oai_large_upload_run(oai_large_upload *up)
 {
     if (!up)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL upload");
+    if (up->status != OAI_OK)
+        return oai__response_new_failed(up->status, up->error_message);
     int64_t part_total = (up->size + up->part_size - 1) / up->part_size;
     oai_response *res = check_file(up, part_total);
     if (res)
@@ -311,15 +345,14 @@ OAI_API oai_response *oai_large_upload_run(oai_large_upload *up)
     return complete_upload(up);
 }
 
-OAI_API oai_response *oai_file_upload_large(oai_client *client, const char *path, const char *purpose,
+OAI_API oai_response *oai_client_upload_large_file(oai_client *client, const char *path, const char *purpose,
                                             const char *mime_type, oai_progress_fn progress,
                                             void *userdata)
 {
-    oai_status st;
-    oai_large_upload *up = large_upload_make(client, path, purpose, mime_type, &st);
+    oai_large_upload *up = oai_large_upload_new(client, path, purpose, mime_type);
     if (!up)
-        return oai__response_new_failed(st, st == OAI_ERR_IO ? "cannot read the file" : NULL);
-    oai_large_upload_on_progress(up, progress, userdata);
+        return NULL;
+    oai_large_upload_set_progress_callback(up, progress, userdata);
     oai_response *res = oai_large_upload_run(up);
     oai_large_upload_free(up);
     return res;

@@ -28,22 +28,48 @@ struct oai_pager {
     int last_page;               /* no page follows `page` */
     oai__strset cursors;          /* every `after` the pager has sent */
     oai_status ended;            /* OAI_OK, or why the walk ended for good */
+    oai_status status;           /* sticky: why oai_pager_new() failed */
 };
+
+/* A pager that failed to be made: its page is a response carrying the
+ * failure, and every next() returns it. NULL when memory ran out. */
+static oai_pager *failed_pager(oai_pager *p, oai_status status, const char *message)
+{
+    p->page = oai__response_new_failed(status, message);
+    if (!p->page) {
+        free(p);
+        return NULL;
+    }
+    p->status = p->ended = status;
+    return p;
+}
 
 OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request)
 {
-    if (!client || !list_request)
-        return NULL;
     oai_pager *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    if (!client || !list_request)
+        return failed_pager(p, OAI_ERR_INVALID_ARGUMENT, "oai_pager_new: NULL client or list request");
+    if (oai_request_status(list_request) != OAI_OK)
+        return failed_pager(p, oai_request_status(list_request), oai_request_error_message(list_request));
     p->client = client;
-    p->req = oai_request_dup(list_request);
+    p->req = oai_request_clone(list_request);
     if (!p->req) {
         free(p);
         return NULL;
     }
     return p;
+}
+
+OAI_API oai_status oai_pager_status(const oai_pager *p)
+{
+    return p ? p->status : OAI_ERR_INVALID_ARGUMENT;
+}
+
+OAI_API const char *oai_pager_error_message(const oai_pager *p)
+{
+    return p && p->status != OAI_OK ? oai_response_error_message(p->page) : NULL;
 }
 
 OAI_API void oai_pager_free(oai_pager *p)
@@ -61,6 +87,8 @@ OAI_API oai_status oai_pager_set_max_items(oai_pager *p, size_t max_items)
 {
     if (!p)
         return OAI_ERR_INVALID_ARGUMENT;
+    if (p->status != OAI_OK)
+        return p->status;
     p->max_items = max_items;
     return OAI_OK;
 }
@@ -92,7 +120,7 @@ static const char *next_cursor(const oai_response *page, const oai_value *data, 
 {
     const char *cursor = oai_response_get_string(page, "/last_id");
     if (!cursor || !*cursor)
-        cursor = oai_value_get_string(oai_value_at(data, count - 1), "/id");
+        cursor = oai_value_get_string(oai_value_item(data, count - 1), "/id");
     return cursor && *cursor ? cursor : NULL;
 }
 
@@ -167,7 +195,7 @@ OAI_API oai_status oai_pager_next(oai_pager *p, const oai_value **item)
         }
         const oai_value *data = page_items(p->page);
         if (p->index < oai_value_count(data)) {
-            *item = oai_value_at(data, p->index++);
+            *item = oai_value_item(data, p->index++);
             p->delivered++;
             return OAI_OK;
         }

@@ -80,12 +80,12 @@ static oai_request *ok_or_free(oai_request *req, int failed)
 
 static oai_request *build_chat_messages(void)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     int failed = req == NULL;
-    failed = failed || oai_request_add_message(req, "developer", "Answer in one line.") != OAI_OK;
-    failed = failed || oai_request_add_message(req, "user", "写一首关于春天的诗") != OAI_OK;
-    failed = failed || oai_request_add_message(req, "assistant", "Spring rain on plum blossoms.") != OAI_OK;
-    failed = failed || oai_request_add_message(req, "user", "Another one.") != OAI_OK;
+    failed = failed || oai_chat_request_add_message(req, "developer", "Answer in one line.") != OAI_OK;
+    failed = failed || oai_chat_request_add_message(req, "user", "写一首关于春天的诗") != OAI_OK;
+    failed = failed || oai_chat_request_add_message(req, "assistant", "Spring rain on plum blossoms.") != OAI_OK;
+    failed = failed || oai_chat_request_add_message(req, "user", "Another one.") != OAI_OK;
     failed = failed || oai_request_set_number(req, "/temperature", 0.7) != OAI_OK;
     failed = failed || oai_request_set_int(req, "/max_completion_tokens", 64) != OAI_OK;
     failed = failed || oai_request_set_json(req, "/response_format", "{\"type\":\"text\"}") != OAI_OK;
@@ -99,34 +99,34 @@ static const char weather_schema[] =
 
 static oai_request *build_chat_tools(void)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     int failed = req == NULL;
-    failed = failed || oai_request_add_message(req, "user", "What is the weather in Paris?") != OAI_OK;
-    failed = failed || oai_request_add_tool(req, "get_weather", "Current weather for a city",
+    failed = failed || oai_chat_request_add_message(req, "user", "What is the weather in Paris?") != OAI_OK;
+    failed = failed || oai_chat_request_add_tool(req, "get_weather", "Current weather for a city",
                                             weather_schema) != OAI_OK;
-    failed = failed || oai_request_add_tool(req, "now", NULL, NULL) != OAI_OK;
+    failed = failed || oai_chat_request_add_tool(req, "now", NULL, NULL) != OAI_OK;
     failed = failed || oai_request_set_string(req, "/tool_choice", "auto") != OAI_OK;
     return ok_or_free(req, failed);
 }
 
 static oai_request *build_chat_tool_results(void)
 {
-    oai_request *req = oai_chat_request_new("gpt-4o-mini");
+    oai_request *req = oai_chat_completion_create_request_new("gpt-4o-mini");
     int failed = req == NULL;
-    failed = failed || oai_request_add_message(req, "user", "What is the weather in Paris?") != OAI_OK;
-    failed = failed || oai_request_add_tool(req, "get_weather", NULL, weather_schema) != OAI_OK;
-    failed = failed || oai_request_add_tool_call(req, "call_1", "get_weather",
+    failed = failed || oai_chat_request_add_message(req, "user", "What is the weather in Paris?") != OAI_OK;
+    failed = failed || oai_chat_request_add_tool(req, "get_weather", NULL, weather_schema) != OAI_OK;
+    failed = failed || oai_chat_request_add_tool_call(req, "call_1", "get_weather",
                                                  "{\"city\":\"Paris\"}") != OAI_OK;
-    failed = failed || oai_request_add_tool_call(req, "call_2", "get_weather",
+    failed = failed || oai_chat_request_add_tool_call(req, "call_2", "get_weather",
                                                  "{\"city\":\"Lyon\"}") != OAI_OK;
-    failed = failed || oai_request_add_tool_result(req, "call_1", "{\"celsius\":18}") != OAI_OK;
-    failed = failed || oai_request_add_tool_result(req, "call_2", "{\"celsius\":21}") != OAI_OK;
+    failed = failed || oai_chat_request_add_tool_result(req, "call_1", "{\"celsius\":18}") != OAI_OK;
+    failed = failed || oai_chat_request_add_tool_result(req, "call_2", "{\"celsius\":21}") != OAI_OK;
     return ok_or_free(req, failed);
 }
 
 static oai_request *build_completion(void)
 {
-    oai_request *req = oai_completion_request_new("gpt-3.5-turbo-instruct", "Say this is a test");
+    oai_request *req = oai_completion_create_request_new("gpt-3.5-turbo-instruct", "Say this is a test");
     int failed = req == NULL;
     failed = failed || oai_request_set_int(req, "/max_tokens", 16) != OAI_OK;
     return ok_or_free(req, failed);
@@ -134,7 +134,7 @@ static oai_request *build_completion(void)
 
 static oai_request *build_responses(void)
 {
-    oai_request *req = oai_responses_request_new("gpt-4o-mini", "Tell me a three sentence story.");
+    oai_request *req = oai_response_create_request_new("gpt-4o-mini", "Tell me a three sentence story.");
     int failed = req == NULL;
     failed = failed || oai_request_set_string(req, "/instructions", "Be brief.") != OAI_OK;
     return ok_or_free(req, failed);
@@ -142,12 +142,12 @@ static oai_request *build_responses(void)
 
 static oai_request *build_embedding(void)
 {
-    return oai_embedding_request_new("text-embedding-3-small", "The food was delicious.");
+    return oai_embedding_create_request_new("text-embedding-3-small", "The food was delicious.");
 }
 
 static oai_request *build_embedding_batch(void)
 {
-    oai_request *req = oai_embedding_request_new("text-embedding-3-small", "first");
+    oai_request *req = oai_embedding_create_request_new("text-embedding-3-small", "first");
     int failed = req == NULL;
     failed = failed || oai_request_set_json(req, "/input", "[\"first\",\"second\"]") != OAI_OK;
     failed = failed || oai_request_set_string(req, "/encoding_format", "float") != OAI_OK;
@@ -156,12 +156,12 @@ static oai_request *build_embedding_batch(void)
 
 static oai_request *build_file_upload(void)
 {
-    return oai_file_upload_request_new(training_path, "fine-tune");
+    return oai_file_create_request_new(training_path, "fine-tune");
 }
 
 static oai_request *build_file_upload_data(void)
 {
-    oai_request *req = oai_file_upload_data_request_new(training_jsonl, sizeof training_jsonl - 1,
+    oai_request *req = oai_file_create_from_data_request_new(training_jsonl, sizeof training_jsonl - 1,
                                                         "train.jsonl", "fine-tune");
     int failed = req == NULL;
     failed = failed || oai_request_add_form_field(req, "expires_after[anchor]", "created_at") != OAI_OK;
@@ -177,7 +177,7 @@ static oai_request *build_upload_create(void)
 
 static oai_request *build_upload_part(void)
 {
-    return oai_upload_part_request_new("upload_abc123", training_path, 0,
+    return oai_upload_add_part_request_new("upload_abc123", training_path, 0,
                                        (int64_t)(sizeof training_jsonl - 1));
 }
 
@@ -209,31 +209,31 @@ static oai_request *build_batch_create(void)
 }
 
 /* The hand-written helpers' cases, one array per helper of the table. */
-static const conformance_case cases_oai_chat_request_new[] = {
+static const conformance_case cases_oai_chat_completion_create_request_new[] = {
     {"messages", build_chat_messages, "/choices/0/message"},
     {"tools", build_chat_tools, "/choices/0/message"},
     {"tool_results", build_chat_tool_results, "/choices/0/message"},
 };
-static const conformance_case cases_oai_completion_request_new[] = {
+static const conformance_case cases_oai_completion_create_request_new[] = {
     {NULL, build_completion, "/choices/0/text"},
 };
-static const conformance_case cases_oai_responses_request_new[] = {
+static const conformance_case cases_oai_response_create_request_new[] = {
     {NULL, build_responses, "/output"},
 };
-static const conformance_case cases_oai_embedding_request_new[] = {
+static const conformance_case cases_oai_embedding_create_request_new[] = {
     {"one", build_embedding, "/data/0/embedding"},
     {"batch", build_embedding_batch, "/data/0/embedding"},
 };
-static const conformance_case cases_oai_file_upload_request_new[] = {
+static const conformance_case cases_oai_file_create_request_new[] = {
     {NULL, build_file_upload, "/id"},
 };
-static const conformance_case cases_oai_file_upload_data_request_new[] = {
+static const conformance_case cases_oai_file_create_from_data_request_new[] = {
     {NULL, build_file_upload_data, "/id"},
 };
 static const conformance_case cases_oai_upload_create_request_new[] = {
     {NULL, build_upload_create, "/id"},
 };
-static const conformance_case cases_oai_upload_part_request_new[] = {
+static const conformance_case cases_oai_upload_add_part_request_new[] = {
     {NULL, build_upload_part, "/id"},
 };
 static const conformance_case cases_oai_upload_complete_request_new[] = {
@@ -294,7 +294,7 @@ typedef struct extra_case {
 
 static oai_request *build_files_list_query(void)
 {
-    oai_request *req = oai_files_list_request_new();
+    oai_request *req = oai_file_list_request_new();
     int failed = req == NULL;
     failed = failed || oai_request_set_query(req, "purpose", "fine-tune") != OAI_OK;
     failed = failed || oai_request_set_query(req, "limit", "10") != OAI_OK;
@@ -304,22 +304,22 @@ static oai_request *build_files_list_query(void)
 
 static oai_request *build_fine_tuning_list_query(void)
 {
-    oai_request *req = oai_fine_tuning_jobs_list_request_new();
+    oai_request *req = oai_fine_tuning_job_list_request_new();
     int failed = req == NULL;
     failed = failed || oai_request_set_query(req, "limit", "5") != OAI_OK;
     return ok_or_free(req, failed);
 }
 
 static const extra_case extras[] = {
-    {"oai_files_list_request_new", {"query", build_files_list_query, "/data"}},
-    {"oai_fine_tuning_jobs_list_request_new", {"query", build_fine_tuning_list_query, "/data"}},
+    {"oai_file_list_request_new", {"query", build_files_list_query, "/data"}},
+    {"oai_fine_tuning_job_list_request_new", {"query", build_fine_tuning_list_query, "/data"}},
 };
 
 /* Pages through the files list with a page size of 2; a few items suffice
  * (the mock's lists always look the same), so stop after 5. */
 static int run_pager(oai_client *client)
 {
-    oai_request *req = oai_files_list_request_new();
+    oai_request *req = oai_file_list_request_new();
     oai_pager *pager = NULL;
     const oai_value *item = NULL;
     oai_status status = OAI_ERR_OUT_OF_MEMORY;

@@ -42,7 +42,7 @@ if [ -f "$pc" ]; then
     if [ "$got" = "$prefix" ]; then echo "ok: oai.pc prefix = $got"
     else echo "FAIL: oai.pc prefix = '$got', expected $prefix"; status=1; fi
     requires='Requires.private: jansson libcrypto'
-    [ "$with_curl" = ON ] && requires='Requires.private: libcurl jansson libcrypto'
+    [ "$with_curl" = ON ] && requires='Requires.private: libcurl jansson libssl libcrypto'
     for field in "$requires" 'Libs.private: -lpthread'; do
         if grep -qx "$field" "$pc"; then echo "ok: $field"
         else echo "FAIL: oai.pc lacks '$field'"; status=1; fi

@@ -21,7 +21,7 @@ int main(void)
     printf("%s: %s\n", oai_status_name(OAI_ERR_RATE_LIMIT), oai_status_message(OAI_ERR_RATE_LIMIT));
 
     client = oai_client_new();
-    req = oai_chat_request_new("gpt-4o-mini");
+    req = oai_chat_completion_create_request_new("gpt-4o-mini");
     if (client == NULL || req == NULL) {
         fprintf(stderr, "could not create a client and a request\n");
         oai_request_free(req);
@@ -29,7 +29,7 @@ int main(void)
         return 1;
     }
     if (oai_client_set_base_url(client, "http://127.0.0.1:9/v1") != OAI_OK ||
-        oai_request_add_message(req, "user", "hello") != OAI_OK) {
+        oai_chat_request_add_message(req, "user", "hello") != OAI_OK) {
         fprintf(stderr, "setting up the request failed\n");
         failed = 1;
     }

@@ -22,11 +22,11 @@ list)
   for pkg in libcurl4-openssl-dev libjansson-dev libssl-dev cmake pkg-config gcc libc6-dev make; do
     if has_line "$build" "$pkg"; then ok "--build lists $pkg"; else bad "--build does not list $pkg"; fi
   done
-  for pkg in libcmocka-dev doxygen valgrind clang libclang-rt-14-dev nodejs npm locales g++; do
+  for pkg in libcmocka-dev doxygen valgrind clang libclang-rt-14-dev nodejs npm locales g++ abigail-tools; do
     if has_line "$build" "$pkg"; then bad "--build lists $pkg (a test tool)"; else ok "--build leaves out $pkg"; fi
   done
   all=$(bash "$src/scripts/deps.sh" --list)
-  for pkg in libcmocka-dev valgrind doxygen clang locales libcurl4-openssl-dev; do
+  for pkg in libcmocka-dev valgrind doxygen clang locales abigail-tools libcurl4-openssl-dev; do
     if has_line "$all" "$pkg"; then ok "the default mode lists $pkg"; else bad "the default mode lost $pkg"; fi
   done
   ;;

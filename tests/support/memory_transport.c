@@ -48,6 +48,7 @@ typedef struct pending {
     phase at;
     size_t next_chunk, chunk_limit;
     int64_t due_us;             /* when the next step is due (NEVER: none) */
+    int paused;                 /* the engine asked for no more body for now */
     struct pending *next;
 } pending;
 
@@ -68,8 +69,8 @@ struct memory_transport {
     unsigned long serial;
     int fail_starts;
     oai_status fail_status;
-    int answer_in_start, split_bytes, has_run;
-    int cancels, stuck, violations;
+    int answer_in_start, split_bytes, has_run, has_pause;
+    int cancels, stuck, violations, pauses, resumes;
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -566,13 +567,19 @@ static void step(pending *p)
     }
 }
 
+/* A paused exchange sends no more body until it is resumed. */
+static int64_t due_of(const pending *p)
+{
+    return p->paused && p->at == PHASE_CHUNK ? NEVER : p->due_us;
+}
+
 /* The exchange due first, if any is due now. Found afresh before each step:
  * a step runs the engine's code, which may start or end exchanges. */
 static pending *first_due(const memory_transport *mt)
 {
     pending *best = NULL;
     for (pending *p = mt->exchanges; p; p = p->next)
-        if (p->due_us <= mt->now_us && (!best || p->due_us < best->due_us))
+        if (due_of(p) <= mt->now_us && (!best || due_of(p) < due_of(best)))
             best = p;
     return best;
 }
@@ -589,7 +596,7 @@ int64_t memory_transport_next_event_us(const memory_transport *mt)
 {
     int64_t next = NEVER;
     for (const pending *p = mt->exchanges; p; p = p->next)
-        next = min64(next, p->due_us);
+        next = min64(next, due_of(p));
     return next;
 }
 
@@ -670,6 +677,22 @@ static void mt_cancel(void *ud, oai_exchange *ex)
     pending_free(p);
 }
 
+/* Back-pressure: no more chunks for this exchange until resumed. */
+static void mt_pause(void *ud, oai_exchange *ex, int paused)
+{
+    memory_transport *mt = ud;
+    pending *p = find_exchange(mt, ex);
+    if (!p || p->paused == (paused != 0)) {
+        mt->violations++; /* unknown, or no change */
+        return;
+    }
+    p->paused = paused != 0;
+    if (paused)
+        mt->pauses++;
+    else
+        mt->resumes++;
+}
+
 /* Delivers what is due; when nothing is, moves the clock to the next
  * scripted event or by timeout_ms, whichever is sooner. Never sleeps. */
 static int mt_run(void *ud, int timeout_ms)
@@ -733,6 +756,7 @@ memory_transport *memory_transport_new(void)
     mt->refs = 1;
     mt->now_us = CLOCK_START_US;
     mt->has_run = 1;
+    mt->has_pause = 1;
     return mt;
 }
 
@@ -752,6 +776,8 @@ oai_status memory_transport_attach(memory_transport *mt, oai_client *client)
     oai_transport_set_free(t, mt_transport_free);
     if (mt->has_run)
         oai_transport_set_run(t, mt_run);
+    if (mt->has_pause)
+        oai_transport_set_pause(t, mt_pause);
     /* From here the transport's free callback drops the client's reference,
      * even when oai_client_set_transport() fails and frees it. */
     mt->refs++;
@@ -759,7 +785,7 @@ oai_status memory_transport_attach(memory_transport *mt, oai_client *client)
     if (st != OAI_OK)
         return st;
     mt->attached = 1;
-    return oai_client_set_clock(client, mt_clock, mt);
+    return oai_client_set_clock_callback(client, mt_clock, mt);
 }
 
 void memory_transport_fail_starts(memory_transport *mt, int count, oai_status status)
@@ -830,4 +856,19 @@ int memory_transport_stuck(const memory_transport *mt)
 int memory_transport_violations(const memory_transport *mt)
 {
     return mt->violations;
+}
+
+void memory_transport_set_has_pause(memory_transport *mt, int on)
+{
+    mt->has_pause = on != 0;
+}
+
+int memory_transport_pauses(const memory_transport *mt)
+{
+    return mt->pauses;
+}
+
+int memory_transport_resumes(const memory_transport *mt)
+{
+    return mt->resumes;
 }

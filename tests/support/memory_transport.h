@@ -50,7 +50,7 @@ memory_transport *memory_transport_new(void);
 void memory_transport_free(memory_transport *mt);
 
 /* Makes @p client send through this transport and read time from its fake
- * clock: oai_client_set_transport() and oai_client_set_clock(). At most
+ * clock: oai_client_set_transport() and oai_client_set_clock_callback(). At most
  * once per transport, while the client runs no call. */
 oai_status memory_transport_attach(memory_transport *mt, oai_client *client);
 
@@ -82,6 +82,10 @@ void memory_transport_set_split_bytes(memory_transport *mt, int on);
  * the start callback; a polling host drives the client with
  * oai_client_poll(client, 0) and moves the clock itself. */
 void memory_transport_set_has_run(memory_transport *mt, int on);
+
+/* Whether the transport attached next has a pause callback (default 1):
+ * a paused exchange gets no more chunks until resumed. */
+void memory_transport_set_has_pause(memory_transport *mt, int on);
 
 /* ---- the fake clock ---------------------------------------------------------- */
 
@@ -120,6 +124,10 @@ int memory_transport_cancels(const memory_transport *mt);
 /* How often the run callback was asked to wait for ever with nothing
  * scripted to come (it then returns OAI_ERR_TIMEOUT instead of hanging). */
 int memory_transport_stuck(const memory_transport *mt);
+
+/* How often the engine paused and resumed an exchange (back-pressure). */
+int memory_transport_pauses(const memory_transport *mt);
+int memory_transport_resumes(const memory_transport *mt);
 
 /* Breaches of the transport contract seen from the host's side: a cancel of
  * an unknown or ended exchange, a report made in order but refused, a body
