@@ -54,7 +54,7 @@
  *   request, response, value, call, event, sse, stream, large_upload, pager,
  *   training_report, batch_writer, batch_reader, transport, exchange, and
  *   status for ::oai_status. Library-wide functions have no noun:
- *   oai_version(), oai_version_check(), oai_free().
+ *   oai_version(), oai_version_check(), oai_free(), oai_set_allocator().
  * - Constructors are `oai_<noun>_new` (a variant: `oai_<noun>_<variant>_new`)
  *   and take any arguments; destructors are `oai_<noun>_free`. `_clone`
  *   returns a deep copy of a handle (freed with its `_free`); `_dup` returns
@@ -210,6 +210,31 @@ OAI_API const char *oai_version(void);
  *         else 0.
  */
 OAI_API int oai_version_check(int major, int minor, int patch);
+
+/** An allocation function of the host: @p size bytes (never 0), or NULL. */
+typedef void *(*oai_malloc_fn)(void *userdata, size_t size);
+/** A reallocation function of the host (@p ptr may be NULL; @p size never
+ *  0), or NULL when it failed (the old block is then untouched). */
+typedef void *(*oai_realloc_fn)(void *userdata, void *ptr, size_t size);
+/** The host's free function (@p ptr never NULL). */
+typedef void (*oai_free_fn)(void *userdata, void *ptr);
+
+/**
+ * Routes every allocation of the library, of jansson and of libcurl (and
+ * of OpenSSL, when it has not allocated anything yet) through the host's
+ * functions, as game engines require (Unreal's FMemory, a console's heaps).
+ * Call it once, first, before any other function of the library allocates
+ * (before oai_client_new() and any constructor), and before other threads
+ * use the library. jansson's and libcurl's allocators are process-wide: a
+ * program that uses them directly shares the hooks. The functions must be
+ * thread-safe if clients live on several threads, and must not call back
+ * into the library.
+ * @param userdata passed to each function
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT when a function is NULL, an
+ *         allocator was set already, or the library has already allocated.
+ */
+OAI_API oai_status oai_set_allocator(oai_malloc_fn malloc_fn, oai_realloc_fn realloc_fn, oai_free_fn free_fn,
+                                     void *userdata);
 
 /**
  * Frees memory the library returned from a `*_dup` function. NULL is a no-op.

@@ -8,6 +8,7 @@
  * a client that waits less than the server asked only earns another 429.
  */
 #include "retry.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <math.h>

@@ -45,7 +45,7 @@ static oai_status apply_custom_headers(oai_client *c, const char *spec)
             st = OAI_OK;
         }
     }
-    free(copy);
+    oai__free(copy);
     return st;
 }
 
@@ -55,7 +55,7 @@ static oai_status set_config_error(oai_client *c, oai_status status, const char 
     oai__buf msg = {0};
     if (oai__buf_printf(&msg, "%s: %s", what, why) != OAI_OK)
         return OAI_ERR_OUT_OF_MEMORY;
-    free(c->config_message);
+    oai__free(c->config_message);
     c->config_message = msg.data;
     c->config_status = status;
     return OAI_OK;
@@ -74,11 +74,11 @@ static oai_status apply_base_url_variable(oai_client *c)
         return OAI_ERR_OUT_OF_MEMORY;
     oai__trim(text);
     oai_status st = *text ? oai__url_parse_base(text, &url, &why) : OAI_OK;
-    free(text);
+    oai__free(text);
     if (st == OAI_ERR_INVALID_ARGUMENT)
         return set_config_error(c, st, "OPENAI_BASE_URL is not a valid base URL", why);
     if (st == OAI_OK && url) {
-        free(c->base_url);
+        oai__free(c->base_url);
         c->base_url = url;
     }
     return st;
@@ -113,7 +113,7 @@ OAI_API oai_client *oai_client_new(void)
 {
     if (oai__transport_global_init() != OAI_OK)
         return NULL;
-    oai_client *c = calloc(1, sizeof *c);
+    oai_client *c = oai__calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->headers.ignore_case = 1;
@@ -151,17 +151,17 @@ OAI_API void oai_client_free(oai_client *c)
 void oai__client_destroy(oai_client *c)
 {
     oai__engine_free(c->engine);
-    free(c->api_key);
-    free(c->base_url);
-    free(c->organization);
-    free(c->project);
-    free(c->user_agent);
+    oai__free(c->api_key);
+    oai__free(c->base_url);
+    oai__free(c->organization);
+    oai__free(c->project);
+    oai__free(c->user_agent);
     oai__kvlist_free(&c->headers);
-    free(c->ca_file);
-    free(c->ca_blob);
-    free(c->proxy);
-    free(c->config_message);
-    free(c);
+    oai__free(c->ca_file);
+    oai__free(c->ca_blob);
+    oai__free(c->proxy);
+    oai__free(c->config_message);
+    oai__free(c);
 }
 
 /* Sets an optional header-like string: NULL or "" clears it. */
@@ -204,15 +204,15 @@ OAI_API oai_status oai_client_set_base_url(oai_client *c, const char *base_url)
     oai__trim(text);
     char *url = NULL;
     oai_status st = *text ? oai__url_parse_base(text, &url, NULL) : OAI_OK;
-    free(text);
+    oai__free(text);
     if (st == OAI_OK && !url && !(url = oai__strdup(OAI_DEFAULT_BASE_URL)))
         st = OAI_ERR_OUT_OF_MEMORY;
     if (st != OAI_OK)
         return st;
-    free(c->base_url);
+    oai__free(c->base_url);
     c->base_url = url;
     /* The only configuration error is a refused OPENAI_BASE_URL. */
-    free(c->config_message);
+    oai__free(c->config_message);
     c->config_message = NULL;
     c->config_status = OAI_OK;
     return OAI_OK;
@@ -322,11 +322,11 @@ OAI_API oai_status oai_client_set_ca_blob(oai_client *c, const void *pem, size_t
         return OAI_ERR_INVALID_ARGUMENT;
     void *copy = NULL;
     if (pem) {
-        if (!(copy = malloc(len)))
+        if (!(copy = oai__malloc(len)))
             return OAI_ERR_OUT_OF_MEMORY;
         memcpy(copy, pem, len);
     }
-    free(c->ca_blob);
+    oai__free(c->ca_blob);
     c->ca_blob = copy;
     c->ca_blob_len = pem ? len : 0;
     return OAI_OK;

@@ -48,7 +48,7 @@ oai_status oai__download_open(oai__download *d, const char *target)
         if (oai__random_bytes(rnd, sizeof rnd) != OAI_OK ||
             oai__buf_printf(&path, "%s%02x%02x%02x%02x", prefix, rnd[0], rnd[1], rnd[2], rnd[3]) != OAI_OK) {
             oai__buf_free(&path);
-            free(prefix);
+            oai__free(prefix);
             return OAI_ERR_OUT_OF_MEMORY;
         }
         fd = open(path.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -60,7 +60,7 @@ oai_status oai__download_open(oai__download *d, const char *target)
         if (fd < 0 && err != EEXIST)
             break;
     }
-    free(prefix);
+    oai__free(prefix);
     if (fd < 0)
         return io_error(d, "cannot create a temporary file beside the output file", err);
     /* A replaced file keeps its permissions (a private 0600 stays private). */
@@ -103,7 +103,7 @@ oai_status oai__download_commit(oai__download *d)
         oai__download_discard(d);
         return st;
     }
-    free(d->temp_path);
+    oai__free(d->temp_path);
     d->temp_path = NULL;
     return OAI_OK;
 }
@@ -116,7 +116,7 @@ void oai__download_discard(oai__download *d)
     }
     if (d->temp_path) {
         unlink(d->temp_path);
-        free(d->temp_path);
+        oai__free(d->temp_path);
         d->temp_path = NULL;
     }
 }

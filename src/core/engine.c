@@ -352,12 +352,12 @@ static int queue_event(oai_call *call, const oai_event *ev)
 {
     if (call->event_count == call->event_cap) {
         size_t cap = call->event_cap ? call->event_cap * 2 : 16;
-        oai_event **grown = malloc(cap * sizeof *grown);
+        oai_event **grown = oai__malloc(cap * sizeof *grown);
         if (!grown)
             return 1;
         for (size_t i = 0; i < call->event_count; i++)
             grown[i] = call->events[(call->event_head + i) % call->event_cap];
-        free(call->events);
+        oai__free(call->events);
         call->events = grown;
         call->event_cap = cap;
         call->event_head = 0;
@@ -390,7 +390,7 @@ static void clear_events(oai_call *call)
 {
     for (size_t i = 0; i < call->event_count; i++)
         oai__event_free(call->events[(call->event_head + i) % call->event_cap]);
-    free(call->events);
+    oai__free(call->events);
     call->events = NULL;
     call->event_head = call->event_count = call->event_cap = call->event_bytes = 0;
     oai__event_free(call->current_event);
@@ -697,7 +697,7 @@ static void clear_attempt(oai_call *call)
     oai__download_discard(&call->download);
     oai_stream_free(call->stream);
     call->stream = NULL;
-    free(call->end_message);
+    oai__free(call->end_message);
     call->end_message = NULL;
     call->drained = 0;
     call->received = 0;
@@ -1038,14 +1038,14 @@ static void release_resolved(oai_call *call)
 {
     clear_attempt(call);
     oai_request_free(call->req);
-    free(call->url);
-    free(call->log_url);
-    free(call->body);
-    free(call->parts);
-    free(call->idempotency_key);
-    free(call->authorization);
-    free(call->header_names);
-    free(call->header_values);
+    oai__free(call->url);
+    oai__free(call->log_url);
+    oai__free(call->body);
+    oai__free(call->parts);
+    oai__free(call->idempotency_key);
+    oai__free(call->authorization);
+    oai__free(call->header_names);
+    oai__free(call->header_values);
     call->req = NULL;
     call->url = call->log_url = call->body = call->idempotency_key = call->authorization = NULL;
     call->parts = NULL;
@@ -1057,7 +1057,7 @@ static void destroy_call(oai_call *call)
     release_resolved(call);
     clear_events(call);
     oai_response_free(call->res);
-    free(call);
+    oai__free(call);
 }
 
 static void unlink_from(oai_call **list, oai_call *call)
@@ -1395,7 +1395,7 @@ static oai_status resolve_parts(oai_call *call)
     const oai_request *r = call->req;
     if (!r->part_count)
         return OAI_OK;
-    call->parts = calloc(r->part_count, sizeof *call->parts);
+    call->parts = oai__calloc(r->part_count, sizeof *call->parts);
     if (!call->parts)
         return OAI_ERR_OUT_OF_MEMORY;
     for (size_t i = 0; i < r->part_count; i++) {
@@ -1442,8 +1442,8 @@ static oai_status resolve_call(oai_call *call, const char **message)
             return OAI_ERR_OUT_OF_MEMORY;
     }
     size_t cap = LIBRARY_HEADERS + c->headers.count + r->headers.count;
-    call->header_names = malloc(cap * sizeof *call->header_names);
-    call->header_values = malloc(cap * sizeof *call->header_values);
+    call->header_names = oai__malloc(cap * sizeof *call->header_names);
+    call->header_values = oai__malloc(cap * sizeof *call->header_values);
     if (!call->header_names || !call->header_values)
         return OAI_ERR_OUT_OF_MEMORY;
     if ((st = resolve_parts(call)) != OAI_OK || (st = resolve_idempotency_key(call)) != OAI_OK)
@@ -1464,7 +1464,7 @@ static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn 
 {
     oai__engine *e = c->engine;
     *out = NULL;
-    oai_call *call = calloc(1, sizeof *call);
+    oai_call *call = oai__calloc(1, sizeof *call);
     if (!call)
         return OAI_ERR_OUT_OF_MEMORY;
     call->engine = e;
@@ -1723,7 +1723,7 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
 
 oai__engine *oai__engine_new(oai_client *c)
 {
-    oai__engine *e = calloc(1, sizeof *e);
+    oai__engine *e = oai__calloc(1, sizeof *e);
     if (!e)
         return NULL;
     e->client = c;
@@ -1774,7 +1774,7 @@ void oai__engine_free(oai__engine *e)
     if (in_event_loop_mode(e) && e->timer_fn && e->host_timer_at != INT64_MAX)
         e->timer_fn(e->timer_ud, -1);
     oai_transport_free(e->transport);
-    free(e);
+    oai__free(e);
 }
 
 OAI_API oai_status oai_client_set_transport(oai_client *c, oai_transport *t)

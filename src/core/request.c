@@ -55,7 +55,7 @@ oai_request *oai__request_failed(oai_status status, const char *fmt, ...)
 {
     if (status == OAI_OK || status == OAI_ERR_OUT_OF_MEMORY)
         return NULL;
-    oai_request *r = calloc(1, sizeof *r);
+    oai_request *r = oai__calloc(1, sizeof *r);
     if (!r)
         return NULL;
     init_defaults(r);
@@ -67,7 +67,7 @@ oai_request *oai__request_failed(oai_status status, const char *fmt, ...)
     va_end(ap);
     if (st != OAI_OK) {
         oai__buf_free(&msg);
-        free(r);
+        oai__free(r);
         return NULL;
     }
     r->error_message = msg.data;
@@ -109,7 +109,7 @@ OAI_API oai_request *oai_request_new(const char *method, const char *path)
         return oai__request_failed(OAI_ERR_INVALID_ARGUMENT,
                                    "oai_request_new: the path must start with '/' (or be a full http(s) URL) "
                                    "and hold no space or control character");
-    oai_request *r = calloc(1, sizeof *r);
+    oai_request *r = oai__calloc(1, sizeof *r);
     if (!r)
         return NULL;
     init_defaults(r);
@@ -124,30 +124,30 @@ OAI_API oai_request *oai_request_new(const char *method, const char *path)
 
 static void free_part(oai__req_part *p)
 {
-    free(p->name);
-    free(p->value);
-    free(p->data);
-    free(p->path);
-    free(p->filename);
-    free(p->mime_type);
+    oai__free(p->name);
+    oai__free(p->value);
+    oai__free(p->data);
+    oai__free(p->path);
+    oai__free(p->filename);
+    oai__free(p->mime_type);
 }
 
 OAI_API void oai_request_free(oai_request *r)
 {
     if (!r)
         return;
-    free(r->method);
-    free(r->path);
+    oai__free(r->method);
+    oai__free(r->path);
     oai__json_decref(r->body);
     oai__kvlist_free(&r->query);
     oai__kvlist_free(&r->headers);
-    free(r->idempotency_key);
-    free(r->output_file);
+    oai__free(r->idempotency_key);
+    oai__free(r->output_file);
     for (size_t i = 0; i < r->part_count; i++)
         free_part(&r->parts[i]);
-    free(r->parts);
-    free(r->error_message);
-    free(r);
+    oai__free(r->parts);
+    oai__free(r->error_message);
+    oai__free(r);
 }
 
 static int copy_part(oai__req_part *dst, const oai__req_part *src)
@@ -159,7 +159,7 @@ static int copy_part(oai__req_part *dst, const oai__req_part *src)
     dst->filename = oai__strdup(src->filename);
     dst->mime_type = oai__strdup(src->mime_type);
     dst->data = NULL;
-    if (src->data && (dst->data = malloc(src->len ? src->len : 1)))
+    if (src->data && (dst->data = oai__malloc(src->len ? src->len : 1)))
         memcpy(dst->data, src->data, src->len);
     return (src->name && !dst->name) || (src->value && !dst->value) ||
                    (src->path && !dst->path) || (src->filename && !dst->filename) ||
@@ -172,7 +172,7 @@ OAI_API oai_request *oai_request_clone(const oai_request *src)
 {
     if (!src)
         return NULL;
-    oai_request *r = calloc(1, sizeof *r);
+    oai_request *r = oai__calloc(1, sizeof *r);
     if (!r)
         return NULL;
     *r = *src;
@@ -192,7 +192,7 @@ OAI_API oai_request *oai_request_clone(const oai_request *src)
     fail |= oai__kvlist_copy(&r->query, &src->query) != OAI_OK;
     fail |= oai__kvlist_copy(&r->headers, &src->headers) != OAI_OK;
     if (!fail && src->part_count) {
-        r->parts = calloc(src->part_count, sizeof *r->parts);
+        r->parts = oai__calloc(src->part_count, sizeof *r->parts);
         fail = !r->parts;
         for (size_t i = 0; !fail && i < src->part_count; i++) {
             fail = copy_part(&r->parts[i], &src->parts[i]) != 0;
@@ -438,7 +438,7 @@ OAI_API oai_status oai_request_set_raw_response(oai_request *r, int enabled)
 
 static oai_status add_part(oai_request *r, const oai__req_part *tmpl)
 {
-    oai__req_part *p = realloc(r->parts, (r->part_count + 1) * sizeof *p);
+    oai__req_part *p = oai__realloc(r->parts, (r->part_count + 1) * sizeof *p);
     if (!p)
         return OAI_ERR_OUT_OF_MEMORY;
     r->parts = p;

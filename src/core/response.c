@@ -18,7 +18,7 @@ struct json_text_cache {
 
 oai_response *oai__response_new(void)
 {
-    oai_response *res = calloc(1, sizeof *res);
+    oai_response *res = oai__calloc(1, sizeof *res);
     if (!res)
         return NULL;
     res->headers.ignore_case = 1;
@@ -34,19 +34,19 @@ OAI_API void oai_response_free(oai_response *res)
     oai__kvlist_free(&res->headers);
     oai__buf_free(&res->body);
     oai__json_decref(res->json);
-    free(res->error_message);
-    free(res->error_type);
-    free(res->error_code);
-    free(res->error_param);
-    free(res->text);
+    oai__free(res->error_message);
+    oai__free(res->error_type);
+    oai__free(res->error_code);
+    oai__free(res->error_param);
+    oai__free(res->text);
     for (size_t i = 0; i < res->dump_cap; i++)
-        free(res->dumps[i].text);
-    free(res->dumps);
+        oai__free(res->dumps[i].text);
+    oai__free(res->dumps);
     for (size_t i = 0; i < res->embedding_slots; i++)
-        free(res->embeddings[i]);
-    free(res->embeddings);
-    free(res->embedding_dims);
-    free(res);
+        oai__free(res->embeddings[i]);
+    oai__free(res->embeddings);
+    oai__free(res->embedding_dims);
+    oai__free(res);
 }
 
 void oai__response_fail(oai_response *res, oai_status status, const char *message)
@@ -55,7 +55,7 @@ void oai__response_fail(oai_response *res, oai_status status, const char *messag
     /* Without memory for the copy, no message is better than an earlier,
      * unrelated one: oai_response_error_message() then gives the status's. */
     if (oai__set_str(&res->error_message, message ? message : oai_status_message(status)) != OAI_OK) {
-        free(res->error_message);
+        oai__free(res->error_message);
         res->error_message = NULL;
     }
 }
@@ -83,7 +83,7 @@ static void copy_error_field(char **slot, const oai_value *err, const char *key)
         oai__set_str(slot, oai_value_string(v));
     } else if (t == OAI_VALUE_INT || t == OAI_VALUE_NUMBER) {
         char *text = oai__json_dump(v, NULL);
-        free(*slot);
+        oai__free(*slot);
         *slot = text;
     }
 }
@@ -114,7 +114,7 @@ static void set_text_error(oai_response *res)
         char c = (ch < 32 || ch == 127) ? ' ' : (char)ch;
         st = oai__buf_append(&msg, &c, 1);
     }
-    free(res->error_message);
+    oai__free(res->error_message);
     res->error_message = NULL;
     if (st == OAI_OK)
         res->error_message = msg.data;
@@ -306,13 +306,13 @@ static int cache_grow(oai_response *res)
     if ((res->dump_count + 1) * 2 <= res->dump_cap)
         return 0;
     size_t cap = res->dump_cap ? res->dump_cap * 2 : 16;
-    struct json_text_cache *t = calloc(cap, sizeof *t);
+    struct json_text_cache *t = oai__calloc(cap, sizeof *t);
     if (!t)
         return -1;
     for (size_t i = 0; i < res->dump_cap; i++)
         if (res->dumps[i].value)
             t[cache_slot(t, cap, res->dumps[i].value)] = res->dumps[i];
-    free(res->dumps);
+    oai__free(res->dumps);
     res->dumps = t;
     res->dump_cap = cap;
     return 0;
@@ -400,12 +400,12 @@ static double *decode_base64_floats(const char *b64, size_t b64_len, size_t *dim
 {
     if (b64_len % 4 != 0 || b64_len > 0x7ffffff0u)
         return NULL;
-    unsigned char *raw = malloc(b64_len / 4 * 3 + 1);
+    unsigned char *raw = oai__malloc(b64_len / 4 * 3 + 1);
     if (!raw)
         return NULL;
     int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)b64_len);
     if (n < 0) {
-        free(raw);
+        oai__free(raw);
         return NULL;
     }
     /* EVP_DecodeBlock counts padding bytes as data; remove them. */
@@ -414,7 +414,7 @@ static double *decode_base64_floats(const char *b64, size_t b64_len, size_t *dim
     if (b64_len >= 2 && b64[b64_len - 2] == '=')
         n--;
     size_t count = (size_t)n / 4;
-    double *out = malloc((count ? count : 1) * sizeof *out);
+    double *out = oai__malloc((count ? count : 1) * sizeof *out);
     for (size_t i = 0; out && i < count; i++) {
         uint32_t bits = (uint32_t)raw[4 * i] | (uint32_t)raw[4 * i + 1] << 8 |
                         (uint32_t)raw[4 * i + 2] << 16 | (uint32_t)raw[4 * i + 3] << 24;
@@ -422,7 +422,7 @@ static double *decode_base64_floats(const char *b64, size_t b64_len, size_t *dim
         memcpy(&f, &bits, sizeof f);
         out[i] = f;
     }
-    free(raw);
+    oai__free(raw);
     *dim = count;
     return out;
 }
@@ -434,7 +434,7 @@ static double *decode_embedding(const oai_value *emb, size_t *dim)
     size_t n = oai_value_count(emb);
     if (oai_value_type_of(emb) != OAI_VALUE_ARRAY)
         return NULL;
-    double *out = malloc((n ? n : 1) * sizeof *out);
+    double *out = oai__malloc((n ? n : 1) * sizeof *out);
     for (size_t i = 0; out && i < n; i++)
         out[i] = oai_value_number(oai_value_item(emb, i));
     *dim = n;
@@ -455,11 +455,11 @@ OAI_API const double *oai_response_embedding(const oai_response *res, size_t ind
         return NULL;
     oai_response *mut = (oai_response *)res;
     if (!mut->embeddings) {
-        mut->embeddings = calloc(items, sizeof *mut->embeddings);
-        mut->embedding_dims = calloc(items, sizeof *mut->embedding_dims);
+        mut->embeddings = oai__calloc(items, sizeof *mut->embeddings);
+        mut->embedding_dims = oai__calloc(items, sizeof *mut->embedding_dims);
         if (!mut->embeddings || !mut->embedding_dims) {
-            free(mut->embeddings);
-            free(mut->embedding_dims);
+            oai__free(mut->embeddings);
+            oai__free(mut->embedding_dims);
             mut->embeddings = NULL;
             mut->embedding_dims = NULL;
             return NULL;

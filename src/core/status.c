@@ -1,5 +1,6 @@
 /* Status names and messages, the version, and oai_free(). */
 #include "oai.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 
@@ -59,7 +60,7 @@ OAI_API const char *oai_version(void)
 
 OAI_API void oai_free(void *ptr)
 {
-    free(ptr);
+    oai__free(ptr);
 }
 
 OAI_API int oai_version_check(int major, int minor, int patch)

@@ -33,7 +33,7 @@ static oai_status writer_fail(oai_batch_writer *w, oai_status st, const char *wh
 
 OAI_API oai_batch_writer *oai_batch_writer_new(const char *path)
 {
-    oai_batch_writer *w = calloc(1, sizeof *w);
+    oai_batch_writer *w = oai__calloc(1, sizeof *w);
     if (!w)
         return NULL;
     if (!path || !*path) {
@@ -44,7 +44,7 @@ OAI_API oai_batch_writer *oai_batch_writer_new(const char *path)
     w->f = fopen(path, "wb");
     if (!w->f) {
         if (errno == ENOMEM) {
-            free(w);
+            oai__free(w);
             return NULL;
         }
         char what[192];
@@ -104,7 +104,7 @@ static oai_status write_line(oai_batch_writer *w, const oai_value *line)
     if (!text)
         return OAI_ERR_OUT_OF_MEMORY;
     int ok = fwrite(text, 1, len, w->f) == len && fputc('\n', w->f) != EOF;
-    free(text);
+    oai__free(text);
     if (!ok) {
         w->failed = 1;
         return writer_fail(w, OAI_ERR_IO, "a line could not be written", strerror(errno));
@@ -163,7 +163,7 @@ OAI_API void oai_batch_writer_free(oai_batch_writer *w)
     if (w->f)
         fclose(w->f);
     oai__strset_free(&w->ids);
-    free(w);
+    oai__free(w);
 }
 
 /* ---- reader ---------------------------------------------------------------- */
@@ -187,7 +187,7 @@ struct oai_batch_reader {
 
 OAI_API oai_batch_reader *oai_batch_reader_new(const char *path)
 {
-    oai_batch_reader *r = calloc(1, sizeof *r);
+    oai_batch_reader *r = oai__calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->max_line = DEFAULT_MAX_LINE;
@@ -196,7 +196,7 @@ OAI_API oai_batch_reader *oai_batch_reader_new(const char *path)
         snprintf(r->error, sizeof r->error, "oai_batch_reader_new: the path is NULL or empty");
     } else if (!(r->f = fopen(path, "rb"))) {
         if (errno == ENOMEM) {
-            free(r);
+            oai__free(r);
             return NULL;
         }
         r->status = OAI_ERR_IO;
@@ -219,7 +219,7 @@ OAI_API void oai_batch_reader_free(oai_batch_reader *r)
         fclose(r->f);
     oai__buf_free(&r->line);
     oai__json_decref(r->current);
-    free(r);
+    oai__free(r);
 }
 
 OAI_API oai_status oai_batch_reader_set_max_line_bytes(oai_batch_reader *r, int64_t max_bytes)
@@ -287,7 +287,7 @@ static oai_status append_capped(oai_batch_reader *r, const char *data, size_t n)
             cap = cap > line_room(r) / 2 ? line_room(r) : cap * 2;
         if (cap < need)
             cap = need;
-        char *p = realloc(b->data, cap);
+        char *p = oai__realloc(b->data, cap);
         if (!p)
             return OAI_ERR_OUT_OF_MEMORY;
         b->data = p;

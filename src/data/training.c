@@ -135,7 +135,7 @@ static void add_problem(validator *v, int64_t line, const char *code, const char
     if (r->problem_count >= OAI_TRAINING_MAX_PROBLEMS)
         return;
     if (r->problems == NULL) {
-        r->problems = calloc(OAI_TRAINING_MAX_PROBLEMS, sizeof *r->problems);
+        r->problems = oai__calloc(OAI_TRAINING_MAX_PROBLEMS, sizeof *r->problems);
         if (r->problems == NULL) {
             v->fatal = OAI_ERR_OUT_OF_MEMORY;
             return;
@@ -323,7 +323,7 @@ static int64_t tools_tokens(validator *v, const oai_value *tools)
         return 0;
     }
     int64_t tokens = measure_text(NULL, text, len);
-    free(text);
+    oai__free(text);
     return tokens;
 }
 
@@ -890,7 +890,7 @@ static oai_training_report *failed_report(int format, oai_status status, const c
 {
     if (status == OAI_ERR_OUT_OF_MEMORY)
         return NULL;
-    oai_training_report *r = calloc(1, sizeof *r);
+    oai_training_report *r = oai__calloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     oai__buf msg = {0};
@@ -900,7 +900,7 @@ static oai_training_report *failed_report(int format, oai_status status, const c
     va_end(ap);
     if (st != OAI_OK) {
         oai__buf_free(&msg);
-        free(r);
+        oai__free(r);
         return NULL;
     }
     r->format = format;
@@ -925,7 +925,7 @@ static oai_status start(validator *v, int format, int64_t context_limit)
     v->format = format;
     v->context_limit = context_limit;
     v->max_line = OAI_TRAINING_MAX_LINE;
-    v->report = calloc(1, sizeof *v->report);
+    v->report = oai__calloc(1, sizeof *v->report);
     if (v->report == NULL)
         return OAI_ERR_OUT_OF_MEMORY;
     v->report->format = format;
@@ -966,14 +966,14 @@ static oai_training_report *conclude(validator *v, oai_status st, const char *fu
 
 static oai_status feed_file(validator *v, FILE *f)
 {
-    char *chunk = malloc(OAI_TRAINING_READ_CHUNK);
+    char *chunk = oai__malloc(OAI_TRAINING_READ_CHUNK);
     if (chunk == NULL)
         return OAI_ERR_OUT_OF_MEMORY;
     size_t n;
     while (!v->fatal && (n = fread(chunk, 1, OAI_TRAINING_READ_CHUNK, f)) > 0)
         feed(v, chunk, n);
     oai_status st = ferror(f) ? OAI_ERR_IO : OAI_OK;
-    free(chunk);
+    oai__free(chunk);
     return st;
 }
 
@@ -1024,10 +1024,10 @@ OAI_API void oai_training_report_free(oai_training_report *report)
     if (report == NULL)
         return;
     for (size_t i = 0; i < report->problem_count; i++)
-        free(report->problems[i].message);
-    free(report->problems);
-    free(report->error_message);
-    free(report);
+        oai__free(report->problems[i].message);
+    oai__free(report->problems);
+    oai__free(report->error_message);
+    oai__free(report);
 }
 
 /* ------------------------------------------------------------------------ */

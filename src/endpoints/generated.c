@@ -24,7 +24,7 @@ static oai_status append_id(oai__buf *path, const char *id)
         return OAI_ERR_INVALID_ARGUMENT;
     char *enc = oai__url_encode(id);
     oai_status st = enc ? oai__buf_append_str(path, enc) : OAI_ERR_OUT_OF_MEMORY;
-    free(enc);
+    oai__free(enc);
     return st;
 }
 

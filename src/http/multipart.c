@@ -290,15 +290,15 @@ static oai_status pick_boundary(oai__multipart *m, char *why, size_t cap)
 
 static oai__multipart *alloc_encoder(const oai__http_part *parts, size_t count)
 {
-    oai__multipart *m = calloc(1, sizeof *m);
+    oai__multipart *m = oai__calloc(1, sizeof *m);
     if (!m)
         return NULL;
     m->fd = -1;
     m->count = count;
     if (count > 0) {
-        m->parts = calloc(count, sizeof *m->parts);
+        m->parts = oai__calloc(count, sizeof *m->parts);
         if (!m->parts) {
-            free(m);
+            oai__free(m);
             return NULL;
         }
     }
@@ -385,9 +385,9 @@ void oai__multipart_free(oai__multipart *m)
         return;
     close_file(m);
     for (size_t i = 0; i < m->count; i++)
-        free(m->parts[i].head);
-    free(m->parts);
-    free(m);
+        oai__free(m->parts[i].head);
+    oai__free(m->parts);
+    oai__free(m);
 }
 
 /* ------------------------------------------------------------------------ */

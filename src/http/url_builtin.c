@@ -47,15 +47,15 @@ typedef struct url_parts {
 
 static void parts_free(url_parts *u)
 {
-    free(u->scheme);
-    free(u->user);
-    free(u->password);
-    free(u->host);
-    free(u->zoneid);
-    free(u->port);
-    free(u->path);
-    free(u->query);
-    free(u->fragment);
+    oai__free(u->scheme);
+    oai__free(u->user);
+    oai__free(u->password);
+    oai__free(u->host);
+    oai__free(u->zoneid);
+    oai__free(u->port);
+    oai__free(u->path);
+    oai__free(u->query);
+    oai__free(u->fragment);
     memset(u, 0, sizeof *u);
 }
 
@@ -75,7 +75,7 @@ static oai_status set_part(char **slot, const char *s, size_t n)
     char *copy = oai__strndup(s, n);
     if (!copy)
         return OAI_ERR_OUT_OF_MEMORY;
-    free(*slot);
+    oai__free(*slot);
     *slot = copy;
     return OAI_OK;
 }
@@ -192,7 +192,7 @@ static size_t dot_segment(const char *in, char *out, size_t *len, int *done)
 static char *remove_dot_segments(const char *path)
 {
     size_t n = strlen(path), len = 0;
-    char *out = malloc(n + 1);
+    char *out = oai__malloc(n + 1);
     if (!out)
         return NULL;
     out[0] = '\0';
@@ -565,7 +565,7 @@ static oai_status parse_authority(url_parts *u, const char *auth, size_t len, co
     if (st == OAI_OK)
         u->host = host;
     else
-        free(host);
+        oai__free(host);
     return st;
 }
 
@@ -616,7 +616,7 @@ static oai_status parse_tail(url_parts *u, const char *tail)
         char *clean = remove_dot_segments(u->path);
         if (!clean)
             return OAI_ERR_OUT_OF_MEMORY;
-        free(u->path);
+        oai__free(u->path);
         u->path = clean;
     }
     return st;
@@ -760,7 +760,7 @@ static oai_status append_query(url_parts *u, char *text)
 {
     size_t have = u->query ? strlen(u->query) : 0;
     if (have == 0) {
-        free(u->query);
+        oai__free(u->query);
         u->query = text;
         return OAI_OK;
     }
@@ -770,12 +770,12 @@ static oai_status append_query(url_parts *u, char *text)
         st = oai__buf_append(&b, "&", 1);
     if (st == OAI_OK)
         st = oai__buf_append_str(&b, text);
-    free(text);
+    oai__free(text);
     /* curl builds the merged query in a buffer with its input limit. */
     if (st == OAI_OK && b.len >= URL_MAX_INPUT)
         st = OAI_ERR_OUT_OF_MEMORY;
     if (st == OAI_OK) {
-        free(u->query);
+        oai__free(u->query);
         u->query = b.data;
         return OAI_OK;
     }
@@ -794,7 +794,7 @@ static oai_status join_path(url_parts *u, const char *path)
     if (st == OAI_OK)
         st = take_raw(joined.data, joined.len, &text);
     if (st == OAI_OK) {
-        free(u->path);
+        oai__free(u->path);
         u->path = text;
     }
     oai__buf_free(&joined);
@@ -859,7 +859,7 @@ static oai_status redact_query(url_parts *u)
     if (st == OAI_OK)
         st = take_raw(redacted.data, redacted.len, &text);
     if (st == OAI_OK) {
-        free(u->query);
+        oai__free(u->query);
         u->query = text;
     }
     oai__buf_free(&redacted);
@@ -875,8 +875,8 @@ char *oai__url_for_log(const char *url)
         return oai__strdup(oai__url_unparsable);
     if (st != OAI_OK)
         return NULL;
-    free(u.user);
-    free(u.password);
+    oai__free(u.user);
+    oai__free(u.password);
     u.user = u.password = NULL;
     if (u.query && *u.query)
         st = redact_query(&u);

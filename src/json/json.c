@@ -6,6 +6,7 @@
  * of the file reads as plain jansson.
  */
 #include "json/json.h"
+#include "util/util.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -108,7 +109,7 @@ static int scratch_reserve(parser *ps, size_t extra)
         }
         cap *= 2;
     }
-    grown = realloc(ps->scratch, cap);
+    grown = oai__realloc(ps->scratch, cap);
     if (grown == NULL) {
         parse_fail(ps, OAI_ERR_OUT_OF_MEMORY);
         return -1;
@@ -455,7 +456,7 @@ oai_value *oai__json_parse(const char *text, size_t len, oai_status *status)
             json_decref(root);
             root = parse_fail(&ps, OAI_ERR_PROTOCOL);
         }
-        free(ps.scratch);
+        oai__free(ps.scratch);
     }
     if (status != NULL) *status = ps.status;
     return as_value(root);
@@ -474,6 +475,23 @@ oai_value *oai__json_string(const char *s, size_t len)
 {
     if (s == NULL) return len == 0 ? as_value(json_stringn("", 0)) : NULL;
     return as_value(json_stringn(s, len)); /* NULL on invalid UTF-8 */
+}
+
+/* jansson's allocations follow the library's allocator (oai_set_allocator). */
+static void *jansson_malloc(size_t n)
+{
+    return oai__malloc(n);
+}
+
+static void jansson_free(void *p)
+{
+    oai__free(p);
+}
+
+oai_status oai__json_use_allocator(void)
+{
+    json_set_alloc_funcs(jansson_malloc, jansson_free);
+    return OAI_OK;
 }
 
 oai_status oai__json_string_failure(const char *s, size_t len)
@@ -580,8 +598,8 @@ typedef struct pointer_tokens {
 
 static void pointer_tokens_free(pointer_tokens *pt)
 {
-    free(pt->text);
-    free((void *)pt->tokens);
+    oai__free(pt->text);
+    oai__free((void *)pt->tokens);
 }
 
 /* Splits a non-empty pointer. OAI_ERR_INVALID_ARGUMENT for one that does not
@@ -596,8 +614,8 @@ static oai_status pointer_split(const char *pointer, pointer_tokens *pt)
     if (pointer[0] != '/' || !utf8_valid(pointer, len)) return OAI_ERR_INVALID_ARGUMENT;
     for (p = pointer; *p != '\0'; p++)
         if (*p == '/') count++;
-    pt->text = malloc(len + 1);
-    pt->tokens = malloc(count * sizeof *pt->tokens);
+    pt->text = oai__malloc(len + 1);
+    pt->tokens = oai__malloc(count * sizeof *pt->tokens);
     if (pt->text == NULL || pt->tokens == NULL) {
         pointer_tokens_free(pt);
         return OAI_ERR_OUT_OF_MEMORY;
@@ -646,13 +664,13 @@ oai_value *oai__json_pointer_get(const oai_value *root, const char *pointer)
     /* One scratch buffer holds each decoded token in turn; short pointers,
      * the common case, need no allocation. */
     len = strlen(pointer);
-    token = len < sizeof small ? small : malloc(len + 1);
+    token = len < sizeof small ? small : oai__malloc(len + 1);
     if (token == NULL) return NULL;
     for (p = pointer; cur != NULL && *p != '\0';) {
         p = pointer_next_token(p, token);
         cur = p == NULL ? NULL : container_child(cur, token);
     }
-    if (token != small) free(token);
+    if (token != small) oai__free(token);
     return as_value(cur);
 }
 
@@ -872,7 +890,7 @@ oai_status oai__json_pointer_remove(oai_value *root, const char *pointer)
 /* Serialisation. Our own writer rather than json_dumps(), for two reasons:
  * jansson prints reals with 17 significant digits (0.7 becomes
  * 0.69999999999999996 in every request body), and its output comes from
- * jansson's allocator while our callers release it with free(). */
+ * jansson's allocator while our callers release it with oai__free(). */
 
 typedef struct text_buffer {
     char *data;
@@ -893,7 +911,7 @@ static void buffer_append(text_buffer *b, const char *s, size_t n)
             }
             cap *= 2;
         }
-        data = realloc(b->data, cap);
+        data = oai__realloc(b->data, cap);
         if (data == NULL) {
             b->failed = 1;
             return;
@@ -1029,7 +1047,7 @@ char *oai__json_dump(const oai_value *v, size_t *len)
     if (v == NULL) return NULL;
     write_value(&b, as_json(v));
     if (b.failed) {
-        free(b.data);
+        oai__free(b.data);
         return NULL;
     }
     if (len != NULL) *len = b.len;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "oai.h"
+#include "util/util.h"
 #include "stream/stream_internal.h"
 
 #define SSE_DEFAULT_MAX_EVENT ((size_t)16 * 1024 * 1024)
@@ -59,7 +60,7 @@ static int buf_reserve(sse_buf *b, size_t extra)
     cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    p = realloc(b->p, cap);
+    p = oai__realloc(b->p, cap);
     if (!p)
         return -1;
     b->p = p;
@@ -95,7 +96,7 @@ static void buf_clear(sse_buf *b)
 static void buf_reset_shrink(sse_buf *b)
 {
     if (b->cap > SSE_SHRINK_ABOVE) {
-        free(b->p);
+        oai__free(b->p);
         b->p = NULL;
         b->cap = 0;
         b->len = 0;
@@ -106,7 +107,7 @@ static void buf_reset_shrink(sse_buf *b)
 
 static void buf_free(sse_buf *b)
 {
-    free(b->p);
+    oai__free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
@@ -318,7 +319,7 @@ OAI_API oai_sse *oai_sse_new(oai_sse_fn fn, void *userdata)
 {
     oai_sse *sse;
 
-    sse = calloc(1, sizeof(*sse));
+    sse = oai__calloc(1, sizeof(*sse));
     if (!sse)
         return NULL;
     if (!fn) {
@@ -342,7 +343,7 @@ OAI_API void oai_sse_free(oai_sse *sse)
     buf_free(&sse->data);
     buf_free(&sse->event);
     buf_free(&sse->id);
-    free(sse);
+    oai__free(sse);
 }
 
 /** Sets the per-event size limit; see oai.h. */

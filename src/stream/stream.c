@@ -18,6 +18,7 @@
 #include "oai.h"
 #include "retry.h"
 #include "stream/stream_internal.h"
+#include "util/util.h"
 
 #define DEFAULT_MAX_CHOICES 128
 #define DEFAULT_MAX_BYTES ((int64_t)256 << 20)
@@ -143,7 +144,7 @@ static int buf_append(text_buf *b, const char *s, size_t n)
         cap = b->cap ? b->cap : 64;
         while (cap < need)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        p = realloc(b->p, cap);
+        p = oai__realloc(b->p, cap);
         if (!p)
             return -1;
         b->p = p;
@@ -158,7 +159,7 @@ static int buf_append(text_buf *b, const char *s, size_t n)
 
 static void buf_free(text_buf *b)
 {
-    free(b->p);
+    oai__free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
 }
@@ -339,7 +340,7 @@ size_t oai__event_size(const oai_event *ev)
 oai_event *oai__event_dup(const oai_event *ev, size_t *bytes)
 {
     size_t total = oai__event_size(ev);
-    oai_event *copy = malloc(total);
+    oai_event *copy = oai__malloc(total);
     char *at;
     if (!copy)
         return NULL;
@@ -361,7 +362,7 @@ void oai__event_free(oai_event *ev)
     if (!ev)
         return;
     oai__json_decref((oai_value *)ev->json);
-    free(ev);
+    oai__free(ev);
 }
 
 /* The normal end: one DONE event, whatever way the end was reached. */
@@ -418,12 +419,12 @@ static oai_status raise_server_error(oai_stream *s, const feed_ctx *c, const oai
         message = fallback_message;
     if (s->status != OAI_OK || s->completed)
         return s->status;
-    s->owned_message = malloc(strlen(message) + 1);
+    s->owned_message = oai__malloc(strlen(message) + 1);
     if (s->owned_message)
         memcpy(s->owned_message, message, strlen(message) + 1);
     s->error = normalise_error(err, flat, message);
     if (!s->owned_message || !s->error) {
-        free(s->owned_message);
+        oai__free(s->owned_message);
         s->owned_message = NULL;
         oai__json_decref(s->error);
         s->error = NULL;
@@ -473,7 +474,7 @@ static choice_acc *choice_at(oai_stream *s, int index)
     choice_acc *grown;
 
     if (need > s->nchoices) {
-        grown = realloc(s->choices, need * sizeof(*grown));
+        grown = oai__realloc(s->choices, need * sizeof(*grown));
         if (!grown)
             return NULL;
         memset(grown + s->nchoices, 0, (need - s->nchoices) * sizeof(*grown));
@@ -491,7 +492,7 @@ static tool_acc *tool_at(choice_acc *ch, int index)
     tool_acc *grown;
 
     if (need > ch->ntools) {
-        grown = realloc(ch->tools, need * sizeof(*grown));
+        grown = oai__realloc(ch->tools, need * sizeof(*grown));
         if (!grown)
             return NULL;
         memset(grown + ch->ntools, 0, (need - ch->ntools) * sizeof(*grown));
@@ -515,7 +516,7 @@ static void choice_free(choice_acc *ch)
 
     for (i = 0; i < ch->ntools; i++)
         tool_free(&ch->tools[i]);
-    free(ch->tools);
+    oai__free(ch->tools);
     oai__json_decref(ch->role);
     oai__json_decref(ch->finish_reason);
     oai__json_decref(ch->logprobs);
@@ -677,7 +678,7 @@ static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, i
     if (!s->accumulate && id && !t->id)
         replace_value(&t->id, id);
     if (s->accumulate && merge_tool(s, t, id, type, name, args_text, args_len) != OAI_OK) {
-        free(dumped);
+        oai__free(dumped);
         return s->status;
     }
     event_init(&ev, OAI_EVENT_TOOL_CALL, c);
@@ -689,7 +690,7 @@ static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, i
     ev.text_len = args_text ? args_len : 0;
     (*emitted)++;
     emit(s, &ev);
-    free(dumped);
+    oai__free(dumped);
     return s->status;
 }
 
@@ -827,7 +828,7 @@ static oai_status note_output_item(oai_stream *s, const feed_ctx *c)
     if (!call) {
         if (s->ncalls >= (size_t)s->max_tool_calls)
             return fail(s, OAI_ERR_PROTOCOL, "too many function calls in the stream");
-        grown = realloc(s->calls, (s->ncalls + 1) * sizeof(*grown));
+        grown = oai__realloc(s->calls, (s->ncalls + 1) * sizeof(*grown));
         if (!grown)
             return fail_oom(s);
         s->calls = grown;
@@ -1067,7 +1068,7 @@ static int on_sse_field(void *userdata, const char *name, size_t name_len, const
     if (name_len != 5 || memcmp(name, "error", 5) != 0 || s->done)
         return s->done;
     /* The event's data is the line's value, NUL-terminated like any data. */
-    text = malloc(value_len + 1);
+    text = oai__malloc(value_len + 1);
     if (!text) {
         fail_oom(s);
         return 1;
@@ -1085,7 +1086,7 @@ static int on_sse_field(void *userdata, const char *name, size_t name_len, const
     else
         raise_server_error(s, &c, NULL, 0, "the server sent an error line");
     oai__json_decref(json);
-    free(text);
+    oai__free(text);
     return 1;
 }
 
@@ -1281,7 +1282,7 @@ OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata)
 {
     oai_stream *s;
 
-    s = calloc(1, sizeof(*s));
+    s = oai__calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     if (kind != OAI_STREAM_CHAT && kind != OAI_STREAM_COMPLETION && kind != OAI_STREAM_RESPONSES) {
@@ -1294,7 +1295,7 @@ OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata)
     }
     s->sse = oai_sse_new(on_sse_event, s);
     if (!s->sse) {
-        free(s);
+        oai__free(s);
         return NULL;
     }
     oai__sse_set_field_callback(s->sse, on_sse_field, s);
@@ -1316,7 +1317,7 @@ OAI_API void oai_stream_free(oai_stream *s)
     if (!s)
         return;
     oai_sse_free(s->sse);
-    free(s->owned_message);
+    oai__free(s->owned_message);
     oai__json_decref(s->error);
     oai__json_decref(s->id);
     oai__json_decref(s->created);
@@ -1325,17 +1326,17 @@ OAI_API void oai_stream_free(oai_stream *s)
     oai__json_decref(s->usage);
     for (i = 0; i < s->nchoices; i++)
         choice_free(&s->choices[i]);
-    free(s->choices);
+    oai__free(s->choices);
     oai__json_decref(s->response);
     buf_free(&s->output_text);
     for (i = 0; i < s->ncalls; i++) {
         oai__json_decref(s->calls[i].id);
         oai__json_decref(s->calls[i].name);
     }
-    free(s->calls);
+    oai__free(s->calls);
     oai__json_decref(s->last_chunk);
     oai__json_decref(s->result);
-    free(s);
+    oai__free(s);
 }
 
 /** Turns accumulation on or off (before the first feed); see oai.h. */

@@ -115,9 +115,40 @@ struct curl_transport {
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
 
+/* libcurl's allocations follow the library's allocator when the host set
+ * one (oai_set_allocator(), which must come first). */
+static void *curl_hook_malloc(size_t n)
+{
+    return oai__malloc(n);
+}
+
+static void curl_hook_free(void *p)
+{
+    oai__free(p);
+}
+
+static void *curl_hook_realloc(void *p, size_t n)
+{
+    return oai__realloc(p, n);
+}
+
+static char *curl_hook_strdup(const char *s)
+{
+    return oai__alloc_strdup(s);
+}
+
+static void *curl_hook_calloc(size_t count, size_t size)
+{
+    return oai__calloc(count, size);
+}
+
 static void global_init_once(void)
 {
-    global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (oai__allocator_is_custom())
+        global_result = curl_global_init_mem(CURL_GLOBAL_DEFAULT, curl_hook_malloc, curl_hook_free, curl_hook_realloc,
+                                             curl_hook_strdup, curl_hook_calloc);
+    else
+        global_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 /* Runs curl_global_init() exactly once per process. */
@@ -346,23 +377,23 @@ static void trust_release(trust *tr)
     pthread_mutex_unlock(&registry_lock);
     X509_STORE_free(tr->store);
     pthread_mutex_destroy(&tr->load_lock);
-    free(tr->path);
-    free(tr->blob);
-    free(tr);
+    oai__free(tr->path);
+    oai__free(tr->blob);
+    oai__free(tr);
 }
 
 static trust *trust_new(const char *path, const void *blob, size_t blob_len)
 {
-    trust *tr = calloc(1, sizeof *tr);
+    trust *tr = oai__calloc(1, sizeof *tr);
     if (!tr)
         return NULL;
     tr->refs = 1;
-    tr->path = path ? malloc(strlen(path) + 1) : NULL;
-    tr->blob = blob ? malloc(blob_len ? blob_len : 1) : NULL;
+    tr->path = path ? oai__malloc(strlen(path) + 1) : NULL;
+    tr->blob = blob ? oai__malloc(blob_len ? blob_len : 1) : NULL;
     if ((path && !tr->path) || (blob && !tr->blob) || pthread_mutex_init(&tr->load_lock, NULL) != 0) {
-        free(tr->path);
-        free(tr->blob);
-        free(tr);
+        oai__free(tr->path);
+        oai__free(tr->blob);
+        oai__free(tr);
         return NULL;
     }
     if (path)
@@ -913,7 +944,7 @@ static CURLcode append_header(transfer *x, const char *name, size_t name_len, co
 {
     char line[1024];
     size_t value_len = strlen(value), need = name_len + value_len + 3;
-    char *text = need <= sizeof line ? line : malloc(need);
+    char *text = need <= sizeof line ? line : oai__malloc(need);
     CURLcode rc;
     if (!text)
         return CURLE_OUT_OF_MEMORY;
@@ -926,7 +957,7 @@ static CURLcode append_header(transfer *x, const char *name, size_t name_len, co
     }
     rc = append_line(x, text);
     if (text != line)
-        free(text);
+        oai__free(text);
     return rc;
 }
 
@@ -1043,7 +1074,7 @@ static void free_transfer(transfer *x)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
     trust_release(x->trust);
-    free(x);
+    oai__free(x);
 }
 
 static void destroy_transfer(curl_transport *t, transfer *x)
@@ -1171,7 +1202,7 @@ static int curl_start(void *ud, oai_exchange *ex)
     oai_status st;
     if (!is_method_token(oai_exchange_method(ex)))
         return OAI_ERR_INVALID_ARGUMENT;
-    x = calloc(1, sizeof *x);
+    x = oai__calloc(1, sizeof *x);
     if (!x)
         return OAI_ERR_OUT_OF_MEMORY;
     x->owner = t;
@@ -1274,7 +1305,7 @@ static void remember_socket(curl_transport *t, curl_socket_t s)
         return;
     if (t->watched_count == t->watched_cap) {
         size_t cap = t->watched_cap ? t->watched_cap * 2 : 8;
-        curl_socket_t *grown = realloc(t->watched, cap * sizeof *grown);
+        curl_socket_t *grown = oai__realloc(t->watched, cap * sizeof *grown);
         if (!grown)
             return;
         t->watched = grown;
@@ -1403,10 +1434,10 @@ static oai_status warm_up_connection(curl_transport *t, const oai__exchange_spec
         snprintf(msg, cap, "cannot connect ahead while requests are under way or in event-loop mode");
         return OAI_ERR_INVALID_ARGUMENT;
     }
-    x = calloc(1, sizeof *x);
+    x = oai__calloc(1, sizeof *x);
     ex = oai__exchange_new(spec, &no_sink, NULL);
     if (!x || !ex) {
-        free(x);
+        oai__free(x);
         oai__exchange_release(ex);
         snprintf(msg, cap, "out of memory");
         return OAI_ERR_OUT_OF_MEMORY;
@@ -1507,7 +1538,7 @@ static void free_transport(void *ud)
         curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, (curl_socket_callback)NULL);
         curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, (curl_multi_timer_callback)NULL);
     }
-    free(t->watched);
+    oai__free(t->watched);
     if (t->multi)
         curl_multi_cleanup(t->multi);
     if (t->share)
@@ -1515,7 +1546,7 @@ static void free_transport(void *ud)
     trust_release(t->pool_trust);
     trust_release(t->warm_trust);
     pthread_mutex_destroy(&t->wake_lock);
-    free(t);
+    oai__free(t);
 }
 
 /* The share handle lets new connections resume TLS sessions of earlier ones
@@ -1541,11 +1572,11 @@ oai_transport *oai__transport_default(oai_status *status)
     if (*status != OAI_OK)
         return NULL;
     *status = OAI_ERR_OUT_OF_MEMORY;
-    t = calloc(1, sizeof *t);
+    t = oai__calloc(1, sizeof *t);
     if (!t)
         return NULL;
     if (pthread_mutex_init(&t->wake_lock, NULL) != 0) {
-        free(t);
+        oai__free(t);
         return NULL;
     }
     t->multi = curl_multi_init();
@@ -1553,7 +1584,7 @@ oai_transport *oai__transport_default(oai_status *status)
     t->base = oai_transport_new(curl_start, curl_cancel, t);
     if (!t->multi || !t->share || !t->base ||
         curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK) {
-        free(t->base);
+        oai__free(t->base);
         free_transport(t);
         return NULL;
     }

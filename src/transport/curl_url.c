@@ -123,7 +123,7 @@ oai_status oai__url_parse_base(const char *text, char **out, const char **why)
         curl_free(url);
     curl_free(fragment);
     curl_free(path);
-    free(trimmed);
+    oai__free(trimmed);
     curl_url_cleanup(u);
     return st;
 }

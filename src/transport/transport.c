@@ -20,7 +20,7 @@ OAI_API oai_transport *oai_transport_new(oai_transport_start_fn start, oai_trans
 {
     if (!start || !cancel)
         return NULL;
-    oai_transport *t = calloc(1, sizeof *t);
+    oai_transport *t = oai__calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->start = start;
@@ -77,7 +77,7 @@ OAI_API void oai_transport_free(oai_transport *t)
         return;
     if (t->free_fn)
         t->free_fn(t->ud);
-    free(t);
+    oai__free(t);
 }
 
 OAI_API oai_transport *oai_transport_curl_new(oai_status *status)
@@ -104,7 +104,7 @@ void oai__transport_wakeup(oai_transport *t)
 
 oai_exchange *oai__exchange_new(const oai__exchange_spec *spec, const oai__exchange_sink *sink, void *sink_ud)
 {
-    oai_exchange *ex = calloc(1, sizeof *ex);
+    oai_exchange *ex = oai__calloc(1, sizeof *ex);
     if (!ex)
         return NULL;
     ex->spec = *spec;
@@ -117,7 +117,7 @@ oai_exchange *oai__exchange_new(const oai__exchange_spec *spec, const oai__excha
 static void free_if_unheld(oai_exchange *ex)
 {
     if (!ex->engine_holds && !ex->host_holds && !ex->in_start)
-        free(ex);
+        oai__free(ex);
 }
 
 oai_status oai__exchange_start(oai_transport *t, oai_exchange *ex, const char **message)
@@ -138,7 +138,7 @@ oai_status oai__exchange_start(oai_transport *t, oai_exchange *ex, const char **
     }
     if (rc == 0)
         return OAI_OK;
-    free(ex);
+    oai__free(ex);
     if (message)
         *message = "the transport could not start the request";
     /* The same classes as oai_exchange_fail(): a code outside them (an HTTP

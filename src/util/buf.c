@@ -15,7 +15,7 @@ oai_status oai__buf_append(oai__buf *b, const void *data, size_t len)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < need)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        char *p = realloc(b->data, cap);
+        char *p = oai__realloc(b->data, cap);
         if (!p)
             return OAI_ERR_OUT_OF_MEMORY;
         b->data = p;
@@ -43,14 +43,14 @@ oai_status oai__buf_vprintf(oai__buf *b, const char *fmt, va_list ap)
         va_end(again);
         return n < 0 ? OAI_ERR_INVALID_ARGUMENT : oai__buf_append(b, small, (size_t)n);
     }
-    char *big = malloc((size_t)n + 1);
+    char *big = oai__malloc((size_t)n + 1);
     if (big)
         vsnprintf(big, (size_t)n + 1, fmt, again);
     va_end(again);
     if (!big)
         return OAI_ERR_OUT_OF_MEMORY;
     oai_status st = oai__buf_append(b, big, (size_t)n);
-    free(big);
+    oai__free(big);
     return st;
 }
 
@@ -72,7 +72,7 @@ void oai__buf_reset(oai__buf *b)
 
 void oai__buf_free(oai__buf *b)
 {
-    free(b->data);
+    oai__free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }

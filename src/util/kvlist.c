@@ -14,7 +14,7 @@ static oai_status kvlist_grow(oai__kvlist *l)
     if (l->count < l->cap)
         return OAI_OK;
     size_t cap = l->cap ? l->cap * 2 : 8;
-    oai__kv *p = realloc(l->items, cap * sizeof *p);
+    oai__kv *p = oai__realloc(l->items, cap * sizeof *p);
     if (!p)
         return OAI_ERR_OUT_OF_MEMORY;
     l->items = p;
@@ -30,8 +30,8 @@ oai_status oai__kvlist_add(oai__kvlist *l, const char *name, size_t name_len,
     char *n = oai__strndup(name, name_len);
     char *v = value ? oai__strndup(value, value_len) : NULL;
     if (!n || (value && !v)) {
-        free(n);
-        free(v);
+        oai__free(n);
+        oai__free(v);
         return OAI_ERR_OUT_OF_MEMORY;
     }
     l->items[l->count].name = n;
@@ -47,7 +47,7 @@ oai_status oai__kvlist_set(oai__kvlist *l, const char *name, const char *value)
             char *v = NULL;
             if (value && !(v = oai__strdup(value)))
                 return OAI_ERR_OUT_OF_MEMORY;
-            free(l->items[i].value);
+            oai__free(l->items[i].value);
             l->items[i].value = v;
             return OAI_OK;
         }
@@ -60,8 +60,8 @@ void oai__kvlist_remove(oai__kvlist *l, const char *name)
     size_t out = 0;
     for (size_t i = 0; i < l->count; i++) {
         if (kv_name_eq(l, l->items[i].name, name)) {
-            free(l->items[i].name);
-            free(l->items[i].value);
+            oai__free(l->items[i].name);
+            oai__free(l->items[i].value);
         } else {
             l->items[out++] = l->items[i];
         }
@@ -92,10 +92,10 @@ oai_status oai__kvlist_copy(oai__kvlist *dst, const oai__kvlist *src)
 void oai__kvlist_free(oai__kvlist *l)
 {
     for (size_t i = 0; i < l->count; i++) {
-        free(l->items[i].name);
-        free(l->items[i].value);
+        oai__free(l->items[i].name);
+        oai__free(l->items[i].value);
     }
-    free(l->items);
+    oai__free(l->items);
     l->items = NULL;
     l->count = l->cap = 0;
 }

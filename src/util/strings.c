@@ -8,7 +8,7 @@ char *oai__strndup(const char *s, size_t n)
 {
     if (!s)
         return NULL;
-    char *p = malloc(n + 1);
+    char *p = oai__malloc(n + 1);
     if (!p)
         return NULL;
     memcpy(p, s, n);
@@ -46,7 +46,7 @@ oai_status oai__set_str(char **slot, const char *s)
     char *copy = NULL;
     if (s && !(copy = oai__strdup(s)))
         return OAI_ERR_OUT_OF_MEMORY;
-    free(*slot);
+    oai__free(*slot);
     *slot = copy;
     return OAI_OK;
 }

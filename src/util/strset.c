@@ -30,13 +30,13 @@ int oai__strset_has(const oai__strset *set, const char *s)
 static oai_status grow(oai__strset *set)
 {
     size_t cap = set->cap ? set->cap * 2 : 64;
-    char **slots = calloc(cap, sizeof *slots);
+    char **slots = oai__calloc(cap, sizeof *slots);
     if (!slots)
         return OAI_ERR_OUT_OF_MEMORY;
     for (size_t i = 0; i < set->cap; i++)
         if (set->slots[i])
             *slot_of(slots, cap, set->slots[i]) = set->slots[i];
-    free(set->slots);
+    oai__free(set->slots);
     set->slots = slots;
     set->cap = cap;
     return OAI_OK;
@@ -58,8 +58,8 @@ oai_status oai__strset_add(oai__strset *set, const char *s)
 void oai__strset_free(oai__strset *set)
 {
     for (size_t i = 0; i < set->cap; i++)
-        free(set->slots[i]);
-    free(set->slots);
+        oai__free(set->slots[i]);
+    oai__free(set->slots);
     set->slots = NULL;
     set->cap = set->count = 0;
 }

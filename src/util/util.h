@@ -68,6 +68,18 @@ const oai__kv *oai__kvlist_find(const oai__kvlist *l, const char *name);
 oai_status oai__kvlist_copy(oai__kvlist *dst, const oai__kvlist *src);
 void oai__kvlist_free(oai__kvlist *l);
 
+/* The library's allocator (util/alloc.c): libc's, or the host's given to
+ * oai_set_allocator(). Everything the library allocates comes from these,
+ * and everything it frees goes to oai__free(). */
+void *oai__malloc(size_t n);
+void *oai__calloc(size_t count, size_t size);
+void *oai__realloc(void *p, size_t n);
+void oai__free(void *p);
+char *oai__alloc_strdup(const char *s); /* for libcurl's strdup hook */
+int oai__allocator_is_custom(void);
+/* Points jansson at the library's allocator (json/json.c). */
+oai_status oai__json_use_allocator(void);
+
 int64_t oai__now_us(void);      /* monotonic clock */
 int64_t oai__wall_ms(void);     /* Unix time in ms */
 /* Sleeps ms milliseconds (resumed when a signal interrupts it). */

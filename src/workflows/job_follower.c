@@ -191,13 +191,13 @@ OAI_API oai_response *oai_client_follow_fine_tuning_job(oai_client *client, cons
     if (poll_interval_ms > MAX_POLL_INTERVAL_MS)
         poll_interval_ms = MAX_POLL_INTERVAL_MS;
     follower f = {client, job_id, fn, userdata, {NULL, 0, 0}, NULL, 0};
-    f.pages = calloc(MAX_EVENT_PAGES, sizeof *f.pages);
+    f.pages = oai__calloc(MAX_EVENT_PAGES, sizeof *f.pages);
     if (!f.pages)
         return NULL;
     oai_response *res = NULL;
     while (!follow_round(&f, &res))
         wait_between_rounds(client, poll_interval_ms);
-    free(f.pages);
+    oai__free(f.pages);
     oai__strset_free(&f.seen);
     return res;
 }

@@ -53,7 +53,7 @@ OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *p
 {
     struct stat sb;
     FILE *f = NULL;
-    oai_large_upload *up = calloc(1, sizeof *up);
+    oai_large_upload *up = oai__calloc(1, sizeof *up);
     if (!up)
         return NULL;
     if (!client)
@@ -98,7 +98,7 @@ OAI_API const char *oai_large_upload_error_message(const oai_large_upload *up)
 static void clear_parts(oai_large_upload *up)
 {
     for (size_t i = 0; i < up->part_count; i++)
-        free(up->part_ids[i]);
+        oai__free(up->part_ids[i]);
     up->part_count = 0;
 }
 
@@ -107,13 +107,13 @@ OAI_API void oai_large_upload_free(oai_large_upload *up)
     if (!up)
         return;
     clear_parts(up);
-    free(up->part_ids);
-    free(up->upload_id);
-    free(up->path);
-    free(up->purpose);
-    free(up->mime_type);
-    free(up->error_message);
-    free(up);
+    oai__free(up->part_ids);
+    oai__free(up->upload_id);
+    oai__free(up->path);
+    oai__free(up->purpose);
+    oai__free(up->mime_type);
+    oai__free(up->error_message);
+    oai__free(up);
 }
 
 OAI_API oai_status oai_large_upload_set_part_size(oai_large_upload *up, int64_t part_size)
@@ -141,7 +141,7 @@ static oai_status add_part_id(oai_large_upload *up, const char *id)
 {
     if (up->part_count == up->part_cap) {
         size_t cap = up->part_cap ? up->part_cap * 2 : 16;
-        char **p = realloc(up->part_ids, cap * sizeof *p);
+        char **p = oai__realloc(up->part_ids, cap * sizeof *p);
         if (!p)
             return OAI_ERR_OUT_OF_MEMORY;
         up->part_ids = p;
@@ -264,7 +264,7 @@ static oai_response *send_part(oai_large_upload *up, int64_t offset, int64_t len
 static oai_status file_md5_hex(const char *path, char hex[33])
 {
     FILE *f = fopen(path, "rb");
-    unsigned char *chunk = malloc(MD5_CHUNK);
+    unsigned char *chunk = oai__malloc(MD5_CHUNK);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     oai_status st = (f && chunk && ctx) ? OAI_OK : (!f ? OAI_ERR_IO : OAI_ERR_OUT_OF_MEMORY);
     if (st == OAI_OK && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
@@ -282,7 +282,7 @@ static oai_status file_md5_hex(const char *path, char hex[33])
     for (unsigned int i = 0; st == OAI_OK && i < len; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     EVP_MD_CTX_free(ctx);
-    free(chunk);
+    oai__free(chunk);
     if (f)
         fclose(f);
     return st;

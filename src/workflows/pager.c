@@ -37,7 +37,7 @@ static oai_pager *failed_pager(oai_pager *p, oai_status status, const char *mess
 {
     p->page = oai__response_new_failed(status, message);
     if (!p->page) {
-        free(p);
+        oai__free(p);
         return NULL;
     }
     p->status = p->ended = status;
@@ -46,7 +46,7 @@ static oai_pager *failed_pager(oai_pager *p, oai_status status, const char *mess
 
 OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request)
 {
-    oai_pager *p = calloc(1, sizeof *p);
+    oai_pager *p = oai__calloc(1, sizeof *p);
     if (!p)
         return NULL;
     if (!client || !list_request)
@@ -56,7 +56,7 @@ OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_req
     p->client = client;
     p->req = oai_request_clone(list_request);
     if (!p->req) {
-        free(p);
+        oai__free(p);
         return NULL;
     }
     return p;
@@ -80,7 +80,7 @@ OAI_API void oai_pager_free(oai_pager *p)
     oai_response_free(p->page);
     oai_response_free(p->previous);
     oai__strset_free(&p->cursors);
-    free(p);
+    oai__free(p);
 }
 
 OAI_API oai_status oai_pager_set_max_items(oai_pager *p, size_t max_items)

@@ -22,7 +22,7 @@ my @nouns = qw(client request response value call event sse stream large_upload 
 # Functions that only make sense on one kind of a handle: name => handle.
 my %kinds = (chat_request => 'request');
 # Library-wide functions: no noun.
-my %library = map { $_ => 1 } qw(oai_version oai_version_check oai_free);
+my %library = map { $_ => 1 } qw(oai_version oai_version_check oai_free oai_set_allocator);
 # Constructor variants: oai_NOUN_VARIANT_new.
 my %variants = (transport => ['curl'], training_report => ['buffer']);
 # Endpoint helpers: oai_RESOURCE_ACTION_request_new (the resource singular).
