@@ -1324,8 +1324,13 @@ typedef enum oai_event_type {
     OAI_EVENT_USAGE = 5,     /**< Token usage (oai_event_get_int(ev, "/usage/total_tokens")). */
     OAI_EVENT_DONE = 6,      /**< The stream ended normally. */
     OAI_EVENT_ERROR = 7,     /**< The server sent an error; the call ends with it. */
-    OAI_EVENT_OTHER = 8      /**< Any other event (role, finish reason, a Responses
+    OAI_EVENT_OTHER = 8,     /**< Any other event (role, finish reason, a Responses
                                   lifecycle event, ...): read its JSON. */
+    OAI_EVENT_ITEM = 9,      /**< A workflow's item (oai_event_json()): a list's
+                                  item, a fine-tuning job's event, a batch's
+                                  state as it changes. */
+    OAI_EVENT_PROGRESS = 10  /**< A workflow's progress (oai_event_json():
+                                  `{"done":N,"total":M}`, e.g. bytes uploaded). */
 } oai_event_type;
 
 /**

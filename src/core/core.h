@@ -148,6 +148,39 @@ void oai__response_set_api_error(oai_response *res, const oai_value *err);
 /* Takes over a JSON value as the response's document. */
 void oai__response_set_json(oai_response *res, oai_value *json);
 
+/* engine.c: workflows, calls whose work is other calls (src/workflows/).
+ * The engine steps a workflow at every poll (and when it asked to be woken);
+ * its step function looks at its own calls (started with
+ * oai__workflow_child(), owned and freed by the workflow), hands out events
+ * with oai__call_emit(), and ends with oai__call_end(). The state is freed
+ * with the call (its free function frees, and so cancels, its calls). */
+typedef struct oai__workflow_ops {
+    /* Returns when it wants to be stepped again on the engine's clock
+     * (INT64_MAX: only when something moves; 0: at once). */
+    int64_t (*step)(oai_call *call, void *state, int64_t now);
+    void (*free)(void *state);
+} oai__workflow_ops;
+
+/* Starts a workflow call; NULL when memory ran out (the state is freed).
+ * Events go to event_fn, or with NULL to the call's pull queue. */
+oai_call *oai__workflow_start(oai_client *c, const oai__workflow_ops *ops, void *state, oai_done_fn fn, void *ud,
+                              oai_event_fn event_fn, void *event_ud);
+/* Starts one of the workflow's own calls (no done callback: the workflow
+ * takes its response); NULL when memory ran out. */
+oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req);
+/* Hands out an event (OAI_EVENT_ITEM, OAI_EVENT_PROGRESS) with this JSON;
+ * non-zero when the caller's callback asked to stop (the workflow then ends
+ * cancelled). */
+int oai__call_emit(oai_call *call, int type, const oai_value *json);
+/* Ends the workflow with its response (taken; NULL: out of memory). */
+void oai__call_end(oai_call *call, oai_response *res);
+int oai__call_cancelled(const oai_call *call);
+int64_t oai__call_now(const oai_call *call);
+oai_client *oai__call_client(const oai_call *call);
+/* The blocking form of a call with no done callback: waits for it, hands
+ * over its response and frees the call. */
+oai_response *oai__call_wait(oai_call *call);
+
 /* engine.c: the engine behind a client (its calls, transport and clock). */
 typedef struct oai__engine oai__engine;
 oai__engine *oai__engine_new(oai_client *c); /* NULL when memory ran out */

@@ -33,11 +33,12 @@ typedef enum call_state {
     CALL_DRAINING,       /* the stream is complete; reading the body's end */
     CALL_CONCLUDING,     /* the exchange ended; its outcome is to be decided */
     CALL_BACKOFF,        /* waiting for the retry timer */
-    CALL_DONE            /* the response is final; the done callback is due */
+    CALL_DONE,           /* the response is final; the done callback is due */
+    CALL_WORKING         /* a workflow's call: its work is other calls */
 } call_state;
 
 static const char *const state_names[] = {"", "REQUESTING", "RECEIVING", "DRAINING",
-                                          "CONCLUDING", "BACKOFF", "DONE"};
+                                          "CONCLUDING", "BACKOFF", "DONE", "WORKING"};
 
 /* Where a 2xx body goes: memory (then parsed), the stream accumulator, an
  * output file (through a temporary file), or the caller's data callback. */
@@ -128,6 +129,17 @@ struct oai_call {
     int caller_freed;            /* oai_call_free() ran: the engine frees it */
     int in_done_callback;
     int handed_back;             /* the done callback ran, or it has none */
+
+    /* Where events go: the request's callback, a workflow's, or (NULL) the
+     * pull queue. */
+    oai_event_fn event_fn;
+    void *event_ud;
+
+    /* A workflow (src/workflows/): its steps, its state, when it wants to
+     * be stepped again. */
+    const oai__workflow_ops *wf_ops;
+    void *wf_state;
+    int64_t wf_wake_us;
 };
 
 struct oai__engine {
@@ -375,12 +387,11 @@ static int queue_event(oai_call *call, const oai_event *ev)
 static int on_user_event(void *ud, const oai_event *ev)
 {
     oai_call *call = ud;
-    const oai_request *r = call->req;
     call->events_delivered++;
-    if (!r->event_fn)
+    if (!call->event_fn)
         return queue_event(call, ev);
     call->client->in_callback++;
-    int stop = r->event_fn(r->event_ud, ev);
+    int stop = call->event_fn(call->event_ud, ev);
     call->client->in_callback--;
     return stop;
 }
@@ -990,6 +1001,8 @@ static int64_t call_deadline(const oai_call *call)
     case CALL_CONCLUDING:
     case CALL_DONE:
         return 0;
+    case CALL_WORKING:
+        return call->wf_wake_us;
     }
     return INT64_MAX;
 }
@@ -1014,8 +1027,24 @@ static void check_exchange(oai_call *call, int64_t now)
 }
 
 /* Advances one call as far as it can go now. */
+/* A workflow's turn: cancelled, it ends (its state, freed with the call,
+ * cancels its own calls); otherwise its step function runs when it asked
+ * for it, or when one of its calls may have moved. */
+static void step_workflow(oai_call *call, int64_t now)
+{
+    if (call->cancel_requested) {
+        finish_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
+        return;
+    }
+    call->wf_wake_us = call->wf_ops->step(call, call->wf_state, now);
+}
+
 static void step(oai_call *call, int64_t now)
 {
+    if (call->state == CALL_WORKING) {
+        step_workflow(call, now);
+        return;
+    }
     if (in_exchange(call))
         check_exchange(call, now);
     if (call->state == CALL_CONCLUDING && call->cancel_requested && inbox_waiting(call))
@@ -1037,6 +1066,12 @@ static void step(oai_call *call, int64_t now)
 static void release_resolved(oai_call *call)
 {
     clear_attempt(call);
+    if (call->wf_ops) {
+        const oai__workflow_ops *ops = call->wf_ops;
+        call->wf_ops = NULL;
+        ops->free(call->wf_state);
+        call->wf_state = NULL;
+    }
     oai_request_free(call->req);
     oai__free(call->url);
     oai__free(call->log_url);
@@ -1475,6 +1510,10 @@ static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn 
     call->content_length = -1;
     call->start_us = now_us(e);
     call->req = oai_request_clone(req);
+    if (call->req) {
+        call->event_fn = call->req->event_fn;
+        call->event_ud = call->req->event_ud;
+    }
     const char *message = NULL;
     oai_status st = call->req ? resolve_call(call, &message) : OAI_ERR_OUT_OF_MEMORY;
     call->next = e->calls;
@@ -1661,62 +1700,141 @@ OAI_API oai_status oai_client_set_poll_budget_us(oai_client *c, int64_t budget_u
     return OAI_OK;
 }
 
-typedef struct sync_state {
-    int done;
-    oai_response *res;
-} sync_state;
-
-static void sync_done(void *ud, oai_call *call, oai_response *res)
-{
-    (void)call;
-    sync_state *s = ud;
-    s->done = 1;
-    s->res = res;
-}
-
-/* A blocking send waits in the transport's run callback; without one, only
- * a transport that answers inside its start callback can be waited on, and
- * only on the system's clock (a simulated one would never move while the
- * engine slept). */
+/* A blocking wait waits in the transport's run callback; without one, only
+ * on what a transport answers inside its start callback, and only on the
+ * system's clock (a simulated one would never move while the engine
+ * slept). */
 static int cannot_wait(const oai__engine *e, const oai_call *call)
 {
     if (!e->transport || e->transport->run)
         return 0;
-    return in_exchange(call) || (call->state == CALL_BACKOFF && e->clock);
+    return e->in_flight > 0 ||
+           (e->clock && (call->state == CALL_BACKOFF || call->state == CALL_WORKING));
+}
+
+/* Why a blocking wait is refused now, or NULL. */
+static const char *wait_refused(const oai_client *c)
+{
+    if (c->in_callback)
+        return "a blocking call cannot run inside a callback of the same client";
+    if (in_event_loop_mode(c->engine))
+        return "a blocking call cannot wait on a client driven by an event loop";
+    return NULL;
+}
+
+/* Waits for a call with no done callback to end (the blocking form of
+ * every call and workflow), then hands over its response and frees it. */
+oai_response *oai__call_wait(oai_call *call)
+{
+    oai_client *c = call->client;
+    const char *refused = wait_refused(c);
+    if (refused) {
+        oai_call_free(call);
+        return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, refused);
+    }
+    while (call->state != CALL_DONE) {
+        int freed;
+        if (cannot_wait(c->engine, call)) {
+            if (call->state == CALL_WORKING)
+                release_resolved(call); /* frees the workflow, cancelling its calls */
+            finish_call(call, OAI_ERR_INVALID_ARGUMENT,
+                        "cannot wait on this transport: it has no run callback "
+                        "(start the call and drive it with oai_client_poll())");
+        }
+        if (poll_once(c, -1, &freed) < 0 && call->state != CALL_DONE)
+            oai_call_cancel(call);
+        if (freed) {
+            oai_call_free(call);
+            return oai__response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
+        }
+    }
+    oai_response *res = call->res;
+    call->res = NULL;
+    oai_call_free(call);
+    return res ? res : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
 }
 
 OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
 {
     if (!c || !req)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL client or request");
-    if (c->in_callback)
-        return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT,
-                                        "oai_client_send() called from inside a callback of the same client");
-    if (in_event_loop_mode(c->engine))
-        return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT,
-                                        "oai_client_send() cannot wait on a client driven by an event loop");
-    sync_state s = {0, NULL};
+    const char *refused = wait_refused(c);
+    if (refused)
+        return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, refused);
     oai_call *call = NULL;
-    if (start_call(c, req, sync_done, &s, &call) == OAI_ERR_CANCELLED)
+    if (start_call(c, req, NULL, NULL, &call) == OAI_ERR_CANCELLED)
         return oai__response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
     if (!call)
         return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
-    while (!s.done) {
-        int freed;
-        if (cannot_wait(c->engine, call))
-            finish_call(call, OAI_ERR_INVALID_ARGUMENT,
-                        "oai_client_send() cannot wait on this transport: it has no run callback "
-                        "(drive the call with oai_client_start() and oai_client_poll())");
-        if (poll_once(c, -1, &freed) < 0 && !s.done)
-            oai_call_cancel(call);
-        if (freed) {
-            oai_call_free(call);
-            oai_response_free(s.res);
-            return oai__response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
-        }
+    return oai__call_wait(call);
+}
+
+/* ---- workflows -------------------------------------------------------------------------- */
+
+oai_call *oai__workflow_start(oai_client *c, const oai__workflow_ops *ops, void *state, oai_done_fn fn, void *ud,
+                              oai_event_fn event_fn, void *event_ud)
+{
+    oai__engine *e = c->engine;
+    oai_call *call = oai__calloc(1, sizeof *call);
+    if (!call) {
+        ops->free(state);
+        return NULL;
     }
-    oai_call_free(call);
-    return s.res;
+    call->engine = e;
+    call->client = c;
+    call->fn = fn;
+    call->ud = ud;
+    call->id = ++e->next_id;
+    call->content_length = -1;
+    call->start_us = now_us(e);
+    call->wf_ops = ops;
+    call->wf_state = state;
+    call->event_fn = event_fn;
+    call->event_ud = event_ud;
+    call->wf_wake_us = 0; /* its first step at the next poll */
+    link_into(&e->calls, call);
+    e->running++;
+    set_state(call, CALL_WORKING, NULL);
+    update_host_timer(e);
+    return call;
+}
+
+oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req)
+{
+    oai_call *child = NULL;
+    if (start_call(workflow->client, req, NULL, NULL, &child) != OAI_OK)
+        return NULL;
+    return child;
+}
+
+int oai__call_emit(oai_call *call, int type, const oai_value *json)
+{
+    int stop = oai__event_emit_json(type, json, on_user_event, call);
+    if (stop)
+        call->cancel_requested = 1; /* the workflow ends at its next turn */
+    return stop;
+}
+
+void oai__call_end(oai_call *call, oai_response *res)
+{
+    oai_response_free(call->res);
+    call->res = res ? res : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
+    set_state(call, CALL_DONE, call->res && call->res->status != OAI_OK ? oai_status_name(call->res->status) : NULL);
+}
+
+int oai__call_cancelled(const oai_call *call)
+{
+    return call->cancel_requested;
+}
+
+int64_t oai__call_now(const oai_call *call)
+{
+    return now_us(call->engine);
+}
+
+oai_client *oai__call_client(const oai_call *call)
+{
+    return call->client;
 }
 
 /* ---- the engine object ------------------------------------------------------------------ */

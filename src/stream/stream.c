@@ -337,6 +337,14 @@ size_t oai__event_size(const oai_event *ev)
     return sizeof(oai_event) + text + data + id + tool + name;
 }
 
+int oai__event_emit_json(int type, const oai_value *json, int (*fn)(void *ud, const oai_event *ev), void *ud)
+{
+    oai_event ev;
+    event_init(&ev, type, NULL);
+    ev.json = json;
+    return fn(ud, &ev);
+}
+
 oai_event *oai__event_dup(const oai_event *ev, size_t *bytes)
 {
     size_t total = oai__event_size(ev);

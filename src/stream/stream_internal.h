@@ -46,6 +46,10 @@ size_t oai__stream_retained_bytes(const oai_stream *s);
  * strings are copied and its JSON is referenced. NULL when memory ran out.
  * *bytes (may be NULL) gets the memory it holds, for queue limits. */
 oai_event *oai__event_dup(const oai_event *ev, size_t *bytes);
+/* Hands @p fn an event of @p type whose JSON is @p json (borrowed for the
+ * call), as a workflow's item or progress; returns fn's answer. */
+int oai__event_emit_json(int type, const oai_value *json, int (*fn)(void *ud, const oai_event *ev), void *ud);
+
 /* The bytes a copy of the event holds (what oai__event_dup() reports). */
 size_t oai__event_size(const oai_event *ev);
 void oai__event_free(oai_event *ev);
