@@ -292,6 +292,79 @@ static void test_call_ownership(void **state)
     oai_call_free(orphan);
 }
 
+/* ---- no callback after oai_call_free() ------------------------------------------ */
+
+/* Each callback frees its own call at its first run, as a host whose
+ * userdata dies with the call would: no callback of that call may run
+ * again, though the transport keeps delivering in the same I/O round (one
+ * byte per delivery) and the inbox holds more slices. */
+typedef struct self_freeing {
+    oai_call *call;
+    int runs;
+} self_freeing;
+
+static void free_at_first_run(self_freeing *f)
+{
+    if (f->runs++ == 0)
+        oai_call_free(f->call);
+}
+
+static int free_on_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
+{
+    (void)sent, (void)send_total, (void)received, (void)receive_total;
+    free_at_first_run(ud);
+    return 0;
+}
+
+static int free_on_data(void *ud, const char *data, size_t len)
+{
+    (void)data, (void)len;
+    free_at_first_run(ud);
+    return 0;
+}
+
+static int free_on_stream_event(void *ud, const oai_event *ev)
+{
+    (void)ev;
+    free_at_first_run(ud);
+    return 0;
+}
+
+static void test_no_callback_after_free(void **state)
+{
+    (void)state;
+    enum { WORDS = 400 };
+    char **chunks;
+    mock_reply stream = big_stream(WORDS, &chunks);
+    static char big[3 * 4096 + 100];
+    memset(big, 'x', sizeof big - 1);
+    mock_reply data = {.status = 200, .body = big, .content_type = "application/octet-stream"};
+    for (int kind = 0; kind < 3; kind++) {
+        memory_transport *mt;
+        oai_client *c = memory_client(&mt);
+        memory_transport_set_split_bytes(mt, kind == 0);
+        attach(mt, c);
+        assert_int_equal(memory_transport_push(mt, kind == 2 ? &stream : &data), 0);
+        self_freeing f = {NULL, 0};
+        oai_request *req = kind == 2 ? pull_chat() : oai_request_new("GET", "/blob");
+        if (kind == 0)
+            assert_int_equal(oai_request_set_progress_callback(req, free_on_progress, &f), OAI_OK);
+        else if (kind == 1)
+            assert_int_equal(oai_request_set_data_callback(req, free_on_data, &f), OAI_OK);
+        else
+            assert_int_equal(oai_request_set_event_callback(req, free_on_stream_event, &f), OAI_OK);
+        f.call = oai_client_start(c, req, NULL, NULL);
+        assert_non_null(f.call);
+        oai_request_free(req);
+        for (int i = 0; i < 100 && oai_client_poll(c, 10) > 0; i++)
+            ;
+        assert_int_equal(oai_client_poll(c, 0), 0);
+        assert_int_equal(f.runs, 1);
+        close_memory(mt, c);
+    }
+    free_big_stream(chunks, WORDS);
+}
+
 /* ---- back-pressure ------------------------------------------------------------ */
 
 /* A host that does not take events: the queue stops at its limit (plus at
@@ -496,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_pull_stream_and_response),
         cmocka_unit_test(test_pull_plain_call),
         cmocka_unit_test(test_call_ownership),
+        cmocka_unit_test(test_no_callback_after_free),
         cmocka_unit_test(test_pull_queue_back_pressure),
         cmocka_unit_test(test_no_pause_is_bounded_by_the_size_limit),
         cmocka_unit_test(test_poll_budget),

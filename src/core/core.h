@@ -174,6 +174,13 @@ oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req);
 int oai__call_emit(oai_call *call, int type, const oai_value *json);
 /* Ends the workflow with its response (taken; NULL: out of memory). */
 void oai__call_end(oai_call *call, oai_response *res);
+/* Non-zero when the workflow's pull queue is full (the host has not taken
+ * its events): the workflow hands out no more and waits; the engine wakes
+ * it once the host has taken half. Always 0 with an event callback. */
+int oai__call_queue_full(oai_call *call);
+/* Non-zero when this poll's budget (oai_client_set_poll_budget_us()) is
+ * spent: a workflow leaves the rest of its work for the next poll. */
+int oai__call_over_budget(const oai_call *call);
 int oai__call_cancelled(const oai_call *call);
 int64_t oai__call_now(const oai_call *call);
 oai_client *oai__call_client(const oai_call *call);

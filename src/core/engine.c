@@ -140,6 +140,11 @@ struct oai_call {
     const oai__workflow_ops *wf_ops;
     void *wf_state;
     int64_t wf_wake_us;
+    /* A workflow's own call: the workflow woken when it ends. Valid while
+     * the call is not caller_freed (a workflow frees its calls before it
+     * goes). */
+    oai_call *parent;
+    int wf_queue_full;           /* it waits for the host to take events */
 };
 
 struct oai__engine {
@@ -387,6 +392,8 @@ static int queue_event(oai_call *call, const oai_event *ev)
 static int on_user_event(void *ud, const oai_event *ev)
 {
     oai_call *call = ud;
+    if (call->caller_freed)
+        return 0; /* nobody wants it: no callback after oai_call_free() */
     call->events_delivered++;
     if (!call->event_fn)
         return queue_event(call, ev);
@@ -488,7 +495,7 @@ static void on_header(void *ud, const char *name, size_t name_len, const char *v
 static void report_progress(oai_call *call)
 {
     const oai_request *r = call->req;
-    if (!r->progress_fn || !in_exchange(call))
+    if (!r->progress_fn || !in_exchange(call) || call->caller_freed)
         return;
     call->client->in_callback++;
     int stop = r->progress_fn(r->progress_ud, call->sent_bytes, call->body ? (int64_t)call->body_len
@@ -556,6 +563,8 @@ static void deliver_data(oai_call *call, const char *data, size_t len)
 {
     const oai_request *r = call->req;
     oai_client *c = call->client;
+    if (call->caller_freed)
+        return; /* no callback after oai_call_free(): the bytes are dropped */
     c->in_callback++;
     int stop = r->data_fn(r->data_ud, data, len);
     c->in_callback--;
@@ -1036,7 +1045,13 @@ static void step_workflow(oai_call *call, int64_t now)
         finish_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
         return;
     }
+    /* The engine walks the client meanwhile: a callback run inside the
+     * step (a log callback while a call starts) that frees the client only
+     * marks it, and the poll frees it on its way out. */
+    oai_client *c = call->client;
+    c->in_callback++;
     call->wf_wake_us = call->wf_ops->step(call, call->wf_state, now);
+    c->in_callback--;
 }
 
 static void step(oai_call *call, int64_t now)
@@ -1128,6 +1143,11 @@ static void hand_back(oai_call *call)
     call->outcome = res ? res->status : OAI_ERR_OUT_OF_MEMORY;
     release_resolved(call);
     call->handed_back = 1;
+    if (call->parent && !call->caller_freed && call->parent->state == CALL_WORKING) {
+        /* Its workflow looks at it at the next step, whenever it ended (in
+         * the transport's start callback, or in this poll's second pass). */
+        call->parent->wf_wake_us = 0;
+    }
     if (call->fn && !c->free_pending && !call->caller_freed) {
         call->res = NULL;
         call->in_done_callback = 1;
@@ -1685,6 +1705,10 @@ OAI_API oai_status oai_call_next_event(oai_call *call, const oai_event **event)
     call->event_count--;
     call->event_bytes -= oai__event_size(call->current_event);
     *event = call->current_event;
+    if (call->wf_queue_full && call->event_count < EVENT_QUEUE_HIGH / 2) {
+        call->wf_queue_full = 0;
+        call->wf_wake_us = 0; /* the workflow goes on at the next poll */
+    }
     /* Taking events may let a paused stream go on: the next poll resumes it,
      * and an event loop is told so through its timer. */
     if (call->engine)
@@ -1802,8 +1826,8 @@ oai_call *oai__workflow_start(oai_client *c, const oai__workflow_ops *ops, void 
 oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req)
 {
     oai_call *child = NULL;
-    if (start_call(workflow->client, req, NULL, NULL, &child) != OAI_OK)
-        return NULL;
+    if (start_call(workflow->client, req, NULL, NULL, &child) == OAI_OK && child)
+        child->parent = workflow;
     return child;
 }
 
@@ -1820,6 +1844,19 @@ void oai__call_end(oai_call *call, oai_response *res)
     oai_response_free(call->res);
     call->res = res ? res : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
     set_state(call, CALL_DONE, call->res && call->res->status != OAI_OK ? oai_status_name(call->res->status) : NULL);
+}
+
+int oai__call_queue_full(oai_call *call)
+{
+    if (call->event_fn || call->event_count < EVENT_QUEUE_HIGH)
+        return 0;
+    call->wf_queue_full = 1;
+    return 1;
+}
+
+int oai__call_over_budget(const oai_call *call)
+{
+    return call->engine && over_budget(call->engine);
 }
 
 int oai__call_cancelled(const oai_call *call)
