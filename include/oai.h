@@ -80,6 +80,16 @@
  * - `_len` is a length in bytes; `_ms` and `_us` are milli- and microseconds.
  *   `_of` is added only where the plain name is a type's
  *   (oai_value_type_of()).
+ * - A workflow (work of several requests: paging, a large upload, following
+ *   a job, waiting for a batch) starts with `start` and returns an
+ *   ::oai_call like oai_client_start(): `oai_<noun>_start` on its handle
+ *   (oai_pager_start(), oai_large_upload_start()), or, when it has none,
+ *   `oai_client_start_<verb>_<what>` after its blocking form
+ *   (oai_client_start_follow_fine_tuning_job() for
+ *   oai_client_follow_fine_tuning_job(), oai_client_start_wait_for_batch()
+ *   for oai_client_wait_for_batch()). Its events are its items and
+ *   progress, its response its result; the blocking form is the same
+ *   workflow plus a wait.
  * - A released signature never changes: a replacement takes the same name
  *   with a version digit (oai_client_set_log_callback2()).
  *
@@ -950,7 +960,10 @@ typedef void (*oai_done_fn)(void *userdata, oai_call *call, oai_response *res);
  *        with the response; NULL: the response waits in the call for
  *        oai_call_take_response()
  * @return a call owned by the caller until oai_call_free(), valid after it
- *         ended too; NULL on a bad argument or when memory ran out.
+ *         ended too; NULL only for a NULL client or request (the rule for
+ *         NULL handles) or when memory ran out. Anything else wrong (a
+ *         failed request, an invalid URL, the client's configuration)
+ *         gives a call that ends with that status and message.
  */
 OAI_API oai_call *oai_client_start(oai_client *client, const oai_request *req, oai_done_fn fn, void *userdata);
 
@@ -1054,10 +1067,14 @@ OAI_API void oai_call_cancel(oai_call *call);
  *  progress, retry, log, and the socket and timer callbacks themselves) runs
  *  inside that call or inside oai_client_start(), oai_call_cancel() or
  *  oai_client_free(). In this mode oai_client_poll() and oai_client_send()
- *  (and what is built on it: the pager, large uploads, following a
- *  fine-tuning job) refuse to run, since they would wait on their own;
- *  use a second client for those. oai_client_wakeup() is not needed: the
- *  host's own loop is the one to wake.
+ *  (and the blocking workflows: oai_pager_next(), oai_large_upload_run(),
+ *  oai_client_follow_fine_tuning_job(), oai_client_wait_for_batch())
+ *  refuse to run, since they would wait on their own; start the workflows
+ *  instead (oai_pager_start(), oai_large_upload_start(),
+ *  oai_client_start_follow_fine_tuning_job(),
+ *  oai_client_start_wait_for_batch()), which the loop drives like any
+ *  call. oai_client_wakeup() is not needed: the host's own loop is the
+ *  one to wake.
  *
  *  The socket and timer callbacks must not call back into the client; they
  *  only record what to wait for.
@@ -1614,10 +1631,15 @@ typedef struct oai_large_upload oai_large_upload;
  * @return a new handle (oai_large_upload_free()); NULL only when memory ran
  *         out. A bad argument or a file that cannot be read gives a failed
  *         handle (oai_large_upload_status()), whose oai_large_upload_run()
- *         answers with that status and message. The client must outlive it.
+ *         answers with that status and message. The client must outlive
+ *         its use; oai_large_upload_free() alone may come after
+ *         oai_client_free() (as oai_call_free() may), so a garbage
+ *         collector may finalize the two in any order.
  */
 OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *path, const char *purpose, const char *mime_type);
-/** Frees the handle (not the server-side upload). NULL is a no-op. */
+/** Frees the handle (not the server-side upload), before or after its
+ *  client; a running oai_large_upload_start() call ends with
+ *  ::OAI_ERR_CANCELLED. NULL is a no-op. */
 OAI_API void oai_large_upload_free(oai_large_upload *up);
 /** The handle's sticky status: ::OAI_OK, or why oai_large_upload_new()
  *  failed (::OAI_ERR_INVALID_ARGUMENT, ::OAI_ERR_IO).
@@ -1643,7 +1665,10 @@ OAI_API oai_status oai_large_upload_resume(oai_large_upload *up, const char *upl
 /**
  * Runs the upload to its end, blocking: creates it (unless resumed), sends
  * each remaining part (each part retried alone per the retry policy),
- * computes the file's MD5 and completes it.
+ * computes the file's MD5 and completes it. It is oai_large_upload_start()
+ * plus a wait, so it refuses (::OAI_ERR_INVALID_ARGUMENT) where
+ * oai_client_send() does: in event-loop mode and inside the client's
+ * callbacks; and while a call of oai_large_upload_start() runs the upload.
  * @return the response of the last request made: on success the completed
  *         Upload object, whose `/file/id` is the new file's id. After a
  *         failure, oai_large_upload_id() and oai_large_upload_part_id() tell
@@ -1651,6 +1676,38 @@ OAI_API oai_status oai_large_upload_resume(oai_large_upload *up, const char *upl
  *         ran out.
  */
 OAI_API oai_response *oai_large_upload_run(oai_large_upload *up);
+/**
+ * Starts the upload without waiting: the asynchronous form of
+ * oai_large_upload_run(), driven like any call (oai_client_poll(), an
+ * event loop, or a blocking wait on the same client). The MD5 is computed
+ * a slice per poll while the parts are sent.
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): one
+ * ::OAI_EVENT_PROGRESS per part accepted, whose oai_event_json() is
+ * `{"done":BYTES,"total":SIZE}` (bytes of the file accepted so far). The
+ * handle's progress callback (oai_large_upload_set_progress_callback())
+ * still reports the bytes sent as they go. An event callback returning
+ * non-zero ends the upload with ::OAI_ERR_CANCELLED.
+ *
+ * The response (to @p fn, or oai_call_take_response()) is what
+ * oai_large_upload_run() returns: the completed Upload object, or the
+ * failure. While the call runs, the handle's accessors show its progress;
+ * oai_large_upload_resume(), oai_large_upload_set_part_size(),
+ * oai_large_upload_run() and another start are refused. Freeing the handle
+ * cancels the call (it ends with ::OAI_ERR_CANCELLED); cancelling or
+ * freeing the call leaves the upload resumable as after a failure.
+ * Threading: the client's thread.
+ * @param fn called once when the upload ends, with its response; NULL:
+ *        the response waits in the call
+ * @param event_fn receives the progress events; NULL: they queue in the
+ *        call
+ * @return a call owned by the caller until oai_call_free(); NULL only for
+ *         a NULL handle, one made without a client (no client, no call), or
+ *         when memory ran out. A failed handle (oai_large_upload_status())
+ *         gives a call that ends with its status, and one already running a
+ *         call that ends with ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_call *oai_large_upload_start(oai_large_upload *up, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
 /** The upload's id once created (borrowed), or NULL. */
 OAI_API const char *oai_large_upload_id(const oai_large_upload *up);
 /** The number of parts accepted so far. */
@@ -1677,22 +1734,25 @@ typedef struct oai_pager oai_pager;
 
 /**
  * Creates a pager over a list request (e.g. oai_file_list_request_new()).
- * Pages are fetched on demand through oai_client_send() (so with the retry
- * policy); the next page repeats the request with `after` set to the page's
+ * Pages are fetched on demand, each as a call of the client (so with the
+ * retry policy); the next page repeats the request with `after` set to the page's
  * `last_id`, or else to the last item's `id`. Only `has_more: true` asks
  * for another page: a false or missing `has_more` (a one-page list such as
  * `/models`), an empty `data` or a missing cursor ends the list. A cursor
  * that was already sent (a server that ignores `after`) ends the walk with
  * ::OAI_ERR_PROTOCOL instead of fetching the same pages forever. A `limit`
  * query parameter on the request sets the page size.
- * @return a new pager (the request is copied; the client must outlive the
- *         pager); NULL only when memory ran out. A NULL client or request,
+ * @return a new pager (the request is copied; the client must outlive its
+ *         use, though oai_pager_free() alone may come after
+ *         oai_client_free()); NULL only when memory ran out. A NULL client or request,
  *         or a failed request (oai_request_status()), gives a failed pager:
  *         oai_pager_status() and every oai_pager_next() return that status,
  *         and oai_pager_response() is a response carrying it.
  */
 OAI_API oai_pager *oai_pager_new(oai_client *client, const oai_request *list_request);
-/** Frees the pager and the items borrowed from it. NULL is a no-op. */
+/** Frees the pager and the items borrowed from it, before or after its
+ *  client; a running oai_pager_start() call ends with ::OAI_ERR_CANCELLED.
+ *  NULL is a no-op. */
 OAI_API void oai_pager_free(oai_pager *pager);
 /** The pager's sticky status: ::OAI_OK, or why oai_pager_new() failed.
  *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
@@ -1703,17 +1763,58 @@ OAI_API const char *oai_pager_error_message(const oai_pager *pager);
  *  @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT. */
 OAI_API oai_status oai_pager_set_max_items(oai_pager *pager, size_t max_items);
 /**
- * Gives the next item.
+ * Gives the next item, blocking while a page is fetched (the workflow of
+ * oai_pager_start() run up to the next item, plus a wait: it refuses with
+ * ::OAI_ERR_INVALID_ARGUMENT where oai_client_send() does, in event-loop
+ * mode and inside the client's callbacks).
  * @param item receives the item, borrowed from the pager and valid until the
  *        next call or oai_pager_free(); NULL at the end of the list
  * @return ::OAI_OK (check *item), the status of a failed page fetch (see
  *         oai_pager_response(); calling again retries that page), or
  *         ::OAI_ERR_PROTOCOL when the cursor did not advance (for good: the
- *         response's message says which cursor repeated).
+ *         response's message says which cursor repeated);
+ *         ::OAI_ERR_INVALID_ARGUMENT while a call of oai_pager_start()
+ *         walks the pager.
  */
 OAI_API oai_status oai_pager_next(oai_pager *pager, const oai_value **item);
 /** The response of the last page fetched (borrowed), or NULL. */
 OAI_API const oai_response *oai_pager_response(const oai_pager *pager);
+/**
+ * Walks the rest of the list without waiting: the asynchronous form of
+ * oai_pager_next(), driven like any call (oai_client_poll(), an event
+ * loop, or a blocking wait on the same client). The walk starts where the
+ * pager stands (after the items oai_pager_next() gave) and follows the
+ * same rules (cursor, stop rules, oai_pager_set_max_items()).
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): one
+ * ::OAI_EVENT_ITEM per item, in order, whose oai_event_json() is the item
+ * (with a callback, valid during the callback; pulled, until the next call
+ * on the call). At most 64 are handed out per poll, fewer once the poll's
+ * budget (oai_client_set_poll_budget_us()) is spent. An event callback
+ * returning non-zero ends the walk with ::OAI_ERR_CANCELLED. Pulled items
+ * wait in the call's queue; when 1024 wait, the walk pauses (no item is
+ * dropped and no page fetched) until the host has taken half of them.
+ *
+ * The response (to @p fn, or oai_call_take_response()) is a copy of the
+ * last page fetched (the pager keeps its own, oai_pager_response()), or the
+ * failure that ended the walk (a page's, after the retry policy gave up;
+ * ::OAI_ERR_PROTOCOL for a repeated cursor). A later oai_pager_start() or
+ * oai_pager_next() goes on from there (after a failed page: that page
+ * again).
+ *
+ * While the call runs, oai_pager_next() and another start are refused;
+ * freeing the pager cancels the call (it ends with ::OAI_ERR_CANCELLED).
+ * Threading: the client's thread.
+ * @param fn called once when the walk ends, with its response; NULL: the
+ *        response waits in the call
+ * @param event_fn receives the items; NULL: they queue in the call
+ * @return a call owned by the caller until oai_call_free(); NULL only for
+ *         a NULL pager, one made without a client (no client, no call), or
+ *         when memory ran out. A failed pager gives a call that ends with
+ *         its status, and one already walking a call that ends with
+ *         ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_call *oai_pager_start(oai_pager *pager, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
 
 /** @} */
 
@@ -1820,13 +1921,47 @@ typedef int (*oai_job_event_fn)(void *userdata, const oai_value *event);
  * Follows a fine-tuning job until it reaches `succeeded`, `failed` or
  * `cancelled`: every @p poll_interval_ms (minimum 10) it fetches new events
  * (reporting each once) and the job. Waiting happens in the client's engine
- * (oai_client_poll()), so the client's other asynchronous calls progress
- * meanwhile. Each fetch goes through the retry policy.
+ * (a timer, as with oai_client_poll()), so the client's other asynchronous
+ * calls progress meanwhile. Each fetch goes through the retry policy. It is
+ * oai_client_start_follow_fine_tuning_job() plus a wait, so it refuses
+ * (::OAI_ERR_INVALID_ARGUMENT) where oai_client_send() does: in event-loop
+ * mode and inside the client's callbacks.
  * @return the last job retrieval's response (its `/status` and
  *         `/fine_tuned_model` tell the outcome), or a response carrying
  *         ::OAI_ERR_CANCELLED when @p fn stopped it. NULL only when memory ran out.
  */
 OAI_API oai_response *oai_client_follow_fine_tuning_job(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_job_event_fn fn, void *userdata);
+
+/**
+ * Follows a fine-tuning job without waiting: the asynchronous form of
+ * oai_client_follow_fine_tuning_job(), driven like any call
+ * (oai_client_poll(), an event loop, or a blocking wait on the same
+ * client). The interval between rounds (minimum 10 ms, maximum a day) is a
+ * timer of the engine, never a sleep: a frame loop polling with 0 never
+ * waits, and a client with a simulated clock (oai_client_set_clock_callback())
+ * lets it pass at once.
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): each new
+ * event of the job once, oldest first, as an ::OAI_EVENT_ITEM whose
+ * oai_event_json() is the event object (`id`, `created_at`, `level`,
+ * `message`, `type`, `data`). An event callback returning non-zero stops
+ * following: the response is then the job as last seen, carrying
+ * ::OAI_ERR_CANCELLED.
+ *
+ * The response (to @p fn, or oai_call_take_response()) is the last job
+ * retrieval (its `/status` and `/fine_tuned_model` tell the outcome), or
+ * the failure that ended following (a retrieval's, after the retry policy
+ * gave up). Cancelling the call ends it with ::OAI_ERR_CANCELLED (the job
+ * itself goes on: cancel it with oai_fine_tuning_job_cancel_request_new()).
+ * Threading: the client's thread.
+ * @param fn called once when following ends, with its response; NULL: the
+ *        response waits in the call
+ * @param event_fn receives the job's events; NULL: they queue in the call
+ * @return a call owned by the caller until oai_call_free(); NULL for a
+ *         NULL client or when memory ran out. An empty @p job_id gives a
+ *         call that ends with ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_call *oai_client_start_follow_fine_tuning_job(oai_client *client, const char *job_id, int64_t poll_interval_ms, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
 
 /** @} */
 
@@ -1843,6 +1978,51 @@ OAI_API oai_request *oai_batch_retrieve_request_new(const char *batch_id);
 OAI_API oai_request *oai_batch_list_request_new(void);
 /** `POST /batches/{id}/cancel`. */
 OAI_API oai_request *oai_batch_cancel_request_new(const char *batch_id);
+
+/**
+ * Waits for a batch to end: retrieves it every @p poll_interval_ms
+ * (minimum 10, maximum a day) until its status is `completed`, `failed`,
+ * `expired` or `cancelled`. Each retrieval goes through the retry policy;
+ * waiting happens in the client's engine (a timer), so the client's other
+ * asynchronous calls progress meanwhile. It is
+ * oai_client_start_wait_for_batch() plus a wait, so it refuses
+ * (::OAI_ERR_INVALID_ARGUMENT) where oai_client_send() does: in event-loop
+ * mode and inside the client's callbacks.
+ * @return the last retrieval's response: the batch, whose `/status` tells
+ *         how it ended and whose `/output_file_id` and `/error_file_id`
+ *         (oai_response_get_string()) name its result files; or the
+ *         failure of a retrieval (::OAI_ERR_NOT_FOUND for an unknown
+ *         batch; ::OAI_ERR_PROTOCOL for an answer without a status).
+ *         NULL only when memory ran out.
+ */
+OAI_API oai_response *oai_client_wait_for_batch(oai_client *client, const char *batch_id, int64_t poll_interval_ms);
+
+/**
+ * Waits for a batch without blocking: the asynchronous form of
+ * oai_client_wait_for_batch(), driven like any call (oai_client_poll(), an
+ * event loop, or a blocking wait on the same client). The interval is a
+ * timer of the engine, never a sleep.
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): the batch
+ * object, as an ::OAI_EVENT_ITEM (oai_event_json()), after the first
+ * retrieval and whenever its `status` changes (`validating`,
+ * `in_progress`, `finalizing`, ...; the last one is the final status). An
+ * event callback returning non-zero stops waiting: the response is then
+ * the batch as last seen, carrying ::OAI_ERR_CANCELLED.
+ *
+ * The response (to @p fn, or oai_call_take_response()) is what
+ * oai_client_wait_for_batch() returns. Cancelling the call ends it with
+ * ::OAI_ERR_CANCELLED (the batch itself goes on: cancel it with
+ * oai_batch_cancel_request_new()). Threading: the client's thread.
+ * @param fn called once when waiting ends, with its response; NULL: the
+ *        response waits in the call
+ * @param event_fn receives the batch's changes; NULL: they queue in the
+ *        call
+ * @return a call owned by the caller until oai_call_free(); NULL for a
+ *         NULL client or when memory ran out. An empty @p batch_id gives
+ *         a call that ends with ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_call *oai_client_start_wait_for_batch(oai_client *client, const char *batch_id, int64_t poll_interval_ms, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
 
 /** Writes a batch input file, one request per line. */
 typedef struct oai_batch_writer oai_batch_writer;

@@ -1,31 +1,39 @@
-/* oai_client_follow_fine_tuning_job(): polls a fine-tuning job and its events
- * until the job ends, reporting each event once, oldest first. */
+/* Following a fine-tuning job, as a workflow on the engine: each round
+ * retrieves the job, then its events back to the last one reported, hands
+ * out each new event once, oldest first (OAI_EVENT_ITEM), and ends when
+ * the job has reached `succeeded`, `failed` or `cancelled`. The wait
+ * between rounds is the step's timer on the engine's clock, never a sleep,
+ * so following runs in every drive mode; oai_client_follow_fine_tuning_job()
+ * is oai_client_start_follow_fine_tuning_job() plus a wait. */
 #include "core/core.h"
 #include "json/json.h"
+#include "workflows/workflow.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define MIN_POLL_INTERVAL_MS 10
-#define MAX_POLL_INTERVAL_MS ((int64_t)24 * 3600 * 1000)
-/* Events are fetched newest first; a follow round reads pages of this many
- * until it meets an event it already reported. */
+/* Events are fetched newest first; a round reads pages of this many until
+ * it meets an event it already reported. */
 #define EVENTS_PAGE_LIMIT "100"
 /* Bounds one round's catch-up (100 pages of 100 events). */
 #define MAX_EVENT_PAGES 100
 
-/* ---- following a job ------------------------------------------------------- */
+typedef enum follow_phase {
+    FOLLOW_WAITING, /* until the next round */
+    FOLLOW_JOB,     /* retrieving the job */
+    FOLLOW_EVENTS   /* reading its events, newest first */
+} follow_phase;
 
 typedef struct follower {
-    oai_client *client;
-    const char *job_id;
-    oai_job_event_fn fn;
-    void *ud;
-    oai__strset seen;
-    oai_response **pages;        /* event pages of the current round */
+    char *job_id;
+    int64_t interval_us;
+    follow_phase phase;
+    int64_t next_round_us;       /* FOLLOW_WAITING: when (0: at once) */
+    oai_call *child;             /* the request under way */
+    oai_response *job;           /* this round's job */
+    oai_response *pages[MAX_EVENT_PAGES]; /* this round's event pages */
     size_t page_count;
+    oai__strset seen;            /* the ids of the events handed out */
 } follower;
 
 static void free_pages(follower *f)
@@ -33,27 +41,6 @@ static void free_pages(follower *f)
     for (size_t i = 0; i < f->page_count; i++)
         oai_response_free(f->pages[i]);
     f->page_count = 0;
-}
-
-static oai_response *send_job_request(follower *f, oai_request *req)
-{
-    if (!req)
-        return NULL;
-    oai_response *res = oai_client_send(f->client, req);
-    oai_request_free(req);
-    return res;
-}
-
-/* Fetches one page of events older than `after` (NULL: the newest). */
-static oai_response *fetch_events(follower *f, const char *after)
-{
-    oai_request *req = oai_fine_tuning_job_list_events_request_new(f->job_id);
-    if (req && (oai_request_set_query(req, "limit", EVENTS_PAGE_LIMIT) != OAI_OK ||
-                (after && oai_request_set_query(req, "after", after) != OAI_OK))) {
-        oai_request_free(req);
-        req = NULL;
-    }
-    return send_job_request(f, req);
 }
 
 /* The page's events (newest first), or NULL when it holds no list. */
@@ -77,29 +64,9 @@ static int page_reaches_seen(const follower *f, const oai_response *page)
     return n == 0 || oai_value_type_of(has_more) != OAI_VALUE_BOOL || !oai_value_bool(has_more);
 }
 
-/* Reads pages of events, newest first, back to the first one already
- * reported. Returns NULL, or the failed response of a page. */
-static oai_response *collect_new_events(follower *f)
-{
-    const char *after = NULL;
-    for (size_t i = 0; i < MAX_EVENT_PAGES; i++) {
-        oai_response *page = fetch_events(f, after);
-        if (oai_response_status(page) != OAI_OK)
-            return page ? page : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
-        f->pages[f->page_count++] = page;
-        if (page_reaches_seen(f, page))
-            break;
-        const oai_value *data = events_of(page);
-        after = oai_value_get_string(oai_value_item(data, oai_value_count(data) - 1), "/id");
-        if (!after)
-            break;
-    }
-    return NULL;
-}
-
-/* Reports one event unless it was reported before. 1 when fn asked to stop,
- * -1 when memory ran out. */
-static int report_event(follower *f, const oai_value *event)
+/* Hands out one event unless it was handed out before. 1 when the caller
+ * asked to stop, -1 when memory ran out. */
+static int report_event(oai_call *call, follower *f, const oai_value *event)
 {
     const char *id = oai_value_get_string(event, "/id");
     if (id) {
@@ -108,19 +75,21 @@ static int report_event(follower *f, const oai_value *event)
         if (oai__strset_add(&f->seen, id) != OAI_OK)
             return -1;
     }
-    return f->fn && f->fn(f->ud, event) != 0 ? 1 : 0;
+    return oai__call_emit(call, OAI_EVENT_ITEM, event) ? 1 : 0;
 }
 
-/* Reports the new events of this round oldest first: pages were read
+/* Hands out the new events of this round oldest first: pages were read
  * newest first, and each page lists its events newest first. */
-static int report_new_events(follower *f)
+static int report_new_events(oai_call *call, follower *f)
 {
     for (size_t p = f->page_count; p-- > 0;) {
         const oai_value *data = events_of(f->pages[p]);
         for (size_t i = oai_value_count(data); i-- > 0;) {
-            int rc = report_event(f, oai_value_item(data, i));
+            int rc = report_event(call, f, oai_value_item(data, i));
             if (rc)
                 return rc;
+            if (oai__call_cancelled(call))
+                return 0; /* the callback cancelled or freed the call */
         }
     }
     return 0;
@@ -132,72 +101,146 @@ static int is_terminal(const char *status)
                       strcmp(status, "cancelled") == 0);
 }
 
-/* Waits in the client's engine, so its other calls progress meanwhile. The
- * engine returns at once when it has no call running: then sleep. */
-static void wait_between_rounds(oai_client *client, int64_t interval_ms)
+static int64_t end_with(oai_call *call, oai_response *res)
 {
-    int64_t deadline = oai__now_us() + interval_ms * 1000;
-    for (;;) {
-        int64_t now = oai__now_us();
-        if (now >= deadline)
-            return;
-        int64_t left = (deadline - now + 999) / 1000;
-        int ms = left > 0x7fffffff ? 0x7fffffff : (int)left;
-        if (oai_client_poll(client, ms) <= 0) {
-            now = oai__now_us();
-            if (now < deadline)
-                oai__sleep_ms((deadline - now + 999) / 1000);
-            return;
-        }
-    }
+    oai__call_end(call, res);
+    return INT64_MAX;
 }
 
-/* One round: the job, then the events up to now. Returns 1 when following
- * must end (terminal status, failure or cancel) with *out the response to
- * return (NULL only when memory ran out), else 0. */
-static int follow_round(follower *f, oai_response **out)
+/* Starts one request of the round (the request is freed). */
+static int64_t start_child(oai_call *call, follower *f, oai_request *req)
 {
-    oai_response *job = send_job_request(f, oai_fine_tuning_job_retrieve_request_new(f->job_id));
-    *out = job;
-    if (oai_response_status(job) != OAI_OK)
-        return 1;
-    oai_response *failed = collect_new_events(f);
-    int rc = failed ? 0 : report_new_events(f);
-    free_pages(f);
-    if (failed) {
-        oai_response_free(job);
-        *out = failed;
-        return 1;
+    f->child = req ? oai__workflow_child(call, req) : NULL;
+    oai_request_free(req);
+    if (!f->child)
+        return end_with(call, oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL));
+    return INT64_MAX; /* woken when it ends (see workflow.h) */
+}
+
+/* Asks for one page of events older than `after` (NULL: the newest). */
+static int64_t fetch_events(oai_call *call, follower *f, const char *after)
+{
+    oai_request *req = oai_fine_tuning_job_list_events_request_new(f->job_id);
+    if (req && (oai_request_set_query(req, "limit", EVENTS_PAGE_LIMIT) != OAI_OK ||
+                (after && oai_request_set_query(req, "after", after) != OAI_OK))) {
+        oai_request_free(req);
+        req = NULL;
     }
-    if (rc < 0)
+    f->phase = FOLLOW_EVENTS;
+    return start_child(call, f, req);
+}
+
+/* The round's events are all read: hand them out, then end or wait. */
+static int64_t end_round(oai_call *call, follower *f, int64_t now)
+{
+    int rc = report_new_events(call, f);
+    free_pages(f);
+    oai_response *job = f->job;
+    f->job = NULL;
+    if (rc < 0) {
         oai__response_fail(job, OAI_ERR_OUT_OF_MEMORY, NULL);
-    else if (rc > 0)
+        return end_with(call, job);
+    }
+    if (rc > 0) {
         oai__response_fail(job, OAI_ERR_CANCELLED, "cancelled by the event callback");
-    if (rc || is_terminal(oai_response_get_string(job, "/status")))
-        return 1;
+        return end_with(call, job);
+    }
+    if (is_terminal(oai_response_get_string(job, "/status")))
+        return end_with(call, job);
     oai_response_free(job);
-    *out = NULL;
-    return 0;
+    f->phase = FOLLOW_WAITING;
+    f->next_round_us = now + f->interval_us;
+    return f->next_round_us;
+}
+
+/* A request of the round answered. */
+static int64_t take_answer(oai_call *call, follower *f, oai_response *res, int64_t now)
+{
+    if (oai_response_status(res) != OAI_OK)
+        return end_with(call, res); /* this round's job, if any, goes with the state */
+    if (f->phase == FOLLOW_JOB) {
+        f->job = res;
+        return fetch_events(call, f, NULL);
+    }
+    f->pages[f->page_count++] = res;
+    const char *after = NULL;
+    if (!page_reaches_seen(f, res) && f->page_count < MAX_EVENT_PAGES) {
+        const oai_value *data = events_of(res);
+        after = oai_value_get_string(oai_value_item(data, oai_value_count(data) - 1), "/id");
+    }
+    return after ? fetch_events(call, f, after) : end_round(call, f, now);
+}
+
+static int64_t follow_step(oai_call *call, void *state, int64_t now)
+{
+    follower *f = state;
+    if (f->child) {
+        oai_response *res = oai__workflow_take(&f->child);
+        return res ? take_answer(call, f, res, now) : INT64_MAX;
+    }
+    if (now < f->next_round_us)
+        return f->next_round_us;
+    f->phase = FOLLOW_JOB;
+    return start_child(call, f, oai_fine_tuning_job_retrieve_request_new(f->job_id));
+}
+
+static void follower_free(void *state)
+{
+    follower *f = state;
+    oai__workflow_drop(&f->child);
+    oai_response_free(f->job);
+    free_pages(f);
+    oai__strset_free(&f->seen);
+    oai__free(f->job_id);
+    oai__free(f);
+}
+
+static const oai__workflow_ops follower_ops = {follow_step, follower_free};
+
+OAI_API oai_call *oai_client_start_follow_fine_tuning_job(oai_client *client, const char *job_id,
+                                                          int64_t poll_interval_ms, oai_done_fn fn, void *userdata,
+                                                          oai_event_fn event_fn, void *event_userdata)
+{
+    if (!client)
+        return NULL;
+    if (!oai__nonempty(job_id))
+        return oai__workflow_start_failed(client, OAI_ERR_INVALID_ARGUMENT,
+                                          "oai_client_start_follow_fine_tuning_job: empty job id", fn, userdata,
+                                          event_fn, event_userdata);
+    follower *f = oai__calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->job_id = oai__strdup(job_id);
+    if (!f->job_id) {
+        oai__free(f);
+        return NULL;
+    }
+    f->interval_us = oai__workflow_interval_us(poll_interval_ms);
+    return oai__workflow_start(client, &follower_ops, f, fn, userdata, event_fn, event_userdata);
+}
+
+/* The blocking form's event callback: each event's object to the
+ * caller's oai_job_event_fn. */
+typedef struct job_event_relay {
+    oai_job_event_fn fn;
+    void *userdata;
+} job_event_relay;
+
+static int relay_job_event(void *userdata, const oai_event *ev)
+{
+    const job_event_relay *r = userdata;
+    return r->fn(r->userdata, oai_event_json(ev));
 }
 
 OAI_API oai_response *oai_client_follow_fine_tuning_job(oai_client *client, const char *job_id,
-                                                 int64_t poll_interval_ms, oai_job_event_fn fn,
-                                                 void *userdata)
+                                                        int64_t poll_interval_ms, oai_job_event_fn fn,
+                                                        void *userdata)
 {
     if (!client || !oai__nonempty(job_id))
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL client or empty job id");
-    if (poll_interval_ms < MIN_POLL_INTERVAL_MS)
-        poll_interval_ms = MIN_POLL_INTERVAL_MS;
-    if (poll_interval_ms > MAX_POLL_INTERVAL_MS)
-        poll_interval_ms = MAX_POLL_INTERVAL_MS;
-    follower f = {client, job_id, fn, userdata, {NULL, 0, 0}, NULL, 0};
-    f.pages = oai__calloc(MAX_EVENT_PAGES, sizeof *f.pages);
-    if (!f.pages)
-        return NULL;
-    oai_response *res = NULL;
-    while (!follow_round(&f, &res))
-        wait_between_rounds(client, poll_interval_ms);
-    oai__free(f.pages);
-    oai__strset_free(&f.seen);
-    return res;
+    job_event_relay relay = {fn, userdata};
+    oai_call *call = oai_client_start_follow_fine_tuning_job(client, job_id, poll_interval_ms, NULL, NULL,
+                                                             fn ? relay_job_event : oai__workflow_ignore_event,
+                                                             fn ? &relay : NULL);
+    return call ? oai__call_wait(call) : NULL;
 }

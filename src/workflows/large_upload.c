@@ -1,8 +1,13 @@
-/* The resumable large upload: create an upload, stream the file's parts
- * from disk (each retried on its own), complete with the ordered part ids
- * and the file's MD5; resumable from the parts already accepted. */
+/* The resumable large upload, as a workflow on the engine: create an
+ * upload, stream the file's parts from disk (each part a call of its own,
+ * so each is retried alone), complete with the ordered part ids and the
+ * file's MD5; resumable from the parts already accepted. The MD5 is
+ * computed a slice per step while the parts are sent, so no poll reads
+ * the whole file. oai_large_upload_run() is oai_large_upload_start() plus
+ * a wait. */
 #include "core/core.h"
 #include "json/json.h"
+#include "workflows/workflow.h"
 
 #include <openssl/evp.h>
 
@@ -14,6 +19,10 @@
 
 #define MAX_PART_SIZE ((int64_t)64 * 1024 * 1024)
 #define MD5_CHUNK ((size_t)64 * 1024)
+/* The MD5 reads at most this much of the file per step. */
+#define MD5_CHUNKS_PER_STEP 4
+
+typedef struct upload_run upload_run;
 
 /* ---- the resumable large upload -------------------------------------------- */
 
@@ -32,6 +41,7 @@ struct oai_large_upload {
     size_t part_cap;
     oai_status status;           /* sticky: why oai_large_upload_new() failed */
     char *error_message;
+    upload_run *run;             /* the workflow running it now, or NULL */
 };
 
 /* Makes `up` a failed handle: NULL when memory ran out. */
@@ -56,6 +66,7 @@ OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *p
     oai_large_upload *up = oai__calloc(1, sizeof *up);
     if (!up)
         return NULL;
+    up->client = client;
     if (!client)
         return failed_upload(up, OAI_ERR_INVALID_ARGUMENT, "NULL client");
     if (!oai__nonempty(path))
@@ -72,7 +83,6 @@ OAI_API oai_large_upload *oai_large_upload_new(oai_client *client, const char *p
     fclose(f);
     if (!S_ISREG(sb.st_mode))
         return failed_upload(up, OAI_ERR_IO, "the path is not a regular file");
-    up->client = client;
     up->size = (int64_t)sb.st_size;
     up->part_size = MAX_PART_SIZE;
     up->path = oai__strdup(path);
@@ -102,10 +112,13 @@ static void clear_parts(oai_large_upload *up)
     up->part_count = 0;
 }
 
+static void detach_run(oai_large_upload *up);
+
 OAI_API void oai_large_upload_free(oai_large_upload *up)
 {
     if (!up)
         return;
+    detach_run(up);
     clear_parts(up);
     oai__free(up->part_ids);
     oai__free(up->upload_id);
@@ -120,7 +133,7 @@ OAI_API oai_status oai_large_upload_set_part_size(oai_large_upload *up, int64_t 
 {
     if (up && up->status != OAI_OK)
         return up->status;
-    if (!up || part_size < 1 || part_size > MAX_PART_SIZE)
+    if (!up || part_size < 1 || part_size > MAX_PART_SIZE || up->run)
         return OAI_ERR_INVALID_ARGUMENT;
     up->part_size = part_size;
     return OAI_OK;
@@ -159,7 +172,7 @@ OAI_API oai_status oai_large_upload_resume(oai_large_upload *up, const char *upl
 {
     if (up && up->status != OAI_OK)
         return up->status;
-    if (!up || !oai__nonempty(upload_id) || (part_count && !part_ids))
+    if (!up || !oai__nonempty(upload_id) || (part_count && !part_ids) || up->run)
         return OAI_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < part_count; i++)
         if (!oai__nonempty(part_ids[i]))
@@ -188,7 +201,33 @@ OAI_API const char *oai_large_upload_part_id(const oai_large_upload *up, size_t 
     return (up && index < up->part_count) ? up->part_ids[index] : NULL;
 }
 
-/* A response carrying a local failure (NULL only when memory ran out). */
+
+/* ---- the workflow ---------------------------------------------------------------- */
+
+typedef enum upload_phase {
+    UP_START,    /* nothing done yet */
+    UP_CREATE,   /* creating the upload */
+    UP_PARTS,    /* sending the parts, one at a time */
+    UP_COMPLETE  /* completing it */
+} upload_phase;
+
+struct upload_run {
+    oai_large_upload *up;        /* NULL once the handle was freed */
+    oai_call *call;              /* the workflow's own call */
+    oai_call *child;             /* the request under way */
+    upload_phase phase;
+    int64_t part_total;
+    int64_t part_offset;         /* the part under way */
+    int64_t part_length;
+    /* The file's MD5, computed a slice per step. */
+    FILE *file;
+    EVP_MD_CTX *md5;
+    unsigned char *chunk;
+    int hashed;                  /* the MD5 is in md5_hex (or failed) */
+    oai_status hash_status;
+    char md5_hex[33];
+};
+
 /* Turns a response into a failure when it lacks the string at `pointer`
  * (a 2xx answer without the id we need cannot be continued from). */
 static const char *require_string(oai_response *res, const char *pointer, const char *message)
@@ -201,106 +240,83 @@ static const char *require_string(oai_response *res, const char *pointer, const 
     return s;
 }
 
-static oai_response *create_upload(oai_large_upload *up)
-{
-    oai_request *req = oai_upload_create_request_new(oai__base_name(up->path), up->purpose, up->size,
-                                                     up->mime_type);
-    if (!req)
-        return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
-    oai_response *res = oai_client_send(up->client, req);
-    oai_request_free(req);
-    if (oai_response_status(res) != OAI_OK)
-        return res;
-    const char *id = require_string(res, "/id", "the created upload has no id");
-    if (id && oai__set_str(&up->upload_id, id) != OAI_OK)
-        oai__response_fail(res, OAI_ERR_OUT_OF_MEMORY, NULL);
-    return res;
-}
-
-/* Turns one part request's body progress into whole-file progress. */
-typedef struct part_progress {
-    oai_large_upload *up;
-    int64_t offset;
-    int64_t length;
-} part_progress;
-
-static int on_part_progress(void *ud, int64_t sent, int64_t send_total, int64_t received,
-                            int64_t receive_total)
+/* The part's progress callback turns the part's body progress into the
+ * whole file's for the handle's callback. Its userdata is the run: the
+ * run frees its part before it goes, and the engine runs no callback of a
+ * freed call, so the run outlives every call of this. */
+static int on_part_progress(void *ud, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total)
 {
     (void)send_total;
     (void)received;
     (void)receive_total;
-    part_progress *p = ud;
+    const upload_run *run = ud;
+    const oai_large_upload *up = run->up;
+    if (!up)
+        return 1; /* the handle was freed: stop the part */
+    if (!up->progress_fn)
+        return 0;
     /* `sent` counts the multipart framing too; report file bytes only. */
-    int64_t file_sent = p->offset + (sent < p->length ? sent : p->length);
-    return p->up->progress_fn(p->up->progress_ud, file_sent, p->up->size, 0, 0);
+    int64_t file_sent = run->part_offset + (sent < run->part_length ? sent : run->part_length);
+    return up->progress_fn(up->progress_ud, file_sent, up->size, 0, 0);
 }
 
-static oai_response *send_part(oai_large_upload *up, int64_t offset, int64_t length)
-{
-    oai_request *req = oai_upload_add_part_request_new(up->upload_id, up->path, offset, length);
-    if (!req)
-        return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
-    if (oai_request_status(req) != OAI_OK) {
-        /* The part request checks the file: it can no longer be read. */
-        oai_response *failed = oai__response_new_failed(oai_request_status(req), oai_request_error_message(req));
-        oai_request_free(req);
-        return failed;
-    }
-    part_progress pp = {up, offset, length};
-    if (up->progress_fn)
-        oai_request_set_progress_callback(req, on_part_progress, &pp);
-    oai_response *res = oai_client_send(up->client, req);
-    oai_request_free(req);
-    if (oai_response_status(res) != OAI_OK)
-        return res;
-    const char *id = require_string(res, "/id", "the accepted part has no id");
-    if (id && add_part_id(up, id) != OAI_OK)
-        oai__response_fail(res, OAI_ERR_OUT_OF_MEMORY, NULL);
-    return res;
-}
+/* Starts one of the upload's requests; the request is freed. */
+static int64_t start_child(oai_call *call, upload_run *run, oai_request *req);
 
-/* Hashes the file in fixed-size chunks; hex receives 32 digits and a NUL. */
-static oai_status file_md5_hex(const char *path, char hex[33])
+/* Reads the next slice of the file into the MD5. */
+static void hash_some(upload_run *run)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *chunk = oai__malloc(MD5_CHUNK);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    oai_status st = (f && chunk && ctx) ? OAI_OK : (!f ? OAI_ERR_IO : OAI_ERR_OUT_OF_MEMORY);
-    if (st == OAI_OK && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
-        st = OAI_ERR_OUT_OF_MEMORY;
-    size_t n;
-    while (st == OAI_OK && (n = fread(chunk, 1, MD5_CHUNK, f)) > 0)
-        if (EVP_DigestUpdate(ctx, chunk, n) != 1)
+    if (run->hashed)
+        return;
+    oai_status st = OAI_OK;
+    for (int i = 0; st == OAI_OK && i < MD5_CHUNKS_PER_STEP; i++) {
+        size_t n = fread(run->chunk, 1, MD5_CHUNK, run->file);
+        if (n > 0 && EVP_DigestUpdate(run->md5, run->chunk, n) != 1)
             st = OAI_ERR_OUT_OF_MEMORY;
-    if (st == OAI_OK && ferror(f))
-        st = OAI_ERR_IO;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (st == OAI_OK && (EVP_DigestFinal_ex(ctx, digest, &len) != 1 || len != 16))
-        st = OAI_ERR_OUT_OF_MEMORY;
-    for (unsigned int i = 0; st == OAI_OK && i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    EVP_MD_CTX_free(ctx);
-    oai__free(chunk);
-    if (f)
-        fclose(f);
-    return st;
+        if (n == MD5_CHUNK)
+            continue;
+        if (ferror(run->file))
+            st = OAI_ERR_IO;
+        if (st != OAI_OK)
+            break;
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        if (EVP_DigestFinal_ex(run->md5, digest, &len) != 1 || len != 16) {
+            st = OAI_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        for (unsigned int k = 0; k < len; k++)
+            snprintf(run->md5_hex + 2 * k, 3, "%02x", digest[k]);
+        run->hashed = 1;
+        break;
+    }
+    if (st != OAI_OK) {
+        run->hash_status = st;
+        run->hashed = 1;
+    }
+    if (run->hashed) {
+        fclose(run->file);
+        run->file = NULL;
+    }
 }
 
-static oai_response *complete_upload(oai_large_upload *up)
+/* Opens the file for the MD5 (failures surface at completion, where the
+ * MD5 is needed). */
+static void start_hash(upload_run *run)
 {
-    char md5[33];
-    oai_status st = file_md5_hex(up->path, md5);
-    if (st != OAI_OK)
-        return oai__response_new_failed(st, st == OAI_ERR_IO ? "cannot read the file to hash it" : NULL);
-    oai_request *req = oai_upload_complete_request_new(up->upload_id, (const char *const *)up->part_ids,
-                                                       up->part_count, md5);
-    if (!req)
-        return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
-    oai_response *res = oai_client_send(up->client, req);
-    oai_request_free(req);
-    return res;
+    run->file = fopen(run->up->path, "rb");
+    run->chunk = oai__malloc(MD5_CHUNK);
+    run->md5 = EVP_MD_CTX_new();
+    run->hash_status = !run->file ? OAI_ERR_IO
+                       : (run->chunk && run->md5 && EVP_DigestInit_ex(run->md5, EVP_md5(), NULL) == 1)
+                           ? OAI_OK
+                           : OAI_ERR_OUT_OF_MEMORY;
+    if (run->hash_status != OAI_OK) {
+        run->hashed = 1;
+        if (run->file)
+            fclose(run->file);
+        run->file = NULL;
+    }
 }
 
 /* The parts already accepted must be the first ones of the file as it is
@@ -314,40 +330,208 @@ static oai_response *check_file(const oai_large_upload *up, int64_t part_total)
         return oai__response_new_failed(OAI_ERR_IO, "the file changed size since the upload was prepared");
     if ((int64_t)up->part_count > part_total)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT,
-                             "more parts were resumed than the file has at this part size");
+                                        "more parts were resumed than the file has at this part size");
     return NULL;
+}
+
+static int64_t end_with(oai_call *call, oai_response *res)
+{
+    oai__call_end(call, res);
+    return INT64_MAX;
+}
+
+/* What the first step does: checks, then creates the upload (unless it is
+ * resumed). */
+static int64_t begin(oai_call *call, upload_run *run)
+{
+    oai_large_upload *up = run->up;
+    if (up->status != OAI_OK)
+        return end_with(call, oai__response_new_failed(up->status, up->error_message));
+    run->part_total = (up->size + up->part_size - 1) / up->part_size;
+    oai_response *res = check_file(up, run->part_total);
+    if (res)
+        return end_with(call, res);
+    start_hash(run);
+    if (up->upload_id) {
+        run->phase = UP_PARTS;
+        return -1; /* go on with the parts */
+    }
+    run->phase = UP_CREATE;
+    return start_child(call, run,
+                       oai_upload_create_request_new(oai__base_name(up->path), up->purpose, up->size, up->mime_type));
+}
+
+/* Takes the finished request's response; -1 to go on. */
+static int64_t take_answer(oai_call *call, upload_run *run, oai_response *res)
+{
+    oai_large_upload *up = run->up;
+    if (oai_response_status(res) != OAI_OK || run->phase == UP_COMPLETE)
+        return end_with(call, res);
+    if (run->phase == UP_CREATE) {
+        const char *id = require_string(res, "/id", "the created upload has no id");
+        if (!id)
+            return end_with(call, res);
+        if (oai__set_str(&up->upload_id, id) != OAI_OK) {
+            oai__response_fail(res, OAI_ERR_OUT_OF_MEMORY, NULL);
+            return end_with(call, res);
+        }
+        run->phase = UP_PARTS;
+        oai_response_free(res);
+        return -1;
+    }
+    const char *id = require_string(res, "/id", "the accepted part has no id");
+    if (!id || add_part_id(up, id) != OAI_OK) {
+        if (id)
+            oai__response_fail(res, OAI_ERR_OUT_OF_MEMORY, NULL);
+        return end_with(call, res);
+    }
+    oai_response_free(res);
+    oai_value *progress = oai__workflow_progress_json(run->part_offset + run->part_length, up->size);
+    if (!progress)
+        return end_with(call, oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL));
+    int stop = oai__call_emit(call, OAI_EVENT_PROGRESS, progress);
+    oai__json_decref(progress);
+    if (stop)
+        return end_with(call, oai__response_new_failed(OAI_ERR_CANCELLED, "cancelled by the event callback"));
+    /* The callback may have freed the handle, or cancelled or freed the
+     * call: the engine ends it at once. */
+    if (!run->up || oai__call_cancelled(call))
+        return 0;
+    return -1;
+}
+
+static int64_t start_child(oai_call *call, upload_run *run, oai_request *req)
+{
+    if (!req)
+        return end_with(call, oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL));
+    if (oai_request_status(req) != OAI_OK) {
+        /* The part request checks the file: it can no longer be read. */
+        oai_response *failed = oai__response_new_failed(oai_request_status(req), oai_request_error_message(req));
+        oai_request_free(req);
+        return end_with(call, failed);
+    }
+    run->child = oai__workflow_child(call, req);
+    oai_request_free(req);
+    if (!run->child)
+        return end_with(call, oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL));
+    return INT64_MAX; /* woken when it ends (see workflow.h) */
+}
+
+/* Sends the next part, or completes the upload once every part is in and
+ * the MD5 is known. */
+static int64_t next_request(oai_call *call, upload_run *run)
+{
+    oai_large_upload *up = run->up;
+    int64_t i = (int64_t)up->part_count;
+    if (i < run->part_total) {
+        run->part_offset = i * up->part_size;
+        run->part_length = up->size - run->part_offset < up->part_size ? up->size - run->part_offset : up->part_size;
+        oai_request *req = oai_upload_add_part_request_new(up->upload_id, up->path, run->part_offset, run->part_length);
+        if (req && oai_request_status(req) == OAI_OK && up->progress_fn &&
+            oai_request_set_progress_callback(req, on_part_progress, run) != OAI_OK) {
+            oai_request_free(req);
+            req = NULL;
+        }
+        return start_child(call, run, req);
+    }
+    hash_some(run);
+    if (!run->hashed)
+        return 0; /* the rest of the file at the next step */
+    if (run->hash_status != OAI_OK)
+        return end_with(call, oai__response_new_failed(run->hash_status, run->hash_status == OAI_ERR_IO
+                                                                             ? "cannot read the file to hash it"
+                                                                             : NULL));
+    run->phase = UP_COMPLETE;
+    return start_child(call, run,
+                       oai_upload_complete_request_new(up->upload_id, (const char *const *)up->part_ids,
+                                                       up->part_count, run->md5_hex));
+}
+
+static int64_t upload_step(oai_call *call, void *state, int64_t now)
+{
+    upload_run *run = state;
+    (void)now;
+    if (!run->up)
+        return end_with(call, oai__response_new_failed(OAI_ERR_CANCELLED, "the upload's handle was freed"));
+    int64_t wake = -1;
+    if (run->child) {
+        oai_response *res = oai__workflow_take(&run->child);
+        if (!res) {
+            /* The request runs: meanwhile, the MD5. */
+            hash_some(run);
+            return run->hashed ? INT64_MAX : 0;
+        }
+        wake = take_answer(call, run, res);
+    } else if (run->phase == UP_START) {
+        wake = begin(call, run);
+    }
+    return wake >= 0 ? wake : next_request(call, run);
+}
+
+static void upload_run_free(void *state)
+{
+    upload_run *run = state;
+    oai__workflow_drop(&run->child); /* first: no callback of it runs after this */
+    if (run->file)
+        fclose(run->file);
+    EVP_MD_CTX_free(run->md5);
+    oai__free(run->chunk);
+    if (run->up)
+        run->up->run = NULL;
+    oai__free(run);
+}
+
+static const oai__workflow_ops upload_ops = {upload_step, upload_run_free};
+
+/* A freed handle cancels its running workflow (whose call is its
+ * caller's: it ends at the next poll). */
+static void detach_run(oai_large_upload *up)
+{
+    if (!up->run)
+        return;
+    up->run->up = NULL;
+    oai_call_cancel(up->run->call);
+    up->run = NULL;
+}
+
+OAI_API oai_call *oai_large_upload_start(oai_large_upload *up, oai_done_fn fn, void *userdata,
+                                         oai_event_fn event_fn, void *event_userdata)
+{
+    /* A failed handle made with a client starts, and ends with its status;
+     * so does one already running, with its own. */
+    if (!up || !up->client)
+        return NULL;
+    if (up->run)
+        return oai__workflow_start_failed(up->client, OAI_ERR_INVALID_ARGUMENT, "the upload is already running",
+                                          fn, userdata, event_fn, event_userdata);
+    upload_run *run = oai__calloc(1, sizeof *run);
+    if (!run)
+        return NULL;
+    run->up = up;
+    /* Without memory for the call, the run is freed already. */
+    oai_call *call = oai__workflow_start(up->client, &upload_ops, run, fn, userdata, event_fn, event_userdata);
+    if (call) {
+        run->call = call;
+        up->run = run;
+    }
+    return call;
 }
 
 OAI_API oai_response *oai_large_upload_run(oai_large_upload *up)
 {
     if (!up)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "NULL upload");
-    if (up->status != OAI_OK)
+    if (!up->client)
         return oai__response_new_failed(up->status, up->error_message);
-    int64_t part_total = (up->size + up->part_size - 1) / up->part_size;
-    oai_response *res = check_file(up, part_total);
-    if (res)
-        return res;
-    if (!up->upload_id) {
-        res = create_upload(up);
-        if (oai_response_status(res) != OAI_OK)
-            return res;
-        oai_response_free(res);
-    }
-    for (int64_t i = (int64_t)up->part_count; i < part_total; i++) {
-        int64_t offset = i * up->part_size;
-        int64_t length = up->size - offset < up->part_size ? up->size - offset : up->part_size;
-        res = send_part(up, offset, length);
-        if (oai_response_status(res) != OAI_OK)
-            return res;
-        oai_response_free(res);
-    }
-    return complete_upload(up);
+    if (up->run)
+        return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, "the upload is already running");
+    oai_call *call = oai_large_upload_start(up, NULL, NULL, oai__workflow_ignore_event, NULL);
+    return call ? oai__call_wait(call) : NULL;
 }
 
 OAI_API oai_response *oai_client_upload_large_file(oai_client *client, const char *path, const char *purpose,
-                                            const char *mime_type, oai_progress_fn progress,
-                                            void *userdata)
+                                                   const char *mime_type, oai_progress_fn progress,
+                                                   void *userdata)
 {
     oai_large_upload *up = oai_large_upload_new(client, path, purpose, mime_type);
     if (!up)
