@@ -28,6 +28,8 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   libcmocka-dev                                    # the tests
   g++                                              # the C++ header test
+  python3                                          # the Python binding's tests (bindings/python)
+  luajit                                           # the LuaJIT binding's tests (bindings/lua)
   doxygen valgrind clang libclang-rt-14-dev        # docs, memcheck, sanitizers, fuzzing
   abigail-tools                                    # abidiff: the ABI baseline test
   locales                                          # a comma-decimal locale for test_json
