@@ -14,8 +14,10 @@ while [ ! -s "$dir/port" ]; do
     [ "$i" -lt 500 ] || { echo "FAIL: oai-mock-server did not start"; exit 1; }
     sleep 0.01
 done
+# OAI_LUA_PRELOAD: the sanitizer runtimes a sanitized liboai needs, for
+# luajit alone.
 OPENAI_BASE_URL="http://127.0.0.1:$(cat "$dir/port")/v1" OPENAI_API_KEY=sk-local \
-    "$luajit" "$example" > "$dir/out"
+    LD_PRELOAD="${OAI_LUA_PRELOAD:-${LD_PRELOAD:-}}" "$luajit" "$example" > "$dir/out"
 cat "$dir/out"
 grep -q '^1\. Echo: What is a haiku?  (request req_mock_' "$dir/out"
 grep -q '^2\. \[Echo:\]\[ Count\]\[ to\]\[ five\.\]$' "$dir/out"

@@ -210,6 +210,10 @@ class AsyncWorkflowTest(MockServerTest):
     def test_workflow_calls_outlive_their_client(self):
         client = oai.Client(base_url=self.server.base_url, api_key="sk")
         path = self.write("big.bin", b"b" * 30000)
+        # Two files at least, so that the walk of one item per page needs
+        # two round trips: a poll waits for I/O once, so it cannot end in one.
+        for name in ("one.jsonl", "two.jsonl"):
+            self.client.upload_file(self.write(name, b"{}\n"), "batch").close()
         upload = client.start_large_upload(path, "fine-tune", part_size=1000)
         walk = client.start_paginate(oai.file_list(limit=1))
         follow = client.start_follow_fine_tuning_job("ftjob-none", poll_interval_ms=10)
