@@ -1025,12 +1025,16 @@ OAI_API int oai_client_poll(oai_client *client, int timeout_ms);
 
 /**
  * Bounds the work one poll does (and one oai_client_socket_action()):
- * once @p budget_us microseconds have passed, the poll stops handing out
- * streamed events and data and returns; what is left waits, in order, for
- * the next poll (and the client stops reading bodies that pile up beyond
- * that, see oai_call_next_event()). For a game loop that polls once per
- * frame. I/O already under way is not interrupted, so a poll may run a
- * little over. 0 (the default): no limit.
+ * the poll's I/O comes first, then it hands out streamed events and data
+ * until @p budget_us microseconds have passed since it began, and returns;
+ * what is left waits, in order, for the next poll (and the client stops
+ * reading bodies that pile up beyond that, see oai_call_next_event()). A
+ * poll also begins at most one new exchange per 200 µs of budget (one at
+ * least): calls started beyond that (a hundred at once, say) wait in the
+ * order they were started, so their connections and requests are spread
+ * over the next polls. For a game loop that polls once per frame. I/O
+ * already under way is not interrupted, so a poll may run a little over.
+ * 0 (the default): no limit.
  * @return ::OAI_OK, or ::OAI_ERR_INVALID_ARGUMENT (NULL client, negative).
  */
 OAI_API oai_status oai_client_set_poll_budget_us(oai_client *client, int64_t budget_us);

@@ -504,6 +504,93 @@ static void test_poll_budget(void **state)
 
 #if OAI_TEST_WITH_CURL
 
+/* Under a budget, a poll begins at most budget / 200 us exchanges (one at
+ * least); the others wait in the order they were started, a queued call
+ * can be cancelled or freed, and an event loop is woken at once to go on. */
+typedef struct order {
+    int done[32];
+    int count;
+} order;
+
+static void note_done(void *ud, oai_call *call, oai_response *res)
+{
+    (void)call;
+    order *o = ud;
+    o->done[o->count++] = (int)oai_response_get_int(res, "/n");
+    oai_response_free(res);
+}
+
+static int note_timer(void *ud, int64_t timeout_ms)
+{
+    *(int64_t *)ud = timeout_ms;
+    return 0;
+}
+
+static void test_budget_admits_starts_in_order(void **state)
+{
+    (void)state;
+    enum { CALLS = 20 };
+    memory_transport *mt;
+    oai_client *c = memory_client(&mt);
+    attach(mt, c);
+    assert_int_equal(oai_client_set_poll_budget_us(c, 1000), OAI_OK); /* 5 starts per poll */
+    static char bodies[CALLS][32];
+    for (int i = 0; i < CALLS; i++) {
+        snprintf(bodies[i], sizeof bodies[i], "{\"n\":%d}", i);
+        mock_reply r = {.status = 200, .body = bodies[i], .delay_ms = 5};
+        assert_int_equal(memory_transport_push(mt, &r), 0);
+    }
+    order o = {{0}, 0};
+    oai_request *req = oai_request_new("GET", "/n");
+    oai_call *calls[CALLS + 2];
+    for (int i = 0; i < CALLS; i++)
+        calls[i] = oai_client_start(c, req, note_done, &o);
+    /* Two more, cancelled and freed while they wait. */
+    calls[CALLS] = oai_client_start(c, req, NULL, NULL);
+    calls[CALLS + 1] = oai_client_start(c, req, note_done, &o);
+    oai_request_free(req);
+    assert_int_equal(memory_transport_in_flight(mt), 5);
+    oai_call_cancel(calls[CALLS]);
+    oai_call_free(calls[CALLS + 1]);
+    int polls = 0;
+    size_t begun = memory_transport_request_count(mt);
+    while (oai_client_poll(c, 0) > 0) {
+        polls++;
+        assert_true(polls < 1000);
+        size_t now = memory_transport_request_count(mt);
+        assert_true(now - begun <= 5); /* five begun per poll at most */
+        begun = now;
+        memory_transport_advance_us(mt, 1000);
+    }
+    assert_true(polls >= CALLS / 5);
+    assert_int_equal(o.count, CALLS); /* no callback for the freed one */
+    for (int i = 0; i < CALLS; i++)
+        assert_int_equal(o.done[i], i); /* begun, hence answered, in the order started */
+    assert_true(oai_call_is_done(calls[CALLS]));
+    assert_int_equal(oai_call_status(calls[CALLS]), OAI_ERR_CANCELLED);
+    assert_int_equal(memory_transport_request_count(mt), CALLS);
+    for (int i = 0; i <= CALLS; i++)
+        oai_call_free(calls[i]);
+
+    /* In an event loop, a start left waiting asks for a timer at once. */
+    int64_t timer = -1;
+    assert_int_equal(oai_client_set_timer_callback(c, note_timer, &timer), OAI_OK);
+    mock_reply slow = {.status = 200, .body = "{\"n\":0}", .delay_ms = 1000};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(memory_transport_push(mt, &slow), 0);
+    req = oai_request_new("GET", "/n");
+    for (int i = 0; i < 6; i++)
+        calls[i] = oai_client_start(c, req, NULL, NULL);
+    oai_request_free(req);
+    assert_int_equal(memory_transport_in_flight(mt), 5);
+    assert_int_equal(timer, 0);
+    assert_true(oai_client_socket_action(c, OAI_SOCKET_TIMEOUT, 0) >= 0);
+    assert_int_equal(memory_transport_in_flight(mt), 6);
+    for (int i = 0; i < 6; i++)
+        oai_call_free(calls[i]);
+    close_memory(mt, c);
+}
+
 /* The real transport pauses too: 2 MB streamed at a host that takes no
  * events for a while, with a 512 KiB response limit that the waiting body
  * would pass without a working pause. */
@@ -573,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_pull_queue_back_pressure),
         cmocka_unit_test(test_no_pause_is_bounded_by_the_size_limit),
         cmocka_unit_test(test_poll_budget),
+        cmocka_unit_test(test_budget_admits_starts_in_order),
 #if OAI_TEST_WITH_CURL
         cmocka_unit_test(test_pull_through_libcurl),
 #endif
