@@ -1,7 +1,7 @@
-# Sourced by bench/run.sh and bench/profile.sh: building the C programs and
-# running one oai-mock-server for the whole script. Expects BENCH_DIR and
-# BUILD_DIR to be set; sets MOCK_URL and WORK (a scratch directory removed at
-# exit).
+# Sourced by bench/run.sh, bench/profile.sh and bench/frame.sh: building
+# the C programs and running one oai-mock-server for the whole script.
+# Expects BENCH_DIR and BUILD_DIR to be set; sets MOCK_URL and WORK (a
+# scratch directory removed at exit).
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -28,9 +28,10 @@ trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Starts oai-mock-server (or $BENCH_MOCK_SERVER) on an ephemeral port; sets
-# MOCK_URL.
+# MOCK_URL. MOCK_PIN, when set, is a command that runs it ("taskset -c 1").
 bench_start_mock() {
-    "${BENCH_MOCK_SERVER:-$BUILD_DIR/oai/tests/oai-mock-server}" --port 0 --port-file "$WORK/port" >"$WORK/url" &
+    # shellcheck disable=SC2086 # MOCK_PIN is a command and its arguments
+    ${MOCK_PIN:-} "${BENCH_MOCK_SERVER:-$BUILD_DIR/oai/tests/oai-mock-server}" --port 0 --port-file "$WORK/port" >"$WORK/url" &
     MOCK_PID=$!
     tries=0
     while [ ! -s "$WORK/port" ]; do

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +43,7 @@
 #define OAI_EXAMPLE_COMPLETION_PATH ""
 #define OAI_EXAMPLE_STREAM_PATH ""
 #define OAI_EXAMPLE_EVENT_LOOP_PATH ""
+#define OAI_EXAMPLE_GAME_LOOP_PATH ""
 #endif
 
 #define SPRING_PROMPT "写一首关于春天的诗"
@@ -352,6 +355,186 @@ static void test_event_loop_example(void **state)
     run_result_free(&r);
 }
 
+/* ------------------------------------------------------------------------ */
+/* examples/game_loop.c */
+
+/* The prompts of its first chats, in order, as the mock echoes them. */
+static const char *const game_loop_answers[] = {
+    "Echo: Name three colours of a sunset.",
+    "Echo: Give a knight a battle cry.",
+    "Echo: Describe a tavern in one sentence.",
+    "Echo: What does a dragon hoard?",
+};
+
+static size_t count_of(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static size_t count_requests(mock_server *ms, const char *method, const char *path)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < mock_server_request_count(ms); i++) {
+        const mock_request *req = mock_server_request(ms, i);
+        if (strcmp(req->method, method) == 0 && strcmp(req->path, path) == 0)
+            n++;
+    }
+    return n;
+}
+
+/* The number of entries of a directory, "." and ".." aside. */
+static int entries_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((entry = readdir(d)) != NULL)
+        n += strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* Runs the game loop with @p argv (argv[0] is set here) and TMPDIR in a
+ * fresh directory, which it must leave empty (its training file removed).
+ * The base URL goes in OPENAI_BASE_URL unless @p url_in_argv. */
+static void run_game_loop(run_result *r, mock_server *ms, char **argv, int url_in_argv)
+{
+    char tmp[64] = "/tmp/oai-game-loop-XXXXXX";
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+
+    if (!EXAMPLES_BUILT)
+        skip();
+    assert_non_null(mkdtemp(tmp));
+    setenv("TMPDIR", tmp, 1);
+    argv[0] = (char *)OAI_EXAMPLE_GAME_LOOP_PATH;
+    run_program(r, url_in_argv ? NULL : mock_server_url(ms), "sk-test", NULL, argv);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    assert_int_equal(entries_in(tmp), 0);
+    assert_int_equal(rmdir(tmp), 0);
+}
+
+/* Four streamed chats, an upload and a fine-tuning job from one frame
+ * loop, all pulled: every chat complete, the job followed to success. */
+static void test_game_loop_example(void **state)
+{
+    mock_server *ms = *state;
+    char *argv[] = { NULL, NULL };
+    char expected[256];
+    run_result r;
+    json_t *body;
+    size_t i;
+
+    /* Slow, fine streams, so that their text grows over several frames. */
+    mock_server_set_stream_delay_ms(ms, 10);
+    mock_server_set_stream_pieces(ms, 8);
+    run_game_loop(&r, ms, argv, 0);
+    if (r.exit_code != 0)
+        fail_msg("exit %d; stdout:\n%s\nstderr:\n%s", r.exit_code, r.out, r.err);
+    assert_string_equal(r.err, "");
+    assert_contains(r.out, "4 streamed chats, an upload and a fine-tuning job at 60 frames/s; "
+                           "poll budget 1000 us\n");
+    for (i = 0; i < 4; i++) {
+        snprintf(expected, sizeof expected, "\nchat %zu: %s\n", i + 1, game_loop_answers[i]);
+        assert_contains(r.out, expected);
+        snprintf(expected, sizeof expected, " chat %zu done (%zu bytes)\n", i + 1,
+                 strlen(game_loop_answers[i]));
+        assert_contains(r.out, expected);
+        /* One line per frame in which the answer grew: more than one. */
+        snprintf(expected, sizeof expected, " chat %zu | ", i + 1);
+        if (count_of(r.out, expected) < 2)
+            fail_msg("chat %zu grew in one frame only:\n%s", i + 1, r.out);
+    }
+    assert_contains(r.out, " upload: shopkeeper.jsonl is file-mock1\n");
+    assert_contains(r.out, " job ftjob-mock2: validating_files\n");
+    assert_contains(r.out, " job event [info] Fine-tuning job started\n");
+    assert_contains(r.out, " job event [info] The job has successfully completed\n");
+    assert_int_equal(count_of(r.out, "job event [info] Fine-tuning job started"), 1);
+    assert_contains(r.out, "\nsummary\n  frames:               ");
+    assert_contains(r.out, "  library time / frame: worst ");
+    assert_contains(r.out, "  streams:              4 of 4 finished, 141 characters\n");
+    assert_contains(r.out, "  job:                  succeeded\n"
+                           "  fine-tuned model:     ft:gpt-4o-mini-2024-07-18:mock::mock2\n");
+
+    /* What the server saw: four streams, the upload, the job, its checks. */
+    assert_int_equal(count_requests(ms, "POST", "/v1/chat/completions"), 4);
+    for (i = 0; i < mock_server_request_count(ms); i++)
+        if (strcmp(mock_server_request(ms, i)->path, "/v1/chat/completions") == 0)
+            assert_contains(mock_server_request(ms, i)->body, "\"stream\":true");
+    assert_int_equal(count_requests(ms, "POST", "/v1/files"), 1);
+    assert_int_equal(count_requests(ms, "POST", "/v1/fine_tuning/jobs"), 1);
+    for (i = 0; i < mock_server_request_count(ms); i++)
+        if (strcmp(mock_server_request(ms, i)->path, "/v1/fine_tuning/jobs") == 0)
+            break;
+    body = request_json(ms, i);
+    assert_string_equal(json_str(body, "training_file"), "file-mock1");
+    assert_string_equal(json_str(body, "model"), "gpt-4o-mini-2024-07-18");
+    json_decref(body);
+    /* validating_files -> queued -> running -> succeeded: three checks. */
+    assert_int_equal(count_requests(ms, "GET", "/v1/fine_tuning/jobs/ftjob-mock2"), 3);
+    run_result_free(&r);
+}
+
+/* A job the server refuses: the chats still finish, the exit status says
+ * the job failed. The base URL comes from the command line here, and the
+ * poll has no budget. */
+static void test_game_loop_example_job_refused(void **state)
+{
+    mock_server *ms = *state;
+    char *argv[] = { NULL, "--streams", "2", "--budget-us", "0", (char *)mock_server_url(ms), NULL };
+    mock_reply reply;
+    run_result r;
+
+    memset(&reply, 0, sizeof reply);
+    reply.status = 400;
+    reply.headers = "x-request-id: req_job400\r\n";
+    reply.body = "{\"error\":{\"message\":\"Model gpt-4o-mini-2024-07-18 is not available for fine-tuning\","
+                 "\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":\"model_not_available\"}}";
+    assert_int_equal(mock_server_push_matching(ms, &reply, "POST", "/v1/fine_tuning/jobs", 1), 0);
+    run_game_loop(&r, ms, argv, 1);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, "poll budget 0 us\n");
+    assert_contains(r.out, "  streams:              2 of 2 finished, ");
+    assert_contains(r.out, "  job:                  unknown (see the error above)\n"
+                           "  fine-tuned model:     none\n");
+    assert_contains(r.err, "error: create the fine-tuning job: OAI_ERR_BAD_REQUEST: Model "
+                           "gpt-4o-mini-2024-07-18 is not available for fine-tuning (request id req_job400)\n");
+    assert_int_equal(count_requests(ms, "POST", "/v1/chat/completions"), 2);
+    run_result_free(&r);
+}
+
+/* A chat that fails makes the run fail, though the job succeeds. */
+static void test_game_loop_example_chat_fails(void **state)
+{
+    mock_server *ms = *state;
+    char *argv[] = { NULL, NULL };
+    mock_reply reply;
+    run_result r;
+
+    memset(&reply, 0, sizeof reply);
+    reply.status = 404;
+    reply.body = "{\"error\":{\"message\":\"The model does not exist\",\"type\":\"invalid_request_error\","
+                 "\"code\":\"model_not_found\"}}";
+    assert_int_equal(mock_server_push_matching(ms, &reply, "POST", "/v1/chat/completions", 1), 0);
+    run_game_loop(&r, ms, argv, 0);
+    assert_int_equal(r.exit_code, 1);
+    assert_contains(r.out, " FAILED (0 bytes)\n");
+    assert_contains(r.out, "  streams:              3 of 4 finished, ");
+    assert_contains(r.out, "  job:                  succeeded\n");
+    assert_contains(r.err, ": OAI_ERR_NOT_FOUND: The model does not exist (request id ");
+    run_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +548,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_example_default_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_example_reports_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_loop_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_game_loop_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_game_loop_example_job_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_game_loop_example_chat_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
