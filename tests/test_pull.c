@@ -500,10 +500,6 @@ static void test_poll_budget(void **state)
     }
 }
 
-/* ---- through libcurl ------------------------------------------------------------ */
-
-#if OAI_TEST_WITH_CURL
-
 /* Under a budget, a poll begins at most budget / 200 us exchanges (one at
  * least); the others wait in the order they were started, a queued call
  * can be cancelled or freed, and an event loop is woken at once to go on. */
@@ -590,6 +586,10 @@ static void test_budget_admits_starts_in_order(void **state)
         oai_call_free(calls[i]);
     close_memory(mt, c);
 }
+
+/* ---- through libcurl ------------------------------------------------------------ */
+
+#if OAI_TEST_WITH_CURL
 
 /* The real transport pauses too: 2 MB streamed at a host that takes no
  * events for a while, with a 512 KiB response limit that the waiting body
