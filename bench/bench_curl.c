@@ -1,20 +1,34 @@
-/* The three benchmark workloads written directly on libcurl, the floor oai
- * is measured against: one reused easy handle (sequential, stream) or one
- * multi handle with reused easy handles (concurrent), the request JSON
- * written by hand, and only the answer's "content" string extracted from the
- * response by a minimal scanner (no JSON validation, no other field read).
+/* The benchmark workloads written directly on libcurl, the floor oai is
+ * measured against: one reused easy handle (sequential, stream) or one
+ * multi handle with reused easy handles (concurrent) or an easy handle per
+ * call (streams), the request JSON written by hand, and only the answer's
+ * "content" string extracted from the response by a minimal scanner (no
+ * JSON validation, no other field read).
  *
- *   bench_curl sequential|stream|concurrent BASE_URL [options]  (see bench_common.h)
+ * A stream's SSE lines are split in place (memchr for the newline; only a
+ * line cut between two writes is copied) and then, by --parse:
+ *
+ *   scan     the delta's "content" picked out by the scanner and appended
+ *            to the answer (impl "libcurl")
+ *   lines    nothing more: data lines are counted (impl "libcurl-lines",
+ *            the floor "splitting lines only")
+ *   jansson  json_loadb() of each data line, choices[0].delta.content
+ *            appended to the answer (impl "libcurl-jansson", the floor
+ *            "libcurl + jansson per chunk")
+ *
+ *   bench_curl sequential|stream|concurrent|streams BASE_URL [options]  (see bench_common.h)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "bench_common.h"
 
-#define IMPL "libcurl"
+/* The implementation's name in messages and RESULT lines (set by main). */
+static const char *IMPL = "libcurl";
 
 /* ---- a growable byte buffer ------------------------------------------- */
 
@@ -31,7 +45,7 @@ static int buf_reserve(buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 1024;
     while (cap < b->len + extra + 1)
         cap *= 2;
-    char *p = realloc(b->p, cap);
+    char *p = bench_realloc(b->p, cap);
     if (!p)
         return -1;
     b->p = p;
@@ -267,7 +281,7 @@ static int check_answer(CURL *e, CURLcode rc, const buf *body, buf *text)
     if (rc != CURLE_OK || http != 200 ||
         extract_content(body->p, body->p + body->len, text) != 1 ||
         !is_echo(text, BENCH_SHORT_PROMPT)) {
-        fprintf(stderr, "bench " IMPL ": %s (HTTP %ld)\n", curl_easy_strerror(rc), http);
+        fprintf(stderr, "bench %s: %s (HTTP %ld)\n", IMPL, curl_easy_strerror(rc), http);
         return -1;
     }
     return 0;
@@ -330,37 +344,41 @@ static int run_sequential(const bench_options *opt, bench_result *r)
     curl_easy_cleanup(s.easy);
     curl_slist_free_all(s.headers);
     free(s.url);
-    free(s.body.p);
-    free(s.response.p);
-    free(s.text.p);
+    bench_free(s.body.p);
+    bench_free(s.response.p);
+    bench_free(s.text.p);
     return rc;
 }
 
-/* ---- stream ----------------------------------------------------------- */
+/* ---- stream and streams ----------------------------------------------- */
+
+/* streams: how many calls are receiving (had data, not ended), and the most. */
+typedef struct receiving_count {
+    long now;
+    long peak;
+} receiving_count;
 
 typedef struct sse_ctx {
-    buf line;       /* bytes of the line being received */
-    size_t scanned; /* bytes of `line` known to hold no newline */
-    buf text;       /* the accumulated answer */
-    long events;
-    int done;
+    bench_parse parse;
+    receiving_count *receiving; /* streams only */
+    int received;   /* data arrived */
+    buf partial;    /* the start of a line cut between two writes */
+    buf text;       /* the accumulated answer (scan, jansson) */
+    long events;    /* data lines before [DONE] */
+    int done;       /* [DONE] seen */
     int failed;
 } sse_ctx;
 
-/* Handles one complete line: "data: {...}" adds the delta's content. */
-static void sse_line(sse_ctx *s, const char *line, size_t len)
+static void sse_free(sse_ctx *s)
 {
-    static const char data[] = "data: ";
+    bench_free(s->partial.p);
+    bench_free(s->text.p);
+}
+
+/* scan: the first "content" string after "delta" in the line. */
+static void scan_delta(sse_ctx *s, const char *line, size_t len)
+{
     static const char delta[] = "\"delta\"";
-    if (len < sizeof data - 1 || memcmp(line, data, sizeof data - 1) != 0 || s->done)
-        return;
-    line += sizeof data - 1;
-    len -= sizeof data - 1;
-    if (len == 6 && memcmp(line, "[DONE]", 6) == 0) {
-        s->done = 1;
-        return;
-    }
-    s->events++;
     const char *end = line + len;
     for (const char *p = line; (p = memchr(p, '"', (size_t)(end - p))) != NULL; p++) {
         if ((size_t)(end - p) >= sizeof delta - 1 && memcmp(p, delta, sizeof delta - 1) == 0) {
@@ -371,71 +389,243 @@ static void sse_line(sse_ctx *s, const char *line, size_t len)
     }
 }
 
+/* jansson: the whole chunk parsed, choices[0].delta.content taken. */
+static void jansson_delta(sse_ctx *s, const char *line, size_t len)
+{
+    json_error_t error;
+    json_t *chunk = json_loadb(line, len, 0, &error);
+    if (!chunk) {
+        s->failed = 1;
+        return;
+    }
+    json_t *delta = json_object_get(json_array_get(json_object_get(chunk, "choices"), 0), "delta");
+    json_t *content = json_object_get(delta, "content");
+    if (json_is_string(content) &&
+        buf_add(&s->text, json_string_value(content), json_string_length(content)) != 0)
+        s->failed = 1;
+    json_decref(chunk);
+}
+
+/* Handles one complete line: "data: {...}" is an event. */
+static void sse_line(sse_ctx *s, const char *line, size_t len)
+{
+    static const char data[] = "data: ";
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    if (len < sizeof data - 1 || memcmp(line, data, sizeof data - 1) != 0 || s->done)
+        return;
+    line += sizeof data - 1;
+    len -= sizeof data - 1;
+    if (len == 6 && memcmp(line, "[DONE]", 6) == 0) {
+        s->done = 1;
+        return;
+    }
+    s->events++;
+    if (s->parse == BENCH_PARSE_SCAN)
+        scan_delta(s, line, len);
+    else if (s->parse == BENCH_PARSE_JANSSON)
+        jansson_delta(s, line, len);
+}
+
+/* Splits the bytes into lines where they lie; only a line cut between two
+ * writes is copied, to be completed by the next. */
 static size_t on_sse_bytes(char *data, size_t size, size_t n, void *userdata)
 {
     sse_ctx *s = userdata;
-    if (buf_add(&s->line, data, size * n) != 0)
-        return 0;
-    size_t start = 0;
-    for (;;) {
-        char *nl = memchr(s->line.p + s->scanned, '\n', s->line.len - s->scanned);
+    const char *p = data, *end = data + size * n;
+    if (!s->received) {
+        s->received = 1;
+        if (s->receiving && ++s->receiving->now > s->receiving->peak)
+            s->receiving->peak = s->receiving->now;
+    }
+    if (s->partial.len > 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (buf_add(&s->partial, p, (size_t)((nl ? nl : end) - p)) != 0)
+            return 0;
         if (!nl)
-            break;
-        size_t end = (size_t)(nl - s->line.p);
-        sse_line(s, s->line.p + start, end - start);
-        start = end + 1;
-        s->scanned = start;
+            return size * n;
+        sse_line(s, s->partial.p, s->partial.len);
+        s->partial.len = 0;
+        p = nl + 1;
     }
-    if (start > 0) {
-        memmove(s->line.p, s->line.p + start, s->line.len - start);
-        s->line.len -= start;
-    }
-    s->scanned = s->line.len;
+    for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1)
+        sse_line(s, p, (size_t)(nl - p));
+    if (p < end && buf_add(&s->partial, p, (size_t)(end - p)) != 0)
+        return 0;
     return s->failed ? 0 : size * n;
 }
 
-static int stream_once(CURL *e, const char *url, const char *prompt, const bench_options *opt,
-                       sse_ctx *s)
+/* Checks one finished stream: HTTP 200, [DONE], and the expected answer
+ * (lines: at least one event, since nothing is accumulated). */
+static int check_stream(CURL *e, CURLcode cc, const sse_ctx *s, const bench_options *opt)
+{
+    long http = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+    int answer_ok = s->parse == BENCH_PARSE_LINES
+                        ? s->events > 0
+                        : bench_is_stream_echo(s->text.p, s->text.len, opt->stream_bytes);
+    int ok = cc == CURLE_OK && http == 200 && s->done && !s->failed && answer_ok;
+    if (!ok)
+        fprintf(stderr, "bench %s: %s (HTTP %ld, %ld events, %s)\n", IMPL,
+                curl_easy_strerror(cc), http, s->events, s->done ? "ended" : "no [DONE]");
+    return ok ? 0 : -1;
+}
+
+/* The body of a streamed chat: the prompt of bench_stream_prompt(), and
+ * for the mock the number of pieces. */
+static int stream_body(buf *body, const bench_options *opt)
+{
+    char *prompt = bench_stream_prompt(opt);
+    long pieces = opt->server == BENCH_SERVER_MOCK ? opt->stream_pieces : 0;
+    int rc = prompt ? chat_body(body, prompt, 1, pieces) : -1;
+    free(prompt);
+    return rc;
+}
+
+static int stream_once(CURL *e, const char *url, const bench_options *opt, sse_ctx *s)
 {
     buf body = {NULL, 0, 0};
     struct curl_slist *headers = json_headers();
     int rc = -1;
-    if (headers && chat_body(&body, prompt, 1, opt->stream_pieces) == 0 &&
-        setup_post(e, url, headers, &body) == 0 &&
+    if (headers && stream_body(&body, opt) == 0 && setup_post(e, url, headers, &body) == 0 &&
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_sse_bytes) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)s) == CURLE_OK) {
-        CURLcode cc = curl_easy_perform(e);
-        long http = 0;
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
-        rc = cc == CURLE_OK && http == 200 && s->done && !s->failed &&
-                     is_echo(&s->text, prompt) ? 0 : -1;
-        if (rc != 0)
-            fprintf(stderr, "bench " IMPL ": %s (HTTP %ld)\n", curl_easy_strerror(cc), http);
-    }
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)s) == CURLE_OK)
+        rc = check_stream(e, curl_easy_perform(e), s, opt);
     curl_slist_free_all(headers);
-    free(body.p);
+    bench_free(body.p);
     return rc;
 }
 
 static int run_stream(const bench_options *opt, bench_result *r)
 {
-    char *prompt = bench_long_prompt((size_t)opt->stream_bytes);
     char *url = endpoint_url(opt->base_url);
     sse_ctx s;
     memset(&s, 0, sizeof s);
+    s.parse = opt->parse;
     bench_clock timer;
     bench_clock_start(&timer);
     CURL *e = curl_easy_init();
-    int rc = prompt && url && e ? stream_once(e, url, prompt, opt, &s) : -1;
+    int rc = url && e ? stream_once(e, url, opt, &s) : -1;
     curl_easy_cleanup(e);
     bench_clock_stop(&timer, r);
     r->requests = 1;
     r->events = s.events;
     r->bytes = (long)s.text.len;
-    free(s.line.p);
-    free(s.text.p);
+    sse_free(&s);
     free(url);
-    free(prompt);
+    return rc;
+}
+
+/* streams: every call its own easy handle and SSE state, made when the
+ * call starts and freed when it ends, as an application would. */
+typedef struct stream_call {
+    CURL *easy;
+    sse_ctx sse;
+} stream_call;
+
+typedef struct streams_ctx {
+    CURLM *multi;
+    struct curl_slist *headers;
+    char *url;
+    buf body;       /* the same request for every call */
+    const bench_options *opt;
+    long events;
+    long bytes;
+    receiving_count receiving;
+} streams_ctx;
+
+static void end_call(streams_ctx *m, stream_call *call)
+{
+    if (call->sse.received)
+        m->receiving.now--;
+    curl_multi_remove_handle(m->multi, call->easy);
+    curl_easy_cleanup(call->easy);
+    sse_free(&call->sse);
+    call->easy = NULL;
+}
+
+static int start_call(streams_ctx *m, stream_call *call)
+{
+    memset(call, 0, sizeof *call);
+    call->sse.parse = m->opt->parse;
+    call->sse.receiving = &m->receiving;
+    call->easy = curl_easy_init();
+    if (!call->easy || setup_post(call->easy, m->url, m->headers, &m->body) != 0 ||
+        curl_easy_setopt(call->easy, CURLOPT_PRIVATE, (void *)call) != CURLE_OK ||
+        curl_easy_setopt(call->easy, CURLOPT_WRITEFUNCTION, on_sse_bytes) != CURLE_OK ||
+        curl_easy_setopt(call->easy, CURLOPT_WRITEDATA, (void *)&call->sse) != CURLE_OK ||
+        curl_multi_add_handle(m->multi, call->easy) != CURLM_OK) {
+        curl_easy_cleanup(call->easy);
+        call->easy = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Starts n streamed calls at once and drives them until all have ended. */
+static int streams_round(streams_ctx *m, long n)
+{
+    stream_call *calls = bench_calloc((size_t)n, sizeof *calls);
+    long started = 0, finished = 0;
+    int rc = calls ? 0 : -1;
+    for (; rc == 0 && started < n; started++)
+        rc = start_call(m, &calls[started]);
+    while (rc == 0 && finished < n) {
+        int running = 0, left;
+        if (curl_multi_perform(m->multi, &running) != CURLM_OK)
+            rc = -1;
+        CURLMsg *msg;
+        while (rc == 0 && (msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            stream_call *call = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&call);
+            rc = check_stream(call->easy, msg->data.result, &call->sse, m->opt);
+            m->events += call->sse.events;
+            m->bytes += (long)call->sse.text.len;
+            end_call(m, call);
+            finished++;
+        }
+        if (rc == 0 && finished < n && curl_multi_poll(m->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+            rc = -1;
+    }
+    for (long i = 0; calls && i < started; i++)
+        if (calls[i].easy)
+            end_call(m, &calls[i]);
+    bench_free(calls);
+    return rc;
+}
+
+static int run_streams(const bench_options *opt, bench_result *r)
+{
+    streams_ctx m;
+    memset(&m, 0, sizeof m);
+    m.opt = opt;
+    m.multi = curl_multi_init();
+    m.headers = json_headers();
+    m.url = endpoint_url(opt->base_url);
+    /* warm-up: one stream, which opens a connection */
+    int rc = m.multi && m.headers && m.url && stream_body(&m.body, opt) == 0 &&
+                     streams_round(&m, 1) == 0
+                 ? 0
+                 : -1;
+    m.events = m.bytes = 0;
+    m.receiving.peak = 0;
+    bench_clock timer;
+    size_t base = bench_heap_mark();
+    bench_clock_start(&timer);
+    if (rc == 0)
+        rc = streams_round(&m, opt->concurrency);
+    bench_clock_stop(&timer, r);
+    r->heap_kb = (long)((bench_heap_peak() - base) / 1024);
+    r->receiving_peak = m.receiving.peak;
+    r->requests = opt->concurrency;
+    r->events = m.events;
+    r->bytes = m.bytes;
+    curl_multi_cleanup(m.multi);
+    curl_slist_free_all(m.headers);
+    free(m.url);
+    bench_free(m.body.p);
     return rc;
 }
 
@@ -532,9 +722,9 @@ static void multi_cleanup(multi_ctx *m)
         if (s->easy)
             curl_multi_remove_handle(m->multi, s->easy);
         curl_easy_cleanup(s->easy);
-        free(s->body.p);
-        free(s->response.p);
-        free(s->text.p);
+        bench_free(s->body.p);
+        bench_free(s->response.p);
+        bench_free(s->text.p);
     }
     free(m->slots);
     curl_multi_cleanup(m->multi);
@@ -563,12 +753,26 @@ int main(int argc, char **argv)
     bench_options opt;
     if (bench_parse_args(argc, argv, &opt) != 0)
         return 2;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (opt.workload == BENCH_STREAM || opt.workload == BENCH_STREAMS)
+        IMPL = opt.parse == BENCH_PARSE_LINES     ? "libcurl-lines"
+               : opt.parse == BENCH_PARSE_JANSSON ? "libcurl-jansson"
+                                                  : "libcurl";
+    /* streams counts the heap: libcurl's, jansson's and ours */
+    if (opt.workload == BENCH_STREAMS) {
+        bench_heap_start();
+        json_set_alloc_funcs(bench_malloc, bench_free);
+    }
+    CURLcode init = bench_heap_on()
+                        ? curl_global_init_mem(CURL_GLOBAL_DEFAULT, bench_malloc, bench_free,
+                                               bench_realloc, bench_strdup, bench_calloc)
+                        : curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (init != CURLE_OK)
         return bench_fail(IMPL, "curl_global_init failed");
     bench_result r;
-    memset(&r, 0, sizeof r);
+    bench_result_init(&r);
     int rc = opt.workload == BENCH_SEQUENTIAL ? run_sequential(&opt, &r)
              : opt.workload == BENCH_STREAM   ? run_stream(&opt, &r)
+             : opt.workload == BENCH_STREAMS  ? run_streams(&opt, &r)
                                               : run_concurrent(&opt, &r);
     curl_global_cleanup();
     if (rc != 0)

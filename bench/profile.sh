@@ -5,62 +5,95 @@
 # function, plus the inclusive cost of oai's own functions. Instruction
 # counts are exact and do not depend on the machine's load.
 #
-#   bench/profile.sh [--build-dir DIR] [sequential|stream|concurrent ...]
+#   bench/profile.sh [--build-dir DIR] [--source DIR] [--server nginx|mock]
+#                    [--floor scan|lines|jansson]
+#                    [sequential|stream|concurrent|streams ...]
 #
-# Needs valgrind. Takes about a minute per workload.
+# The server and the answers are run.sh's (nginx with fixed answers unless
+# --server mock). --floor picks how bench_curl reads a stream (default
+# scan; see bench_curl.c). Needs valgrind. About a minute per workload.
 set -eu
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BUILD_DIR=$ROOT/build-bench
+SOURCE_DIR=
+SERVER=nginx
+FLOOR=scan
 WORKLOADS=
+
+usage() {
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+}
 
 while [ $# -gt 0 ]; do
     case $1 in
     --build-dir) shift; BUILD_DIR=${1:?--build-dir needs a directory} ;;
-    sequential | stream | concurrent) WORKLOADS="$WORKLOADS $1" ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    --source) shift; SOURCE_DIR=$(cd "${1:?--source needs a directory}" && pwd) ;;
+    --server) shift; SERVER=${1:?--server needs nginx or mock} ;;
+    --floor) shift; FLOOR=${1:?--floor needs scan, lines or jansson} ;;
+    sequential | stream | concurrent | streams) WORKLOADS="$WORKLOADS $1" ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
     esac
     shift
 done
-[ -n "$WORKLOADS" ] || WORKLOADS="sequential stream concurrent"
+[ -n "$WORKLOADS" ] || WORKLOADS="sequential stream concurrent streams"
+case $SERVER in nginx | mock) ;; *) usage >&2; exit 2 ;; esac
+case $FLOOR in scan | lines | jansson) ;; *) usage >&2; exit 2 ;; esac
 
 command -v valgrind >/dev/null || { echo "profile.sh needs valgrind" >&2; exit 1; }
 
 # shellcheck source=SCRIPTDIR/common.sh
 . "$BENCH_DIR/common.sh"
 bench_build
-bench_start_mock
+bench_static_files 100 5000 15000
+if [ "$SERVER" = nginx ]; then
+    bench_start_nginx
+    server="--server static"
+else
+    bench_start_mock
+    server="--server mock --stream-pieces 10000000"
+fi
 
-# The two sizes of each workload, and the unit they count.
-sizes() { # WORKLOAD SIZE(1|2) -> benchmark options
+url_of() { # FILE
+    if [ "$SERVER" = nginx ]; then echo "$STATIC_URL/$1/v1"; else echo "$MOCK_URL"; fi
+}
+
+stream_of() { # EVENTS -> the URL and answer of a stream of EVENTS content chunks
+    echo "$(url_of "stream-$1.sse") --stream-bytes $(cat "$WORK/static/stream-$1.bytes")"
+}
+
+# The two sizes of each workload: its URL and options.
+sizes() { # WORKLOAD SIZE(1|2)
     case $1.$2 in
-    sequential.1) echo "--requests 100" ;;
-    sequential.2) echo "--requests 300" ;;
-    stream.1) echo "--stream-bytes 50000 --stream-pieces 1000000" ;;
-    stream.2) echo "--stream-bytes 150000 --stream-pieces 1000000" ;;
-    concurrent.1) echo "--rounds 2 --concurrency 64" ;;
-    concurrent.2) echo "--rounds 6 --concurrency 64" ;;
+    sequential.1) echo "$(url_of completion.json) --requests 100" ;;
+    sequential.2) echo "$(url_of completion.json) --requests 300" ;;
+    stream.1) stream_of 5000 ;;
+    stream.2) stream_of 15000 ;;
+    concurrent.1) echo "$(url_of completion.json) --rounds 2 --concurrency 64" ;;
+    concurrent.2) echo "$(url_of completion.json) --rounds 6 --concurrency 64" ;;
+    streams.1) echo "$(stream_of 100) --concurrency 100" ;;
+    streams.2) echo "$(stream_of 100) --concurrency 300" ;;
     esac
 }
 
-# Profiles one run; prints its unit count (requests, or events for a stream).
+# Profiles one run; prints its unit count (requests, or events for streams).
 profile() { # IMPL WORKLOAD SIZE
     out=$WORK/$1.$2.$3
-    # shellcheck disable=SC2046 # the options are meant to split
+    # shellcheck disable=SC2046,SC2086 # the options are meant to split
     valgrind --tool=callgrind --callgrind-out-file="$out.cg" \
-        "$BUILD_DIR/bench_$1" "$2" "$MOCK_URL" $(sizes "$2" "$3") >"$out.txt" 2>"$out.log"
-    if [ "$2" = stream ]; then
-        sed -n 's/.* events=\([0-9]*\).*/\1/p' "$out.txt"
-    else
-        sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$out.txt"
-    fi
+        "$BUILD_DIR/bench_$1" "$2" $(sizes "$2" "$3") $server --parse "$FLOOR" \
+        >"$out.txt" 2>"$out.log" || { say "bench_$1 $2 failed:"; cat "$out.log" >&2; exit 1; }
+    case $2 in
+    stream | streams) sed -n 's/.* events=\([0-9]*\).*/\1/p' "$out.txt" ;;
+    *) sed -n 's/.* requests=\([0-9]*\).*/\1/p' "$out.txt" ;;
+    esac
 }
 
 for workload in $WORKLOADS; do
     unit=request
-    [ "$workload" = stream ] && unit=event
+    case $workload in stream | streams) unit=event ;; esac
     for impl in curl oai; do
         say "== callgrind: bench_$impl $workload"
         n1=$(profile $impl "$workload" 1)
