@@ -22,8 +22,10 @@
 #      that libcurl appears nowhere);
 #   7. builds with AddressSanitizer + UBSan in build-asan/ and runs the
 #      ctest suite there;
-#   8. fuzzes the SSE/stream layer and the training-data validator with
-#      libFuzzer + ASan/UBSan (clang) for OAI_FUZZ_SECONDS each (default 60).
+#   8. fuzzes the SSE/stream layer, the stream's fast path against its full
+#      parser (fuzz_stream_diff: any difference in events or result fails)
+#      and the training-data validator with libFuzzer + ASan/UBSan (clang)
+#      for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
 # phases) and exits non-zero if anything failed. Every build uses
 # -DOAI_WERROR=ON: a warning fails its phase.
@@ -183,13 +185,15 @@ phase_asan() {
 # in build-fuzz/.
 phase_fuzz() {
   skipped fuzz && return 0
-  local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target
+  local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target dict
   CC=clang build_tree fuzz "$dir" -DOAI_FUZZ=ON -DOAI_BUILD_TESTS=OFF -DOAI_BUILD_CLI=OFF \
     -DOAI_BUILD_EXAMPLES=OFF || return 0
-  for target in fuzz_stream fuzz_training; do
+  for target in fuzz_stream fuzz_stream_diff fuzz_training; do
     say "fuzzing $target for ${secs}s"
     mkdir -p "$dir/corpus-$target"
-    if (cd "$dir" && "./tests/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 \
+    dict=
+    [ -f "$ROOT/tests/fuzz/$target.dict" ] && dict="-dict=$ROOT/tests/fuzz/$target.dict"
+    if (cd "$dir" && "./tests/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 $dict \
           "corpus-$target" "$ROOT/tests/fuzz/corpus/$target") >"$LOGS/$target.log" 2>&1; then
       PASSED=$((PASSED + 1))
       tail -n 3 "$LOGS/$target.log"

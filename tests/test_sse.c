@@ -631,6 +631,171 @@ static void test_linear_time_many_split_lines(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The memchr() scanner against a byte-at-a-time reference */
+
+/* A deliberately naive decoder, a byte at a time, for the whole input at
+ * once: what the scanner must agree with however the input is cut. */
+static char *reference_decode(const char *in, size_t len)
+{
+    recorder r = {0};
+    char *data = malloc(len + 1), *event = malloc(len + 1), *id = malloc(len + 1), *log;
+    size_t data_len = 0, event_len = 0, id_len = 0, i = 0, start;
+    int has_data = 0, has_id = 0;
+
+    assert_true(data && event && id);
+    if (len >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < len) {
+        const char *line, *colon, *value;
+        size_t n, name_len, value_len;
+        int ended = 0;
+
+        start = i;
+        while (i < len && in[i] != '\r' && in[i] != '\n')
+            i++;
+        line = in + start;
+        n = i - start;
+        if (i < len) {
+            ended = 1;
+            if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n')
+                i++;
+            i++;
+        }
+        (void)ended; /* a last line without its end is a line at finish */
+        if (n == 0) {
+            if (has_data || event_len) {
+                data[data_len] = event[event_len] = id[id_len] = '\0';
+                on_event(&r, event_len ? event : NULL, data, data_len, has_id && id_len ? id : NULL);
+            }
+            data_len = event_len = 0;
+            has_data = 0;
+            continue;
+        }
+        if (line[0] == ':')
+            continue;
+        colon = memchr(line, ':', n);
+        name_len = colon ? (size_t)(colon - line) : n;
+        value = colon ? colon + 1 : line + n;
+        value_len = n - (size_t)(value - line);
+        if (value_len && value[0] == ' ') {
+            value++;
+            value_len--;
+        }
+        if (name_len == 4 && memcmp(line, "data", 4) == 0) {
+            if (has_data)
+                data[data_len++] = '\n';
+            memcpy(data + data_len, value, value_len);
+            data_len += value_len;
+            has_data = 1;
+        } else if (name_len == 5 && memcmp(line, "event", 5) == 0) {
+            memcpy(event, value, value_len);
+            event_len = value_len;
+        } else if (name_len == 2 && memcmp(line, "id", 2) == 0 && !memchr(value, '\0', value_len)) {
+            memcpy(id, value, value_len);
+            id_len = value_len;
+            has_id = 1;
+        }
+    }
+    if (has_data || event_len) {
+        data[data_len] = event[event_len] = id[id_len] = '\0';
+        on_event(&r, event_len ? event : NULL, data, data_len, has_id && id_len ? id : NULL);
+    }
+    free(data);
+    free(event);
+    free(id);
+    log = strdup(rec_log(&r));
+    rec_free(&r);
+    return log;
+}
+
+/* Decodes @p in cut at the @p ncuts offsets in @p cuts (ascending). */
+static char *decode_cuts(const char *in, size_t len, const size_t *cuts, size_t ncuts)
+{
+    recorder r = {0};
+    oai_sse *sse = oai_sse_new(on_event, &r);
+    size_t off = 0;
+    char *log;
+
+    assert_non_null(sse);
+    for (size_t i = 0; i <= ncuts; i++) {
+        size_t to = i < ncuts ? cuts[i] : len;
+        assert_int_equal(oai_sse_feed(sse, in + off, to - off), OAI_OK);
+        off = to;
+    }
+    assert_int_equal(oai_sse_finish(sse), OAI_OK);
+    assert_true(oai__sse_bytes_scanned(sse) == len);
+    oai_sse_free(sse);
+    log = strdup(rec_log(&r));
+    rec_free(&r);
+    return log;
+}
+
+static void test_random_line_ends_and_cuts(void **state)
+{
+    static const char *const lines[] = {
+        "data: x", "data:yy", "data", "event: e", "event:", "id: 7", "id", ": comment", ":",
+        "retry: 9", "", "", "fo:o", "data: \xE5\x86\x99 \xF0\x9F\x8C\xB8",
+        "data: a long line that crosses the width of any vector the C library's memchr uses, "
+        "so that a line end is found in the middle of a block and not only at its start",
+    };
+    static const char *const ends[] = {"\n", "\r", "\r\n", "\n", "\r\n"};
+    unsigned seed = 12345;
+    int rounds = getenv("OAI_TEST_MEMCHECK") ? 60 : 600;
+
+    (void)state;
+    for (int round = 0; round < rounds; round++) {
+        char in[4096];
+        size_t len = 0, cuts[16], ncuts;
+        char *want, *got;
+        int nlines;
+
+        seed = seed * 1103515245u + 12345u;
+        if (seed >> 30 == 0) {
+            memcpy(in, "\xEF\xBB\xBF", 3);
+            len = 3;
+        }
+        nlines = 1 + (int)((seed >> 8) % 20);
+        for (int i = 0; i < nlines; i++) {
+            const char *line, *end;
+            seed = seed * 1103515245u + 12345u;
+            line = lines[(seed >> 8) % (sizeof lines / sizeof *lines)];
+            end = ends[(seed >> 20) % (sizeof ends / sizeof *ends)];
+            if (len + strlen(line) + 2 >= sizeof in)
+                break;
+            memcpy(in + len, line, strlen(line));
+            len += strlen(line);
+            /* Sometimes the last line has no end (finish() ends it). */
+            if (i + 1 < nlines || (seed >> 28) != 0) {
+                memcpy(in + len, end, strlen(end));
+                len += strlen(end);
+            }
+        }
+        want = reference_decode(in, len);
+        for (int cutting = 0; cutting < 8; cutting++) {
+            seed = seed * 1103515245u + 12345u;
+            ncuts = (seed >> 8) % 16;
+            for (size_t i = 0; i < ncuts; i++) {
+                seed = seed * 1103515245u + 12345u;
+                cuts[i] = len ? (seed >> 8) % (len + 1) : 0;
+            }
+            /* Ascending; a CR right before a cut is the classic case. */
+            for (size_t i = 1; i < ncuts; i++) {
+                for (size_t j = i; j > 0 && cuts[j - 1] > cuts[j]; j--) {
+                    size_t t = cuts[j];
+                    cuts[j] = cuts[j - 1];
+                    cuts[j - 1] = t;
+                }
+            }
+            got = decode_cuts(in, len, cuts, ncuts);
+            if (strcmp(got, want) != 0)
+                fail_msg("round %d: got \"%s\", want \"%s\"", round, got, want);
+            free(got);
+        }
+        free(want);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Cancellation and arguments */
 
 static void test_cancel_from_callback(void **state)
@@ -718,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_unknown_field_callback),
         cmocka_unit_test(test_utf8_split_survives),
         cmocka_unit_test(test_every_split_complex_stream),
+        cmocka_unit_test(test_random_line_ends_and_cuts),
         cmocka_unit_test(test_finish_flushes_unterminated_event),
         cmocka_unit_test(test_finish_twice_and_empty),
         cmocka_unit_test(test_event_size_limit),

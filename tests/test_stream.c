@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "oai.h"
+#include "stream/chunk_scan.h"
 #include "stream/stream_internal.h"
 
 #ifndef OAI_SOURCE_DIR
@@ -104,6 +105,7 @@ static char type_letter(int type)
 
 typedef struct recorder {
     sbuf log;   /* one line per event, every field */
+    sbuf json;  /* one line per event: its JSON (so lazy JSON is compared) */
     sbuf types; /* one letter per event */
     int count;
     int cancel_at; /* cancel on this event (1-based), 0: never */
@@ -115,11 +117,16 @@ static int record(void *ud, const oai_event *ev)
     const char *text = oai_event_text(ev);
     char letter = type_letter(oai_event_type_of(ev));
 
+    char *json = json_text(oai_event_json(ev));
+
     r->count++;
     sb_add(&r->types, &letter, 1);
     sb_fmt(&r->log, "%c c=%d t=%d st=%d json=%d dlen=%zu id=", letter, oai_event_choice_index(ev),
            oai_event_tool_index(ev), (int)oai_event_error_status(ev), oai_event_json(ev) != NULL,
            oai_event_data_len(ev));
+    sb_str(&r->json, json);
+    sb_str(&r->json, "\n");
+    free(json);
     sb_str(&r->log, oai_event_tool_id(ev));
     sb_str(&r->log, " name=");
     sb_str(&r->log, oai_event_tool_name(ev));
@@ -139,6 +146,7 @@ static int record(void *ud, const oai_event *ev)
 static void rec_free(recorder *r)
 {
     free(r->log.p);
+    free(r->json.p);
     free(r->types.p);
     memset(r, 0, sizeof(*r));
 }
@@ -147,7 +155,7 @@ static void rec_free(recorder *r)
 /* Replaying a byte stream */
 
 typedef struct outcome {
-    char *log, *types, *result, *text, *error, *message;
+    char *log, *json, *types, *result, *text, *error, *message;
     oai_status status;
     int done;
 } outcome;
@@ -155,6 +163,7 @@ typedef struct outcome {
 static void outcome_free(outcome *o)
 {
     free(o->log);
+    free(o->json);
     free(o->types);
     free(o->result);
     free(o->text);
@@ -168,6 +177,7 @@ static void outcome_take(outcome *o, oai_stream *s, recorder *r, oai_status st)
     o->status = st;
     o->done = oai_stream_is_done(s);
     o->log = sb_take(&r->log);
+    o->json = sb_take(&r->json);
     o->types = sb_take(&r->types);
     o->result = json_text(oai_stream_result(s));
     o->text = dup_or_null(oai_stream_text(s));
@@ -175,6 +185,9 @@ static void outcome_take(outcome *o, oai_stream *s, recorder *r, oai_status st)
     o->message = dup_or_null(oai_stream_error_message(s));
     assert_int_equal(oai_stream_status(s), st);
 }
+
+/* Whether the streams the replays make use the fast path (chunk_scan.c). */
+static int fast_path = 1;
 
 /* Feeds @p len bytes in two feeds split at @p split (piece 0), or in
  * pieces of @p piece bytes, then finishes. */
@@ -186,6 +199,7 @@ static void replay(const char *in, size_t len, int kind, size_t split, size_t pi
     size_t off = 0;
 
     assert_non_null(s);
+    assert_int_equal(oai__stream_set_fast_path(s, fast_path), OAI_OK);
     if (piece == 0) {
         st = oai_stream_feed(s, in, split);
         if (st == OAI_OK)
@@ -209,6 +223,7 @@ static void replay(const char *in, size_t len, int kind, size_t split, size_t pi
 static void assert_same_outcome(const outcome *want, const outcome *got, const char *what, size_t at)
 {
     if (want->status != got->status || want->done != got->done || strcmp(want->log, got->log) != 0 ||
+        strcmp(want->json, got->json) != 0 ||
         strcmp(want->result, got->result) != 0 || strcmp(want->text, got->text) != 0 ||
         strcmp(want->error, got->error) != 0 || strcmp(want->message, got->message) != 0)
         fail_msg("%s %zu differs from one feed:\n--- one feed (status %d)\n%s%s\n--- here (status %d)\n%s%s",
@@ -276,6 +291,7 @@ static void check_transcript(const transcript *t, const char *in, size_t len, ou
     oai_status st;
     size_t i;
 
+    assert_int_equal(oai__stream_set_fast_path(s, fast_path), OAI_OK);
     st = oai_stream_feed(s, in, len);
     if (st == OAI_OK)
         st = oai_stream_finish(s);
@@ -320,13 +336,21 @@ static size_t split_stride(void)
     return 1;
 }
 
+/* The table's expectations hold with and without the fast path, and every
+ * split with the fast path gives exactly what one feed gives without it
+ * (every event with its JSON, the result, the text, the error). */
 static void run_transcript(const transcript *t)
 {
     size_t len, split, stride = split_stride();
     char *in = read_file(t->file, &len);
     outcome whole, got;
 
+    fast_path = 0;
     check_transcript(t, in, len, &whole);
+    fast_path = 1;
+    check_transcript(t, in, len, &got);
+    assert_same_outcome(&whole, &got, "the fast path, one feed", 0);
+    outcome_free(&got);
     for (split = 0; split <= len; split += stride) {
         replay(in, len, t->kind, split, 0, &got);
         assert_same_outcome(&whole, &got, "split at", split);
@@ -1321,6 +1345,329 @@ static void test_accumulate_off_same_events(void **state)
     rec_free(&off);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The fast path (chunk_scan.c) and lazy event JSON */
+
+/* Scans @p json as a chunk; 1 when the fast path takes it. The strings in
+ * *k live until the next call. */
+static int scan_takes(int chat, const char *json, oai__scan_chunk *k)
+{
+    static char scratch[4096];
+    size_t len = strlen(json);
+
+    assert_true(len + OAI__SCAN_SLACK <= sizeof scratch);
+    return oai__chunk_scan(json, len, chat, scratch, k);
+}
+
+typedef struct scan_case {
+    int chat;
+    const char *json;
+    int taken;
+} scan_case;
+
+static void test_fast_path_decisions(void **state)
+{
+    static const scan_case cases[] = {
+        /* the shapes of real servers */
+        {1, CHUNK("[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"logprobs\":null,\"finish_reason\":null}]"), 1},
+        {1, "{\"choices\":[],\"usage\":null,\"obfuscation\":\"x\",\"timings\":{\"a\":1.5,\"b\":[1,2e3]}}", 1},
+        {1, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":null}}]}}]}", 1},
+        {1, " \t\r\n{ \"choices\" : [ ] } \r\n", 1},
+        {0, "{\"choices\":[{\"text\":\"x\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}]}", 1},
+        {1, "{\"choices\":[{\"delta\":{\"content\":\"\\n\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\r\\t\"}}]}", 1},
+        {1, "{\"error\":null,\"object\":\"chat.completion.chunk\",\"type\":5,\"choices\":[]}", 1},
+        {1, "{\"x\":[[[[[[[[[[]]]]]]]]]],\"choices\":[]}", 1},
+        {1, "{\"x\":123456789012345678,\"y\":-0,\"z\":1e299,\"w\":0.5E-999,\"v\":-12.5e+3}", 1},
+        {1, "{\"unknown\":1,\"unknown\":2}", 1}, /* duplicates the accumulator never reads */
+        /* what needs the tree */
+        {1, "{\"choices\":[],\"usage\":{\"total_tokens\":3}}", 0},
+        {1, "{\"choices\":[{\"index\":0,\"logprobs\":{\"content\":[]}}]}", 0},
+        {1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":{\"a\":1}}}]}}]}", 0},
+        {1, "{\"error\":{\"message\":\"m\"}}", 0},
+        {1, "{\"error\":\"m\"}", 0},
+        {1, "{\"object\":\"error\",\"message\":\"m\"}", 0},
+        {1, "{\"type\":\"error\",\"message\":\"m\"}", 0},
+        {1, "{\"type\":\"error\\u0000x\"}", 0}, /* "error" as a C string */
+        {1, "[]", 0},
+        {1, "\"x\"", 0},
+        {1, "\xEF\xBB\xBF{}", 0}, /* a byte order mark: the parser's business */
+        /* a member it reads, twice */
+        {1, "{\"choices\":[{\"delta\":{\"content\":\"a\",\"content\":\"b\"}}]}", 0},
+        {1, "{\"id\":\"a\",\"id\":\"b\"}", 0},
+        {1, "{\"choices\":[{\"index\":0,\"index\":1}]}", 0},
+        /* keys with escapes */
+        {1, "{\"choices\":[{\"delta\":{\"cont\\u0065nt\":\"a\"}}]}", 0},
+        {1, "{\"x\":{\"a\\\"b\":1}}", 0},
+        /* numbers near the edges */
+        {1, "{\"created\":1234567890123456789}", 0},
+        {1, "{\"x\":1e301}", 0},
+        {1, "{\"x\":1e00001}", 0},
+        /* nesting deeper than the fast path walks */
+        {1, "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0},
+        /* more than it keeps */
+        {1, "{\"choices\":[{},{},{},{},{},{},{},{},{}]}", 0},
+        {1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}]}}]}", 0},
+        /* invalid JSON: the parser reports it */
+        {1, "", 0},
+        {1, "{", 0},
+        {1, "{}x", 0},
+        {1, "{\"a\":01}", 0},
+        {1, "{\"a\":1.}", 0},
+        {1, "{\"a\":[1,]}", 0},
+        {1, "{\"a\":1,}", 0},
+        {1, "{\"a\":nul}", 0},
+        {1, "{\"a\":\"\\x\"}", 0},
+        {1, "{\"a\":\"\\ud800\"}", 0},
+        {1, "{\"a\":\"\\udc00\"}", 0},
+        {1, "{\"a\":\"\xff\"}", 0},
+        {1, "{\"a\":\"\xed\xa0\x80\"}", 0},
+        {1, "{\"a\":\"\t\"}", 0},
+        {1, "{'a':1}", 0},
+    };
+    oai__scan_chunk k;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        if (scan_takes(cases[i].chat, cases[i].json, &k) != cases[i].taken)
+            fail_msg("case %zu: %s: the fast path should %s it", i, cases[i].json,
+                     cases[i].taken ? "take" : "decline");
+        /* Whatever the scanner says, the stream behaves as without it. */
+    }
+}
+
+static void test_fast_path_extracts(void **state)
+{
+    oai__scan_chunk k;
+
+    (void)state;
+    assert_int_equal(scan_takes(1, "{\"id\":\"i\",\"created\":-7,\"model\":\"m\",\"system_fingerprint\":\"f\","
+                                   "\"choices\":[7,{\"index\":2,\"finish_reason\":\"stop\",\"delta\":{\"role\":\"r\","
+                                   "\"content\":\"a\\u0000b\",\"reasoning\":\"x\",\"tool_calls\":[{\"index\":1,\"id\":"
+                                   "\"c\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"\"}}]}}]}",
+                                &k), 1);
+    assert_string_equal(k.id.p, "i");
+    assert_string_equal(k.model.p, "m");
+    assert_string_equal(k.system_fingerprint.p, "f");
+    assert_true(k.created.is_int && k.created.value == -7);
+    assert_int_equal(k.first_choice_index, 0); /* choices[0] is no object */
+    assert_int_equal(k.nchoices, 1);
+    assert_int_equal(k.choices[0].position, 1);
+    assert_true(k.choices[0].index.is_int && k.choices[0].index.value == 2);
+    assert_string_equal(k.choices[0].finish_reason.p, "stop");
+    assert_string_equal(k.choices[0].role.p, "r");
+    assert_int_equal(k.choices[0].content.len, 3);
+    assert_memory_equal(k.choices[0].content.p, "a\0b", 4);
+    assert_string_equal(k.choices[0].reasoning.p, "x");
+    assert_null(k.choices[0].reasoning_content.p);
+    assert_null(k.choices[0].refusal.p);
+    assert_int_equal(k.choices[0].ntools, 1);
+    assert_true(k.tools[k.choices[0].first_tool].index.is_int);
+    assert_string_equal(k.tools[0].id.p, "c");
+    assert_string_equal(k.tools[0].type.p, "function");
+    assert_string_equal(k.tools[0].name.p, "f");
+    assert_string_equal(k.tools[0].arguments.p, "{\"");
+    /* A real index is no integer; a string is not read as a number. */
+    assert_int_equal(scan_takes(1, "{\"created\":1.0,\"choices\":[{\"index\":\"0\"}]}", &k), 1);
+    assert_false(k.created.is_int);
+    assert_false(k.choices[0].index.is_int);
+}
+
+/* Streams the same input with and without the fast path; every event (with
+ * its JSON), the result and the error must agree. Returns the fast path's
+ * count of chunks it took and of chunks it left to the parser. */
+static void same_both_ways(int kind, int accumulate, const char *input, uint64_t *fast, uint64_t *tree)
+{
+    recorder r[2];
+    outcome o[2];
+
+    memset(r, 0, sizeof r);
+    for (int path = 0; path < 2; path++) {
+        oai_stream *s = oai_stream_new(kind, record, &r[path]);
+        oai_status st;
+        assert_int_equal(oai__stream_set_fast_path(s, path), OAI_OK);
+        assert_int_equal(oai_stream_set_accumulate(s, accumulate), OAI_OK);
+        st = feed_str(s, input);
+        if (st == OAI_OK)
+            st = oai_stream_finish(s);
+        outcome_take(&o[path], s, &r[path], st);
+        if (path == 1)
+            oai__stream_path_counts(s, fast, tree);
+        oai_stream_free(s);
+        rec_free(&r[path]);
+    }
+    assert_same_outcome(&o[0], &o[1], "the fast path", 0);
+    outcome_free(&o[0]);
+    outcome_free(&o[1]);
+}
+
+static void test_fast_path_fallbacks_behave_as_before(void **state)
+{
+    static const char *const inputs[] = {
+        /* the usage chunk and a logprobs chunk need the tree; the rest not */
+        "data: " CHUNK("[{\"index\":0,\"delta\":{\"content\":\"a\"}}]") "\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"},\"logprobs\":{\"content\":[{\"token\":\"b\"}]}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+        "data: {\"choices\":[],\"usage\":{\"total_tokens\":3}}\n\ndata: [DONE]\n\n",
+        /* duplicates, escapes in keys, an error payload */
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"content\":\"b\"}}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"cont\\u0065nt\":\"c\"}}]}\n\n"
+        "data: {\"error\":{\"message\":\"boom\",\"code\":429}}\n\n",
+        /* invalid JSON after good chunks: the same error */
+        "data: " CHUNK("[{\"index\":0,\"delta\":{\"content\":\"a\"}}]") "\n\n"
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\ud800\"}}]}\n\n",
+        /* limits hold on the fast path */
+        "data: {\"choices\":[{\"index\":128,\"delta\":{\"content\":\"a\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":-1,\"delta\":{\"content\":\"a\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":128}]}}]}\n\n",
+        /* an unterminated last event, cut off */
+        "data: " CHUNK("[{\"index\":0,\"delta\":{\"content\":\"a\"}}]") "\n\ndata: {\"choices\":[",
+    };
+    uint64_t fast, tree;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        same_both_ways(OAI_STREAM_CHAT, 1, inputs[i], &fast, &tree);
+        same_both_ways(OAI_STREAM_CHAT, 0, inputs[i], &fast, &tree);
+    }
+    same_both_ways(OAI_STREAM_CHAT, 1, inputs[0], &fast, &tree);
+    assert_int_equal(fast, 2);
+    assert_int_equal(tree, 2);
+    same_both_ways(OAI_STREAM_CHAT, 1, inputs[1], &fast, &tree);
+    assert_int_equal(fast, 0);
+    assert_int_equal(tree, 3);
+}
+
+/* The common chunks of every server's transcript take the fast path. */
+static void test_fast_path_takes_transcripts(void **state)
+{
+    static const struct {
+        const char *file;
+        int kind;
+        uint64_t tree; /* the chunks that need the parser */
+    } cases[] = {
+        {"openai_chat_text.sse", OAI_STREAM_CHAT, 0},
+        {"openai_chat_tools_parallel.sse", OAI_STREAM_CHAT, 0},
+        {"openai_chat_usage.sse", OAI_STREAM_CHAT, 0}, /* logprobs: see below */
+        {"llamacpp_reasoning.sse", OAI_STREAM_CHAT, 1},  /* the usage on the last chunk */
+        {"vllm_chat.sse", OAI_STREAM_CHAT, 1}, /* usage */
+        {"ollama_tools.sse", OAI_STREAM_CHAT, 0},
+        {"azure_filter.sse", OAI_STREAM_CHAT, 0},
+        {"openai_completions.sse", OAI_STREAM_COMPLETION, 0},
+        {"openrouter_reasoning_crlf.sse", OAI_STREAM_CHAT, 1}, /* usage */
+        {"vllm_error_flat.sse", OAI_STREAM_CHAT, 1},           /* the error */
+        {"llamacpp_error_new.sse", OAI_STREAM_CHAT, 1},        /* the error */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len;
+        char *in = read_file(cases[i].file, &len);
+        oai_stream *s = oai_stream_new(cases[i].kind, NULL, NULL);
+        uint64_t fast = 0, tree = 0;
+        oai_stream_feed(s, in, len);
+        oai__stream_path_counts(s, &fast, &tree);
+        if (strcmp(cases[i].file, "openai_chat_usage.sse") == 0) {
+            /* Logprobs objects are merged from the tree; the finish reason's
+             * chunk (logprobs null) is the one the fast path takes. */
+            assert_int_equal(fast, 1);
+        } else {
+            if (tree != cases[i].tree || fast == 0)
+                fail_msg("%s: %llu chunks took the fast path, %llu the parser (want %llu)", cases[i].file,
+                         (unsigned long long)fast, (unsigned long long)tree, (unsigned long long)cases[i].tree);
+        }
+        oai_stream_free(s);
+        free(in);
+    }
+}
+
+/* Copies of fast-path events (the engine's pull queue) parse their own
+ * data, after the chunk is gone, or share the tree built already. */
+typedef struct copies {
+    oai_event *copy[8];
+    size_t bytes[8];
+    int n;
+    int ask_first; /* read the original's JSON before copying */
+} copies;
+
+static int keep_copy(void *ud, const oai_event *ev)
+{
+    copies *c = ud;
+    const oai_value *json = c->ask_first ? oai_event_json(ev) : NULL;
+
+    assert_true(c->n < 8);
+    c->copy[c->n] = oai__event_dup(ev, &c->bytes[c->n]);
+    assert_non_null(c->copy[c->n]);
+    assert_int_equal(c->bytes[c->n], oai__event_size(ev));
+    if (json)
+        assert_ptr_equal(oai_event_json(c->copy[c->n]), json); /* shared */
+    c->n++;
+    return 0;
+}
+
+static void test_lazy_json_through_copies(void **state)
+{
+    static const char input[] =
+        "data: {\"id\":\"c1\",\"created\":5,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\",\"refusal\":\"r\"}}]}\n\n"
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+
+    (void)state;
+    for (int ask_first = 0; ask_first < 2; ask_first++) {
+        copies c;
+        memset(&c, 0, sizeof c);
+        c.ask_first = ask_first;
+        oai_stream *s = oai_stream_new(OAI_STREAM_CHAT, keep_copy, &c);
+        uint64_t fast = 0;
+
+        assert_int_equal(feed_str(s, input), OAI_OK);
+        oai__stream_path_counts(s, &fast, NULL);
+        assert_int_equal(fast, 2);
+        oai_stream_free(s); /* the copies outlive the stream */
+        assert_int_equal(c.n, 3);
+        for (int i = 0; i < c.n; i++) {
+            /* The size is the same before and after the tree is built. */
+            assert_int_equal(oai__event_size(c.copy[i]), c.bytes[i]);
+            assert_string_equal(oai_event_get_string(c.copy[i], "/id"), "c1");
+            assert_int_equal(oai_event_get_count(c.copy[i], "/choices"), 1);
+            assert_int_equal(oai__event_size(c.copy[i]), c.bytes[i]);
+            /* A copy of a copy works the same. */
+            oai_event *again = oai__event_dup(c.copy[i], NULL);
+            assert_non_null(again);
+            assert_ptr_equal(oai_event_json(again), oai_event_json(c.copy[i]));
+            oai__event_free(again);
+        }
+        assert_int_equal(oai_event_get_int(c.copy[0], "/created"), 5);
+        assert_string_equal(oai_event_text(c.copy[0]), "a");
+        assert_string_equal(oai_event_text(c.copy[1]), "r");
+        assert_int_equal(oai_event_type_of(c.copy[2]), OAI_EVENT_OTHER);
+        assert_string_equal(oai_event_get_string(c.copy[2], "/choices/0/finish_reason"), "stop");
+        for (int i = 0; i < c.n; i++)
+            oai__event_free(c.copy[i]);
+    }
+}
+
+/* Accumulation off: a fast-path chunk is kept as text and parsed when the
+ * result is read; a chunk of the tree path replaces it. */
+static void test_accumulate_off_lazy_last_chunk(void **state)
+{
+    oai_stream *s = oai_stream_new(OAI_STREAM_CHAT, NULL, NULL);
+
+    (void)state;
+    assert_int_equal(oai_stream_set_accumulate(s, 0), OAI_OK);
+    assert_null(oai_stream_result(s));
+    assert_int_equal(feed_str(s, "data: " CHUNK("[{\"index\":0,\"delta\":{\"content\":\"a\"}}]") "\n\n"), OAI_OK);
+    assert_result(s, "/choices/0/delta/content", "\"a\"");
+    assert_int_equal(feed_str(s, "data: {\"choices\":[],\"usage\":{\"total_tokens\":3}}\n\n"), OAI_OK);
+    assert_result(s, "/usage/total_tokens", "3");
+    assert_int_equal(feed_str(s, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"),
+                     OAI_OK);
+    assert_int_equal(feed_str(s, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"z\"}}]}\n\n"), OAI_OK);
+    assert_result(s, "/choices/0/delta/content", "\"z\"");
+    assert_result(s, "/usage", "(null)");
+    assert_int_equal(oai_stream_finish(s), OAI_OK);
+    assert_result(s, "/choices/0/delta/content", "\"z\"");
+    oai_stream_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1374,6 +1721,12 @@ int main(void)
         cmocka_unit_test(test_accumulate_on_grows),
         cmocka_unit_test(test_arguments_and_null_safety),
         cmocka_unit_test(test_event_accessors),
+        cmocka_unit_test(test_fast_path_decisions),
+        cmocka_unit_test(test_fast_path_extracts),
+        cmocka_unit_test(test_fast_path_fallbacks_behave_as_before),
+        cmocka_unit_test(test_fast_path_takes_transcripts),
+        cmocka_unit_test(test_lazy_json_through_copies),
+        cmocka_unit_test(test_accumulate_off_lazy_last_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

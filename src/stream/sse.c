@@ -1,10 +1,11 @@
 /* Incremental Server-Sent Events decoder (WHATWG HTML "event stream
  * interpretation"), sans-I/O: bytes in, events out, at any chunk boundary.
  *
- * Linear time whatever the chunking: every input byte is examined once. A
- * line that is still incomplete at the end of a feed is copied into a
- * growable buffer and never scanned again; the next feed only scans the new
- * bytes for the line end. Buffers grow by doubling, so copying is amortised
+ * Linear time whatever the chunking: every input byte is examined once,
+ * line ends are found with memchr() (word at a time in the C library), not
+ * byte by byte. A line that is still incomplete at the end of a feed is
+ * copied into a growable buffer and never scanned again; the next feed only
+ * scans the new bytes for the line end. Buffers grow by doubling, so copying is amortised
  * O(1) per byte too. */
 #include <limits.h>
 #include <stdlib.h>
@@ -260,11 +261,34 @@ static oai_status complete_line(oai_sse *sse, const char *p, size_t n)
     return st;
 }
 
-/* Splits bytes into lines; each byte is examined exactly once. */
+/* The first line end (CR or LF) in [p, end), or end. *lf and *cr cache the
+ * next LF and the next CR found so far (NULL: not searched yet); a cached
+ * position is searched again only once p has passed it, so memchr() looks
+ * at each byte at most once per character, and a stream without CRs costs
+ * one memchr() over the whole feed to learn it. */
+static const char *line_end(const char *p, const char *end, const char **lf, const char **cr)
+{
+    if (!*lf || *lf < p) {
+        *lf = memchr(p, '\n', (size_t)(end - p));
+        if (!*lf)
+            *lf = end;
+    }
+    if (!*cr || *cr < p) {
+        *cr = memchr(p, '\r', (size_t)(end - p));
+        if (!*cr)
+            *cr = end;
+    }
+    return *lf < *cr ? *lf : *cr;
+}
+
+/* Splits bytes into lines, finding line ends with memchr(); each byte is
+ * consumed once (the `scanned` count). */
 static oai_status scan(oai_sse *sse, const char *p, const char *end)
 {
+    const char *lf = NULL, *cr = NULL;
+
     while (p < end && sse->status == OAI_OK) {
-        const char *q = p;
+        const char *q;
 
         if (sse->skip_lf) {
             sse->skip_lf = 0;
@@ -274,8 +298,7 @@ static oai_status scan(oai_sse *sse, const char *p, const char *end)
                 continue;
             }
         }
-        while (q < end && *q != '\n' && *q != '\r')
-            q++;
+        q = line_end(p, end, &lf, &cr);
         sse->scanned += (uint64_t)(q - p);
         if (q == end)
             return hold_partial_line(sse, p, (size_t)(q - p));

@@ -17,6 +17,7 @@
 #include "json/json.h"
 #include "oai.h"
 #include "retry.h"
+#include "stream/chunk_scan.h"
 #include "stream/stream_internal.h"
 #include "util/util.h"
 
@@ -25,6 +26,9 @@
 #define DEFAULT_MAX_TOOL_CALLS 128
 #define DONE_SENTINEL "[DONE]"
 #define DONE_SENTINEL_LEN 6
+/* After a chunk larger than this, the fast path's scratch space and the
+ * kept raw chunk are given back. */
+#define SHRINK_ABOVE ((size_t)1024 * 1024)
 
 /* ------------------------------------------------------------------------ */
 /* Types */
@@ -42,6 +46,11 @@ struct oai_event {
     size_t data_len;
     const oai_value *json;
     oai_status error_status;
+    /* Lazy JSON: with json NULL, a non-NULL `lazy` says the JSON is the
+     * data's, parsed on first access into *lazy (the chunk's shared slot
+     * while the event is delivered; own_json in a copy). */
+    oai_value **lazy;
+    oai_value *own_json;
 };
 
 /* A growable text buffer, NUL-terminated once allocated. */
@@ -112,9 +121,17 @@ struct oai_stream {
     resp_call *calls;
     size_t ncalls;
 
-    /* accumulation off: the last chunk is the result */
+    /* accumulation off: the last chunk is the result (from the fast path,
+     * its raw text, parsed when the result is asked for) */
     oai_value *last_chunk;
     size_t last_chunk_len;
+    text_buf last_raw;
+    int last_raw_pending; /* last_raw holds the last chunk, not parsed yet */
+
+    /* the fast path (chunk_scan.c) */
+    int fast_path;       /* on unless switched off (tests, fuzzing) */
+    text_buf scratch;    /* the decoded strings of the chunk at hand */
+    uint64_t fast_chunks, tree_chunks;
 
     /* the materialised result of chat and completions, rebuilt when dirty */
     oai_value *result;
@@ -127,12 +144,14 @@ typedef struct feed_ctx {
     const char *data;
     size_t len;
     const oai_value *json;
+    oai_value **lazy; /* fast path: where the data's JSON is parsed on demand */
 } feed_ctx;
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers */
 
-static int buf_append(text_buf *b, const char *s, size_t n)
+/* Makes room for n more bytes and the NUL; -1 when memory ran out. */
+static int buf_reserve(text_buf *b, size_t n)
 {
     size_t need, cap;
     char *p;
@@ -150,6 +169,13 @@ static int buf_append(text_buf *b, const char *s, size_t n)
         b->p = p;
         b->cap = cap;
     }
+    return 0;
+}
+
+static int buf_append(text_buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n) != 0)
+        return -1;
     if (n)
         memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -229,15 +255,80 @@ static int is_nonempty_string(const oai_value *v)
     return oai_value_type_of(v) == OAI_VALUE_STRING && oai_value_string_len(v) > 0;
 }
 
+/* The integer when it is in [0, INT_MAX], else -1. */
+static int small_int(int64_t i)
+{
+    return i >= 0 && i <= INT_MAX ? (int)i : -1;
+}
+
 /* The value's integer when it is an integer in [0, INT_MAX], else -1. */
 static int small_index(const oai_value *v)
 {
-    int64_t i;
-
     if (oai_value_type_of(v) != OAI_VALUE_INT)
         return -1;
-    i = oai_value_int(v);
-    return i >= 0 && i <= INT_MAX ? (int)i : -1;
+    return small_int(oai_value_int(v));
+}
+
+/* A string member as the accumulator sees it, from either path: its text
+ * (NUL-terminated; NULL when absent or not a string) and, from the tree,
+ * the value itself, which is referenced rather than copied when kept. */
+typedef struct str_part {
+    const char *p;
+    size_t len;
+    const oai_value *v;
+} str_part;
+
+/* From the tree: @p v is a string value or NULL. */
+static str_part tree_str(const oai_value *v)
+{
+    str_part sp;
+    sp.p = oai_value_string(v);
+    sp.len = oai_value_string_len(v);
+    sp.v = sp.p ? v : NULL;
+    return sp;
+}
+
+static str_part scan_str(oai__scan_str f)
+{
+    str_part sp;
+    sp.p = f.p;
+    sp.len = f.len;
+    sp.v = NULL;
+    return sp;
+}
+
+static int part_nonempty(const str_part *sp)
+{
+    return sp->p && sp->len > 0;
+}
+
+/* Keeps a present string in *slot: a reference to the tree's value, or a new
+ * value made from the fast path's text. -1 when memory ran out. */
+static int keep_string(oai_value **slot, const str_part *sp)
+{
+    oai_value *v;
+
+    if (sp->v) {
+        replace_value(slot, sp->v);
+        return 0;
+    }
+    v = oai__json_string(sp->p, sp->len);
+    if (!v)
+        return -1;
+    oai__json_decref(*slot);
+    *slot = v;
+    return 0;
+}
+
+/* keep_string() for what chunks repeat (role, system_fingerprint): from the
+ * fast path, an equal string already kept stays, so no chunk allocates for
+ * it. The result is the same either way. */
+static int keep_repeated_string(oai_value **slot, const str_part *sp)
+{
+    if (!sp->v && *slot && oai_value_string_len(*slot) == sp->len &&
+        memcmp(oai_value_string(*slot), sp->p, sp->len) == 0)
+        return 0;
+    return keep_string(slot, sp);
 }
 
 /* An error code that looks like an HTTP status (400-599) maps like one;
@@ -292,6 +383,7 @@ static void event_init(oai_event *ev, int type, const feed_ctx *c)
         ev->data = c->data;
         ev->data_len = c->len;
         ev->json = c->json;
+        ev->lazy = c->json ? NULL : c->lazy;
     }
 }
 
@@ -329,6 +421,9 @@ static size_t len_of(const char *s)
     return s ? strlen(s) : 0;
 }
 
+/* The bytes a copy holds: the struct and its strings. The JSON tree is not
+ * counted (it is shared with the chunk, or built later from the data), so
+ * the size is the same before and after the tree is built. */
 size_t oai__event_size(const oai_event *ev)
 {
     size_t text = ev->text ? ev->text_len + 1 : 0, data = ev->data ? ev->data_len + 1 : 0;
@@ -360,6 +455,17 @@ oai_event *oai__event_dup(const oai_event *ev, size_t *bytes)
     copy->tool_name = copy_into(&at, ev->tool_name, len_of(ev->tool_name));
     copy->name = copy_into(&at, ev->name, len_of(ev->name));
     copy->json = ev->json ? oai__json_incref((oai_value *)ev->json) : NULL;
+    copy->own_json = NULL;
+    copy->lazy = NULL;
+    if (!ev->json && ev->lazy) {
+        /* A fast-path event: share the tree when it was built already,
+         * otherwise the copy builds its own from its copy of the data,
+         * when asked. */
+        if (*ev->lazy)
+            copy->json = oai__json_incref(*ev->lazy);
+        else
+            copy->lazy = &copy->own_json;
+    }
     if (bytes)
         *bytes = total;
     return copy;
@@ -370,6 +476,7 @@ void oai__event_free(oai_event *ev)
     if (!ev)
         return;
     oai__json_decref((oai_value *)ev->json);
+    oai__json_decref(ev->own_json);
     oai__free(ev);
 }
 
@@ -585,65 +692,73 @@ static oai_status merge_logprobs(choice_acc *ch, const oai_value *lp)
 }
 
 /* Appends a text delta to @p buf (when accumulating; NULL: the text is not
- * kept) and delivers it as an event of @p type. Empty deltas deliver
- * nothing. */
+ * kept) and delivers it as an event of @p type. Empty deltas (and absent
+ * ones, text NULL) deliver nothing. */
 static oai_status text_delta(oai_stream *s, const feed_ctx *c, int type, int choice_index,
-                             text_buf *buf, const oai_value *text, int *emitted)
+                             text_buf *buf, const char *text, size_t len, int *emitted)
 {
     oai_event ev;
 
-    if (oai_value_string_len(text) == 0)
+    if (!text || len == 0)
         return s->status;
     if (buf && s->accumulate) {
-        if (charge(s, oai_value_string_len(text)) != 0)
+        if (charge(s, len) != 0)
             return s->status;
-        if (buf_append(buf, oai_value_string(text), oai_value_string_len(text)) != 0)
+        if (buf_append(buf, text, len) != 0)
             return fail_oom(s);
     }
     event_init(&ev, type, c);
-    event_set_text(&ev, text);
+    ev.text = text;
+    ev.text_len = len;
     ev.choice_index = choice_index;
     (*emitted)++;
     return emit(s, &ev);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Chat: tool-call deltas */
+/* Chat: tool-call deltas. The tree path and the fast path both describe a
+ * fragment as a tool_part and share what follows. */
+
+typedef struct tool_part {
+    int index;     /* the explicit index when in [0, INT_MAX], else -1 */
+    str_part id;   /* present only when a non-empty string */
+    str_part type; /* present when a string */
+    str_part name; /* present only when a non-empty string */
+    const char *args; /* the arguments string, NULL when absent or null */
+    size_t args_len;
+    const oai_value *args_json; /* tree path: arguments of another type, dumped */
+} tool_part;
 
 /* Which tool call a delta belongs to. An explicit index wins. Without one
  * (Ollama sends each whole call in one chunk; Bedrock sends -1), a fragment
  * with a new id or a name starts the next free index, and a bare fragment
  * continues the last call. */
-static int tool_index_for(const choice_acc *ch, const oai_value *delta, const oai_value *id,
-                          const oai_value *name)
+static int tool_index_for(const choice_acc *ch, const tool_part *tp)
 {
-    int index = small_index(member(delta, "index"));
     size_t i;
 
-    if (index >= 0)
-        return index;
-    if (id) {
+    if (tp->index >= 0)
+        return tp->index;
+    if (tp->id.p) {
         for (i = 0; i < ch->ntools; i++) {
-            if (ch->tools[i].id && strcmp(oai_value_string(ch->tools[i].id), oai_value_string(id)) == 0)
+            if (ch->tools[i].id && strcmp(oai_value_string(ch->tools[i].id), tp->id.p) == 0)
                 return (int)i;
         }
     }
-    if (id || name || ch->last_tool < 0)
+    if (tp->id.p || tp->name.p || ch->last_tool < 0)
         return ch->ntools > INT_MAX ? INT_MAX : (int)ch->ntools;
     return ch->last_tool;
 }
 
 /* Adds a fragment's parts to its tool call: id, type and name once, the
  * arguments concatenated. */
-static oai_status merge_tool(oai_stream *s, tool_acc *t, const oai_value *id, const oai_value *type,
-                             const oai_value *name, const char *args, size_t args_len)
+static oai_status merge_tool(oai_stream *s, tool_acc *t, const tool_part *tp, const char *args,
+                             size_t args_len)
 {
-    if (id && !t->id)
-        replace_value(&t->id, id);
-    if (type && !t->type)
-        replace_value(&t->type, type);
-    if (name && !t->name)
-        replace_value(&t->name, name);
+    if ((tp->id.p && !t->id && keep_string(&t->id, &tp->id) != 0) ||
+        (tp->type.p && !t->type && keep_string(&t->type, &tp->type) != 0) ||
+        (tp->name.p && !t->name && keep_string(&t->name, &tp->name) != 0))
+        return fail_oom(s);
     if (args_len && charge(s, args_len) != 0)
         return s->status;
     if (args_len && buf_append(&t->arguments, args, args_len) != 0)
@@ -651,22 +766,16 @@ static oai_status merge_tool(oai_stream *s, tool_acc *t, const oai_value *id, co
     return s->status;
 }
 
-static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, int choice_index,
-                             const oai_value *delta, int *emitted)
+static oai_status tool_fragment(oai_stream *s, const feed_ctx *c, choice_acc *ch, int choice_index,
+                                const tool_part *tp, int *emitted)
 {
-    const oai_value *fn = object_member(delta, "function");
-    const oai_value *id = member(delta, "id"), *name = member(fn, "name");
-    const oai_value *type = string_member(delta, "type"), *args = member(fn, "arguments");
     char *dumped = NULL;
-    const char *args_text = oai_value_string(args);
-    size_t args_len = oai_value_string_len(args);
-    int index;
+    const char *args_text = tp->args;
+    size_t args_len = tp->args_len;
+    int index = tool_index_for(ch, tp);
     tool_acc *t;
     oai_event ev;
 
-    id = is_nonempty_string(id) ? id : NULL;
-    name = is_nonempty_string(name) ? name : NULL;
-    index = tool_index_for(ch, delta, id, name);
     if (index >= s->max_tool_calls)
         return fail(s, OAI_ERR_PROTOCOL, "too many tool calls in one choice of the stream");
     t = tool_at(ch, index);
@@ -674,26 +783,28 @@ static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, i
         return fail_oom(s);
     t->seen = 1;
     ch->last_tool = index;
-    if (args && !args_text && oai_value_type_of(args) != OAI_VALUE_NULL) {
+    if (tp->args_json) {
         /* Some servers send the arguments as a JSON object, not a string. */
-        dumped = oai__json_dump(args, &args_len);
+        dumped = oai__json_dump(tp->args_json, &args_len);
         if (!dumped)
             return fail_oom(s);
         args_text = dumped;
     }
     /* The id is what matches later index-less fragments to this call, so it
      * is kept even when nothing else accumulates. */
-    if (!s->accumulate && id && !t->id)
-        replace_value(&t->id, id);
-    if (s->accumulate && merge_tool(s, t, id, type, name, args_text, args_len) != OAI_OK) {
+    if (!s->accumulate && tp->id.p && !t->id && keep_string(&t->id, &tp->id) != 0) {
+        oai__free(dumped);
+        return fail_oom(s);
+    }
+    if (s->accumulate && merge_tool(s, t, tp, args_text, args_len) != OAI_OK) {
         oai__free(dumped);
         return s->status;
     }
     event_init(&ev, OAI_EVENT_TOOL_CALL, c);
     ev.choice_index = choice_index;
     ev.tool_index = index;
-    ev.tool_id = oai_value_string(id);
-    ev.tool_name = oai_value_string(name);
+    ev.tool_id = tp->id.p;
+    ev.tool_name = tp->name.p;
     ev.text = args_text;
     ev.text_len = args_text ? args_len : 0;
     (*emitted)++;
@@ -702,29 +813,118 @@ static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, i
     return s->status;
 }
 
+/* A tool-call delta of the tree. */
+static oai_status tool_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, int choice_index,
+                             const oai_value *delta, int *emitted)
+{
+    const oai_value *fn = object_member(delta, "function");
+    const oai_value *id = member(delta, "id"), *name = member(fn, "name");
+    const oai_value *args = member(fn, "arguments");
+    tool_part tp;
+
+    tp.index = small_index(member(delta, "index"));
+    tp.id = tree_str(is_nonempty_string(id) ? id : NULL);
+    tp.type = tree_str(string_member(delta, "type"));
+    tp.name = tree_str(is_nonempty_string(name) ? name : NULL);
+    tp.args = oai_value_string(args);
+    tp.args_len = oai_value_string_len(args);
+    tp.args_json = args && !tp.args && oai_value_type_of(args) != OAI_VALUE_NULL ? args : NULL;
+    return tool_fragment(s, c, ch, choice_index, &tp, emitted);
+}
+
 /* ------------------------------------------------------------------------ */
-/* Chat and completions: one choice of a chunk */
+/* Chat and completions: one choice of a chunk, shared by both paths */
+
+/* The text members of a chat delta. */
+typedef struct delta_part {
+    str_part role, reasoning, content, refusal;
+} delta_part;
+
+static oai_status delta_texts(oai_stream *s, const feed_ctx *c, choice_acc *ch, int index,
+                              const delta_part *d, int *emitted)
+{
+    if (d->role.p && s->accumulate && keep_repeated_string(&ch->role, &d->role) != 0)
+        return fail_oom(s);
+    ch->has_content |= d->content.p != NULL;
+    ch->has_reasoning |= part_nonempty(&d->reasoning);
+    ch->has_refusal |= part_nonempty(&d->refusal);
+    if (text_delta(s, c, OAI_EVENT_REASONING, index, &ch->reasoning, d->reasoning.p, d->reasoning.len,
+                   emitted) != OAI_OK ||
+        text_delta(s, c, OAI_EVENT_TEXT, index, &ch->content, d->content.p, d->content.len, emitted) != OAI_OK ||
+        text_delta(s, c, OAI_EVENT_REFUSAL, index, &ch->refusal, d->refusal.p, d->refusal.len, emitted) != OAI_OK)
+        return s->status;
+    return s->status;
+}
+
+/* The start of a choice: its index (an integer "index" member, else its
+ * position), its limits and its finish reason. NULL when the stream failed. */
+static choice_acc *choice_begin(oai_stream *s, int index_is_int, int index, size_t position,
+                                const str_part *finish)
+{
+    choice_acc *ch;
+
+    if (!index_is_int) /* no usable index: its position */
+        index = position > INT_MAX ? INT_MAX : (int)position;
+    if (index < 0) {
+        fail(s, OAI_ERR_PROTOCOL, "a negative choice index in the stream");
+        return NULL;
+    }
+    if (index >= s->max_choices) {
+        fail(s, OAI_ERR_PROTOCOL, "too many choices in the stream");
+        return NULL;
+    }
+    ch = choice_at(s, index);
+    if (!ch) {
+        fail_oom(s);
+        return NULL;
+    }
+    ch->seen = 1;
+    if (finish->p) {
+        ch->finished = 1;
+        if (s->accumulate && keep_string(&ch->finish_reason, finish) != 0) {
+            fail_oom(s);
+            return NULL;
+        }
+    }
+    return ch;
+}
+
+/* The end of every chunk: USAGE when it has a usage object, otherwise OTHER
+ * when it produced no event, so the caller sees every chunk. */
+static oai_status chunk_end(oai_stream *s, const feed_ctx *c, int has_usage, int emitted, int first_index)
+{
+    oai_event ev;
+
+    if (s->status != OAI_OK)
+        return s->status;
+    event_init(&ev, OAI_EVENT_USAGE, c);
+    if (!has_usage) {
+        if (emitted)
+            return s->status;
+        ev.type = OAI_EVENT_OTHER;
+        ev.choice_index = first_index;
+    }
+    return emit(s, &ev);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The tree path */
 
 static oai_status chat_delta(oai_stream *s, const feed_ctx *c, choice_acc *ch, int index,
                              const oai_value *delta, int *emitted)
 {
     const oai_value *reasoning = string_member(delta, "reasoning_content");
-    const oai_value *content = string_member(delta, "content");
-    const oai_value *refusal = string_member(delta, "refusal");
     const oai_value *tools = member(delta, "tool_calls");
-    const oai_value *role = string_member(delta, "role");
+    delta_part d;
     size_t i;
 
     if (!reasoning)
         reasoning = string_member(delta, "reasoning");
-    if (role && s->accumulate)
-        replace_value(&ch->role, role);
-    ch->has_content |= content != NULL;
-    ch->has_reasoning |= is_nonempty_string(reasoning);
-    ch->has_refusal |= is_nonempty_string(refusal);
-    if (text_delta(s, c, OAI_EVENT_REASONING, index, &ch->reasoning, reasoning, emitted) != OAI_OK ||
-        text_delta(s, c, OAI_EVENT_TEXT, index, &ch->content, content, emitted) != OAI_OK ||
-        text_delta(s, c, OAI_EVENT_REFUSAL, index, &ch->refusal, refusal, emitted) != OAI_OK)
+    d.role = tree_str(string_member(delta, "role"));
+    d.reasoning = tree_str(reasoning);
+    d.content = tree_str(string_member(delta, "content"));
+    d.refusal = tree_str(string_member(delta, "refusal"));
+    if (delta_texts(s, c, ch, index, &d, emitted) != OAI_OK)
         return s->status;
     for (i = 0; i < oai__json_array_size(tools) && s->status == OAI_OK; i++) {
         const oai_value *tc = oai__json_array_get(tools, i);
@@ -738,26 +938,16 @@ static oai_status on_choice(oai_stream *s, const feed_ctx *c, const oai_value *c
                             size_t position, int *emitted)
 {
     const oai_value *idx = member(choice, "index");
-    const oai_value *finish = string_member(choice, "finish_reason");
+    str_part finish = tree_str(string_member(choice, "finish_reason"));
     const oai_value *lp = object_member(choice, "logprobs");
-    int index = small_index(idx);
+    str_part text;
     choice_acc *ch;
+    int index;
 
-    if (oai_value_type_of(idx) != OAI_VALUE_INT) /* no usable index: its position */
-        index = position > INT_MAX ? INT_MAX : (int)position;
-    if (index < 0)
-        return fail(s, OAI_ERR_PROTOCOL, "a negative choice index in the stream");
-    if (index >= s->max_choices)
-        return fail(s, OAI_ERR_PROTOCOL, "too many choices in the stream");
-    ch = choice_at(s, index);
+    ch = choice_begin(s, oai_value_type_of(idx) == OAI_VALUE_INT, small_index(idx), position, &finish);
     if (!ch)
-        return fail_oom(s);
-    ch->seen = 1;
-    if (finish) {
-        ch->finished = 1;
-        if (s->accumulate)
-            replace_value(&ch->finish_reason, finish);
-    }
+        return s->status;
+    index = (int)(ch - s->choices);
     /* A chunk's logprobs are smaller than its data: charge the data. */
     if (lp && s->accumulate && charge(s, c->len) != 0)
         return s->status;
@@ -765,8 +955,9 @@ static oai_status on_choice(oai_stream *s, const feed_ctx *c, const oai_value *c
         return fail_oom(s);
     if (s->kind == OAI_STREAM_CHAT)
         return chat_delta(s, c, ch, index, object_member(choice, "delta"), emitted);
-    ch->has_content |= string_member(choice, "text") != NULL;
-    return text_delta(s, c, OAI_EVENT_TEXT, index, &ch->content, string_member(choice, "text"), emitted);
+    text = tree_str(string_member(choice, "text"));
+    ch->has_content |= text.p != NULL;
+    return text_delta(s, c, OAI_EVENT_TEXT, index, &ch->content, text.p, text.len, emitted);
 }
 
 static int first_choice_index(const oai_value *choices)
@@ -783,7 +974,6 @@ static oai_status on_chunk(oai_stream *s, const feed_ctx *c)
     const oai_value *usage = object_member(c->json, "usage");
     int emitted = 0;
     size_t i;
-    oai_event ev;
 
     if (s->accumulate)
         note_top_level(s, c->json);
@@ -793,16 +983,138 @@ static oai_status on_chunk(oai_stream *s, const feed_ctx *c)
         if (oai_value_type_of(choice) == OAI_VALUE_OBJECT)
             on_choice(s, c, choice, i, &emitted);
     }
-    if (s->status != OAI_OK)
-        return s->status;
-    event_init(&ev, OAI_EVENT_USAGE, c);
-    if (!usage) {
-        if (emitted)
-            return s->status;
-        ev.type = OAI_EVENT_OTHER;
-        ev.choice_index = first_choice_index(choices);
+    return chunk_end(s, c, usage != NULL, emitted, first_choice_index(choices));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The fast path: the same, from what chunk_scan.c read */
+
+/* note_top_level() for a scanned chunk (which never has a usage object). */
+static int scan_note_top_level(oai_stream *s, const oai__scan_chunk *k)
+{
+    str_part id = scan_str(k->id), model = scan_str(k->model), fp = scan_str(k->system_fingerprint);
+
+    if (!s->id && part_nonempty(&id) && keep_string(&s->id, &id) != 0)
+        return -1;
+    if (!s->model && part_nonempty(&model) && keep_string(&s->model, &model) != 0)
+        return -1;
+    if (!s->created && k->created.is_int && k->created.value != 0) {
+        s->created = oai__json_int(k->created.value);
+        if (!s->created)
+            return -1;
     }
-    return emit(s, &ev);
+    if (fp.p && keep_repeated_string(&s->fingerprint, &fp) != 0)
+        return -1;
+    return 0;
+}
+
+static oai_status scan_choice_apply(oai_stream *s, const feed_ctx *c, const oai__scan_chunk *k,
+                                    const oai__scan_choice *sc, int *emitted)
+{
+    str_part finish = scan_str(sc->finish_reason), text;
+    int index = sc->index.is_int ? small_int(sc->index.value) : -1;
+    choice_acc *ch = choice_begin(s, sc->index.is_int, index, sc->position, &finish);
+    delta_part d;
+
+    if (!ch)
+        return s->status;
+    index = (int)(ch - s->choices);
+    if (s->kind != OAI_STREAM_CHAT) {
+        text = scan_str(sc->text);
+        ch->has_content |= text.p != NULL;
+        return text_delta(s, c, OAI_EVENT_TEXT, index, &ch->content, text.p, text.len, emitted);
+    }
+    d.role = scan_str(sc->role);
+    d.reasoning = scan_str(sc->reasoning_content.p ? sc->reasoning_content : sc->reasoning);
+    d.content = scan_str(sc->content);
+    d.refusal = scan_str(sc->refusal);
+    if (delta_texts(s, c, ch, index, &d, emitted) != OAI_OK)
+        return s->status;
+    for (int i = 0; i < sc->ntools && s->status == OAI_OK; i++) {
+        const oai__scan_tool *st = &k->tools[sc->first_tool + i];
+        tool_part tp;
+        tp.index = st->index.is_int ? small_int(st->index.value) : -1;
+        tp.id = scan_str(st->id);
+        tp.type = scan_str(st->type);
+        tp.name = scan_str(st->name);
+        if (!part_nonempty(&tp.id))
+            tp.id.p = NULL;
+        if (!part_nonempty(&tp.name))
+            tp.name.p = NULL;
+        tp.args = st->arguments.p;
+        tp.args_len = st->arguments.len;
+        tp.args_json = NULL;
+        tool_fragment(s, c, ch, index, &tp, emitted);
+    }
+    return s->status;
+}
+
+/* Keeps the raw text of the last chunk when accumulation is off (the
+ * result, parsed when asked for). */
+static int keep_raw_chunk(oai_stream *s, const feed_ctx *c)
+{
+    s->last_raw.len = 0;
+    if (buf_append(&s->last_raw, c->data, c->len) != 0)
+        return -1;
+    oai__json_decref(s->last_chunk);
+    s->last_chunk = NULL;
+    s->last_chunk_len = c->len;
+    s->last_raw_pending = 1;
+    return 0;
+}
+
+static oai_status scan_apply(oai_stream *s, const feed_ctx *c, const oai__scan_chunk *k)
+{
+    int emitted = 0;
+
+    s->chunks++;
+    if (!s->accumulate && keep_raw_chunk(s, c) != 0)
+        return fail_oom(s);
+    if (s->accumulate && scan_note_top_level(s, k) != 0)
+        return fail_oom(s);
+    s->result_dirty = 1;
+    for (int i = 0; i < k->nchoices && s->status == OAI_OK; i++)
+        scan_choice_apply(s, c, k, &k->choices[i], &emitted);
+    return chunk_end(s, c, 0, emitted, k->first_choice_index);
+}
+
+/* Gives back a buffer one huge chunk made big. */
+static void buf_shrink(text_buf *b)
+{
+    if (b->cap > SHRINK_ABOVE)
+        buf_free(b);
+}
+
+/* Takes a chat or completions chunk through the fast path: 1 when it did
+ * (the stream's status tells how it went), 0 when the chunk needs the full
+ * parser. */
+static int try_fast_path(oai_stream *s, const char *event, const char *data, size_t len)
+{
+    oai__scan_chunk k;
+    oai_value *parsed = NULL;
+    feed_ctx c;
+
+    if (!s->fast_path || s->kind == OAI_STREAM_RESPONSES || (event && strcmp(event, "error") == 0))
+        return 0;
+    /* The decoded strings are never longer than the text. */
+    s->scratch.len = 0;
+    if (len > SIZE_MAX - OAI__SCAN_SLACK || buf_reserve(&s->scratch, len + OAI__SCAN_SLACK) != 0)
+        return 0; /* out of memory: the full parser will say so */
+    if (!oai__chunk_scan(data, len, s->kind == OAI_STREAM_CHAT, s->scratch.p, &k)) {
+        buf_shrink(&s->scratch);
+        return 0;
+    }
+    s->fast_chunks++;
+    c.name = event;
+    c.data = data;
+    c.len = len;
+    c.json = NULL;
+    c.lazy = &parsed; /* events parse the data only when asked */
+    scan_apply(s, &c, &k);
+    oai__json_decref(parsed);
+    buf_shrink(&s->scratch);
+    buf_shrink(&s->last_raw);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -863,10 +1175,12 @@ static oai_status response_text_delta(oai_stream *s, const feed_ctx *c, int type
     /* Only output text is kept, for oai_stream_text(); the final response
      * carries refusals and reasoning. */
     if (type != OAI_EVENT_TEXT)
-        return text_delta(s, c, type, output_index_of(c), NULL, delta, &emitted);
+        return text_delta(s, c, type, output_index_of(c), NULL, oai_value_string(delta),
+                          oai_value_string_len(delta), &emitted);
     if (delta)
         s->has_output_text = 1;
-    return text_delta(s, c, type, output_index_of(c), &s->output_text, delta, &emitted);
+    return text_delta(s, c, type, output_index_of(c), &s->output_text, oai_value_string(delta),
+                      oai_value_string_len(delta), &emitted);
 }
 
 static oai_status response_arguments_delta(oai_stream *s, const feed_ctx *c)
@@ -1009,6 +1323,7 @@ static oai_status on_json_payload(oai_stream *s, const feed_ctx *c)
     if (!s->accumulate) {
         replace_value(&s->last_chunk, c->json);
         s->last_chunk_len = c->len;
+        s->last_raw_pending = 0;
     }
     if (s->kind == OAI_STREAM_RESPONSES)
         return on_response_event(s, c);
@@ -1031,10 +1346,14 @@ OAI_API oai_status oai_stream_feed_event(oai_stream *s, const char *event, const
     c.data = data;
     c.len = len;
     c.json = NULL;
+    c.lazy = NULL;
     if (len == DONE_SENTINEL_LEN && memcmp(data, DONE_SENTINEL, len) == 0)
         return complete(s, &c);
     if (len > DONE_SENTINEL_LEN && memcmp(data, DONE_SENTINEL, DONE_SENTINEL_LEN) == 0)
         return fail(s, OAI_ERR_PROTOCOL, "the stream sent data after [DONE]");
+    if (try_fast_path(s, event, data, len))
+        return s->status;
+    s->tree_chunks++;
     json = oai__json_parse(data, len, &st);
     if (!json && st == OAI_ERR_OUT_OF_MEMORY)
         return fail_oom(s);
@@ -1068,7 +1387,7 @@ static int on_sse_field(void *userdata, const char *name, size_t name_len, const
                         size_t value_len)
 {
     oai_stream *s = userdata;
-    feed_ctx c = {NULL, NULL, 0, NULL};
+    feed_ctx c = {NULL, NULL, 0, NULL, NULL};
     char *text;
     oai_value *json;
     oai_status st;
@@ -1314,6 +1633,7 @@ OAI_API oai_stream *oai_stream_new(int kind, oai_event_fn fn, void *userdata)
     s->max_choices = DEFAULT_MAX_CHOICES;
     s->max_tool_calls = DEFAULT_MAX_TOOL_CALLS;
     s->max_bytes = DEFAULT_MAX_BYTES;
+    s->fast_path = 1;
     return s;
 }
 
@@ -1343,6 +1663,8 @@ OAI_API void oai_stream_free(oai_stream *s)
     }
     oai__free(s->calls);
     oai__json_decref(s->last_chunk);
+    buf_free(&s->last_raw);
+    buf_free(&s->scratch);
     oai__json_decref(s->result);
     oai__free(s);
 }
@@ -1381,6 +1703,24 @@ OAI_API oai_status oai_stream_set_max_bytes(oai_stream *s, int64_t max_bytes)
     return OAI_OK;
 }
 
+/** Switches the fast path; see stream_internal.h. */
+oai_status oai__stream_set_fast_path(oai_stream *s, int enabled)
+{
+    if (!s)
+        return OAI_ERR_INVALID_ARGUMENT;
+    s->fast_path = enabled != 0;
+    return OAI_OK;
+}
+
+/** What took which path; see stream_internal.h. */
+void oai__stream_path_counts(const oai_stream *s, uint64_t *fast, uint64_t *tree)
+{
+    if (fast)
+        *fast = s ? s->fast_chunks : 0;
+    if (tree)
+        *tree = s ? s->tree_chunks : 0;
+}
+
 /** Sets the built-in decoder's event size limit; see stream_internal.h. */
 oai_status oai__stream_set_max_event_size(oai_stream *s, size_t max_bytes)
 {
@@ -1405,6 +1745,16 @@ oai_status oai__stream_get_result(const oai_stream *s, const oai_value **result)
     if (!s)
         return OAI_ERR_INVALID_ARGUMENT;
     if (!s->accumulate) {
+        if (s->last_raw_pending) {
+            /* The fast path kept the text; it is valid JSON, so only
+             * memory can fail here. */
+            oai_status st;
+            fresh = oai__json_parse(s->last_raw.p, s->last_raw.len, &st);
+            if (!fresh)
+                return st == OAI_ERR_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_OK;
+            mut->last_chunk = fresh;
+            mut->last_raw_pending = 0;
+        }
         *result = s->last_chunk;
         return OAI_OK;
     }
@@ -1481,7 +1831,8 @@ size_t oai__stream_retained_bytes(const oai_stream *s)
     if (!s)
         return 0;
     total = oai__sse_retained_bytes(s->sse) + s->output_text.cap + s->last_chunk_len +
-            s->nchoices * sizeof(choice_acc) + s->ncalls * sizeof(resp_call);
+            s->last_raw.cap + s->scratch.cap + s->nchoices * sizeof(choice_acc) +
+            s->ncalls * sizeof(resp_call);
     for (i = 0; i < s->nchoices; i++) {
         const choice_acc *ch = &s->choices[i];
         total += ch->content.cap + ch->refusal.cap + ch->reasoning.cap + ch->ntools * sizeof(tool_acc);
@@ -1554,22 +1905,29 @@ OAI_API size_t oai_event_data_len(const oai_event *ev)
     return ev && ev->data ? ev->data_len : 0;
 }
 
-/** The parsed data; see oai.h. */
+/** The parsed data; see oai.h. An event of the fast path parses its data
+ * on the first call (NULL if memory runs out) and keeps the tree. */
 OAI_API const oai_value *oai_event_json(const oai_event *ev)
 {
-    return ev ? ev->json : NULL;
+    if (!ev)
+        return NULL;
+    if (ev->json || !ev->lazy)
+        return ev->json;
+    if (!*ev->lazy)
+        *ev->lazy = oai__json_parse(ev->data, ev->data_len, NULL);
+    return *ev->lazy;
 }
 
 /** A string in the event's data; see oai.h. */
 OAI_API const char *oai_event_get_string(const oai_event *ev, const char *pointer)
 {
-    return ev ? oai_value_get_string(ev->json, pointer) : NULL;
+    return ev ? oai_value_get_string(oai_event_json(ev), pointer) : NULL;
 }
 
 /** An integer in the event's data; see oai.h. */
 OAI_API int64_t oai_event_get_int(const oai_event *ev, const char *pointer)
 {
-    return ev ? oai_value_get_int(ev->json, pointer) : 0;
+    return ev ? oai_value_get_int(oai_event_json(ev), pointer) : 0;
 }
 
 /** The error class of an ERROR event; see oai.h. */

@@ -31,6 +31,15 @@ size_t oai__sse_retained_bytes(const oai_sse *sse);
  * the object ran out of memory. */
 oai_status oai__stream_get_result(const oai_stream *s, const oai_value **result);
 
+/* Switches the fast path of chat and completions chunks (chunk_scan.c) on
+ * (the default) or off. Off, every chunk is parsed into a tree as before:
+ * the differential fuzzer and the tests compare the two. */
+oai_status oai__stream_set_fast_path(oai_stream *s, int enabled);
+
+/* How many JSON payloads the fast path took, and how many the full parser
+ * (*fast, *tree may be NULL). */
+void oai__stream_path_counts(const oai_stream *s, uint64_t *fast, uint64_t *tree);
+
 /* Sets the size limit of one event for the stream's built-in decoder (see
  * oai_sse_set_max_event_size()). */
 oai_status oai__stream_set_max_event_size(oai_stream *s, size_t max_bytes);
