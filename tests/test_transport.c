@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "mock_server.h"
+#include "tls_server.h"
 #include "http/multipart.h"
 #include "transport/transport.h"
 
@@ -80,6 +81,7 @@ typedef struct test_request {
     const void *ca_blob;
     size_t ca_blob_len;
     const char *proxy;
+    int no_progress;                /* the engine does not want progress */
 } test_request;
 
 #define MAX_HEADERS 8
@@ -97,11 +99,13 @@ typedef struct result {
     oai_status done_status;
     char message[512];
     point abort_at; /* release the exchange there */
+    point pause_at; /* pause the exchange there (once) */
+    int paused;
     int reactions;
     void (*then)(struct result *r); /* runs inside on_end */
     /* What the exchange points to. */
     char names[MAX_HEADERS][64];
-    char values[MAX_HEADERS][256];
+    char values[MAX_HEADERS][4096];
     const char *name_ptrs[MAX_HEADERS];
     const char *value_ptrs[MAX_HEADERS];
     char content_type[128];
@@ -132,6 +136,10 @@ static void release(result *r)
 
 static void react(result *r, point here)
 {
+    if (r->pause_at == here && r->x && !r->paused) {
+        r->paused = 1;
+        oai__exchange_pause(r->x, 1);
+    }
     if (r->abort_at == here && r->x) {
         r->reactions++;
         release(r);
@@ -280,7 +288,7 @@ static oai_status try_start(fixture *f, const test_request *req, const oai__exch
     spec.ca_blob = req->ca_blob;
     spec.ca_blob_len = req->ca_blob_len;
     spec.proxy = req->proxy;
-    spec.want_progress = 1; /* the AT_PROGRESS reactions and upload checks */
+    spec.want_progress = !req->no_progress; /* the AT_PROGRESS reactions and upload checks */
     oai_exchange *x = oai__exchange_new(&spec, sink, r);
     assert_non_null(x);
     r->x = x;
@@ -1232,6 +1240,407 @@ static void test_destroy_with_transfers_running(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Reused easy handles                                                       */
+
+static oai__handle_stats stats_of(fixture *f)
+{
+    oai__handle_stats s;
+    assert_int_equal(oai__transport_handle_stats(f->t, &s), 0);
+    return s;
+}
+
+/* Runs one exchange of req to completion; its outcome in r (result_free()
+ * is the caller's). */
+static void exchange(fixture *f, const test_request *req, result *r)
+{
+    result_init(r, f->t);
+    start(f, req, r);
+    run_one(f, r);
+}
+
+/* What one exchange sent (method, headers, body) does not follow its easy
+ * handle into the next: every exchange here runs on the same handle. */
+static void test_reused_handle_carries_nothing_over(void **state)
+{
+    fixture *f = *state;
+    static char long_value[3000];
+    const char *first[] = {"Content-Type: application/json", "X-First: 1", "Accept: text/plain", NULL};
+    const char *second[] = {"X-Second: 2"};
+    const mock_request *seen;
+    test_request req;
+    result r;
+
+    memset(long_value, 'v', sizeof long_value - 1);
+    char long_header[3100];
+    snprintf(long_header, sizeof long_header, "X-Long: %s", long_value);
+    first[3] = long_header; /* the header text grows past its first size */
+
+    /* A POST with a body and headers. */
+    mock_server_push_simple(f->ms, 200, NULL, "{\"posted\":true}");
+    request_init(&req, "POST", url_of(f, "/chat/completions"));
+    req.headers = first;
+    req.header_count = 4;
+    req.body = "{\"a\":1}";
+    req.body_len = 7;
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "POST");
+    assert_int_equal(seen->body_len, 7);
+    assert_string_equal(mock_request_header(seen, "X-Long"), long_value);
+    assert_string_equal(mock_request_header(seen, "Accept"), "text/plain");
+    result_free(&r);
+
+    /* A GET: no body, no Content-Length, none of the POST's headers, and
+     * still none of curl's defaults. */
+    mock_server_push_simple(f->ms, 200, NULL, "{\"got\":true}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.headers = second;
+    req.header_count = 1;
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_string_equal(buf_str(&r.body), "{\"got\":true}");
+    seen = last_request(f);
+    assert_string_equal(seen->method, "GET");
+    assert_int_equal(seen->body_len, 0);
+    assert_null(mock_request_header(seen, "Content-Length"));
+    assert_null(mock_request_header(seen, "Content-Type"));
+    assert_null(mock_request_header(seen, "X-First"));
+    assert_null(mock_request_header(seen, "X-Long"));
+    assert_null(mock_request_header(seen, "Accept"));
+    assert_string_equal(mock_request_header(seen, "X-Second"), "2");
+    result_free(&r);
+
+    /* A HEAD, then a POST that must wait for its body again. */
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "HEAD", url_of(f, "/models"));
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_string_equal(last_request(f)->method, "HEAD");
+    assert_int_equal(r.body.len, 0);
+    result_free(&r);
+
+    mock_server_push_simple(f->ms, 201, NULL, "{\"after_head\":true}");
+    request_init(&req, "POST", url_of(f, "/things"));
+    req.body = "{\"b\":2}";
+    req.body_len = 7;
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(r.http_status, 201);
+    assert_string_equal(buf_str(&r.body), "{\"after_head\":true}");
+    assert_memory_equal(last_request(f)->body, "{\"b\":2}", 7);
+    result_free(&r);
+
+    /* A custom method, then a GET that is a GET again. */
+    mock_server_push_simple(f->ms, 200, NULL, "{\"deleted\":true}");
+    request_init(&req, "DELETE", url_of(f, "/models/ft-1"));
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_string_equal(last_request(f)->method, "DELETE");
+    result_free(&r);
+
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_string_equal(last_request(f)->method, "GET");
+    result_free(&r);
+
+    /* A POST without a body after all that: Content-Length 0. */
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "POST", url_of(f, "/batches/b1/cancel"));
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    seen = last_request(f);
+    assert_string_equal(seen->method, "POST");
+    assert_string_equal(mock_request_header(seen, "Content-Length"), "0");
+    result_free(&r);
+
+    oai__handle_stats s = stats_of(f);
+    assert_int_equal(s.made, 1);
+    assert_int_equal(s.reused, 6);
+    assert_int_equal(s.reset, 0);
+    assert_int_equal(s.idle, 1);
+}
+
+/* A body pulled through the read callback (multipart), then bodies in
+ * memory, then none, on one handle. */
+static void test_reused_handle_after_an_upload(void **state)
+{
+    fixture *f = *state;
+    oai__http_part part;
+    test_request req;
+    result r;
+
+    memset(&part, 0, sizeof part);
+    part.kind = OAI_PART_FIELD;
+    part.name = "purpose";
+    part.value = "fine-tune";
+    mock_server_push_simple(f->ms, 200, NULL, "{\"uploaded\":true}");
+    request_init(&req, "POST", url_of(f, "/files"));
+    req.parts = &part;
+    req.part_count = 1;
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_true(last_request(f)->form.present);
+    result_free(&r);
+
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "POST", url_of(f, "/chat/completions"));
+    req.body = "{\"in\":\"memory\"}";
+    req.body_len = strlen(req.body);
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(last_request(f)->body_len, strlen(req.body));
+    assert_memory_equal(last_request(f)->body, req.body, req.body_len);
+    assert_false(last_request(f)->form.present);
+    result_free(&r);
+
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "GET", url_of(f, "/files"));
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_int_equal(last_request(f)->body_len, 0);
+    result_free(&r);
+
+    assert_int_equal(stats_of(f).made, 1);
+}
+
+/* Progress reports follow each exchange's wish, not the handle's past. */
+static void test_progress_is_set_per_exchange(void **state)
+{
+    fixture *f = *state;
+    test_request req;
+    result r;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        mock_server_push_simple(f->ms, 200, NULL, "{}");
+        request_init(&req, "POST", url_of(f, "/chat/completions"));
+        req.body = "{}";
+        req.body_len = 2;
+        req.no_progress = i % 2;
+        exchange(f, &req, &r);
+        assert_int_equal(r.done_status, OAI_OK);
+        if (i % 2)
+            assert_int_equal(r.progress_calls, 0);
+        else
+            assert_true(r.progress_calls > 0);
+        result_free(&r);
+    }
+    assert_int_equal(stats_of(f).made, 1);
+}
+
+/* A cancelled transfer frees its handle, paused or not; one paused and
+ * resumed that then completes gives it back. Either way the next exchange
+ * is whole. */
+static void test_cancelled_and_paused_transfers(void **state)
+{
+    fixture *f = *state;
+    const char *chunks[] = {"data: one\n\n", "data: two\n\n", "data: three\n\n"};
+    mock_reply reply;
+    test_request req;
+    result r;
+    oai__handle_stats s;
+
+    get_ok(f, "{\"first\":1}");
+    assert_int_equal(stats_of(f).made, 1);
+
+    /* Cancelled while waiting for the reply. */
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.body = "{}";
+    reply.delay_ms = 300;
+    mock_server_push(f->ms, &reply);
+    result_init(&r, f->t);
+    request_init(&req, "GET", url_of(f, "/models"));
+    start(f, &req, &r);
+    run_for(f, 100);
+    release(&r);
+    s = stats_of(f);
+    assert_int_equal(s.reused, 1);
+    assert_int_equal(s.idle, 0); /* its handle was freed */
+    run_for(f, 400);
+    result_free(&r);
+    get_ok(f, "{\"after_cancel\":1}");
+    assert_int_equal(stats_of(f).made, 2);
+
+    /* Paused at the first bytes, resumed, completed: the handle is kept. */
+    memset(&reply, 0, sizeof reply);
+    reply.status = 200;
+    reply.content_type = "text/event-stream";
+    reply.chunks = chunks;
+    reply.chunk_count = 3;
+    reply.chunk_delay_ms = 30;
+    mock_server_push(f->ms, &reply);
+    result_init(&r, f->t);
+    r.pause_at = AT_DATA;
+    request_init(&req, "POST", url_of(f, "/chat/completions"));
+    req.body = "{\"stream\":true}";
+    req.body_len = strlen(req.body);
+    start(f, &req, &r);
+    while (!r.paused)
+        assert_int_equal(oai__transport_run(f->t, 50), OAI_OK);
+    run_for(f, 150);
+    assert_int_equal(r.done, 0); /* nothing ends while paused */
+    assert_true(oai__exchange_pause(r.x, 0));
+    run_one(f, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    assert_string_equal(buf_str(&r.body), "data: one\n\ndata: two\n\ndata: three\n\n");
+    result_free(&r);
+    assert_int_equal(stats_of(f).idle, 1);
+
+    /* Paused, then cancelled while paused: the handle goes. */
+    mock_server_push(f->ms, &reply);
+    result_init(&r, f->t);
+    r.pause_at = AT_DATA;
+    start(f, &req, &r);
+    while (!r.paused)
+        assert_int_equal(oai__transport_run(f->t, 50), OAI_OK);
+    release(&r);
+    assert_int_equal(stats_of(f).idle, 0);
+    result_free(&r);
+
+    s = stats_of(f);
+    get_ok(f, "{\"after_pause\":1}");
+    assert_int_equal(stats_of(f).made, s.made + 1);
+    get_ok(f, "{\"and_again\":1}");
+    assert_int_equal(stats_of(f).made, s.made + 1);
+}
+
+/* A proxy setting (here "", which overrides the environment's proxy) is
+ * part of a handle's profile: the next exchange without one uses the
+ * environment's again. */
+static void test_proxy_does_not_carry_over(void **state)
+{
+    fixture *f = *state;
+    char proxy[64];
+    test_request req;
+    result r;
+
+    snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", mock_unused_port());
+    setenv("http_proxy", proxy, 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.proxy = "";
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    result_free(&r);
+
+    request_init(&req, "GET", url_of(f, "/models"));
+    exchange(f, &req, &r); /* through the environment's proxy: nobody there */
+    assert_int_equal(r.done_status, OAI_ERR_CONNECTION);
+    result_free(&r);
+
+    mock_server_push_simple(f->ms, 200, NULL, "{}");
+    request_init(&req, "GET", url_of(f, "/models"));
+    req.proxy = "";
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    result_free(&r);
+    unsetenv("http_proxy");
+    assert_true(stats_of(f).reset >= 1);
+}
+
+/* https (our trust store, from curl's SSL_CTX callback) and plain http on
+ * the same handles, in turns, each with what it needs and nothing else. */
+static void test_tls_then_plain(void **state)
+{
+    fixture *f = *state;
+    tls_server *tls = tls_server_start();
+    char ca[256], url[256];
+    test_request req;
+    result r;
+    int i;
+
+    assert_non_null(tls);
+    snprintf(ca, sizeof ca, "%s/oai-test-transport-ca-%d.pem", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             (int)getpid());
+    assert_int_equal(tls_server_write_ca_file(tls, ca, NULL), 0);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/v1/models", tls_server_port(tls));
+    for (i = 0; i < 6; i++) {
+        if (i % 2 == 0) {
+            request_init(&req, "GET", url);
+            req.ca_file = ca;
+        } else {
+            mock_server_push_simple(f->ms, 200, NULL, "{\"plain\":true}");
+            request_init(&req, "GET", url_of(f, "/models"));
+        }
+        exchange(f, &req, &r);
+        assert_int_equal(r.done_status, OAI_OK);
+        assert_int_equal(r.http_status, 200);
+        if (i % 2)
+            assert_string_equal(buf_str(&r.body), "{\"plain\":true}");
+        else
+            assert_non_null(strstr(buf_str(&r.body), "\"object\""));
+        result_free(&r);
+    }
+    /* An https exchange that does not trust the server fails... */
+    request_init(&req, "GET", url);
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_ERR_TLS);
+    result_free(&r);
+    /* ...and the next one that does still gets through. */
+    request_init(&req, "GET", url);
+    req.ca_file = ca;
+    exchange(f, &req, &r);
+    assert_int_equal(r.done_status, OAI_OK);
+    result_free(&r);
+
+    /* One handle for the first six, which kept their https connection
+     * alive; then each change of CA started a new pool ("Trust stores" in
+     * curl.c), which frees the idle handles of the old one. */
+    oai__handle_stats s = stats_of(f);
+    assert_int_equal(s.made, 3);
+    assert_int_equal(s.reset, 5);
+    assert_int_equal(tls_server_handshakes(tls), 2);
+    tls_server_stop(tls);
+    unlink(ca);
+}
+
+/* Idle handles are bounded, and reused when the load comes back. */
+static void test_idle_handles_are_bounded(void **state)
+{
+    fixture *f = *state;
+    enum { N = 70 };
+    result *rs = calloc(N, sizeof *rs), *ptrs[N];
+    test_request req;
+    oai__handle_stats s;
+    int round, i;
+
+    assert_non_null(rs);
+    for (round = 0; round < 2; round++) {
+        for (i = 0; i < N; i++) {
+            mock_reply reply;
+            memset(&reply, 0, sizeof reply);
+            reply.status = 200;
+            reply.body = "{}";
+            reply.delay_ms = 50; /* so that all of them are under way at once */
+            mock_server_push(f->ms, &reply);
+        }
+        for (i = 0; i < N; i++) {
+            result_init(&rs[i], f->t);
+            request_init(&req, "GET", url_of(f, "/models"));
+            start(f, &req, &rs[i]);
+            ptrs[i] = &rs[i];
+        }
+        run_until_done(f, ptrs, N, 30000);
+        for (i = 0; i < N; i++) {
+            assert_int_equal(rs[i].done_status, OAI_OK);
+            result_free(&rs[i]);
+        }
+        s = stats_of(f);
+        assert_true(s.idle <= 64);
+        assert_true(s.idle > 0);
+    }
+    assert_int_equal(s.made, N + (N - s.idle)); /* the second round took every idle one */
+    free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1260,6 +1669,13 @@ int main(void)
         T(test_wakeup_from_another_thread),
         T(test_run_waits_for_activity),
         T(test_destroy_with_transfers_running),
+        T(test_reused_handle_carries_nothing_over),
+        T(test_reused_handle_after_an_upload),
+        T(test_progress_is_set_per_exchange),
+        T(test_cancelled_and_paused_transfers),
+        T(test_proxy_does_not_carry_over),
+        T(test_tls_then_plain),
+        T(test_idle_handles_are_bounded),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -78,7 +79,7 @@ typedef struct parser {
     const char *p, *end;
     int depth;
     oai_status status; /* the first failure */
-    char *scratch;     /* decoded strings and number text, used as a stack */
+    char *scratch;     /* decoded strings, keys and number text, used as a stack */
     size_t top, cap;
 } parser;
 
@@ -171,16 +172,23 @@ static size_t utf8_encode(unsigned long cp, char *out)
  * `out`; returns the escape's length after the backslash, 0 when bad. */
 static size_t decode_escape(const char *p, const char *end, char *out, size_t *out_len)
 {
-    static const char letters[] = "\"\\/bfnrt", values[] = "\"\\/\b\f\n\r\t";
-    const char *at = p < end && *p != '\0' ? strchr(letters, *p) : NULL;
     long hi, lo;
 
-    if (at != NULL) {
-        *out = values[at - letters];
-        *out_len = 1;
-        return 1;
+    if (p >= end) return 0;
+    *out_len = 1;
+    switch (*p) {
+    case '"': *out = '"'; return 1;
+    case '\\': *out = '\\'; return 1;
+    case '/': *out = '/'; return 1;
+    case 'b': *out = '\b'; return 1;
+    case 'f': *out = '\f'; return 1;
+    case 'n': *out = '\n'; return 1;
+    case 'r': *out = '\r'; return 1;
+    case 't': *out = '\t'; return 1;
+    case 'u': break;
+    default: return 0;
     }
-    if (p >= end || *p != 'u' || (hi = read_hex4(p + 1, end)) < 0) return 0;
+    if ((hi = read_hex4(p + 1, end)) < 0) return 0;
     if (hi >= 0xDC00 && hi <= 0xDFFF) return 0; /* a lone low surrogate */
     if (hi < 0xD800 || hi > 0xDBFF) {
         *out_len = utf8_encode((unsigned long)hi, out);
@@ -193,13 +201,55 @@ static size_t decode_escape(const char *p, const char *end, char *out, size_t *o
     return 11;
 }
 
-/* Decodes the string at the opening quote into the scratch space above its
- * top (NUL-terminated, at *start, *len bytes; the top is not moved). Returns
- * 0, or -1 with the status set. */
-static int parse_string_text(parser *ps, size_t *start, size_t *len)
+/* What a byte is inside a JSON string. Plain bytes (printable ASCII but the
+ * quote and the backslash) are skipped a run at a time; the others stop the
+ * run. */
+enum { CH_PLAIN = 0, CH_QUOTE, CH_ESCAPE, CH_CONTROL, CH_NON_ASCII };
+
+#define ROW_CONTROL 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
+#define ROW_PLAIN 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#define ROW_NON_ASCII 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4
+static const unsigned char string_byte[256] = {
+    ROW_CONTROL, ROW_CONTROL,
+    0, 0, CH_QUOTE, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,        /* 0x20: '"' */
+    ROW_PLAIN, ROW_PLAIN,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CH_ESCAPE, 0, 0, 0,       /* 0x50: '\\' */
+    ROW_PLAIN, ROW_PLAIN,
+    ROW_NON_ASCII, ROW_NON_ASCII, ROW_NON_ASCII, ROW_NON_ASCII,
+    ROW_NON_ASCII, ROW_NON_ASCII, ROW_NON_ASCII, ROW_NON_ASCII,
+};
+#undef ROW_CONTROL
+#undef ROW_PLAIN
+#undef ROW_NON_ASCII
+
+/* The length of the valid UTF-8 sequence at p (before end), or 0. */
+static size_t utf8_sequence_at(const unsigned char *p, const unsigned char *end)
 {
-    const char *p = ps->p + 1, *close = p;
-    char *out;
+    size_t n = utf8_sequence_length(*p);
+    return n != 0 && n <= (size_t)(end - p) && utf8_sequence_valid(p, n) ? n : 0;
+}
+
+/* A string's decoded text: in place in the input when it holds no escape
+ * (the common case: nothing is copied), else on the scratch stack at `at`
+ * (NUL-terminated there). Either way `len` bytes. An offset, not a pointer,
+ * since the scratch space may move while a key waits for its value. */
+typedef struct text_ref {
+    const char *in_place; /* or NULL: on the scratch stack */
+    size_t at, len;
+} text_ref;
+
+static const char *text_of(const parser *ps, const text_ref *t)
+{
+    return t->in_place != NULL ? t->in_place : ps->scratch + t->at;
+}
+
+/* The escaped string whose decoding stopped at the backslash `p`, with the
+ * bytes from `start` (after the opening quote) valid and plain: decodes it
+ * onto the scratch stack above its top (which does not move). */
+static int decode_escaped_string(parser *ps, const char *start, const char *p, text_ref *out)
+{
+    const char *close = p;
+    char *to;
 
     /* The closing quote first: the decoded text is never longer. */
     while (close < ps->end && *close != '"')
@@ -208,33 +258,80 @@ static int parse_string_text(parser *ps, size_t *start, size_t *len)
         parse_fail(ps, OAI_ERR_PROTOCOL);
         return -1;
     }
-    if (scratch_reserve(ps, (size_t)(close - p) + 1) != 0) return -1;
-    *start = ps->top;
-    out = ps->scratch + ps->top;
+    if (scratch_reserve(ps, (size_t)(close - start) + 1) != 0) return -1;
+    out->in_place = NULL;
+    out->at = ps->top;
+    to = ps->scratch + ps->top;
+    memcpy(to, start, (size_t)(p - start));
+    to += p - start;
     while (p < close) {
-        unsigned char c = (unsigned char)*p;
+        const char *run = p;
         size_t n = 0, used;
-        if (c == '\\') {
-            used = decode_escape(p + 1, close, out, &n);
+        while (run < close && string_byte[(unsigned char)*run] == CH_PLAIN) run++;
+        if (run > p) { /* a run of plain bytes, copied at once */
+            memcpy(to, p, (size_t)(run - p));
+            to += run - p;
+            p = run;
+            continue;
+        }
+        switch (string_byte[(unsigned char)*p]) {
+        case CH_ESCAPE:
+            used = decode_escape(p + 1, close, to, &n);
             used = used != 0 ? used + 1 : 0;
-        } else if (c < 0x20) {
-            used = 0; /* a raw control character */
-        } else {
-            n = utf8_sequence_length(c);
-            used = n != 0 && n <= (size_t)(close - p) && utf8_sequence_valid((const unsigned char *)p, n) ? n : 0;
-            if (used != 0) memcpy(out, p, n);
+            break;
+        case CH_NON_ASCII:
+            n = used = utf8_sequence_at((const unsigned char *)p, (const unsigned char *)close);
+            if (used != 0) memcpy(to, p, n);
+            break;
+        default: /* a raw control character (the quote is `close`) */
+            used = 0;
         }
         if (used == 0) {
             parse_fail(ps, OAI_ERR_PROTOCOL);
             return -1;
         }
-        out += n;
+        to += n;
         p += used;
     }
-    *out = '\0';
-    *len = (size_t)(out - (ps->scratch + *start));
+    *to = '\0';
+    out->len = (size_t)(to - (ps->scratch + out->at));
     ps->p = close + 1;
     return 0;
+}
+
+/* Reads the string at the opening quote. Returns 0, or -1 with the status
+ * set. Text without escapes (valid UTF-8, no control byte) stays where it
+ * is; one pass checks it. */
+static int parse_string_text(parser *ps, text_ref *out)
+{
+    const unsigned char *start = (const unsigned char *)ps->p + 1, *p = start;
+    const unsigned char *end = (const unsigned char *)ps->end;
+
+    for (;;) {
+        size_t n;
+        while (p < end && string_byte[*p] == CH_PLAIN) p++;
+        if (p >= end) break;
+        switch (string_byte[*p]) {
+        case CH_QUOTE:
+            out->in_place = (const char *)start;
+            out->at = 0;
+            out->len = (size_t)(p - start);
+            ps->p = (const char *)p + 1;
+            return 0;
+        case CH_NON_ASCII:
+            n = utf8_sequence_at(p, end);
+            if (n == 0) break;
+            p += n;
+            continue;
+        case CH_ESCAPE:
+            return decode_escaped_string(ps, (const char *)start, (const char *)p, out);
+        default: /* a raw control character */
+            break;
+        }
+        break;
+    }
+    parse_fail(ps, OAI_ERR_PROTOCOL);
+    return -1;
 }
 
 /* A constructor's result; NULL from it means memory ran out. */
@@ -245,10 +342,10 @@ static json_t *made(parser *ps, json_t *v)
 
 static json_t *parse_string(parser *ps)
 {
-    size_t start, len;
+    text_ref t;
 
-    if (parse_string_text(ps, &start, &len) != 0) return NULL;
-    return made(ps, json_stringn_nocheck(ps->scratch + start, len));
+    if (parse_string_text(ps, &t) != 0) return NULL;
+    return made(ps, json_stringn_nocheck(text_of(ps, &t), t.len));
 }
 
 static const char *skip_digits(const char *p, const char *end)
@@ -257,17 +354,74 @@ static const char *skip_digits(const char *p, const char *end)
     return p;
 }
 
-/* A real from the number's text, with '.' turned into the locale's decimal
- * point first (strtod follows LC_NUMERIC, which a host program may have
- * set). The text goes on the scratch stack, NUL-terminated. */
+/* The exact value of a real whose digits, without leading zeros, are at
+ * most 15 and whose decimal exponent is within 22 (most reals a server
+ * sends: an embedding's "-0.0069292834", a temperature, a log
+ * probability): then the digits and the power of ten are both exact
+ * doubles, and one multiplication or division rounds correctly, giving
+ * what strtod() gives (Clinger's fast path). 0 for any other text (or
+ * where doubles are evaluated with more precision: FLT_EVAL_METHOD), which
+ * strtod() reads. The text is a valid JSON number. */
+static int exact_real(const char *p, const char *end, double *out)
+{
+    static const double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int64_t digits = 0, exp10 = 0, exp = 0;
+    int negative = 0, significant = 0, exp_negative = 0, exp_digits = 0;
+    double d;
+
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return 0;
+#endif
+    if (*p == '-') {
+        negative = 1;
+        p++;
+    }
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        digits = digits * 10 + (*p - '0');
+        if (digits != 0 && ++significant > 15) return 0;
+    }
+    if (p < end && *p == '.')
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            digits = digits * 10 + (*p - '0');
+            exp10--;
+            if (digits != 0 && ++significant > 15) return 0;
+        }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) exp_negative = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            exp = exp * 10 + (*p - '0');
+            if (exp != 0 && ++exp_digits > 4) return 0;
+        }
+        exp10 += exp_negative ? -exp : exp;
+    }
+    if (digits == 0) {
+        *out = negative ? -0.0 : 0.0;
+        return 1;
+    }
+    if (exp10 < -22 || exp10 > 22) return 0;
+    d = (double)digits;
+    d = exp10 < 0 ? d / powers[-exp10] : d * powers[exp10];
+    *out = negative ? -d : d;
+    return 1;
+}
+
+/* A real from the number's text: exactly when exact_real() can, else with
+ * strtod(), after turning '.' into the locale's decimal point (strtod
+ * follows LC_NUMERIC, which a host program may have set). The text goes on
+ * the scratch stack, NUL-terminated. */
 static json_t *parse_real(parser *ps, const char *text, size_t n)
 {
-    const char *point = localeconv()->decimal_point;
-    const char *dot = memchr(text, '.', n);
-    size_t plen, before = dot != NULL ? (size_t)(dot - text) : n;
+    const char *point, *dot;
+    size_t plen, before;
     char *buf;
     double d;
 
+    if (exact_real(text, text + n, &d)) return made(ps, json_real(d));
+    point = localeconv()->decimal_point;
+    dot = memchr(text, '.', n);
+    before = dot != NULL ? (size_t)(dot - text) : n;
     if (point == NULL || *point == '\0') point = ".";
     plen = strlen(point);
     if (scratch_reserve(ps, n + plen + 1) != 0) return NULL;
@@ -286,13 +440,38 @@ static json_t *parse_real(parser *ps, const char *text, size_t n)
     return made(ps, json_real(d));
 }
 
+/* An integer's digits (no sign, at most 20), as json_int_t; -1 when it is
+ * outside the type, as in jansson. Up to 18 digits cannot overflow and are
+ * summed directly; longer ones go through strtoll. */
+static int integer_value(const char *start, const char *digits, const char *end, json_int_t *out)
+{
+    char buf[32];
+    long long v;
+
+    if (end - digits <= 18) {
+        json_int_t sum = 0;
+        const char *d;
+        for (d = digits; d < end; d++) sum = sum * 10 + (*d - '0');
+        *out = digits != start ? -sum : sum; /* after a '-' */
+        return 0;
+    }
+    if ((size_t)(end - start) >= sizeof buf) return -1; /* > 20 digits */
+    memcpy(buf, start, (size_t)(end - start));
+    buf[end - start] = '\0';
+    errno = 0;
+    v = strtoll(buf, NULL, 10);
+    if (errno == ERANGE) return -1;
+    *out = (json_int_t)v;
+    return 0;
+}
+
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; an integer outside
  * json_int_t, or a real that overflows, is bad JSON as in jansson. */
 static json_t *parse_number(parser *ps)
 {
     const char *start = ps->p, *p = start, *end = ps->end, *digits;
     int real = 0;
-    char buf[32];
+    json_int_t v;
 
     if (p < end && *p == '-') p++;
     digits = p;
@@ -315,16 +494,8 @@ static json_t *parse_number(parser *ps)
     }
     ps->p = p;
     if (real) return parse_real(ps, start, (size_t)(p - start));
-    if ((size_t)(p - start) >= sizeof buf) return parse_fail(ps, OAI_ERR_PROTOCOL); /* > 20 digits */
-    memcpy(buf, start, (size_t)(p - start));
-    buf[p - start] = '\0';
-    {
-        long long v;
-        errno = 0;
-        v = strtoll(buf, NULL, 10);
-        if (errno == ERANGE) return parse_fail(ps, OAI_ERR_PROTOCOL);
-        return made(ps, json_integer((json_int_t)v));
-    }
+    if (integer_value(start, digits, p, &v) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
+    return made(ps, json_integer(v));
 }
 
 static json_t *parse_value(parser *ps);
@@ -358,6 +529,48 @@ static json_t *parse_array(parser *ps)
     return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
 }
 
+/* jansson 2.14 takes a key with its length, so a key can stay in place in
+ * the input; before, keys are C strings and go on the scratch stack. */
+#if JANSSON_VERSION_HEX >= 0x020e00
+#define KEYS_WITH_LENGTH 1
+#else
+#define KEYS_WITH_LENGTH 0
+#endif
+
+/* Keeps the key on the scratch stack while its value is parsed (a key in
+ * place needs nothing). 0, or -1 with the status set. */
+static int hold_key(parser *ps, text_ref *key)
+{
+    if (key->in_place != NULL && !KEYS_WITH_LENGTH) { /* copy it for a C string */
+        if (scratch_reserve(ps, key->len + 1) != 0) return -1;
+        memcpy(ps->scratch + ps->top, key->in_place, key->len);
+        ps->scratch[ps->top + key->len] = '\0';
+        key->in_place = NULL;
+        key->at = ps->top;
+    }
+    if (key->in_place == NULL) {
+        /* jansson keys are C strings: one holding NUL (\u0000) is refused,
+         * as jansson's parser does. (A key in place holds no NUL: control
+         * bytes end a string.) */
+        if (memchr(ps->scratch + key->at, '\0', key->len) != NULL) {
+            parse_fail(ps, OAI_ERR_PROTOCOL);
+            return -1;
+        }
+        ps->top = key->at + key->len + 1;
+    }
+    return 0;
+}
+
+/* Sets the member (value stolen); 0, or -1 when memory ran out. */
+static int set_member(parser *ps, json_t *obj, const text_ref *key, json_t *value)
+{
+#if KEYS_WITH_LENGTH
+    return json_object_setn_new_nocheck(obj, text_of(ps, key), key->len, value);
+#else
+    return json_object_set_new_nocheck(obj, text_of(ps, key), value);
+#endif
+}
+
 static json_t *parse_object(parser *ps)
 {
     json_t *obj = made(ps, json_object());
@@ -369,19 +582,17 @@ static json_t *parse_object(parser *ps)
         return obj;
     }
     while (obj != NULL) {
-        size_t key, key_len;
+        size_t top = ps->top;
+        text_ref key;
         json_t *value;
         int failed;
-        if (ps->p >= ps->end || *ps->p != '"' || parse_string_text(ps, &key, &key_len) != 0) break;
-        /* jansson keys are C strings: one holding NUL is refused, as jansson's parser does. */
-        if (memchr(ps->scratch + key, '\0', key_len) != NULL) break;
-        ps->top = key + key_len + 1; /* keep the key while its value is parsed */
+        if (ps->p >= ps->end || *ps->p != '"' || parse_string_text(ps, &key) != 0 || hold_key(ps, &key) != 0) break;
         skip_space(ps);
         if (ps->p >= ps->end || *ps->p != ':') break;
         ps->p++;
         value = parse_value(ps);
-        failed = value == NULL || json_object_set_new_nocheck(obj, ps->scratch + key, value) != 0;
-        ps->top = key;
+        failed = value == NULL || set_member(ps, obj, &key, value) != 0;
+        ps->top = top;
         if (failed) {
             parse_fail(ps, OAI_ERR_OUT_OF_MEMORY); /* unless the value failed first */
             break;
@@ -399,10 +610,8 @@ static json_t *parse_object(parser *ps)
     return parse_fail(ps, OAI_ERR_PROTOCOL); /* unless something failed first */
 }
 
-static json_t *parse_literal(parser *ps, const char *word, json_t *(*make)(void))
+static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *(*make)(void))
 {
-    size_t n = strlen(word);
-
     if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
     ps->p += n;
     return made(ps, make());
@@ -419,9 +628,9 @@ static json_t *parse_value(parser *ps)
     if (ps->p >= ps->end) return parse_fail(ps, OAI_ERR_PROTOCOL);
     switch (*ps->p) {
     case '"': return parse_string(ps);
-    case 't': return parse_literal(ps, "true", make_true);
-    case 'f': return parse_literal(ps, "false", make_false);
-    case 'n': return parse_literal(ps, "null", json_null);
+    case 't': return parse_literal(ps, "true", 4, make_true);
+    case 'f': return parse_literal(ps, "false", 5, make_false);
+    case 'n': return parse_literal(ps, "null", 4, json_null);
     case '[':
     case '{':
         if (++ps->depth > OAI_JSON_MAX_DEPTH) return parse_fail(ps, OAI_ERR_PROTOCOL);

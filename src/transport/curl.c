@@ -5,9 +5,11 @@
  *
  * One multi handle per transport owns the connection pool, so connections
  * are kept alive and reused across exchanges (and multiplexed over HTTP/2
- * when a server offers it). Every exchange gets its own easy handle. A
- * share handle adds TLS session resumption across the transport's
- * exchanges.
+ * when a server offers it). A share handle adds TLS session resumption
+ * across the transport's exchanges. Each exchange runs on an easy handle of
+ * its own, taken from a small pool of idle ones when one is there ("Reusing
+ * easy handles" below): making and configuring a handle costs about as
+ * much as the transfer of a short request.
  *
  * curl forbids removing or adding easy handles from inside its callbacks,
  * while a report to the engine may end the exchange (a cancel, a size
@@ -72,21 +74,45 @@ typedef struct curl_transport curl_transport;
 typedef struct transfer transfer;
 typedef struct trust trust;
 
+/* What an easy handle keeps from one exchange to the next, besides the
+ * options every handle has: a handle is reused as it is only for an
+ * exchange with the same profile, else reset first. */
+typedef struct handle_profile {
+    CURLSH *share;           /* the pool's share handle */
+    int https;               /* PIPEWAIT */
+    int uses_trust;          /* CA from our trust store (on_ssl_ctx) */
+    int isolated;            /* kept out of the pool (see "Trust stores") */
+    int own_ca;              /* curl loads a CA file or blob itself: never
+                              * reused as it is (rare: see tls_shared()) */
+    int64_t connect_ms;      /* 0: curl's default */
+    char *proxy;             /* a copy, or NULL: the environment's */
+} handle_profile;
+
 struct transfer {
     curl_transport *owner;
-    transfer *prev, *next;   /* the transport's live transfers */
+    transfer *prev, *next;   /* the transport's live transfers, or its idle ones */
     oai_exchange *ex;        /* NULL once the exchange ended */
     CURL *easy;
-    struct curl_slist *headers;
     int added;               /* in the multi handle */
     int io_status;           /* reading the body failed: its oai_status */
     int http_url;            /* the URL is http:// or https:// */
+    int paused;              /* the engine paused it and has not resumed it */
     header_state headers_at;
     trust *trust;            /* the CA store it verifies with (a reference), or
                               * NULL: curl's own CA set-up */
     int isolated;            /* another trust than the pool's: kept out of it */
     char tls_error[192];     /* why the trust store could not be loaded */
     char errbuf[CURL_ERROR_SIZE];
+    /* The request's header lines, a list curl reads (never frees): nodes
+     * and text are kept from one exchange to the next and only grow. */
+    struct curl_slist *header_nodes;
+    size_t node_cap;
+    char *header_text;
+    size_t text_cap;
+    /* What the handle was set up with (valid when `configured`). */
+    handle_profile applied;
+    int configured;
+    int progress_on;         /* NOPROGRESS is off */
 };
 
 struct curl_transport {
@@ -94,6 +120,9 @@ struct curl_transport {
     CURLM *multi;
     CURLSH *share;
     transfer *first;
+    transfer *idle;          /* finished transfers whose handle can be reused */
+    size_t idle_count;
+    unsigned long handles_made, handles_reused, handles_reset; /* for the tests */
     int in_curl;             /* curl is running and may call our callbacks */
     unsigned long dispatched; /* reports delivered so far */
     /* Event-loop driving. */
@@ -436,7 +465,7 @@ static CURLcode on_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg)
     X509_STORE *own = SSL_CTX_get_cert_store(ctx), *store = NULL;
     oai_status st;
     (void)easy;
-    if (own && sk_X509_OBJECT_num(X509_STORE_get0_objects(own)) > 0)
+    if (!x->trust || (own && sk_X509_OBJECT_num(X509_STORE_get0_objects(own)) > 0))
         return CURLE_OK; /* curl filled it: an https proxy's handshake */
     st = trust_store(x->trust, &store, x->tls_error, sizeof x->tls_error);
     if (st == OAI_OK && SSL_CTX_set1_verify_cert_store(ctx, store) != 1) {
@@ -455,6 +484,7 @@ static CURLSH *new_share(void);
 static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp);
 static void remove_watched(curl_transport *t);
+static void free_idle(curl_transport *t);
 
 /* Replaces the multi and share handles, closing the idle connections and
  * forgetting the TLS sessions of the old pool. Only while no transfer is
@@ -490,6 +520,7 @@ static oai_status new_pool(curl_transport *t)
     old_share = t->share;
     t->share = share;
     curl_multi_cleanup(old_multi);
+    free_idle(t); /* their handles hold the old share handle */
     curl_share_cleanup(old_share);
     return OAI_OK;
 }
@@ -507,18 +538,21 @@ static int pool_accepts(curl_transport *t, trust *tr)
     return 1;
 }
 
-/* Picks the trust of an https transfer, before its options are set (a new
- * pool brings a new share handle). */
-static oai_status choose_trust(curl_transport *t, transfer *x, const oai_exchange *ex)
+/* Picks the trust of an https transfer (a reference in *tr, or NULL), before
+ * a handle is chosen: a new pool brings a new share handle, and frees the
+ * idle handles of the old one. */
+static oai_status choose_trust(curl_transport *t, const oai_exchange *ex, trust **tr, int *isolated)
 {
     size_t blob_len = 0;
     const void *blob = oai_exchange_ca_blob(ex, &blob_len);
+    *tr = NULL;
+    *isolated = 0;
     if (!has_scheme(oai_exchange_url(ex), "https://") || !tls_shared())
         return OAI_OK;
-    x->trust = trust_for(t, oai_exchange_ca_file(ex), blob, blob_len);
-    if (!x->trust)
+    *tr = trust_for(t, oai_exchange_ca_file(ex), blob, blob_len);
+    if (!*tr)
         return OAI_ERR_OUT_OF_MEMORY;
-    x->isolated = !pool_accepts(t, x->trust);
+    *isolated = !pool_accepts(t, *tr);
     return OAI_OK;
 }
 
@@ -807,6 +841,28 @@ static int on_curl_seek(void *arg, curl_off_t offset, int origin)
 
 /* ------------------------------------------------------------------------ */
 /* Configuring a transfer                                                    */
+/*
+ * Reusing easy handles. A finished transfer whose exchange completed
+ * normally keeps its easy handle, set up, in the transport's idle list (at
+ * most IDLE_MAX, and never more than the transfers that once ran at the
+ * same time), and the next exchange takes it. A handle is made once with
+ * everything that never changes (the callbacks, whose data is the transfer
+ * itself, the share handle, the safety options) and with the options of its
+ * profile (handle_profile: TLS, proxy, connect timeout); an exchange with
+ * the same profile then only sets what each exchange has of its own: the
+ * URL, the header list, the method and body, progress. Each of those is set
+ * on every exchange, both ways (POSTFIELDS back to NULL for a GET, NOBODY
+ * back to 0 after a HEAD, CUSTOMREQUEST back to NULL), so nothing of the
+ * previous exchange carries over. An exchange with another profile resets
+ * the handle (curl_easy_reset(): every option back to its default) and sets
+ * it up again. A transfer that did not end normally (cancelled, failed,
+ * paused at its end, its body unreadable) frees its handle instead: curl
+ * versions differ in what such a handle carries into its next transfer
+ * (pause state, a half-read upload), and those ends are rare.
+ */
+
+/* The most idle handles a transport keeps. */
+#define IDLE_MAX 64
 
 #define TRY(expr)                                                              \
     do {                                                                       \
@@ -825,33 +881,51 @@ static int has_scheme(const char *url, const char *scheme)
     return strncasecmp(url, scheme, strlen(scheme)) == 0;
 }
 
-/* Callbacks, safety and connection behaviour common to every transfer. */
-static CURLcode set_common_options(transfer *x, const oai_exchange *ex)
+/* The profile an exchange needs of a handle, for a transfer whose trust
+ * and isolation are chosen. The proxy is borrowed from the exchange. */
+static void profile_of(const transfer *x, const oai_exchange *ex, handle_profile *p)
+{
+    size_t blob_len = 0;
+    p->share = x->owner->share;
+    p->https = has_scheme(oai_exchange_url(ex), "https:");
+    p->uses_trust = x->trust != NULL;
+    p->isolated = x->isolated;
+    p->own_ca = !x->trust && (oai_exchange_ca_file(ex) || oai_exchange_ca_blob(ex, &blob_len));
+    p->connect_ms = oai_exchange_connect_timeout_ms(ex) > 0 ? oai_exchange_connect_timeout_ms(ex) : 0;
+    p->proxy = (char *)oai_exchange_proxy(ex);
+}
+
+static int same_profile(const handle_profile *a, const handle_profile *b)
+{
+    if (a->own_ca || b->own_ca || a->share != b->share || a->https != b->https ||
+        a->uses_trust != b->uses_trust || a->isolated != b->isolated || a->connect_ms != b->connect_ms)
+        return 0;
+    if (!a->proxy || !b->proxy)
+        return a->proxy == b->proxy;
+    return strcmp(a->proxy, b->proxy) == 0;
+}
+
+/* The callbacks, whose data is the transfer, and what every handle has. */
+static CURLcode set_fixed_options(transfer *x)
 {
     CURL *e = x->easy;
-    int64_t connect_ms = oai_exchange_connect_timeout_ms(ex);
     TRY(curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf));
     TRY(curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_curl_header));
     TRY(curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_curl_write));
     TRY(curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)x));
-    if (oai_exchange_wants_progress(ex)) {
-        TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
-        TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
-        TRY(curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
-    }
-    TRY(curl_easy_setopt(e, CURLOPT_SHARE, x->owner->share));
+    /* Progress is switched on per exchange (NOPROGRESS); the body is read
+     * with these only when it is not in memory (POSTFIELDS NULL). */
+    TRY(curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_curl_progress));
+    TRY(curl_easy_setopt(e, CURLOPT_XFERINFODATA, (void *)x));
+    TRY(curl_easy_setopt(e, CURLOPT_READFUNCTION, on_curl_read));
+    TRY(curl_easy_setopt(e, CURLOPT_READDATA, (void *)x));
+    TRY(curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_curl_seek));
+    TRY(curl_easy_setopt(e, CURLOPT_SEEKDATA, (void *)x));
     TRY(curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
-    /* A burst of https transfers waits for the first TLS handshake and then
-     * shares its connection when ALPN picked HTTP/2, instead of opening one
-     * connection each. Not on http://, where curl would only learn that the
-     * connection cannot multiplex once a response arrives. */
-    if (has_scheme(oai_exchange_url(ex), "https:"))
-        TRY(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L));
-    TRY(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS));
     /* A proxy's CONNECT reply is not the server's response. */
     TRY(curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -861,27 +935,38 @@ static CURLcode set_common_options(transfer *x, const oai_exchange *ex)
     TRY(curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
     TRY(curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    /* The engine times the request itself (first byte, idle, whole); only
-     * connecting is curl's to time. */
-    if (connect_ms > 0)
-        TRY(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(connect_ms)));
-    return CURLE_OK;
-}
-
-/* Verification is never switched off; a custom CA replaces the system's
- * trust store instead of adding to it. With a trust (choose_trust()), curl
- * loads no CA at all and on_ssl_ctx() hands it the shared store. */
-static CURLcode set_tls_and_proxy(transfer *x, const oai_exchange *ex)
-{
-    CURL *e = x->easy;
-    size_t blob_len = 0;
-    const void *blob_data = oai_exchange_ca_blob(ex, &blob_len);
-    const char *ca_file = oai_exchange_ca_file(ex), *proxy = oai_exchange_proxy(ex);
+    /* Verification is never switched off. */
     TRY(curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L));
-    if (x->trust) {
+    return CURLE_OK;
+}
+
+/* Connection behaviour, TLS and proxy: a profile. A custom CA replaces the
+ * system's trust store instead of adding to it. With a trust
+ * (choose_trust()), curl loads no CA at all and on_ssl_ctx() hands it the
+ * shared store. */
+static CURLcode set_profile_options(transfer *x, const oai_exchange *ex, const handle_profile *p)
+{
+    CURL *e = x->easy;
+    size_t blob_len = 0;
+    const void *blob_data = oai_exchange_ca_blob(ex, &blob_len);
+    const char *ca_file = oai_exchange_ca_file(ex);
+    TRY(curl_easy_setopt(e, CURLOPT_SHARE, p->share));
+    /* A burst of https transfers waits for the first TLS handshake and then
+     * shares its connection when ALPN picked HTTP/2, instead of opening one
+     * connection each. Not on http://, where curl would only learn that the
+     * connection cannot multiplex once a response arrives. */
+    if (p->https && !p->isolated)
+        TRY(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L));
+    TRY(curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                         (long)(p->isolated ? CURL_HTTP_VERSION_1_1 : CURL_HTTP_VERSION_2TLS)));
+    /* The engine times the request itself (first byte, idle, whole); only
+     * connecting is curl's to time. */
+    if (p->connect_ms > 0)
+        TRY(curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(p->connect_ms)));
+    if (p->uses_trust) {
         TRY(curl_easy_setopt(e, CURLOPT_CAINFO, (char *)NULL));
         TRY(curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL));
         TRY(curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx));
@@ -889,12 +974,10 @@ static CURLcode set_tls_and_proxy(transfer *x, const oai_exchange *ex)
         ca_file = NULL;
         blob_data = NULL;
     }
-    if (x->isolated) { /* see "Trust stores" */
+    if (p->isolated) { /* see "Trust stores" */
         TRY(curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L));
         TRY(curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L));
         TRY(curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L));
-        TRY(curl_easy_setopt(e, CURLOPT_PIPEWAIT, 0L));
-        TRY(curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1));
     }
     if (ca_file)
         TRY(curl_easy_setopt(e, CURLOPT_CAINFO, ca_file));
@@ -911,17 +994,8 @@ static CURLcode set_tls_and_proxy(transfer *x, const oai_exchange *ex)
     }
     if (ca_file || blob_data)
         TRY(curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL));
-    if (proxy) /* "" switches off the proxy, the environment's too */
-        TRY(curl_easy_setopt(e, CURLOPT_PROXY, proxy));
-    return CURLE_OK;
-}
-
-static CURLcode append_line(transfer *x, const char *line)
-{
-    struct curl_slist *grown = curl_slist_append(x->headers, line);
-    if (!grown)
-        return CURLE_OUT_OF_MEMORY;
-    x->headers = grown;
+    if (p->proxy) /* "" switches off the proxy, the environment's too */
+        TRY(curl_easy_setopt(e, CURLOPT_PROXY, p->proxy));
     return CURLE_OK;
 }
 
@@ -939,85 +1013,121 @@ static int default_bit(const char *name, size_t len)
     return 0;
 }
 
-/* Appends "Name: value", or "Name;" for an empty value (curl's spelling). */
-static CURLcode append_header(transfer *x, const char *name, size_t name_len, const char *value)
+/* The lines that keep curl from adding its own Accept, Content-Type or
+ * Expect (100-continue costs a round trip per upload and a 1 s stall behind
+ * proxies that ignore it), in SENDS_* bit order. */
+static const char *const default_off[] = {"Accept:", "Content-Type:", "Expect:"};
+
+/* Makes room for `lines` nodes and `bytes` of text. */
+static int reserve_headers(transfer *x, size_t lines, size_t bytes)
 {
-    char line[1024];
-    size_t value_len = strlen(value), need = name_len + value_len + 3;
-    char *text = need <= sizeof line ? line : oai__malloc(need);
-    CURLcode rc;
-    if (!text)
-        return CURLE_OUT_OF_MEMORY;
-    memcpy(text, name, name_len);
-    if (value_len) {
-        memcpy(text + name_len, ": ", 2);
-        memcpy(text + name_len + 2, value, value_len + 1);
-    } else {
-        memcpy(text + name_len, ";", 2);
+    if (lines > x->node_cap) {
+        struct curl_slist *nodes = oai__realloc(x->header_nodes, lines * sizeof *nodes);
+        if (!nodes)
+            return -1;
+        x->header_nodes = nodes;
+        x->node_cap = lines;
     }
-    rc = append_line(x, text);
-    if (text != line)
-        oai__free(text);
-    return rc;
+    if (bytes > x->text_cap) {
+        size_t cap = x->text_cap ? x->text_cap : 512;
+        char *text;
+        while (cap < bytes)
+            cap *= 2;
+        text = oai__realloc(x->header_text, cap);
+        if (!text)
+            return -1;
+        x->header_text = text;
+        x->text_cap = cap;
+    }
+    return 0;
 }
 
-/* The exchange's headers are the whole list; "Name:" keeps curl from adding
- * its own Accept, Content-Type or Expect (100-continue costs a round trip
- * per upload and a 1 s stall behind proxies that ignore it). */
+/* The exchange's headers are the whole list: "Name: value", or "Name;" for
+ * an empty value (curl's spelling), then "Name:" for each of curl's
+ * defaults the exchange does not send itself. The list is built in the
+ * transfer's own memory, with no allocation once it is large enough. */
 static CURLcode set_headers(transfer *x, const oai_exchange *ex)
 {
-    size_t i, n = oai_exchange_header_count(ex);
+    size_t i, n = oai_exchange_header_count(ex), lines = 0, bytes = 0;
     int sent = 0;
+    char *at;
     for (i = 0; i < n; i++) {
         const char *name = oai_exchange_header_name(ex, i);
         size_t name_len = strlen(name);
         sent |= default_bit(name, name_len);
-        TRY(append_header(x, name, name_len, oai_exchange_header_value(ex, i)));
+        bytes += name_len + strlen(oai_exchange_header_value(ex, i)) + 3;
     }
-    if (!(sent & SENDS_ACCEPT))
-        TRY(append_line(x, "Accept:"));
-    if (!(sent & SENDS_CONTENT_TYPE))
-        TRY(append_line(x, "Content-Type:"));
-    if (!(sent & SENDS_EXPECT))
-        TRY(append_line(x, "Expect:"));
-    return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+    for (i = 0; i < 3; i++)
+        if (!(sent & (1 << i)))
+            bytes += strlen(default_off[i]) + 1;
+    if (reserve_headers(x, n + 3, bytes) != 0)
+        return CURLE_OUT_OF_MEMORY;
+    at = x->header_text;
+    for (i = 0; i < n; i++) {
+        const char *name = oai_exchange_header_name(ex, i), *value = oai_exchange_header_value(ex, i);
+        size_t name_len = strlen(name), value_len = strlen(value);
+        x->header_nodes[lines++].data = at;
+        memcpy(at, name, name_len);
+        at += name_len;
+        if (value_len) {
+            memcpy(at, ": ", 2);
+            memcpy(at + 2, value, value_len + 1);
+            at += value_len + 3;
+        } else {
+            memcpy(at, ";", 2);
+            at += 2;
+        }
+    }
+    for (i = 0; i < 3; i++) {
+        size_t len;
+        if (sent & (1 << i))
+            continue;
+        len = strlen(default_off[i]) + 1;
+        x->header_nodes[lines++].data = at;
+        memcpy(at, default_off[i], len);
+        at += len;
+    }
+    for (i = 0; i < lines; i++)
+        x->header_nodes[i].next = i + 1 < lines ? &x->header_nodes[i + 1] : NULL;
+    return curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, lines ? x->header_nodes : NULL);
 }
 
-/* The body: the exchange's memory used in place, else pulled. */
-static CURLcode set_body(transfer *x, const oai_exchange *ex)
-{
-    CURL *e = x->easy;
-    const char *body = oai_exchange_body(ex);
-    int64_t len = oai_exchange_body_length(ex);
-    TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len));
-    if (body || len == 0)
-        return curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
-    TRY(curl_easy_setopt(e, CURLOPT_POST, 1L));
-    TRY(curl_easy_setopt(e, CURLOPT_READFUNCTION, on_curl_read));
-    TRY(curl_easy_setopt(e, CURLOPT_READDATA, (void *)x));
-    TRY(curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_curl_seek));
-    return curl_easy_setopt(e, CURLOPT_SEEKDATA, (void *)x);
-}
-
-/* Picks the body mode, then names the method when curl's own verb for that
- * mode (POST with a body, HEAD without one, GET otherwise) differs. */
+/* The method and the body: the exchange's memory used in place, else
+ * pulled (on_curl_read). Every option a previous exchange of the handle may
+ * have set is set again, so a GET after a POST sends no body and a POST
+ * after a HEAD waits for its answer's body. curl's own verb for the mode is
+ * POST with a body, HEAD without one, GET otherwise; CUSTOMREQUEST names
+ * any other method. */
 static CURLcode set_method(transfer *x, const oai_exchange *ex)
 {
     CURL *e = x->easy;
     const char *method = oai_exchange_method(ex), *verb;
-    if (oai_exchange_body_length(ex) > 0 || strcmp(method, "POST") == 0) {
-        TRY(set_body(x, ex)); /* POST without a body: Content-Length 0 */
+    const char *body = oai_exchange_body(ex);
+    int64_t len = oai_exchange_body_length(ex);
+    if (len > 0 || strcmp(method, "POST") == 0) {
+        TRY(curl_easy_setopt(e, CURLOPT_NOBODY, 0L));
+        if (body || len == 0) { /* POST without a body: Content-Length 0 */
+            TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len));
+            TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : ""));
+        } else {
+            TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL));
+            TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len));
+            TRY(curl_easy_setopt(e, CURLOPT_POST, 1L));
+        }
         verb = "POST";
-    } else if (strcmp(method, "HEAD") == 0) {
-        TRY(curl_easy_setopt(e, CURLOPT_NOBODY, 1L)); /* or curl waits for a body */
-        verb = "HEAD";
     } else {
-        TRY(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
-        verb = "GET";
+        TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL));
+        TRY(curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1));
+        if (strcmp(method, "HEAD") == 0) {
+            TRY(curl_easy_setopt(e, CURLOPT_NOBODY, 1L)); /* or curl waits for a body */
+            verb = "HEAD";
+        } else {
+            TRY(curl_easy_setopt(e, CURLOPT_NOBODY, 0L));
+            TRY(curl_easy_setopt(e, CURLOPT_HTTPGET, 1L));
+            verb = "GET";
+        }
     }
-    if (strcmp(method, verb) != 0)
-        TRY(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method));
-    return CURLE_OK;
+    return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, verb) != 0 ? method : (char *)NULL);
 }
 
 static oai_status setopt_result(CURLcode rc)
@@ -1027,38 +1137,71 @@ static oai_status setopt_result(CURLcode rc)
     return rc == CURLE_OUT_OF_MEMORY ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_INVALID_ARGUMENT;
 }
 
+/* Sets the handle up for the profile: as it is when it already has it,
+ * else from its defaults (a new handle, or a reset one). */
+static oai_status apply_profile(transfer *x, const oai_exchange *ex)
+{
+    handle_profile want;
+    char *proxy = NULL;
+    oai_status st;
+    profile_of(x, ex, &want);
+    if (x->configured && same_profile(&x->applied, &want))
+        return OAI_OK;
+    if (x->configured) {
+        curl_easy_reset(x->easy);
+        x->owner->handles_reset++;
+    }
+    x->configured = 0;
+    x->progress_on = 0;
+    if (want.proxy && !(proxy = oai__strdup(want.proxy)))
+        return OAI_ERR_OUT_OF_MEMORY;
+    st = setopt_result(set_fixed_options(x));
+    if (st == OAI_OK)
+        st = setopt_result(set_profile_options(x, ex, &want));
+    oai__free(x->applied.proxy);
+    x->applied = want;
+    x->applied.proxy = proxy;
+    x->configured = st == OAI_OK;
+    return st;
+}
+
+/* Makes the handle ready for the exchange. On failure the handle is in no
+ * state to reuse: the caller frees the transfer. */
 static oai_status configure(transfer *x, const oai_exchange *ex)
 {
-    oai_status st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_URL, oai_exchange_url(ex)));
+    int progress = oai_exchange_wants_progress(ex) != 0;
+    oai_status st = apply_profile(x, ex);
     if (st == OAI_OK)
-        st = setopt_result(set_common_options(x, ex));
-    if (st == OAI_OK)
-        st = setopt_result(set_tls_and_proxy(x, ex));
+        st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_URL, oai_exchange_url(ex)));
     if (st == OAI_OK)
         st = setopt_result(set_headers(x, ex));
     if (st == OAI_OK)
         st = setopt_result(set_method(x, ex));
+    if (st == OAI_OK && progress != x->progress_on) {
+        st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, progress ? 0L : 1L));
+        x->progress_on = progress;
+    }
     return st;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Transfer lifetime                                                         */
 
-static void link_transfer(curl_transport *t, transfer *x)
+static void link_transfer(transfer **list, transfer *x)
 {
     x->prev = NULL;
-    x->next = t->first;
-    if (t->first)
-        t->first->prev = x;
-    t->first = x;
+    x->next = *list;
+    if (*list)
+        (*list)->prev = x;
+    *list = x;
 }
 
-static void unlink_transfer(curl_transport *t, transfer *x)
+static void unlink_transfer(transfer **list, transfer *x)
 {
     if (x->prev)
         x->prev->next = x->next;
-    else if (t->first == x)
-        t->first = x->next;
+    else if (*list == x)
+        *list = x->next;
     if (x->next)
         x->next->prev = x->prev;
     x->prev = x->next = NULL;
@@ -1072,25 +1215,102 @@ static void free_transfer(transfer *x)
         curl_multi_remove_handle(x->owner->multi, x->easy);
     if (x->easy)
         curl_easy_cleanup(x->easy);
-    curl_slist_free_all(x->headers);
+    oai__free(x->header_nodes);
+    oai__free(x->header_text);
+    oai__free(x->applied.proxy);
     trust_release(x->trust);
     oai__free(x);
 }
 
-static void destroy_transfer(curl_transport *t, transfer *x)
+/* A transfer for an exchange with this trust: an idle one, with the same
+ * profile if there is one, else a new one. NULL when memory ran out. */
+static transfer *take_transfer(curl_transport *t, const oai_exchange *ex, trust *tr, int isolated)
 {
-    unlink_transfer(t, x);
-    free_transfer(x);
+    transfer *x = t->idle;
+    if (x && (x->next || x->applied.own_ca)) { /* several, or one to reset: look for a match */
+        transfer probe;
+        handle_profile want;
+        transfer *y;
+        memset(&probe, 0, sizeof probe);
+        probe.owner = t;
+        probe.trust = tr;
+        probe.isolated = isolated;
+        profile_of(&probe, ex, &want);
+        for (y = t->idle; y; y = y->next)
+            if (same_profile(&y->applied, &want)) {
+                x = y;
+                break;
+            }
+    }
+    if (x) {
+        unlink_transfer(&t->idle, x);
+        t->idle_count--;
+        t->handles_reused++;
+    } else {
+        x = oai__calloc(1, sizeof *x);
+        if (!x)
+            return NULL;
+        x->owner = t;
+        x->easy = curl_easy_init();
+        if (!x->easy) {
+            oai__free(x);
+            return NULL;
+        }
+        t->handles_made++;
+    }
+    x->trust = tr;
+    x->isolated = isolated;
+    x->io_status = 0;
+    x->paused = 0;
+    x->headers_at = HEADERS_AWAIT_STATUS;
+    x->tls_error[0] = '\0';
+    x->errbuf[0] = '\0';
+    return x;
 }
 
-/* Ends a finished transfer's exchange. The transfer is freed first, so the
- * engine's code that runs inside may start or cancel anything else. */
+/* Frees the idle transfers. */
+static void free_idle(curl_transport *t)
+{
+    while (t->idle) {
+        transfer *x = t->idle;
+        unlink_transfer(&t->idle, x);
+        free_transfer(x);
+    }
+    t->idle_count = 0;
+}
+
+/* Ends a live transfer: its handle goes back to the idle list when the
+ * exchange ended normally (see "Reusing easy handles"), else it is freed. */
+static void retire_transfer(curl_transport *t, transfer *x, int reusable)
+{
+    unlink_transfer(&t->first, x);
+    if (!reusable || x->paused || x->io_status || !x->configured || t->idle_count >= IDLE_MAX) {
+        free_transfer(x);
+        return;
+    }
+    if (x->added)
+        curl_multi_remove_handle(t->multi, x->easy);
+    x->added = 0;
+    x->ex = NULL;
+    trust_release(x->trust);
+    x->trust = NULL;
+    link_transfer(&t->idle, x);
+    t->idle_count++;
+}
+
+static void destroy_transfer(curl_transport *t, transfer *x)
+{
+    retire_transfer(t, x, 0);
+}
+
+/* Ends a finished transfer's exchange. The transfer is retired first, so
+ * the engine's code that runs inside may start or cancel anything else. */
 static void finish_transfer(curl_transport *t, transfer *x, CURLcode rc)
 {
     char msg[CURL_ERROR_SIZE + 128];
     oai_exchange *ex = x->ex;
     oai_status status = ex ? transfer_outcome(x, rc, msg, sizeof msg) : OAI_OK;
-    destroy_transfer(t, x);
+    retire_transfer(t, x, ex && rc == CURLE_OK && status == OAI_OK);
     if (!ex)
         return;
     t->dispatched++;
@@ -1199,18 +1419,22 @@ static int curl_start(void *ud, oai_exchange *ex)
 {
     curl_transport *t = ud;
     transfer *x;
+    trust *tr;
+    int isolated;
     oai_status st;
     if (!is_method_token(oai_exchange_method(ex)))
         return OAI_ERR_INVALID_ARGUMENT;
-    x = oai__calloc(1, sizeof *x);
-    if (!x)
+    st = choose_trust(t, ex, &tr, &isolated);
+    if (st != OAI_OK)
+        return (int)st;
+    x = take_transfer(t, ex, tr, isolated);
+    if (!x) {
+        trust_release(tr);
         return OAI_ERR_OUT_OF_MEMORY;
-    x->owner = t;
+    }
     x->ex = ex;
     x->http_url = has_scheme(oai_exchange_url(ex), "http://") || has_scheme(oai_exchange_url(ex), "https://");
-    st = choose_trust(t, x, ex);
-    x->easy = st == OAI_OK ? curl_easy_init() : NULL;
-    st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
+    st = configure(x, ex);
     /* From inside a curl callback the handle is added after curl returns. */
     if (st == OAI_OK && !t->in_curl) {
         st = status_from_multi_code(curl_multi_add_handle(t->multi, x->easy));
@@ -1220,7 +1444,7 @@ static int curl_start(void *ud, oai_exchange *ex)
         free_transfer(x);
         return (int)st;
     }
-    link_transfer(t, x);
+    link_transfer(&t->first, x);
     oai_exchange_set_host_data(ex, x);
     return 0;
 }
@@ -1267,10 +1491,13 @@ static void curl_pause(void *ud, oai_exchange *ex, int paused)
     if (!x || !x->easy)
         return;
     if (t->in_curl) {
-        if (paused)
+        if (paused) {
             curl_easy_pause(x->easy, CURLPAUSE_RECV);
+            x->paused = 1;
+        }
         return;
     }
+    x->paused = paused != 0;
     t->in_curl = 1;
     curl_easy_pause(x->easy, paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
     t->in_curl = 0;
@@ -1445,8 +1672,9 @@ static oai_status warm_up_connection(curl_transport *t, const oai__exchange_spec
     x->owner = t;
     x->http_url = 1;
     /* The exchange is only read, for the options every exchange gets; it is
-     * never started, and x->ex stays NULL: nothing is reported. */
-    st = choose_trust(t, x, ex);
+     * never started, and x->ex stays NULL: nothing is reported. The handle
+     * is not kept for reuse: it is set up differently. */
+    st = choose_trust(t, ex, &x->trust, &x->isolated);
     x->easy = st == OAI_OK ? curl_easy_init() : NULL;
     st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
     oai__exchange_release(ex);
@@ -1531,6 +1759,7 @@ static void free_transport(void *ud)
     curl_transport *t = ud;
     while (t->first)
         destroy_transfer(t, t->first);
+    free_idle(t); /* before the share handle they hold */
     /* Idle pooled connections stay open until the multi handle goes: the
      * loop must stop watching them before their descriptors close. */
     remove_watched(t);
@@ -1614,4 +1843,19 @@ const void *oai__transport_tls_store(const oai_transport *base)
     store = tr->store;
     pthread_mutex_unlock(&tr->load_lock);
     return store;
+}
+
+/* For the tests (transport.h). */
+int oai__transport_handle_stats(const oai_transport *base, oai__handle_stats *out)
+{
+    const curl_transport *t;
+    memset(out, 0, sizeof *out);
+    if (!base || base->start != curl_start)
+        return -1;
+    t = base->ud;
+    out->made = t->handles_made;
+    out->reused = t->handles_reused;
+    out->reset = t->handles_reset;
+    out->idle = t->idle_count;
+    return 0;
 }

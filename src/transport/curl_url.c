@@ -79,6 +79,161 @@ static oai_status parse_http_url(const char *text, CURLU **out, const char **why
     return OAI_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Plain URLs. Going through the URL API (a handle, a parse, a join, the
+ * URL written back) costs some 15,000 instructions, a tenth of a whole short
+ * request, and every request builds its URL and the URL its log lines show.
+ * Most URLs are plain ("https://api.openai.com/v1" and "/chat/completions"),
+ * and for a plain URL curl's result is the text as it is, so these skip the
+ * URL API. A URL is plain when it is:
+ *   - "http://" or "https://", in lowercase (curl lowercases the scheme);
+ *   - a host name: labels of letters, digits, '-' and '_' joined by single
+ *     dots; when a label starts with a digit, only four decimal octets
+ *     without leading zeros (curl rewrites the other numeric forms);
+ *   - an optional port: digits without a leading zero, at most 65535;
+ *   - a path of segments of unreserved characters (letters, digits, '-',
+ *     '.', '_', '~'), none empty, "." or "..";
+ *   - no user, password, query or fragment;
+ *   - shorter than PLAIN_MAX (curl has limits on long URLs: 8,000,000
+ *     bytes of input or output).
+ * Anything else goes through curl. test_url_backends holds both ways to the
+ * builtin backend's answers, over its corpus and its mutations. */
+
+#define PLAIN_MAX 65536
+
+static int is_unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* A decimal octet: 0 to 255, no leading zero. */
+static int is_octet(const char *s, size_t n)
+{
+    size_t i;
+    unsigned v = 0;
+    if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return 0;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    return v <= 255;
+}
+
+/* The length of a plain host at s (up to ':', '/' or the end), or 0. */
+static size_t plain_host(const char *s)
+{
+    size_t n = 0, labels = 0, octets = 0, numeric = 0;
+    while (s[n] && s[n] != ':' && s[n] != '/') {
+        size_t start = n;
+        while (s[n] && s[n] != '.' && s[n] != ':' && s[n] != '/') {
+            unsigned char c = (unsigned char)s[n];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) || c == '-' || c == '_'))
+                return 0;
+            n++;
+        }
+        if (n == start)
+            return 0; /* an empty label */
+        labels++;
+        numeric |= is_digit(s[start]);
+        octets += is_octet(s + start, n - start);
+        if (s[n] == '.' && (!s[n + 1] || s[n + 1] == ':' || s[n + 1] == '/'))
+            return 0; /* a trailing dot */
+        if (s[n] == '.')
+            n++;
+    }
+    if (numeric && (labels != 4 || octets != 4))
+        return 0;
+    return n;
+}
+
+/* The length of "scheme://host[:port]" when that much of url is plain, or 0. */
+static size_t plain_authority(const char *url)
+{
+    size_t n = strncmp(url, "http://", 7) == 0 ? 7 : strncmp(url, "https://", 8) == 0 ? 8 : 0;
+    size_t host = n ? plain_host(url + n) : 0;
+    if (!host)
+        return 0;
+    n += host;
+    if (url[n] == ':') {
+        size_t digits = 0;
+        unsigned long port = 0;
+        for (n++; is_digit(url[n]) && digits < 6; n++, digits++)
+            port = port * 10 + (unsigned long)(url[n] - '0');
+        if (digits == 0 || url[n - digits] == '0' || port > 65535)
+            return 0;
+    }
+    return url[n] == '\0' || url[n] == '/' ? n : 0;
+}
+
+/* Whether path[0..n) is a plain path ('/' first, or as if there were one). */
+static int plain_path(const char *path, size_t n)
+{
+    size_t i = 0;
+    if (n > 0 && path[0] == '/')
+        i = 1;
+    while (i < n) {
+        size_t start = i;
+        while (i < n && path[i] != '/') {
+            if (!is_unreserved((unsigned char)path[i]))
+                return 0;
+            i++;
+        }
+        if (i == start || (i - start == 1 && path[start] == '.') ||
+            (i - start == 2 && path[start] == '.' && path[start + 1] == '.'))
+            return 0;
+        if (i < n)
+            i++; /* the '/' */
+        if (i == n && path[n - 1] == '/')
+            return 0; /* an empty last segment */
+    }
+    return 1;
+}
+
+/* Whether a URL is plain, path and all, with a path. */
+static int plain_url(const char *url)
+{
+    size_t n = plain_authority(url), len = n ? strlen(url) : 0;
+    return n && len < PLAIN_MAX && url[n] == '/' && plain_path(url + n, len - n);
+}
+
+/* The URL of a relative request path without a query on a plain base, with
+ * no parameters, joined as curl joins it; NULL in *out when the URL is not
+ * plain. OAI_OK or OAI_ERR_OUT_OF_MEMORY. */
+static oai_status build_plain(const char *base, const char *path, const oai__kvlist *query, char **out)
+{
+    size_t authority = plain_authority(base), base_path, path_len, i;
+    char *url;
+    *out = NULL;
+    for (i = 0; query && i < query->count; i++)
+        if (query->items[i].value)
+            return OAI_OK;
+    if (!authority || strchr(path, '?'))
+        return OAI_OK;
+    base_path = oai__url_trimmed_length(base + authority);
+    path_len = strlen(path);
+    if (authority + base_path + path_len >= PLAIN_MAX - 1 || !plain_path(base + authority, base_path) ||
+        !plain_path(path, path_len))
+        return OAI_OK;
+    url = oai__malloc(authority + base_path + 1 + path_len + 1);
+    if (!url)
+        return OAI_ERR_OUT_OF_MEMORY;
+    memcpy(url, base, authority + base_path);
+    i = authority + base_path;
+    if (path_len == 0 || path[0] != '/')
+        url[i++] = '/';
+    memcpy(url + i, path, path_len + 1);
+    *out = url;
+    return OAI_OK;
+}
+
 /* Hands curl's string over as one of ours (curl_free vs free). */
 static char *take_curl_string(char *s)
 {
@@ -173,8 +328,11 @@ oai_status oai__url_build(const char *base, const char *path, const oai__kvlist 
     if (!path || oai__url_has_control_or_space(path))
         return OAI_ERR_INVALID_ARGUMENT;
     int absolute = oai__url_is_absolute(path);
+    oai_status st = absolute || !base ? OAI_OK : build_plain(base, path, query, out);
+    if (st != OAI_OK || *out)
+        return st;
     CURLU *u;
-    oai_status st = parse_http_url(absolute ? path : base, &u, &why);
+    st = parse_http_url(absolute ? path : base, &u, &why);
     if (st != OAI_OK)
         return st;
     if (!absolute)
@@ -196,6 +354,8 @@ char *oai__url_for_log(const char *url)
 {
     const char *why;
     CURLU *u;
+    if (url && plain_url(url))
+        return oai__strdup(url); /* nothing to redact, nothing curl would change */
     oai_status st = parse_http_url(url ? url : "", &u, &why);
     if (st == OAI_ERR_INVALID_ARGUMENT)
         return oai__strdup(oai__url_unparsable);

@@ -147,4 +147,14 @@ oai_status oai__transport_global_init(void);
 unsigned long oai__tls_parse_count(void);
 const void *oai__transport_tls_store(const oai_transport *t);
 
+/* For the tests, built-in transport only (curl.c): how its easy handles
+ * were used. -1 (and zeros) for another transport. */
+typedef struct oai__handle_stats {
+    unsigned long made;   /* easy handles created */
+    unsigned long reused; /* exchanges that took an idle handle */
+    unsigned long reset;  /* of those, handles reset for another profile */
+    size_t idle;          /* idle handles kept now */
+} oai__handle_stats;
+int oai__transport_handle_stats(const oai_transport *t, oai__handle_stats *out);
+
 #endif
