@@ -164,6 +164,13 @@ void oai__client_destroy(oai_client *c)
     oai__free(c);
 }
 
+/* The headers every call sends changed: the engine formats them again for
+ * the next call (calls already started keep theirs). */
+static void headers_changed(oai_client *c)
+{
+    c->headers_version++;
+}
+
 /* Sets an optional header-like string: NULL or "" clears it. */
 static oai_status set_header_string(oai_client *c, char **slot, const char *value)
 {
@@ -171,6 +178,7 @@ static oai_status set_header_string(oai_client *c, char **slot, const char *valu
         return OAI_ERR_INVALID_ARGUMENT;
     if (value && !oai__header_value_ok(value))
         return OAI_ERR_INVALID_ARGUMENT;
+    headers_changed(c);
     return oai__set_str(slot, (value && *value) ? value : NULL);
 }
 
@@ -239,6 +247,7 @@ OAI_API oai_status oai_client_set_header(oai_client *c, const char *name, const 
 {
     if (!c || !oai__header_name_ok(name) || (value && !oai__header_value_ok(value)))
         return OAI_ERR_INVALID_ARGUMENT;
+    headers_changed(c);
     return oai__kvlist_set(&c->headers, name, value);
 }
 
@@ -247,6 +256,7 @@ OAI_API oai_status oai_client_set_platform_headers(oai_client *c, int enabled)
     if (!c)
         return OAI_ERR_INVALID_ARGUMENT;
     c->platform_headers = enabled != 0;
+    headers_changed(c);
     return OAI_OK;
 }
 

@@ -79,6 +79,8 @@ struct oai_client {
     int log_level;
     oai_log_fn log_fn;
     void *log_ud;
+    unsigned headers_version;    /* bumped by every setter that changes the
+                                    headers a call sends (engine.c caches them) */
     struct oai__engine *engine;  /* calls, transport, clock (engine.c) */
     int in_callback;             /* inside a user callback: no send/poll, free deferred */
     int free_pending;            /* oai_client_free() was called from a callback */
@@ -128,6 +130,13 @@ oai_request *oai__request_check(oai_request *r, oai_status st, const char *funct
 oai_status oai__request_failure(const oai_request *r, const char **message);
 /* A path's stream kind from its endpoint (OAI_STREAM_CHAT, ...). */
 int oai__request_stream_kind(const oai_request *req);
+/* What a started call keeps of its request, so that the caller may change
+ * or free it at once (engine.c): one block holding the method, the path,
+ * the headers, the output file, the parts (with their bytes) and the
+ * callbacks and options. No body (the call serialises it at its start), no
+ * query (it is in the call's URL). Freed with oai__free(), never with
+ * oai_request_free(). NULL when memory ran out. */
+oai_request *oai__request_snapshot(const oai_request *req);
 
 /* response.c */
 oai_response *oai__response_new(void);
@@ -197,5 +206,10 @@ void oai__engine_free(oai__engine *e);
 /* The client's transport, the built-in one made if it has none yet; NULL
  * with *status set when none can be made. */
 oai_transport *oai__engine_transport(oai__engine *e, oai_status *status);
+/* For the tests: how many times the engine has looked at one of its calls
+ * while it processed a poll (a step, a timer, a slice, a pause check, a
+ * hand-back), since the client was made. A poll's share grows with the
+ * calls that had something to do, not with the calls in flight. */
+unsigned long oai__engine_visits(const oai_client *c);
 
 #endif

@@ -23,6 +23,7 @@
 #include "http/url.h"
 #include "json/json.h"
 #include "stream/stream_internal.h"
+#include "util/list.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,58 @@ typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE
 /* The library's own headers; at most LIBRARY_HEADERS of them. */
 #define LIBRARY_HEADERS 16
 
+/* A URL the client's calls go to, shared by the calls to the same base URL
+ * and path (reference counted): building it through the URL parser costs
+ * more than the rest of a call's set-up. The log's form (credentials
+ * removed) is made only when a log line needs it. */
+typedef struct call_url {
+    unsigned refs;
+    char *url;
+    char *log_url;               /* NULL until logged */
+    const char *base, *path;     /* the key, in the same block; NULL: not cached */
+} call_url;
+
+/* The client's last URLs (requests without query parameters). */
+#define URL_CACHE 4
+
+/* The headers every call of a client sends, formatted once per set of
+ * client options (client.c bumps headers_version in every setter that
+ * changes them) and shared by the calls started with them (reference
+ * counted, so a setter never frees what an attempt under way sends).
+ *
+ * It is the library's own headers with the client's merged in, exactly as
+ * if they were merged per attempt; five headers depend on the call or the
+ * attempt (slots), and a client header that replaces one of them takes its
+ * place when the call has it and goes at the end when it has not (cond). A
+ * request's own headers are merged per attempt, over the result. */
+typedef enum header_slot {
+    SLOT_NONE = 0,
+    SLOT_ACCEPT,          /* always: the stream's type or JSON */
+    SLOT_CONTENT_TYPE,    /* with a body: JSON, or the multipart type */
+    SLOT_RETRY_COUNT,     /* always (platform headers) */
+    SLOT_TIMEOUT,         /* with a request timeout (platform headers) */
+    SLOT_IDEMPOTENCY_KEY  /* with a key */
+} header_slot;
+
+typedef enum header_cond {
+    COND_ALWAYS = 0,
+    COND_IF_PRESENT,      /* only when the call has the slot's header */
+    COND_IF_ABSENT        /* only when it has not */
+} header_cond;
+
+typedef struct header_entry {
+    const char *name;
+    const char *value;    /* NULL: the slot's value for the attempt */
+    unsigned char slot;   /* a header_slot */
+    unsigned char cond;   /* a header_cond, about `slot` */
+} header_entry;
+
+typedef struct header_set {
+    unsigned refs;
+    size_t count;
+    header_entry entries[]; /* then the strings, in the same block */
+} header_set;
+
 /* Streamed bodies and data-callback bodies are handed out from an inbox in
  * process(), under the poll budget, in slices of DRAIN_SLICE bytes taken in
  * turn from every call (so one busy stream cannot starve the others). A
@@ -79,25 +132,37 @@ typedef enum body_mode { BODY_UNDECIDED = 0, BODY_MEMORY, BODY_STREAM, BODY_FILE
 struct oai_call {
     oai__engine *engine;
     oai_client *client;
-    oai_request *req;            /* the call's own copy */
+    /* What the call reads of its request after its start: the caller's own
+     * for oai_client_send() (const, and the caller waits), else a snapshot
+     * (oai__request_snapshot(): no body, no query), owned. */
+    const oai_request *req;
+    int owns_req;
     oai_done_fn fn;
     void *ud;
     call_state state;
     unsigned long id;            /* numbers the call in the log */
-    struct oai_call *next, *prev;
+
+    /* Where the engine keeps it (see struct oai__engine). */
+    oai__link all;               /* calls, or finished once handed back */
+    oai__link due;               /* due: to step or check at the next pass */
+    oai__link ready;             /* ready: inbox bytes to hand out now */
+    oai__link done;              /* done: DONE, waiting for its hand-back */
+    oai__link working;           /* working: a workflow in CALL_WORKING */
+    oai__link queue;             /* queued: CALL_QUEUED */
+    size_t heap_pos;             /* 1 + its place in the timer heap; 0: none */
+    int64_t timer_at;            /* its key there: timed_deadline() */
 
     /* Resolved once per call. */
-    char *url;
-    char *log_url;               /* url without credentials, for logs */
+    call_url *url;
     char *body;
     size_t body_len;
     oai__http_part *parts;
     char *idempotency_key;
-    char *authorization;         /* "Bearer KEY", or NULL */
+    header_set *headers;         /* the client's headers at its start */
     int max_retries;
     int64_t timeout_ms, idle_ms, first_byte_ms;
-    const char **header_names;   /* room for every header of an attempt */
-    const char **header_values;
+    const char **header_names;   /* room for every header of an attempt (one */
+    const char **header_values;  /* allocation: the names, then the values) */
 
     /* The current attempt. */
     oai_exchange *ex;            /* NULL once the exchange ended */
@@ -120,6 +185,7 @@ struct oai_call {
 
     oai__buf inbox;              /* body bytes not yet handed out */
     size_t inbox_pos;            /* how many of them were */
+    size_t inbox_peak;           /* the most that waited since it was last empty */
     int paused;                  /* the exchange was asked to pause */
     int ended_by_host;           /* the transport ended the exchange: what it
                                     delivered before is still handed out */
@@ -156,21 +222,52 @@ struct oai_call {
      * goes). */
     oai_call *parent;
     int wf_queue_full;           /* it waits for the host to take events */
-
-    /* CALL_QUEUED: its place in the engine's queue of attempts to begin. */
-    oai_call *queue_prev, *queue_next;
 };
 
+/* The engine never walks all its calls to find the few with something to
+ * do: each call is on the lists of what it waits for, kept as its state
+ * changes, so a poll's work grows with the calls that moved, not with the
+ * calls in flight.
+ *
+ * - calls: every call not yet handed back; finished: handed back, waiting
+ *   for oai_call_free(). Walked only when the client goes.
+ * - due: calls to step at the next pass: cancelled ones, CONCLUDING ones,
+ *   those whose timer fired, those given a slice (their pause and their
+ *   conclusion are checked after it), paused ones whose host took events.
+ *   A pass takes the whole list; a call stays on it only while a cancel
+ *   still waits for its step.
+ * - ready: exactly the calls whose inbox has bytes to hand out now
+ *   (can_drain()), in the order the slices go round.
+ * - done: DONE calls, in the order they ended, waiting for the hand-back.
+ * - working: the workflows (CALL_WORKING), stepped at every pass; they
+ *   are few (a workflow's work is its calls, which are ordinary calls).
+ * - queued: CALL_QUEUED, oldest first.
+ * - heap: a min-heap of every call with a timed deadline (timed_deadline():
+ *   the first-byte, idle and request timeouts, the drain's end, the retry
+ *   timer), keyed by it exactly: kept by schedule() whenever the deadline
+ *   moves (a state change, bytes moving with an idle or first-byte
+ *   timeout). Its room is reserved when a call starts (one place per call
+ *   not yet handed back), so a timer never fails to be set.
+ *
+ * So the next deadline is 0 when due, ready, done or queued holds a call,
+ * else the earlier of the heap's top and the workflows' wake-up times. */
 struct oai__engine {
     oai_client *client;
     oai_transport *transport;    /* NULL until the first call needs one */
-    oai_call *calls;             /* not yet handed back, a doubly linked list */
-    oai_call *finished;          /* handed back, kept until oai_call_free() */
+    oai__link calls;
+    oai__link finished;
+    oai__link due, ready, done, working, queued;
+    oai_call **heap;
+    size_t heap_len, heap_cap;
+    unsigned long visits;        /* oai__engine_visits() */
+    int closing;                 /* oai__engine_free() runs: no list changes */
+    call_url *urls[URL_CACHE];   /* most recent first */
+    header_set *headers;         /* for headers_version, or NULL */
+    unsigned headers_version;
     int64_t budget_us;           /* oai_client_set_poll_budget_us(); 0: none */
     int64_t budget_end_us;       /* on the system's clock */
     int slices_this_poll;        /* body slices handed out since it began */
     int64_t starts_this_poll;    /* exchanges begun since it began */
-    oai_call *queued, *queued_tail; /* CALL_QUEUED calls, oldest first */
     int running;
     int in_flight;               /* exchanges under way */
     unsigned long next_id;
@@ -192,6 +289,8 @@ static void step(oai_call *call, int64_t now);
 static int over_budget(const oai__engine *e);
 static int free_if_pending(oai_client *c);
 static void update_host_timer(oai__engine *e);
+static int can_drain(const oai_call *call);
+static int64_t timed_deadline(const oai_call *call);
 
 /* ---- the engine's clock --------------------------------------------------- */
 
@@ -206,25 +305,256 @@ static int64_t deadline_after(int64_t us, int64_t ms)
     return ms >= (INT64_MAX - us) / 1000 ? INT64_MAX : us + ms * 1000;
 }
 
+/* ---- the timer heap ------------------------------------------------------------ */
+
+static void heap_place(oai__engine *e, oai_call *call, size_t i)
+{
+    e->heap[i] = call;
+    call->heap_pos = i + 1;
+}
+
+static void heap_up(oai__engine *e, size_t i)
+{
+    oai_call *call = e->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (e->heap[parent]->timer_at <= call->timer_at)
+            break;
+        heap_place(e, e->heap[parent], i);
+        i = parent;
+    }
+    heap_place(e, call, i);
+}
+
+static void heap_down(oai__engine *e, size_t i)
+{
+    oai_call *call = e->heap[i];
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= e->heap_len)
+            break;
+        if (child + 1 < e->heap_len && e->heap[child + 1]->timer_at < e->heap[child]->timer_at)
+            child++;
+        if (e->heap[child]->timer_at >= call->timer_at)
+            break;
+        heap_place(e, e->heap[child], i);
+        i = child;
+    }
+    heap_place(e, call, i);
+}
+
+static void heap_remove(oai__engine *e, oai_call *call)
+{
+    if (!call->heap_pos)
+        return;
+    size_t i = call->heap_pos - 1;
+    oai_call *last = e->heap[--e->heap_len];
+    call->heap_pos = 0;
+    if (last == call)
+        return;
+    heap_place(e, last, i);
+    heap_up(e, i);
+    heap_down(e, last->heap_pos - 1);
+}
+
+/* Room in the heap for one more call (every call not yet handed back may
+ * hold a place), made when a call starts so that no timer is ever lost to
+ * a failed allocation later. */
+static oai_status reserve_timer_room(oai__engine *e)
+{
+    size_t need = (size_t)e->running + 1;
+    if (e->heap_cap >= need)
+        return OAI_OK;
+    size_t cap = e->heap_cap ? e->heap_cap * 2 : 16;
+    while (cap < need)
+        cap *= 2;
+    oai_call **grown = oai__realloc(e->heap, cap * sizeof *grown);
+    if (!grown)
+        return OAI_ERR_OUT_OF_MEMORY;
+    e->heap = grown;
+    e->heap_cap = cap;
+    return OAI_OK;
+}
+
+/* Puts the call in the heap at its timed deadline, moves it there, or
+ * takes it out when it has none. Called whenever the deadline may have
+ * moved: a state change, bytes moving under an idle or first-byte timeout. */
+static void schedule(oai_call *call)
+{
+    oai__engine *e = call->engine;
+    if (!e || e->closing)
+        return;
+    int64_t at = timed_deadline(call);
+    if (at == INT64_MAX) {
+        heap_remove(e, call);
+        return;
+    }
+    if (call->heap_pos) {
+        if (at == call->timer_at)
+            return;
+        int earlier = at < call->timer_at;
+        call->timer_at = at;
+        if (earlier)
+            heap_up(e, call->heap_pos - 1);
+        else
+            heap_down(e, call->heap_pos - 1);
+        return;
+    }
+    if (e->heap_len == e->heap_cap && reserve_timer_room(e) != OAI_OK)
+        return; /* cannot happen: the room was reserved at the start */
+    call->timer_at = at;
+    heap_place(e, call, e->heap_len++);
+    heap_up(e, call->heap_pos - 1);
+}
+
+/* ---- the lists of what a call waits for -------------------------------------------- */
+
+/* The call is to be stepped (or its pause checked) at the next pass. */
+static void mark_due(oai_call *call)
+{
+    if (call->engine && !call->engine->closing && call->state != CALL_DONE && !oai__list_linked(&call->due))
+        oai__list_add_tail(&call->engine->due, &call->due);
+}
+
+/* Keeps the ready list exactly the calls that have bytes to hand out. */
+static void sync_ready(oai_call *call)
+{
+    if (!call->engine || call->engine->closing)
+        return;
+    int want = can_drain(call);
+    if (want && !oai__list_linked(&call->ready))
+        oai__list_add_tail(&call->engine->ready, &call->ready);
+    else if (!want)
+        oai__list_remove(&call->ready);
+}
+
+/* Takes the call off every list of the engine and out of the heap. */
+static void unlink_call(oai_call *call)
+{
+    oai__list_remove(&call->all);
+    oai__list_remove(&call->due);
+    oai__list_remove(&call->ready);
+    oai__list_remove(&call->done);
+    oai__list_remove(&call->working);
+    oai__list_remove(&call->queue);
+    if (call->engine)
+        heap_remove(call->engine, call);
+}
+
 /* ---- the transition function ------------------------------------------------ */
 
-static void unqueue(oai_call *call);
-
+/* The one place a call's state changes; it also moves the call between the
+ * engine's lists, so that they always say what each call waits for. */
 static void set_state(oai_call *call, call_state to, const char *why)
 {
     if (call->state == to)
         return;
     if (call->state == CALL_QUEUED)
-        unqueue(call);
+        oai__list_remove(&call->queue);
+    else if (call->state == CALL_WORKING)
+        oai__list_remove(&call->working);
     if (oai__log_enabled(call->client, OAI_LOG_DEBUG))
         oai__log(call->client, OAI_LOG_DEBUG, "call %lu: %s -> %s%s%s", call->id, state_names[call->state],
                  state_names[to], why ? ": " : "", why ? why : "");
     call->state = to;
+    oai__engine *e = call->engine;
+    if (!e || e->closing)
+        return;
+    switch (to) {
+    case CALL_CONCLUDING:
+        mark_due(call);
+        break;
+    case CALL_DONE:
+        oai__list_remove(&call->due);
+        oai__list_add_tail(&e->done, &call->done);
+        break;
+    case CALL_WORKING:
+        oai__list_add_head(&e->working, &call->working); /* newest first, as its calls */
+        break;
+    case CALL_QUEUED:
+        oai__list_add_tail(&e->queued, &call->queue);
+        break;
+    default:
+        break;
+    }
+    schedule(call);
+    sync_ready(call);
 }
 
 static int in_exchange(const oai_call *call)
 {
     return call->state == CALL_REQUESTING || call->state == CALL_RECEIVING || call->state == CALL_DRAINING;
+}
+
+/* ---- URLs ------------------------------------------------------------------------ */
+
+static void url_release(call_url *u)
+{
+    if (u && --u->refs == 0) {
+        oai__free(u->url);
+        oai__free(u->log_url);
+        oai__free(u);
+    }
+}
+
+/* The call's URL: the client's cached one for the same base URL and path
+ * when the request has no query parameters (the chat, embeddings and
+ * responses calls; a list's cursor changes anyway), else built for it. On
+ * failure *message may say why. */
+static oai_status resolve_url(oai_call *call, const oai_request *r, const char **message)
+{
+    oai__engine *e = call->engine;
+    const char *base = call->client->base_url;
+    int cacheable = r->query.count == 0;
+    for (size_t i = 0; cacheable && i < URL_CACHE && e->urls[i]; i++) {
+        call_url *u = e->urls[i];
+        if (strcmp(u->path, r->path) != 0 || strcmp(u->base, base) != 0)
+            continue;
+        memmove(e->urls + 1, e->urls, i * sizeof *e->urls); /* most recent first */
+        e->urls[0] = u;
+        u->refs++;
+        call->url = u;
+        return OAI_OK;
+    }
+    char *url = NULL;
+    oai_status st = oai__url_build(base, r->path, &r->query, &url);
+    if (st == OAI_ERR_INVALID_ARGUMENT)
+        *message = "the request's path and query do not make a valid http(s) URL";
+    if (st != OAI_OK)
+        return st;
+    size_t base_len = cacheable ? strlen(base) + 1 : 0, path_len = cacheable ? strlen(r->path) + 1 : 0;
+    call_url *u = oai__malloc(sizeof *u + base_len + path_len);
+    if (!u) {
+        oai__free(url);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    u->refs = 1;
+    u->url = url;
+    u->log_url = NULL;
+    u->base = u->path = NULL;
+    call->url = u;
+    if (cacheable) {
+        char *keys = (char *)(u + 1);
+        u->base = memcpy(keys, base, base_len);
+        u->path = memcpy(keys + base_len, r->path, path_len);
+        url_release(e->urls[URL_CACHE - 1]);
+        memmove(e->urls + 1, e->urls, (URL_CACHE - 1) * sizeof *e->urls);
+        e->urls[0] = u;
+        u->refs++;
+    }
+    return OAI_OK;
+}
+
+/* The URL as logs show it (credentials removed), made at its first log
+ * line and kept with the URL. */
+static const char *log_url(oai_call *call)
+{
+    call_url *u = call->url;
+    if (!u)
+        return "[no URL]";
+    if (!u->log_url)
+        u->log_url = oai__url_for_log(u->url);
+    return u->log_url ? u->log_url : "[URL not shown: out of memory]";
 }
 
 /* ---- headers ---------------------------------------------------------------- */
@@ -261,9 +591,9 @@ static const char *arch_name(void)
 #endif
 }
 
-/* Sets a header of the attempt (replacing one of the same name); a NULL
- * value removes it. */
-static void header_set(oai_call *call, const char *name, const char *value)
+/* Sets a header of the attempt (replacing one of the same name, which
+ * takes this spelling); a NULL value removes it. */
+static void header_put(oai_call *call, const char *name, const char *value)
 {
     size_t i, n = call->header_count;
     for (i = 0; i < n; i++)
@@ -283,61 +613,201 @@ static void header_set(oai_call *call, const char *name, const char *value)
         call->header_count++;
 }
 
-/* Appends a header known not to be in the list yet. */
-static void header_add(oai_call *call, const char *name, const char *value)
+static void header_set_release(header_set *hs)
 {
-    call->header_names[call->header_count] = name;
-    call->header_values[call->header_count] = value;
-    call->header_count++;
+    if (hs && --hs->refs == 0)
+        oai__free(hs);
 }
 
-/* The library's own headers: distinct names, so no search is needed
- * (an attempt's headers are built anew for every attempt). */
-static void default_headers(oai_call *call)
+static size_t find_entry(const header_entry *d, size_t n, const char *name)
 {
-    const oai_client *c = call->client;
-    const oai_request *r = call->req;
-    if (call->authorization)
-        header_add(call, "Authorization", call->authorization);
-    if (c->organization)
-        header_add(call, "OpenAI-Organization", c->organization);
-    if (c->project)
-        header_add(call, "OpenAI-Project", c->project);
-    header_add(call, "User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING);
-    header_add(call, "Accept", r->event_fn || r->stream_pull ? "text/event-stream" : "application/json");
-    if (call->multipart)
-        header_add(call, "Content-Type", oai__multipart_content_type(call->multipart));
-    else if (call->body)
-        header_add(call, "Content-Type", "application/json");
-    if (c->platform_headers) {
-        header_add(call, "X-Stainless-Lang", "c");
-        header_add(call, "X-Stainless-Package-Version", OAI_VERSION_STRING);
-        header_add(call, "X-Stainless-OS", os_name());
-        header_add(call, "X-Stainless-Arch", arch_name());
-        header_add(call, "X-Stainless-Runtime", "c");
-        header_add(call, "X-Stainless-Retry-Count", call->retries_text);
-        if (call->timeout_ms > 0)
-            header_add(call, "X-Stainless-Timeout", call->timeout_text);
+    size_t i = 0;
+    while (i < n && oai__strcasecmp_ascii(d[i].name, name) != 0)
+        i++;
+    return i;
+}
+
+/* Merges one client header into the draft, as header_put() would merge it
+ * into every attempt's list: names are unique in the draft (the library's
+ * are distinct, the client's too), so at most one entry matches. */
+static size_t merge_client_header(header_entry *d, size_t n, const char *name, const char *value)
+{
+    size_t i = find_entry(d, n, name);
+    if (i == n) {
+        if (value)
+            d[n++] = (header_entry){name, value, SLOT_NONE, COND_ALWAYS};
+        return n;
     }
-    if (call->idempotency_key)
-        header_add(call, "Idempotency-Key", call->idempotency_key);
+    if (!value) {
+        memmove(d + i, d + i + 1, (n - i - 1) * sizeof *d);
+        return n - 1;
+    }
+    if (d[i].cond == COND_IF_PRESENT) {
+        /* Replaced in place when the call sends that header; appended here,
+         * in the client's order, when it does not. */
+        d[n++] = (header_entry){name, value, d[i].slot, COND_IF_ABSENT};
+        d[i].name = name;
+        d[i].value = value;
+        return n;
+    }
+    d[i] = (header_entry){name, value, SLOT_NONE, COND_ALWAYS};
+    return n;
 }
 
-/* The headers of one attempt: the library's, then the client's, then the
- * request's (a NULL value removes). They point into the call, the client
- * and the request, which outlive the attempt. */
+/* The library's own headers, in the order they are sent. */
+static size_t library_headers(const oai_client *c, header_entry *d, const char *authorization)
+{
+    size_t n = 0;
+    if (authorization)
+        d[n++] = (header_entry){"Authorization", authorization, SLOT_NONE, COND_ALWAYS};
+    if (c->organization)
+        d[n++] = (header_entry){"OpenAI-Organization", c->organization, SLOT_NONE, COND_ALWAYS};
+    if (c->project)
+        d[n++] = (header_entry){"OpenAI-Project", c->project, SLOT_NONE, COND_ALWAYS};
+    d[n++] = (header_entry){"User-Agent", c->user_agent ? c->user_agent : "oai/C " OAI_VERSION_STRING, SLOT_NONE,
+                            COND_ALWAYS};
+    d[n++] = (header_entry){"Accept", NULL, SLOT_ACCEPT, COND_ALWAYS};
+    d[n++] = (header_entry){"Content-Type", NULL, SLOT_CONTENT_TYPE, COND_IF_PRESENT};
+    if (c->platform_headers) {
+        d[n++] = (header_entry){"X-Stainless-Lang", "c", SLOT_NONE, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-Package-Version", OAI_VERSION_STRING, SLOT_NONE, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-OS", os_name(), SLOT_NONE, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-Arch", arch_name(), SLOT_NONE, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-Runtime", "c", SLOT_NONE, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-Retry-Count", NULL, SLOT_RETRY_COUNT, COND_ALWAYS};
+        d[n++] = (header_entry){"X-Stainless-Timeout", NULL, SLOT_TIMEOUT, COND_IF_PRESENT};
+    }
+    d[n++] = (header_entry){"Idempotency-Key", NULL, SLOT_IDEMPOTENCY_KEY, COND_IF_PRESENT};
+    return n;
+}
+
+static size_t text_size(const char *s)
+{
+    return s ? strlen(s) + 1 : 0;
+}
+
+static const char *copy_text(char **at, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = memcpy(*at, s, n);
+    *at += n;
+    return p;
+}
+
+/* The client's headers as every call of it sends them, in one block;
+ * NULL when memory ran out. */
+static header_set *header_set_build(const oai_client *c)
+{
+    header_entry *d = oai__malloc((LIBRARY_HEADERS + 2 * c->headers.count) * sizeof *d);
+    oai__buf auth = {0};
+    header_set *hs = NULL;
+    if (!d || (c->api_key && oai__buf_printf(&auth, "Bearer %s", c->api_key) != OAI_OK))
+        goto out;
+    size_t n = library_headers(c, d, auth.data);
+    for (size_t i = 0; i < c->headers.count; i++)
+        n = merge_client_header(d, n, c->headers.items[i].name, c->headers.items[i].value);
+    size_t size = sizeof *hs + n * sizeof *d;
+    for (size_t i = 0; i < n; i++)
+        size += text_size(d[i].name) + text_size(d[i].value);
+    if (!(hs = oai__malloc(size)))
+        goto out;
+    hs->refs = 1;
+    hs->count = n;
+    char *at = (char *)(hs->entries + n);
+    for (size_t i = 0; i < n; i++)
+        hs->entries[i] = (header_entry){copy_text(&at, d[i].name), copy_text(&at, d[i].value), d[i].slot, d[i].cond};
+out:
+    oai__buf_free(&auth);
+    oai__free(d);
+    return hs;
+}
+
+/* A reference to the client's headers, formatted again when a setter
+ * changed them; NULL when memory ran out. */
+static header_set *client_headers(oai__engine *e)
+{
+    const oai_client *c = e->client;
+    if (!e->headers || e->headers_version != c->headers_version) {
+        header_set *hs = header_set_build(c);
+        if (!hs)
+            return NULL;
+        header_set_release(e->headers);
+        e->headers = hs;
+        e->headers_version = c->headers_version;
+    }
+    e->headers->refs++;
+    return e->headers;
+}
+
+static int slot_present(const oai_call *call, int slot)
+{
+    switch (slot) {
+    case SLOT_CONTENT_TYPE:
+        return call->multipart || call->body;
+    case SLOT_TIMEOUT:
+        return call->timeout_ms > 0;
+    case SLOT_IDEMPOTENCY_KEY:
+        return call->idempotency_key != NULL;
+    default:
+        return 1;
+    }
+}
+
+static const char *slot_value(const oai_call *call, int slot)
+{
+    const oai_request *r = call->req;
+    switch (slot) {
+    case SLOT_ACCEPT:
+        return r->event_fn || r->stream_pull ? "text/event-stream" : "application/json";
+    case SLOT_CONTENT_TYPE:
+        return call->multipart ? oai__multipart_content_type(call->multipart) : "application/json";
+    case SLOT_RETRY_COUNT:
+        return call->retries_text;
+    case SLOT_TIMEOUT:
+        return call->timeout_text;
+    default:
+        return call->idempotency_key;
+    }
+}
+
+/* A non-negative number in decimal (snprintf's "%lld" without its cost). */
+static void format_count(char out[24], long long v)
+{
+    char digits[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0 : (unsigned long long)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    for (size_t i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    out[n] = '\0';
+}
+
+/* The headers of one attempt: the client's set (the library's headers with
+ * the client's merged in) with this attempt's values, then the request's
+ * (a NULL value removes). They point into the call, its header set and its
+ * request, which outlive the attempt. */
 static void build_headers(oai_call *call)
 {
-    const oai_client *c = call->client;
+    const header_set *hs = call->headers;
     const oai_request *r = call->req;
-    snprintf(call->retries_text, sizeof call->retries_text, "%d", call->retries);
-    snprintf(call->timeout_text, sizeof call->timeout_text, "%lld", (long long)(call->timeout_ms / 1000));
-    call->header_count = 0;
-    default_headers(call);
-    for (size_t i = 0; i < c->headers.count; i++)
-        header_set(call, c->headers.items[i].name, c->headers.items[i].value);
+    format_count(call->retries_text, call->retries);
+    size_t n = 0;
+    for (size_t i = 0; i < hs->count; i++) {
+        const header_entry *h = &hs->entries[i];
+        if (h->cond != COND_ALWAYS && slot_present(call, h->slot) != (h->cond == COND_IF_PRESENT))
+            continue;
+        call->header_names[n] = h->name;
+        call->header_values[n] = h->value ? h->value : slot_value(call, h->slot);
+        n++;
+    }
+    call->header_count = n;
     for (size_t i = 0; i < r->headers.count; i++)
-        header_set(call, r->headers.items[i].name, r->headers.items[i].value);
+        header_put(call, r->headers.items[i].name, r->headers.items[i].value);
 }
 
 /* Header values are logged only for headers known to carry no secret:
@@ -371,7 +841,7 @@ static void end_attempt(oai_call *call, oai_status status, const char *message, 
         oai__buf_reset(&call->inbox);
         call->inbox_pos = 0;
     }
-    call->end_status = status;
+    call->end_status = status; /* set_state() below takes it off the ready list */
     oai__set_str(&call->end_message, message);
     if (call->ex) {
         oai_exchange *ex = call->ex;
@@ -407,6 +877,8 @@ static int queue_event(oai_call *call, const oai_event *ev)
     call->events[(call->event_head + call->event_count) % call->event_cap] = copy;
     call->event_count++;
     call->event_bytes += bytes;
+    if (call->event_count == EVENT_QUEUE_HIGH)
+        sync_ready(call); /* a full queue stops the slices */
     return 0;
 }
 
@@ -434,6 +906,7 @@ static void clear_events(oai_call *call)
     call->event_head = call->event_count = call->event_cap = call->event_bytes = 0;
     oai__event_free(call->current_event);
     call->current_event = NULL;
+    sync_ready(call);
 }
 
 static int is_2xx(int status)
@@ -533,11 +1006,29 @@ static size_t inbox_waiting(const oai_call *call)
     return call->inbox.len - call->inbox_pos;
 }
 
+/* An emptied inbox keeps its memory for the next bytes, unless it is
+ * larger than this and far larger than what waited in it lately: a call in
+ * flight should not hold on to the largest burst it ever saw (a stream's
+ * pieces are small), nor should a busy one allocate again after every
+ * slice. */
+#define INBOX_KEEP 4096
+
+/* The inbox was handed out or dropped: empty it. */
+static void inbox_emptied(oai_call *call)
+{
+    if (call->inbox.cap > INBOX_KEEP && call->inbox_peak < call->inbox.cap / 4)
+        oai__buf_free(&call->inbox);
+    else
+        oai__buf_reset(&call->inbox);
+    call->inbox_pos = 0;
+    call->inbox_peak = 0;
+}
+
 /* Discards what waits in the inbox. */
 static void inbox_clear(oai_call *call)
 {
-    oai__buf_reset(&call->inbox);
-    call->inbox_pos = 0;
+    inbox_emptied(call);
+    sync_ready(call);
 }
 
 /* Ends the attempt from the inbox: while the exchange runs, as usual; once
@@ -622,8 +1113,13 @@ static void inbox_add(oai_call *call, const char *data, size_t len)
         call->inbox.len -= call->inbox_pos;
         call->inbox_pos = 0;
     }
-    if (oai__buf_append(&call->inbox, data, len) != OAI_OK)
+    if (oai__buf_append(&call->inbox, data, len) != OAI_OK) {
         end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
+        return;
+    }
+    if (inbox_waiting(call) > call->inbox_peak)
+        call->inbox_peak = inbox_waiting(call);
+    sync_ready(call);
 }
 
 /* Hands out one slice of the inbox: to the stream, or to the data
@@ -639,10 +1135,9 @@ static void drain_slice(oai_call *call)
         feed_stream(call, p, n);
     else
         deliver_data(call, p, n);
-    if (call->inbox_pos == call->inbox.len) {
-        oai__buf_reset(&call->inbox);
-        call->inbox_pos = 0;
-    }
+    if (call->inbox.len && call->inbox_pos == call->inbox.len)
+        inbox_emptied(call);
+    sync_ready(call);
 }
 
 /* Whether the call has body bytes to hand out now: not while its pull
@@ -663,6 +1158,8 @@ static void on_data(void *ud, const char *data, size_t len)
         set_state(call, CALL_RECEIVING, NULL);
     }
     call->last_io_us = now;
+    if (call->idle_ms > 0)
+        schedule(call); /* the idle deadline moved */
     call->received += (int64_t)len;
     if (call->mode == BODY_UNDECIDED)
         decide_body_mode(call);
@@ -704,6 +1201,8 @@ static void on_sent(void *ud, int64_t sent, int64_t total)
         call->last_io_us = now;
         if (total > 0 && sent >= total)
             call->sent_us = now;
+        if (call->idle_ms > 0 || call->first_byte_ms > 0)
+            schedule(call); /* the idle or first-byte deadline moved */
     }
     report_progress(call);
     after_report(call);
@@ -749,8 +1248,10 @@ static void clear_attempt(oai_call *call)
     call->mode = BODY_UNDECIDED;
     oai__buf_free(&call->inbox);
     call->inbox_pos = 0;
+    call->inbox_peak = 0;
     call->paused = 0;
     call->ended_by_host = 0;
+    sync_ready(call);
 }
 
 /* The call ends: its response is final. */
@@ -786,40 +1287,16 @@ static int may_start(const oai__engine *e)
     return e->starts_this_poll < (allowed > 0 ? allowed : 1);
 }
 
-static void enqueue(oai_call *call)
-{
-    oai__engine *e = call->engine;
-    call->queue_next = NULL;
-    call->queue_prev = e->queued_tail;
-    if (e->queued_tail)
-        e->queued_tail->queue_next = call;
-    else
-        e->queued = call;
-    e->queued_tail = call;
-}
-
-static void unqueue(oai_call *call)
-{
-    oai__engine *e = call->engine;
-    if (call->queue_prev)
-        call->queue_prev->queue_next = call->queue_next;
-    else
-        e->queued = call->queue_next;
-    if (call->queue_next)
-        call->queue_next->queue_prev = call->queue_prev;
-    else
-        e->queued_tail = call->queue_prev;
-    call->queue_prev = call->queue_next = NULL;
-}
-
 static void begin_attempt(oai_call *call);
 
 /* Begins the attempts that waited, oldest first, while the poll has starts
  * left; a cancelled one ends. */
 static void start_queued(oai__engine *e)
 {
-    while (e->queued && may_start(e)) {
-        oai_call *call = e->queued;
+    oai__link *l;
+    while ((l = oai__list_first(&e->queued)) != NULL && may_start(e)) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, queue);
+        e->visits++;
         if (call->cancel_requested)
             finish_call(call, OAI_ERR_CANCELLED, "cancelled by the caller");
         else
@@ -834,10 +1311,7 @@ static void begin_attempt(oai_call *call)
     char why[256] = "";
     const char *message = NULL;
     if (!may_start(e)) {
-        if (call->state != CALL_QUEUED) {
-            set_state(call, CALL_QUEUED, "this poll's starts are spent (the poll budget)");
-            enqueue(call);
-        }
+        set_state(call, CALL_QUEUED, "this poll's starts are spent (the poll budget)");
         return;
     }
     e->starts_this_poll++;
@@ -865,7 +1339,7 @@ static void begin_attempt(oai_call *call)
     build_headers(call);
     oai__exchange_spec spec = {
         .method = call->req->method,
-        .url = call->url,
+        .url = call->url->url,
         .header_names = call->header_names,
         .header_values = call->header_values,
         .header_count = call->header_count,
@@ -879,9 +1353,12 @@ static void begin_attempt(oai_call *call)
         .ca_blob_len = c->ca_blob_len,
         .want_progress = call->req->progress_fn != NULL || call->idle_ms > 0 || call->first_byte_ms > 0,
     };
-    oai__log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", spec.method, call->log_url, call->retries + 1);
-    log_request_headers(call);
+    if (oai__log_enabled(c, OAI_LOG_DEBUG)) {
+        oai__log(c, OAI_LOG_DEBUG, "%s %s (attempt %d)", spec.method, log_url(call), call->retries + 1);
+        log_request_headers(call);
+    }
     set_state(call, CALL_REQUESTING, NULL);
+    schedule(call); /* a new attempt's deadlines, even if it was REQUESTING */
     call->ex = oai__exchange_new(&spec, &exchange_sink, call);
     if (!call->ex) {
         end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
@@ -970,30 +1447,32 @@ static void conclude_body(oai_call *call)
         oai__response_fail(res, call->end_status, call->end_message);
 }
 
-static void log_outcome(const oai_call *call, const oai__retry_decision *d, int retry)
+static void log_outcome(oai_call *call, const oai__retry_decision *d, int retry)
 {
     const oai_client *c = call->client;
     const oai_response *res = call->res;
+    if (!oai__log_enabled(c, OAI_LOG_ERROR))
+        return; /* not even errors are logged */
     const char *rid = oai_response_request_id(res);
+    const char *url = log_url(call);
     int64_t ms = (now_us(call->engine) - call->attempt_us) / 1000;
     char what[64];
     if (res->http_status)
         snprintf(what, sizeof what, "HTTP %d", res->http_status);
     else
         snprintf(what, sizeof what, "%s", oai_status_name(res->status));
-    oai__log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s", call->req->method, call->log_url,
+    oai__log(c, OAI_LOG_DEBUG, "%s %s -> %s in %lld ms, request id %s; %s%s", call->req->method, url,
              what, (long long)ms, rid ? rid : "-",
              retry ? "retrying: " : (res->status == OAI_OK ? "done" : "not retrying: "),
              res->status == OAI_OK ? "" : d->reason);
     if (retry)
-        oai__log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1, call->req->method,
-                 call->log_url, (long long)d->delay_ms, d->reason);
+        oai__log(c, OAI_LOG_WARN, "retry %d of %s %s in %lld ms (%s)", call->retries + 1, call->req->method, url,
+                 (long long)d->delay_ms, d->reason);
     else if (res->status != OAI_OK)
-        oai__log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, call->log_url,
-                 oai_status_name(res->status), rid ? rid : "no request id");
+        oai__log(c, OAI_LOG_ERROR, "%s %s failed: %s (%s)", call->req->method, url, oai_status_name(res->status),
+                 rid ? rid : "no request id");
     else
-        oai__log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, call->log_url, what,
-                 call->retries);
+        oai__log(c, OAI_LOG_INFO, "%s %s -> %s (%d retries)", call->req->method, url, what, call->retries);
 }
 
 /* Asks the retry policy (and the caller's retry callback) about a failed
@@ -1078,11 +1557,12 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* When the call needs stepping next (0: now; INT64_MAX: not by a timer). */
-static int64_t call_deadline(const oai_call *call)
+/* When a timer is to step the call (INT64_MAX: none). What else makes a
+ * call need a step (a cancel, a conclusion, bytes to hand out, a start
+ * left waiting) puts it on a list instead (set_state(), mark_due(),
+ * sync_ready()); a workflow's wake-up time is read from the working list. */
+static int64_t timed_deadline(const oai_call *call)
 {
-    if ((call->cancel_requested && call->state != CALL_DONE) || can_drain(call))
-        return 0;
     switch (call->state) {
     case CALL_REQUESTING:
     case CALL_RECEIVING:
@@ -1091,15 +1571,9 @@ static int64_t call_deadline(const oai_call *call)
         return call->drain_until_us;
     case CALL_BACKOFF:
         return call->retry_at_us;
-    case CALL_CONCLUDING:
-    case CALL_DONE:
-        return 0;
-    case CALL_WORKING:
-        return call->wf_wake_us;
-    case CALL_QUEUED:
-        return 0; /* the next poll has starts again */
+    default:
+        return INT64_MAX;
     }
-    return INT64_MAX;
 }
 
 /* Ends an exchange whose time is up or that was cancelled. */
@@ -1167,6 +1641,8 @@ static void step(oai_call *call, int64_t now)
 
 /* ---- the call list ---------------------------------------------------------------- */
 
+static void url_release(call_url *u);
+
 /* Frees what a call resolved at its start: once it has ended, only its
  * outcome, its response and its queued events are still wanted. */
 static void release_resolved(oai_call *call)
@@ -1178,47 +1654,30 @@ static void release_resolved(oai_call *call)
         ops->free(call->wf_state);
         call->wf_state = NULL;
     }
-    oai_request_free(call->req);
-    oai__free(call->url);
-    oai__free(call->log_url);
+    if (call->owns_req)
+        oai__free((void *)call->req);
+    call->req = NULL;
+    call->owns_req = 0;
+    url_release(call->url);
+    call->url = NULL;
+    header_set_release(call->headers);
+    call->headers = NULL;
     oai__free(call->body);
     oai__free(call->parts);
     oai__free(call->idempotency_key);
-    oai__free(call->authorization);
     oai__free(call->header_names);
-    oai__free(call->header_values);
-    call->req = NULL;
-    call->url = call->log_url = call->body = call->idempotency_key = call->authorization = NULL;
+    call->body = call->idempotency_key = NULL;
     call->parts = NULL;
     call->header_names = call->header_values = NULL;
 }
 
 static void destroy_call(oai_call *call)
 {
+    unlink_call(call);
     release_resolved(call);
     clear_events(call);
     oai_response_free(call->res);
     oai__free(call);
-}
-
-static void unlink_from(oai_call **list, oai_call *call)
-{
-    if (call->prev)
-        call->prev->next = call->next;
-    else
-        *list = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
-    call->next = call->prev = NULL;
-}
-
-static void link_into(oai_call **list, oai_call *call)
-{
-    call->prev = NULL;
-    call->next = *list;
-    if (*list)
-        (*list)->prev = call;
-    *list = call;
 }
 
 /* Hands a finished call's response to its done callback, or keeps it for
@@ -1255,7 +1714,7 @@ static void hand_back(oai_call *call)
     if (call->caller_freed)
         destroy_call(call);
     else
-        link_into(&e->finished, call);
+        oai__list_add_tail(&e->finished, &call->all);
 }
 
 static int over_budget(const oai__engine *e)
@@ -1263,94 +1722,177 @@ static int over_budget(const oai__engine *e)
     return e->budget_us > 0 && oai__now_us() >= e->budget_end_us;
 }
 
-/* Hands out waiting body bytes, a slice per call in turn, until every
- * inbox is empty or the poll budget is spent (one slice at least, so that
- * even a tiny budget makes progress). */
+/* Hands out waiting body bytes, a slice per ready call in turn (a call
+ * with more goes back to the end of the ready list), until every inbox is
+ * empty or the poll budget is spent (one slice at least, so that even a
+ * tiny budget makes progress). Each call given a slice has its conclusion
+ * and its pause checked after. */
 static void drain_inboxes(oai__engine *e)
 {
-    int more = 1;
-    while (more && (e->slices_this_poll == 0 || !over_budget(e))) {
-        more = 0;
-        for (oai_call *call = e->calls; call; call = call->next) {
-            if (!can_drain(call))
-                continue;
-            drain_slice(call);
-            e->slices_this_poll++;
-            more = 1;
-            if (over_budget(e))
-                break;
-        }
+    oai__link *l;
+    while ((l = oai__list_first(&e->ready)) != NULL && (e->slices_this_poll == 0 || !over_budget(e))) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, ready);
+        oai__list_remove(l);
+        e->visits++;
+        drain_slice(call); /* back on the ready list when more waits */
+        e->slices_this_poll++;
+        mark_due(call);
     }
 }
 
 /* Back-pressure: pauses an exchange whose body waits unread in the inbox
  * or whose events wait in the pull queue, and resumes it once they have
  * fallen well below that. */
+static int may_resume(const oai_call *call)
+{
+    size_t waiting = inbox_waiting(call);
+    return waiting < INBOX_LOW && call->event_count < EVENT_QUEUE_HIGH / 2 &&
+           (waiting == 0 || !over_budget(call->engine));
+}
+
 static void update_pause(oai_call *call)
 {
     if (!call->ex)
         return;
-    size_t waiting = inbox_waiting(call);
-    int full = waiting > INBOX_HIGH || call->event_count >= EVENT_QUEUE_HIGH;
+    int full = inbox_waiting(call) > INBOX_HIGH || call->event_count >= EVENT_QUEUE_HIGH;
     if (full && !call->paused) {
         call->paused = oai__exchange_pause(call->ex, 1);
-    } else if (call->paused && waiting < INBOX_LOW && call->event_count < EVENT_QUEUE_HIGH / 2 &&
-               (waiting == 0 || !over_budget(call->engine))) {
+    } else if (call->paused && may_resume(call)) {
         call->paused = 0;
         oai__exchange_pause(call->ex, 0);
     }
 }
 
-/* Begins the attempts waiting for a start, steps every call, hands out
- * waiting bodies when `drain` (a poll's second pass, after its I/O, so that
- * the I/O counts against the budget), and hands back the finished calls
- * (over the budget, one per poll); returns how many were handed back. */
-static int process(oai_client *c, int drain)
+/* The calls whose timers are due go on the due list, earliest first. */
+static void fire_timers(oai__engine *e, int64_t now)
 {
-    oai__engine *e = c->engine;
-    int64_t now = now_us(e);
-    start_queued(e);
-    for (oai_call *call = e->calls; call; call = call->next)
+    while (e->heap_len && e->heap[0]->timer_at <= now) {
+        oai_call *call = e->heap[0];
+        heap_remove(e, call);
+        e->visits++;
+        mark_due(call);
+    }
+}
+
+/* The first pass: steps every call on the due list. They stay on it for
+ * the second pass (after the I/O), which checks their conclusion and
+ * their pause; a call that another's step puts on the list meanwhile waits
+ * for the second pass too. */
+static void step_due(oai__engine *e, int64_t now)
+{
+    oai__link todo, *l;
+    oai__list_init(&todo);
+    oai__list_splice_tail(&todo, &e->due);
+    while ((l = oai__list_first(&todo)) != NULL) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, due);
+        oai__list_remove(l);
+        oai__list_add_tail(&e->due, l);
+        e->visits++;
         step(call, now);
-    if (drain)
-        drain_inboxes(e);
-    for (oai_call *call = e->calls; call; call = call->next) {
+        schedule(call); /* its timer, if it fired and the call waits on */
+    }
+}
+
+/* Steps every workflow, newest first, at every pass: a workflow looks at
+ * its calls and the time itself. Workflows started meanwhile wait for the
+ * next pass. */
+static void step_workflows(oai__engine *e, int64_t now)
+{
+    oai__link todo, *l;
+    oai__list_init(&todo);
+    oai__list_splice_tail(&todo, &e->working);
+    while ((l = oai__list_first(&todo)) != NULL) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, working);
+        oai__list_remove(l);
+        oai__list_add_tail(&e->working, l);
+        e->visits++;
+        step(call, now); /* leaves the list if it ends */
+    }
+}
+
+/* The second pass: the calls due now are concluded when their attempt is
+ * over and their inbox empty, and paused or resumed. A call stays due only
+ * while a cancel waits for its step (at the next pass, as a cancel from a
+ * callback here always did). */
+static void check_due(oai__engine *e, int64_t now)
+{
+    oai__link todo, *l;
+    oai__list_init(&todo);
+    oai__list_splice_tail(&todo, &e->due);
+    while ((l = oai__list_first(&todo)) != NULL) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, due);
+        oai__list_remove(l);
+        e->visits++;
         if (call->state == CALL_CONCLUDING)
             step(call, now);
         update_pause(call);
+        if (call->cancel_requested)
+            mark_due(call);
     }
-    /* Detach finished calls first, so their callbacks may start or cancel
-     * other calls freely; over the budget, one per poll. */
-    oai_call *done = NULL;
-    int limit = over_budget(e) ? 1 : -1;
-    for (oai_call *call = e->calls, *next; call && limit != 0; call = next) {
-        next = call->next;
-        if (call->state != CALL_DONE)
-            continue;
-        limit--;
-        unlink_from(&e->calls, call);
-        call->next = done;
-        done = call;
+}
+
+/* Hands back the finished calls, in the order they ended; over the budget,
+ * one per poll. They are all taken off the engine's lists first, so that
+ * their callbacks may start or cancel other calls freely. Returns how many
+ * were handed back. */
+static int hand_back_done(oai__engine *e)
+{
+    oai__link batch, *l;
+    oai__list_init(&batch);
+    if (over_budget(e)) {
+        if ((l = oai__list_first(&e->done)) != NULL) {
+            oai__list_remove(l);
+            oai__list_add_tail(&batch, l);
+        }
+    } else {
+        oai__list_splice_tail(&batch, &e->done);
+    }
+    for (l = batch.next; l != &batch; l = l->next) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, done);
+        oai__list_remove(&call->all);
         e->running--;
     }
     int ran = 0;
-    while (done) {
-        oai_call *call = done;
-        done = call->next;
-        call->next = NULL;
+    while ((l = oai__list_first(&batch)) != NULL) {
+        oai_call *call = OAI__CONTAINER(l, oai_call, done);
+        oai__list_remove(l);
+        e->visits++;
         hand_back(call);
         ran++;
     }
     return ran;
 }
 
+/* Begins the attempts waiting for a start, steps the calls that are due
+ * (by a timer, a cancel, a conclusion) and the workflows, hands out
+ * waiting bodies when `drain` (a poll's second pass, after its I/O, so that
+ * the I/O counts against the budget), checks the conclusion and the pause
+ * of the calls that moved, and hands back the finished calls (over the
+ * budget, one per poll); returns how many were handed back. */
+static int process(oai_client *c, int drain)
+{
+    oai__engine *e = c->engine;
+    int64_t now = now_us(e);
+    start_queued(e);
+    fire_timers(e, now);
+    step_due(e, now);
+    step_workflows(e, now);
+    if (drain)
+        drain_inboxes(e);
+    check_due(e, now);
+    return hand_back_done(e);
+}
+
 /* The engine's nearest deadline: 0 when a call needs processing now,
  * INT64_MAX when nothing is timed. */
 static int64_t next_deadline_us(const oai__engine *e)
 {
-    int64_t next = INT64_MAX;
-    for (const oai_call *call = e->calls; call; call = call->next)
-        next = min64(next, call_deadline(call));
+    if (!oai__list_empty(&e->due) || !oai__list_empty(&e->ready) || !oai__list_empty(&e->done) ||
+        !oai__list_empty(&e->queued))
+        return 0;
+    int64_t next = e->heap_len ? e->heap[0]->timer_at : INT64_MAX;
+    for (const oai__link *l = e->working.next; l != &e->working; l = l->next)
+        next = min64(next, OAI__CONTAINER(l, oai_call, working)->wf_wake_us);
     return next;
 }
 
@@ -1452,7 +1994,7 @@ static oai_status set_event_callback(oai_client *c, oai_socket_fn socket_fn, voi
 {
     oai__engine *e = c->engine;
     const char *message = NULL;
-    if (e->calls || c->in_callback || e->in_socket_action)
+    if (!oai__list_empty(&e->calls) || c->in_callback || e->in_socket_action)
         return OAI_ERR_INVALID_ARGUMENT;
     oai_status st = ensure_transport(e, &message);
     if (st != OAI_OK)
@@ -1525,9 +2067,8 @@ OAI_API int oai_client_socket_action(oai_client *c, int64_t fd, int events)
 
 /* ---- starting a call ---------------------------------------------------------------- */
 
-static oai_status resolve_idempotency_key(oai_call *call)
+static oai_status resolve_idempotency_key(oai_call *call, const oai_request *r)
 {
-    const oai_request *r = call->req;
     if (!r->idempotency_key)
         return OAI_OK;
     if (*r->idempotency_key) {
@@ -1542,6 +2083,8 @@ static oai_status resolve_idempotency_key(oai_call *call)
     return call->idempotency_key ? OAI_OK : OAI_ERR_OUT_OF_MEMORY;
 }
 
+/* The parts as the multipart encoder takes them, pointing into the call's
+ * request (re-encoded at every attempt: files are read afresh). */
 static oai_status resolve_parts(oai_call *call)
 {
     const oai_request *r = call->req;
@@ -1558,12 +2101,25 @@ static oai_status resolve_parts(oai_call *call)
     return OAI_OK;
 }
 
-/* Works out what every attempt of the call shares; on failure *message
- * may get a description (borrowed). */
-static oai_status resolve_call(oai_call *call, const char **message)
+/* Room for every header of an attempt. (Not in the call itself: a call
+ * small enough for the allocator's fast bins costs less to make and free.) */
+static oai_status make_header_room(oai_call *call)
+{
+    size_t cap = call->headers->count + call->req->headers.count;
+    call->header_names = oai__malloc(2 * cap * sizeof *call->header_names);
+    if (!call->header_names)
+        return OAI_ERR_OUT_OF_MEMORY;
+    call->header_values = call->header_names + cap;
+    return OAI_OK;
+}
+
+/* Works out what every attempt of the call shares, from the caller's
+ * request `r` (valid during the start only, unless `borrow`: then the
+ * caller waits for the call, and it reads r throughout instead of a
+ * snapshot). On failure *message may get a description (borrowed). */
+static oai_status resolve_call(oai_call *call, const oai_request *r, int borrow, const char **message)
 {
     oai_client *c = call->client;
-    oai_request *r = call->req;
     /* A failed request (a bad argument or an unreadable file given to its
      * constructor) ends with its own status and message, sending nothing. */
     oai_status st = oai__request_failure(r, message);
@@ -1574,51 +2130,41 @@ static oai_status resolve_call(oai_call *call, const char **message)
         *message = c->config_message;
         return c->config_status;
     }
-    st = oai__url_build(c->base_url, r->path, &r->query, &call->url);
-    if (st == OAI_ERR_INVALID_ARGUMENT)
-        *message = "the request's path and query do not make a valid http(s) URL";
-    if (st != OAI_OK)
+    if ((st = reserve_timer_room(call->engine)) != OAI_OK || (st = resolve_url(call, r, message)) != OAI_OK)
         return st;
-    call->log_url = oai__url_for_log(call->url);
-    if (!call->log_url)
+    if (!(call->headers = client_headers(call->engine)))
         return OAI_ERR_OUT_OF_MEMORY;
-    if (c->api_key) {
-        oai__buf auth = {0};
-        if (oai__buf_printf(&auth, "Bearer %s", c->api_key) != OAI_OK)
-            return OAI_ERR_OUT_OF_MEMORY;
-        call->authorization = auth.data;
-    }
     if (r->body && !r->part_count) {
+        /* Serialised once, straight from the caller's request: every
+         * attempt sends these bytes. */
         call->body = oai__json_dump(r->body, &call->body_len);
         if (!call->body)
             return OAI_ERR_OUT_OF_MEMORY;
     }
-    size_t cap = LIBRARY_HEADERS + c->headers.count + r->headers.count;
-    call->header_names = oai__malloc(cap * sizeof *call->header_names);
-    call->header_values = oai__malloc(cap * sizeof *call->header_values);
-    if (!call->header_names || !call->header_values)
-        return OAI_ERR_OUT_OF_MEMORY;
-    if ((st = resolve_parts(call)) != OAI_OK || (st = resolve_idempotency_key(call)) != OAI_OK)
+    if (borrow) {
+        call->req = r;
+    } else {
+        if (!(call->req = oai__request_snapshot(r)))
+            return OAI_ERR_OUT_OF_MEMORY;
+        call->owns_req = 1;
+    }
+    if ((st = make_header_room(call)) != OAI_OK || (st = resolve_parts(call)) != OAI_OK ||
+        (st = resolve_idempotency_key(call, r)) != OAI_OK)
         return st;
     call->max_retries = r->max_retries >= 0 ? r->max_retries : c->retry.max_retries;
     call->timeout_ms = r->timeout_ms >= 0 ? r->timeout_ms : c->timeout_ms;
     call->idle_ms = r->idle_timeout_ms >= 0 ? r->idle_timeout_ms : c->idle_timeout_ms;
     call->first_byte_ms = r->first_byte_timeout_ms >= 0 ? r->first_byte_timeout_ms : c->first_byte_timeout_ms;
+    format_count(call->timeout_text, call->timeout_ms / 1000);
     return OAI_OK;
 }
 
-/* Starts a call. *out gets it, or NULL when memory for the call itself ran
- * out. A call whose set-up failed (an invalid URL, the client's
- * configuration error, memory) starts already done, so its outcome reaches
- * the done callback like any other. OAI_ERR_CANCELLED when a callback run
- * meanwhile (the log's) freed the client: do not touch it then. */
-static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn fn, void *userdata, oai_call **out)
+static oai_call *call_new(oai_client *c, oai_done_fn fn, void *userdata)
 {
     oai__engine *e = c->engine;
-    *out = NULL;
     oai_call *call = oai__calloc(1, sizeof *call);
     if (!call)
-        return OAI_ERR_OUT_OF_MEMORY;
+        return NULL;
     call->engine = e;
     call->client = c;
     call->fn = fn;
@@ -1626,17 +2172,29 @@ static oai_status start_call(oai_client *c, const oai_request *req, oai_done_fn 
     call->id = ++e->next_id;
     call->content_length = -1;
     call->start_us = now_us(e);
-    call->req = oai_request_clone(req);
-    if (call->req) {
-        call->event_fn = call->req->event_fn;
-        call->event_ud = call->req->event_ud;
-    }
+    return call;
+}
+
+/* Starts a call (`borrow`: oai_client_send(), whose caller waits, so that
+ * the call reads its request instead of a snapshot). *out gets it, or NULL
+ * when memory for the call itself ran out. A call whose set-up failed (an
+ * invalid URL, the client's configuration error, memory) starts already
+ * done, so its outcome reaches the done callback like any other.
+ * OAI_ERR_CANCELLED when a callback run meanwhile (the log's) freed the
+ * client: do not touch it then. */
+static oai_status start_call(oai_client *c, const oai_request *req, int borrow, oai_done_fn fn, void *userdata,
+                             oai_call **out)
+{
+    oai__engine *e = c->engine;
+    *out = NULL;
+    oai_call *call = call_new(c, fn, userdata);
+    if (!call)
+        return OAI_ERR_OUT_OF_MEMORY;
+    call->event_fn = req->event_fn;
+    call->event_ud = req->event_ud;
     const char *message = NULL;
-    oai_status st = call->req ? resolve_call(call, &message) : OAI_ERR_OUT_OF_MEMORY;
-    call->next = e->calls;
-    if (e->calls)
-        e->calls->prev = call;
-    e->calls = call;
+    oai_status st = resolve_call(call, req, borrow, &message);
+    oai__list_add_tail(&e->calls, &call->all);
     e->running++;
     if (st == OAI_OK)
         begin_attempt(call);
@@ -1655,7 +2213,7 @@ OAI_API oai_call *oai_client_start(oai_client *c, const oai_request *req, oai_do
 {
     oai_call *call = NULL;
     if (c && req)
-        start_call(c, req, fn, userdata, &call);
+        start_call(c, req, 0, fn, userdata, &call);
     return call;
 }
 
@@ -1701,7 +2259,7 @@ static int poll_once(oai_client *c, int timeout_ms, int *freed)
     e->starts_this_poll = 0;
     int ran = process(c, 0);
     oai_status st = OAI_OK;
-    if (e->calls && !c->free_pending) {
+    if (!oai__list_empty(&e->calls) && !c->free_pending) {
         /* The I/O comes before the bodies are handed out, so that it counts
          * against the budget; over the budget, the I/O that is ready still
          * happens (without waiting) and one slice is handed out: what
@@ -1734,6 +2292,7 @@ OAI_API void oai_call_cancel(oai_call *call)
     if (!call || !call->engine || call->state == CALL_DONE)
         return;
     call->cancel_requested = 1;
+    mark_due(call);
     /* An event loop learns through a 0 ms timer that there is work. */
     update_host_timer(call->engine);
 }
@@ -1756,8 +2315,7 @@ OAI_API void oai_call_free(oai_call *call)
             oai_call_cancel(call);
         return;
     }
-    unlink_from(&call->engine->finished, call);
-    destroy_call(call);
+    destroy_call(call); /* off the finished list */
 }
 
 OAI_API int oai_call_is_done(const oai_call *call)
@@ -1809,10 +2367,16 @@ OAI_API oai_status oai_call_next_event(oai_call *call, const oai_event **event)
         call->wf_queue_full = 0;
         call->wf_wake_us = 0; /* the workflow goes on at the next poll */
     }
-    /* Taking events may let a paused stream go on: the next poll resumes it,
-     * and an event loop is told so through its timer. */
-    if (call->engine)
+    if (call->engine) {
+        /* Taking events may let the slices go on (a full queue stopped
+         * them) or a paused stream go on: the next poll resumes it, and an
+         * event loop is told so through its timer. */
+        if (call->event_count == EVENT_QUEUE_HIGH - 1)
+            sync_ready(call);
+        if (call->paused && may_resume(call))
+            mark_due(call);
         update_host_timer(call->engine);
+    }
     return OAI_OK;
 }
 
@@ -1874,6 +2438,8 @@ oai_response *oai__call_wait(oai_call *call)
     }
     oai_response *res = call->res;
     call->res = NULL;
+    if (!call->owns_req)
+        call->req = NULL; /* oai_client_send()'s caller gets its request back */
     oai_call_free(call);
     return res ? res : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
 }
@@ -1886,7 +2452,7 @@ OAI_API oai_response *oai_client_send(oai_client *c, const oai_request *req)
     if (refused)
         return oai__response_new_failed(OAI_ERR_INVALID_ARGUMENT, refused);
     oai_call *call = NULL;
-    if (start_call(c, req, NULL, NULL, &call) == OAI_ERR_CANCELLED)
+    if (start_call(c, req, 1, NULL, NULL, &call) == OAI_ERR_CANCELLED)
         return oai__response_new_failed(OAI_ERR_CANCELLED, "a callback freed the client during the call");
     if (!call)
         return oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
@@ -1899,24 +2465,17 @@ oai_call *oai__workflow_start(oai_client *c, const oai__workflow_ops *ops, void 
                               oai_event_fn event_fn, void *event_ud)
 {
     oai__engine *e = c->engine;
-    oai_call *call = oai__calloc(1, sizeof *call);
+    oai_call *call = call_new(c, fn, ud);
     if (!call) {
         ops->free(state);
         return NULL;
     }
-    call->engine = e;
-    call->client = c;
-    call->fn = fn;
-    call->ud = ud;
-    call->id = ++e->next_id;
-    call->content_length = -1;
-    call->start_us = now_us(e);
     call->wf_ops = ops;
     call->wf_state = state;
     call->event_fn = event_fn;
     call->event_ud = event_ud;
     call->wf_wake_us = 0; /* its first step at the next poll */
-    link_into(&e->calls, call);
+    oai__list_add_tail(&e->calls, &call->all);
     e->running++;
     set_state(call, CALL_WORKING, NULL);
     update_host_timer(e);
@@ -1926,7 +2485,7 @@ oai_call *oai__workflow_start(oai_client *c, const oai__workflow_ops *ops, void 
 oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req)
 {
     oai_call *child = NULL;
-    if (start_call(workflow->client, req, NULL, NULL, &child) == OAI_OK && child)
+    if (start_call(workflow->client, req, 0, NULL, NULL, &child) == OAI_OK && child)
         child->parent = workflow;
     return child;
 }
@@ -1934,8 +2493,10 @@ oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req)
 int oai__call_emit(oai_call *call, int type, const oai_value *json)
 {
     int stop = oai__event_emit_json(type, json, on_user_event, call);
-    if (stop)
+    if (stop) {
         call->cancel_requested = 1; /* the workflow ends at its next turn */
+        mark_due(call);
+    }
     return stop;
 }
 
@@ -1984,14 +2545,25 @@ oai__engine *oai__engine_new(oai_client *c)
     e->client = c;
     e->transport_timer_at = INT64_MAX;
     e->host_timer_at = INT64_MAX;
+    oai__list_init(&e->calls);
+    oai__list_init(&e->finished);
+    oai__list_init(&e->due);
+    oai__list_init(&e->ready);
+    oai__list_init(&e->done);
+    oai__list_init(&e->working);
+    oai__list_init(&e->queued);
     return e;
+}
+
+unsigned long oai__engine_visits(const oai_client *c)
+{
+    return c && c->engine ? c->engine->visits : 0;
 }
 
 /* The client goes: a call the caller still holds stays valid for
  * oai_call_free() (and its outcome accessors), ended and cut loose. */
 static void detach_call(oai_call *call)
 {
-    call->next = call->prev = NULL;
     if (call->caller_freed) {
         destroy_call(call);
         return;
@@ -2015,17 +2587,32 @@ void oai__engine_free(oai__engine *e)
 {
     if (!e)
         return;
-    while (e->calls) {
-        oai_call *call = e->calls;
-        e->calls = call->next;
-        detach_call(call);
-    }
-    while (e->finished) {
-        oai_call *call = e->finished;
-        e->finished = call->next;
-        detach_call(call);
+    /* First every list of what the calls wait for, and the heap, go: a
+     * call's end (a workflow frees its calls) must find none of the others
+     * there, some of which are freed by then. */
+    e->closing = 1;
+    oai__link *l, *lists[] = {&e->calls, &e->finished};
+    for (size_t i = 0; i < 2; i++)
+        for (l = lists[i]->next; l != lists[i]; l = l->next) {
+            oai_call *call = OAI__CONTAINER(l, oai_call, all);
+            call->due = call->ready = call->done = call->working = call->queue = (oai__link){NULL, NULL};
+            call->heap_pos = 0;
+        }
+    oai__list_init(&e->due);
+    oai__list_init(&e->ready);
+    oai__list_init(&e->done);
+    oai__list_init(&e->working);
+    oai__list_init(&e->queued);
+    e->heap_len = 0;
+    while ((l = oai__list_first(&e->calls)) != NULL || (l = oai__list_first(&e->finished)) != NULL) {
+        oai__list_remove(l);
+        detach_call(OAI__CONTAINER(l, oai_call, all));
     }
     e->running = 0;
+    for (size_t i = 0; i < URL_CACHE; i++)
+        url_release(e->urls[i]);
+    header_set_release(e->headers);
+    oai__free(e->heap);
     if (in_event_loop_mode(e) && e->timer_fn && e->host_timer_at != INT64_MAX)
         e->timer_fn(e->timer_ud, -1);
     oai_transport_free(e->transport);
@@ -2034,7 +2621,7 @@ void oai__engine_free(oai__engine *e)
 
 OAI_API oai_status oai_client_set_transport(oai_client *c, oai_transport *t)
 {
-    if (!c || !t || c->engine->calls || c->in_callback || c->engine->in_socket_action) {
+    if (!c || !t || !oai__list_empty(&c->engine->calls) || c->in_callback || c->engine->in_socket_action) {
         oai_transport_free(t);
         return OAI_ERR_INVALID_ARGUMENT;
     }
@@ -2054,7 +2641,7 @@ OAI_API oai_status oai_client_set_transport(oai_client *c, oai_transport *t)
 
 OAI_API oai_status oai_client_set_clock_callback(oai_client *c, oai_clock_fn fn, void *userdata)
 {
-    if (!c || c->engine->calls || c->in_callback)
+    if (!c || !oai__list_empty(&c->engine->calls) || c->in_callback)
         return OAI_ERR_INVALID_ARGUMENT;
     c->engine->clock = fn;
     c->engine->clock_ud = fn ? userdata : NULL;

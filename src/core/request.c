@@ -206,6 +206,125 @@ OAI_API oai_request *oai_request_clone(const oai_request *src)
     return r;
 }
 
+/* ---- what a started call keeps ------------------------------------------- */
+
+/* Where the next piece of a snapshot goes: counting (out == NULL), then
+ * copying into one block. */
+typedef struct arena {
+    char *out;
+    size_t used;
+} arena;
+
+/* The strictest alignment the pieces need (C99 has no max_align_t). */
+typedef union strictest {
+    void *p;
+    long long ll;
+    double d;
+    long double ld;
+} strictest;
+
+static size_t round_up(size_t n)
+{
+    size_t a = sizeof(strictest);
+    return (n + a - 1) / a * a;
+}
+
+/* Room for n bytes (not aligned: strings and bytes); NULL while counting. */
+static char *arena_take(arena *a, size_t n)
+{
+    char *p = a->out ? a->out + a->used : NULL;
+    a->used += n;
+    return p;
+}
+
+static char *arena_str(arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = arena_take(a, n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Lays the snapshot out: the request, its headers, its parts, then the
+ * strings and part bytes. Returns the size it needs. */
+static size_t snapshot_layout(const oai_request *src, arena *a, oai_request **out)
+{
+    size_t headers_at = round_up(sizeof(oai_request));
+    size_t parts_at = headers_at + round_up(src->headers.count * sizeof(oai__kv));
+    a->used = parts_at + round_up(src->part_count * sizeof(oai__req_part));
+    oai_request *r = a->out ? (oai_request *)(void *)a->out : NULL;
+    if (r) {
+        memset(r, 0, sizeof *r);
+        r->query.ignore_case = 0;
+        r->headers.ignore_case = 1;
+        r->headers.items = src->headers.count ? (oai__kv *)(void *)(a->out + headers_at) : NULL;
+        r->headers.count = r->headers.cap = src->headers.count;
+        r->parts = src->part_count ? (oai__req_part *)(void *)(a->out + parts_at) : NULL;
+        r->part_count = src->part_count;
+        r->timeout_ms = src->timeout_ms;
+        r->idle_timeout_ms = src->idle_timeout_ms;
+        r->first_byte_timeout_ms = src->first_byte_timeout_ms;
+        r->max_retries = src->max_retries;
+        r->progress_fn = src->progress_fn;
+        r->progress_ud = src->progress_ud;
+        r->data_fn = src->data_fn;
+        r->data_ud = src->data_ud;
+        r->raw_response = src->raw_response;
+        r->event_fn = src->event_fn;
+        r->event_ud = src->event_ud;
+        r->stream_pull = src->stream_pull;
+        r->accumulate = src->accumulate;
+    }
+    char *method = arena_str(a, src->method), *path = arena_str(a, src->path);
+    char *output_file = arena_str(a, src->output_file);
+    if (r) {
+        r->method = method;
+        r->path = path;
+        r->output_file = output_file;
+    }
+    for (size_t i = 0; i < src->headers.count; i++) {
+        char *name = arena_str(a, src->headers.items[i].name);
+        char *value = arena_str(a, src->headers.items[i].value);
+        if (r)
+            r->headers.items[i] = (oai__kv){name, value};
+    }
+    for (size_t i = 0; i < src->part_count; i++) {
+        const oai__req_part *p = &src->parts[i];
+        oai__req_part copy = *p;
+        copy.name = arena_str(a, p->name);
+        copy.value = arena_str(a, p->value);
+        copy.path = arena_str(a, p->path);
+        copy.filename = arena_str(a, p->filename);
+        copy.mime_type = arena_str(a, p->mime_type);
+        if (p->data) {
+            copy.data = arena_take(a, p->len ? p->len : 1);
+            if (copy.data && p->len)
+                memcpy(copy.data, p->data, p->len);
+        }
+        if (r)
+            r->parts[i] = copy;
+    }
+    *out = r;
+    return a->used;
+}
+
+oai_request *oai__request_snapshot(const oai_request *src)
+{
+    arena a = {NULL, 0};
+    oai_request *r = NULL;
+    /* Everything counted is held in the request's own allocations, so the
+     * sum cannot wrap. */
+    size_t size = snapshot_layout(src, &a, &r);
+    a.out = oai__malloc(size);
+    if (!a.out)
+        return NULL;
+    snapshot_layout(src, &a, &r);
+    return r;
+}
+
 OAI_API const char *oai_request_method(const oai_request *r)
 {
     return r ? r->method : NULL;

@@ -12,7 +12,9 @@ oai_status oai__buf_append(oai__buf *b, const void *data, size_t len)
         return OAI_ERR_OUT_OF_MEMORY;
     size_t need = b->len + len + 1;
     if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
+        /* An empty buffer gets what it needs at once (a 16 KiB read is
+         * not given 32 KiB); a growing one doubles. */
+        size_t cap = b->cap ? b->cap : need > 64 ? need : 64;
         while (cap < need)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         char *p = oai__realloc(b->data, cap);
