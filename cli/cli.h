@@ -42,6 +42,12 @@ typedef struct cli_globals {
     const char *base_url; /* --base-url, or NULL to keep the environment's */
     const char *api_key;  /* --api-key, or NULL to keep the environment's */
     int verbose;          /* -v: debug logging to stderr */
+    /* Azure OpenAI (docs/azure.md): any of these, or OPENAI_API_TYPE=azure,
+     * makes the client an Azure one (oai_client_azure_new()). */
+    int azure;                    /* --azure */
+    const char *azure_endpoint;   /* --azure-endpoint, or NULL: the environment's */
+    const char *azure_deployment; /* --azure-deployment, or NULL: the model */
+    const char *api_version;      /* --api-version, or NULL: the environment's */
 } cli_globals;
 
 /** One command (or command group) of the tool. */
@@ -63,6 +69,10 @@ extern const cli_command cli_cmd_data;
 extern const cli_command cli_cmd_files;
 extern const cli_command cli_cmd_fine_tune;
 extern const cli_command cli_cmd_batch;
+extern const cli_command cli_cmd_webhook;
+extern const cli_command cli_cmd_responses;
+extern const cli_command cli_cmd_embeddings;
+extern const cli_command cli_cmd_tokens;
 
 /* ------------------------------------------------------------------------ */
 /* Option parsing: short (-m VALUE, -mVALUE) and long (--model VALUE,
@@ -239,6 +249,20 @@ int cli_print_delta(void *userdata, const oai_event *ev);
  * CLI_EXIT_NO_ANSWER is returned.
  */
 int cli_print_answer(const oai_response *res, int streamed_text);
+
+/* Structured output (schema.c). */
+
+/** Reads the JSON Schema in the file at @p path and asks @p req for output
+ *  that follows it (oai_request_set_json_schema(), strict), named @p name
+ *  or, when NULL, after the file (its base name without the extension).
+ *  Returns CLI_EXIT_OK, or reports the problem and returns the exit
+ *  status. */
+int cli_apply_schema(oai_request *req, const char *path, const char *name);
+
+/** Prints the answer parsed as JSON (oai_response_parsed()) on one line;
+ *  a refusal or a reply without text says so on stderr (CLI_EXIT_NO_ANSWER),
+ *  text that is not JSON is CLI_EXIT_PROTOCOL. Returns the exit status. */
+int cli_print_parsed(const oai_response *res);
 
 /** Writes the response body to stdout, adding a final newline if it lacks
  *  one. Returns 0, or CLI_EXIT_LOCAL when stdout failed. */

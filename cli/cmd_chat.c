@@ -13,7 +13,8 @@
 static void chat_usage(FILE *out)
 {
     fputs("Usage: oai chat [-m MODEL] [-s DEVELOPER_PROMPT] [--system SYSTEM_PROMPT]\n"
-          "                [--stream] [-t TEMPERATURE] [--max-tokens N] PROMPT...\n"
+          "                [--stream] [-t TEMPERATURE] [--max-tokens N] [--json]\n"
+          "                [--schema FILE [--schema-name NAME]] PROMPT...\n"
           "\n"
           "Sends PROMPT as a user message to /chat/completions and prints the\n"
           "answer. Several PROMPT words are joined with spaces; \"-\" reads the\n"
@@ -27,6 +28,12 @@ static void chat_usage(FILE *out)
           "      --stream             Print the answer as it is generated\n"
           "  -t, --temperature T      Sampling temperature, e.g. 0.7\n"
           "      --max-tokens N       Limit the answer to N tokens\n"
+          "      --json               Print the whole response as JSON (after a stream:\n"
+          "                           the accumulated response)\n"
+          "      --schema FILE        Structured output: ask for JSON that follows the\n"
+          "                           JSON Schema in FILE (strict), print it parsed, on\n"
+          "                           one line\n"
+          "      --schema-name NAME   The schema's name (default: FILE's base name)\n"
           "  -h, --help               Show this help\n",
           out);
 }
@@ -36,12 +43,15 @@ typedef struct chat_args {
     const char *developer;
     const char *system;
     int stream;
+    int json;
+    const char *schema;
+    const char *schema_name;
     cli_sampling sampling;
     char *prompt; /* owned */
 } chat_args;
 
 enum { OPT_HELP = 'h', OPT_MODEL = 'm', OPT_DEVELOPER = 's', OPT_TEMPERATURE = 't',
-       OPT_STREAM = 256, OPT_MAX_TOKENS, OPT_SYSTEM };
+       OPT_STREAM = 256, OPT_MAX_TOKENS, OPT_SYSTEM, OPT_JSON, OPT_SCHEMA, OPT_SCHEMA_NAME };
 
 static const cli_option chat_options[] = {
     { OPT_HELP, 'h', "help", 0 },
@@ -51,6 +61,9 @@ static const cli_option chat_options[] = {
     { OPT_TEMPERATURE, 't', "temperature", 1 },
     { OPT_STREAM, 0, "stream", 0 },
     { OPT_MAX_TOKENS, 0, "max-tokens", 1 },
+    { OPT_JSON, 0, "json", 0 },
+    { OPT_SCHEMA, 0, "schema", 1 },
+    { OPT_SCHEMA_NAME, 0, "schema-name", 1 },
 };
 
 /* Handles one option; returns CLI_CONTINUE or the exit status. */
@@ -71,6 +84,15 @@ static int chat_option(cli_parser *p, int opt, chat_args *a)
         return CLI_CONTINUE;
     case OPT_STREAM:
         a->stream = 1;
+        return CLI_CONTINUE;
+    case OPT_JSON:
+        a->json = 1;
+        return CLI_CONTINUE;
+    case OPT_SCHEMA:
+        a->schema = p->value;
+        return CLI_CONTINUE;
+    case OPT_SCHEMA_NAME:
+        a->schema_name = p->value;
         return CLI_CONTINUE;
     case OPT_TEMPERATURE:
         return cli_parse_temperature(&cli_cmd_chat, p->value, &a->sampling);
@@ -98,14 +120,27 @@ static int parse_chat_args(int argc, char **argv, chat_args *a)
     }
     if (p.operand_count == 0)
         return cli_usage_error(&cli_cmd_chat, "missing PROMPT", NULL);
+    if (a->schema_name && !a->schema)
+        return cli_usage_error(&cli_cmd_chat, "--schema-name needs --schema", NULL);
     a->prompt = cli_join_text(p.operand_count, cli_operands(&p), &status);
     return a->prompt ? CLI_CONTINUE : status;
 }
 
-/* Whether anything was printed while streaming. */
+/* Whether anything was printed while streaming, and what to print. */
 typedef struct chat_output {
     int streamed_text;
+    int json;          /* --json: the whole response */
+    int parsed;        /* --schema: the answer parsed */
 } chat_output;
+
+/* Takes streamed events without printing them (--json, --schema print the
+ * result once it is complete). */
+static int quiet_event(void *userdata, const oai_event *ev)
+{
+    (void)userdata;
+    (void)ev;
+    return 0;
+}
 
 /* Builds the request, or reports why it cannot be built. */
 static oai_request *build_chat_request(const chat_args *a, chat_output *out, int *exit_status)
@@ -124,7 +159,17 @@ static oai_request *build_chat_request(const chat_args *a, chat_output *out, int
     if (status == OAI_OK)
         status = cli_apply_sampling(req, &a->sampling);
     if (status == OAI_OK && a->stream)
-        status = oai_request_set_event_callback(req, cli_print_delta, &out->streamed_text);
+        status = oai_request_set_event_callback(req, (a->json || a->schema) ? quiet_event : cli_print_delta,
+                                                &out->streamed_text);
+    if (status == OAI_OK && a->schema) {
+        *exit_status = cli_apply_schema(req, a->schema, a->schema_name);
+        if (*exit_status != CLI_EXIT_OK) {
+            oai_request_free(req);
+            return NULL;
+        }
+    }
+    out->json = a->json;
+    out->parsed = a->schema != NULL;
     if (status != OAI_OK) {
         *exit_status = cli_report_status(status, "cannot build the request (is the text valid UTF-8?)");
         oai_request_free(req);
@@ -139,6 +184,10 @@ static int print_answer(const oai_response *res, void *userdata)
 {
     const chat_output *out = userdata;
 
+    if (out->json)
+        return cli_print_json_line(oai_response_json(res));
+    if (out->parsed)
+        return cli_print_parsed(res);
     return cli_print_answer(res, out->streamed_text);
 }
 

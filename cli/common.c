@@ -394,12 +394,44 @@ static int have_api_key(const cli_globals *globals)
     return env_key && *env_key;
 }
 
+/* Whether the client is an Azure OpenAI one: an Azure option, or
+ * OPENAI_API_TYPE=azure as the official Python module reads it. */
+static int wants_azure(const cli_globals *globals)
+{
+    const char *type = getenv("OPENAI_API_TYPE");
+
+    return globals->azure || globals->azure_endpoint || globals->azure_deployment ||
+           globals->api_version || (type && strcmp(type, "azure") == 0);
+}
+
+/* The Azure options over AZURE_OPENAI_ENDPOINT and OPENAI_API_VERSION;
+ * the library says what is still missing when a request is sent. */
+static int apply_azure(oai_client *client, const cli_globals *globals)
+{
+    if (globals->azure_endpoint && oai_client_set_azure_endpoint(client, globals->azure_endpoint) != OAI_OK)
+        return invalid_base_url(globals->azure_endpoint, "--azure-endpoint");
+    if (oai_client_status(client) != OAI_OK)
+        return invalid_base_url(getenv("AZURE_OPENAI_ENDPOINT"), "AZURE_OPENAI_ENDPOINT");
+    if (globals->api_version && oai_client_set_azure_api_version(client, globals->api_version) != OAI_OK)
+        return cli_usage_error(NULL, "invalid --api-version", NULL);
+    if (globals->azure_deployment && oai_client_set_azure_deployment(client, globals->azure_deployment) != OAI_OK)
+        return cli_usage_error(NULL, "invalid --azure-deployment (a name without '/')", NULL);
+    if (globals->api_key && oai_client_set_api_key(client, globals->api_key) != OAI_OK)
+        return cli_usage_error(NULL, "invalid --api-key (it must be one line)", NULL);
+    if (globals->base_url && oai_client_set_base_url(client, globals->base_url) != OAI_OK)
+        return invalid_base_url(globals->base_url, "--base-url");
+    base_url_lacks_v1 = 0;
+    return CLI_EXIT_OK;
+}
+
 /* Applies the global options over the environment's defaults. A bad value
  * is a usage error; the API key itself is never echoed. */
 static int apply_globals(oai_client *client, const cli_globals *globals)
 {
     if (globals->verbose && oai_client_set_log_level(client, OAI_LOG_DEBUG) != OAI_OK)
         return cli_report_status(OAI_ERR_INVALID_ARGUMENT, "cannot enable logging");
+    if (oai_client_is_azure(client))
+        return apply_azure(client, globals);
     /* A valid --base-url also clears the error an invalid OPENAI_BASE_URL
      * left on the client. */
     if (globals->base_url && oai_client_set_base_url(client, globals->base_url) != OAI_OK)
@@ -423,7 +455,7 @@ static int apply_globals(oai_client *client, const cli_globals *globals)
 /** Creates the client from the environment and the global options. */
 oai_client *cli_client_new(const cli_globals *globals, int *exit_status)
 {
-    oai_client *client = oai_client_new();
+    oai_client *client = wants_azure(globals) ? oai_client_azure_new() : oai_client_new();
 
     if (!client) {
         *exit_status = cli_report_status(OAI_ERR_OUT_OF_MEMORY, "cannot create the client");

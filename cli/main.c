@@ -17,11 +17,14 @@
 static const cli_command *const commands[] = {
     &cli_cmd_chat,
     &cli_cmd_complete,
+    &cli_cmd_responses,
+    &cli_cmd_embeddings,
     &cli_cmd_models,
     &cli_cmd_data,
     &cli_cmd_files,
     &cli_cmd_fine_tune,
     &cli_cmd_batch,
+    &cli_cmd_webhook,
     &cli_cmd_api,
 };
 
@@ -46,12 +49,20 @@ void cli_usage(FILE *out)
           "  --base-url URL  API base URL (default $OPENAI_BASE_URL, else\n"
           "                  https://api.openai.com/v1)\n"
           "  --api-key KEY   API key (default $OPENAI_API_KEY)\n"
+          "  --azure         Azure OpenAI (also OPENAI_API_TYPE=azure; docs/azure.md):\n"
+          "                  key $AZURE_OPENAI_API_KEY, or $AZURE_OPENAI_AD_TOKEN\n"
+          "  --azure-endpoint URL  https://RESOURCE.openai.azure.com (default\n"
+          "                  $AZURE_OPENAI_ENDPOINT)\n"
+          "  --api-version V Azure API version: v1, or a date such as 2024-10-21\n"
+          "                  (default $OPENAI_API_VERSION)\n"
+          "  --azure-deployment NAME  the deployment (default: the model)\n"
           "  -v, --verbose   Log each HTTP attempt to stderr (credentials redacted)\n"
           "  --version       Print the version and exit\n"
           "  -h, --help      Show this help and exit\n"
           "\n"
           "Environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID,\n"
-          "OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, OPENAI_LOG.\n"
+          "OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, OPENAI_LOG,\n"
+          "OPENAI_WEBHOOK_SECRET (oai webhook verify).\n"
           "\n"
           "Exit status:\n"
           "   0  success\n"
@@ -109,7 +120,8 @@ static int run_help(int argc, char **argv)
     return cli_finish_output();
 }
 
-enum { OPT_HELP = 'h', OPT_VERBOSE = 'v', OPT_BASE_URL = 256, OPT_API_KEY, OPT_VERSION };
+enum { OPT_HELP = 'h', OPT_VERBOSE = 'v', OPT_BASE_URL = 256, OPT_API_KEY, OPT_VERSION, OPT_AZURE,
+       OPT_AZURE_ENDPOINT, OPT_AZURE_DEPLOYMENT, OPT_API_VERSION };
 
 static const cli_option global_options[] = {
     { OPT_HELP, 'h', "help", 0 },
@@ -117,6 +129,10 @@ static const cli_option global_options[] = {
     { OPT_BASE_URL, 0, "base-url", 1 },
     { OPT_API_KEY, 0, "api-key", 1 },
     { OPT_VERSION, 0, "version", 0 },
+    { OPT_AZURE, 0, "azure", 0 },
+    { OPT_AZURE_ENDPOINT, 0, "azure-endpoint", 1 },
+    { OPT_AZURE_DEPLOYMENT, 0, "azure-deployment", 1 },
+    { OPT_API_VERSION, 0, "api-version", 1 },
 };
 
 /* Reads the global options; returns CLI_CONTINUE, or the exit status when
@@ -143,6 +159,18 @@ static int parse_globals(cli_parser *p, cli_globals *globals)
         case OPT_API_KEY:
             globals->api_key = p->value;
             break;
+        case OPT_AZURE: /* Azure OpenAI (docs/azure.md) */
+            globals->azure = 1;
+            break;
+        case OPT_AZURE_ENDPOINT:
+            globals->azure_endpoint = p->value;
+            break;
+        case OPT_AZURE_DEPLOYMENT:
+            globals->azure_deployment = p->value;
+            break;
+        case OPT_API_VERSION:
+            globals->api_version = p->value;
+            break;
         default: /* CLI_OPT_ERROR, already described */
             return cli_usage_error(NULL, NULL, NULL);
         }
@@ -153,7 +181,7 @@ static int parse_globals(cli_parser *p, cli_globals *globals)
 /** Parses the global options and runs the command. */
 int main(int argc, char **argv)
 {
-    cli_globals globals = { NULL, NULL, 0 };
+    cli_globals globals = { 0 };
     cli_parser parser;
     const cli_command *cmd;
     int status;

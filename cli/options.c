@@ -14,12 +14,17 @@
 
 /* The global options a command's parser also accepts, wherever they stand
  * (`oai chat --base-url URL hi`, as `gh` and `git -c` users expect). */
-enum { GLOBAL_VERBOSE = 1, GLOBAL_BASE_URL, GLOBAL_API_KEY };
+enum { GLOBAL_VERBOSE = 1, GLOBAL_BASE_URL, GLOBAL_API_KEY, GLOBAL_AZURE, GLOBAL_AZURE_ENDPOINT,
+       GLOBAL_AZURE_DEPLOYMENT, GLOBAL_API_VERSION };
 
 static const cli_option global_options[] = {
     { GLOBAL_VERBOSE, 'v', "verbose", 0 },
     { GLOBAL_BASE_URL, 0, "base-url", 1 },
     { GLOBAL_API_KEY, 0, "api-key", 1 },
+    { GLOBAL_AZURE, 0, "azure", 0 },
+    { GLOBAL_AZURE_ENDPOINT, 0, "azure-endpoint", 1 },
+    { GLOBAL_AZURE_DEPLOYMENT, 0, "azure-deployment", 1 },
+    { GLOBAL_API_VERSION, 0, "api-version", 1 },
 };
 
 /* Where global options found after the command go (main.c's globals), or
@@ -46,6 +51,18 @@ static void set_global_option(cli_globals *globals, int id, const char *value)
         break;
     case GLOBAL_API_KEY:
         globals->api_key = value;
+        break;
+    case GLOBAL_AZURE:
+        globals->azure = 1;
+        break;
+    case GLOBAL_AZURE_ENDPOINT:
+        globals->azure_endpoint = value;
+        break;
+    case GLOBAL_AZURE_DEPLOYMENT:
+        globals->azure_deployment = value;
+        break;
+    case GLOBAL_API_VERSION:
+        globals->api_version = value;
         break;
     default:
         break;

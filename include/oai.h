@@ -52,7 +52,8 @@
  * - `oai_<noun>_<verb>`: the noun is the handle the function acts on, and its
  *   first parameter (`oai_client_send(client, req)`). Nouns: client,
  *   request, response, value, call, event, sse, stream, large_upload, pager,
- *   training_report, batch_writer, batch_reader, transport, exchange, and
+ *   training_report, batch_writer, batch_reader, transport, exchange,
+ *   webhook, tokenizer, and
  *   status for ::oai_status. Library-wide functions have no noun:
  *   oai_version(), oai_version_check(), oai_free(), oai_set_allocator().
  * - Constructors are `oai_<noun>_new` (a variant: `oai_<noun>_<variant>_new`)
@@ -187,7 +188,7 @@ typedef enum oai_status {
     OAI_ERR_SERVER = 17,            /**< HTTP 500 and above. */
     OAI_ERR_API = 18,               /**< Any other non-2xx HTTP status, or an error event in a stream. */
     OAI_ERR_TYPE = 19,              /**< A JSON value had another type than the one asked for. */
-    OAI_ERR_INVALID_DATA = 20       /**< Local data (e.g. a training file) failed validation. */
+    OAI_ERR_INVALID_DATA = 20       /**< Local data (e.g. a training file, a webhook delivery) failed validation. */
 } oai_status;
 
 /**
@@ -352,7 +353,8 @@ OAI_API const char *oai_client_error_message(const oai_client *client);
 OAI_API void oai_client_free(oai_client *client);
 
 /**
- * Sets the API key sent as `Authorization: Bearer KEY`. NULL or "" sends no
+ * Sets the API key sent as `Authorization: Bearer KEY` (by an Azure client,
+ * oai_client_azure_new(), as `api-key: KEY`). NULL or "" sends no
  * Authorization header. The key is never logged.
  * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (NULL client, CR/LF in the key),
  *         ::OAI_ERR_OUT_OF_MEMORY.
@@ -601,6 +603,160 @@ OAI_API oai_status oai_client_set_log_level(oai_client *client, int level);
  * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client).
  */
 OAI_API oai_status oai_client_set_log_callback2(oai_client *client, oai_log_fn fn, void *userdata);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Client-wide defaults, copies and Azure OpenAI
+ *  What the official SDKs' clients offer besides the options above: a
+ *  default query (`default_query`), a copy with overrides (`with_options`),
+ *  a token callback (a credential fetched before every attempt), and the
+ *  Azure OpenAI client (docs/azure.md).
+ *  @{ */
+
+/**
+ * Sets a query parameter sent with every request of the client (the official
+ * SDKs' `default_query`), percent-encoded by the library. A request's own
+ * parameter of the same name (oai_request_set_query()) wins. A NULL value
+ * removes the default; setting an existing name replaces its value.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (NULL client, NULL or empty
+ *         name), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_query(oai_client *client, const char *name, const char *value);
+
+/** The client's default query parameter @p name (borrowed), or NULL. */
+OAI_API const char *oai_client_query(const oai_client *client, const char *name);
+
+/**
+ * A copy of the client to change without touching the original (the
+ * official SDKs' `with_options`): every option set with an
+ * `oai_client_set_*` function of this section or of "Client" (key, base
+ * URL, organization, project, headers, default query, timeouts, retries and
+ * the retry callback, CA, proxy, limits, log level and log callback, token
+ * callback, Azure settings) and the configuration status. Not copied:
+ * what drives the client (its transport, clock, event-loop callbacks and
+ * poll budget; a clone uses the built-in transport until given another)
+ * and its calls.
+ *
+ * Threading: the clone is a client of its own, usable from another thread
+ * than the original. It therefore has its own connection pool: libcurl does
+ * not support a connection cache shared by handles used from concurrent
+ * threads. What every client already shares is the CA store, parsed once
+ * per process. Callbacks' userdata pointers are copied as they are.
+ * @return a new client (free with oai_client_free()), or NULL for a NULL
+ *         client or when memory ran out.
+ */
+OAI_API oai_client *oai_client_clone(const oai_client *client);
+
+/** The room a token callback may write into, its terminating NUL included. */
+#define OAI_TOKEN_MAX 16384
+
+/**
+ * Supplies a bearer token (an Entra ID token for Azure OpenAI, or any
+ * short-lived credential). Called before every attempt of every request,
+ * retries included, on the thread that drives the client, so a callback
+ * that caches its token can hand out a fresh one when it nears expiry.
+ * @param userdata the pointer given with the callback
+ * @param token where to write the token, NUL-terminated, without "Bearer "
+ * @param size the room at @p token (::OAI_TOKEN_MAX), the NUL included
+ * @return ::OAI_OK when a token was written; any other status ends the call
+ *         with that status, without sending and without a retry
+ */
+typedef oai_status (*oai_token_fn)(void *userdata, char *token, size_t size);
+
+/**
+ * Sets (or, with NULL, clears) the token callback. While one is set every
+ * attempt sends `Authorization: Bearer TOKEN` with the token it returns,
+ * instead of the API key (an Azure client's fixed Entra ID token,
+ * oai_client_set_azure_ad_token(), still wins, as in the official client),
+ * unless the request sets (or removes) its own `Authorization` header; then
+ * the callback is not called. An attempt that sent a token and was answered
+ * with HTTP 401 is retried once at once with a new token (within the
+ * retries allowed), since a cached token may have expired. The call
+ * fails with the callback's status when it returns one, or with
+ * ::OAI_ERR_AUTHENTICATION when it writes an empty or unterminated token or
+ * one with control characters. Tokens are never logged.
+ * @return ::OAI_OK or ::OAI_ERR_INVALID_ARGUMENT (NULL client).
+ */
+OAI_API oai_status oai_client_set_token_callback(oai_client *client, oai_token_fn fn, void *userdata);
+
+/**
+ * Creates an Azure OpenAI client, configured from the environment as the
+ * official `AzureOpenAI` client is: `AZURE_OPENAI_API_KEY` (sent as the
+ * `api-key` header), `AZURE_OPENAI_AD_TOKEN` (a fixed Entra ID token, sent
+ * as `Authorization: Bearer`), `AZURE_OPENAI_ENDPOINT`
+ * (`https://RESOURCE.openai.azure.com`) and `OPENAI_API_VERSION`; and, as
+ * oai_client_new(), `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`,
+ * `OPENAI_CUSTOM_HEADERS` and `OPENAI_LOG`. `OPENAI_API_KEY` and
+ * `OPENAI_BASE_URL` are not read.
+ *
+ * Two APIs, chosen by the API version:
+ * - `v1`, `preview` or `latest` (or an endpoint ending in `/openai/v1`):
+ *   the v1 API, requests go to `ENDPOINT/openai/v1/PATH` with the model in
+ *   the body, and `api-version` is sent for any version but `v1`.
+ * - a dated version (`2024-10-21`): the deployments API, requests go to
+ *   `ENDPOINT/openai/PATH?api-version=VERSION`, and the deployment-scoped
+ *   paths (`/chat/completions`, `/completions`, `/embeddings`,
+ *   `/audio/speech`, `/audio/transcriptions`, `/audio/translations`,
+ *   `/images/generations`, `/images/edits`) to
+ *   `ENDPOINT/openai/deployments/DEPLOYMENT/PATH`, where DEPLOYMENT is the
+ *   client's (oai_client_set_azure_deployment()) or else the request's
+ *   model (its JSON `model`, or its multipart `model` field).
+ *
+ * What is missing (an endpoint, the API version of the deployments API, a
+ * credential, the deployment of a deployment-scoped request) fails each
+ * call with ::OAI_ERR_INVALID_ARGUMENT and a message naming the variable
+ * and the setter, sending nothing. An `AZURE_OPENAI_ENDPOINT` that is not
+ * a valid URL leaves the client with that configuration error
+ * (oai_client_status()), like `OPENAI_BASE_URL` for oai_client_new().
+ * @return a new client (free with oai_client_free()), or NULL if memory ran
+ *         out or the transport could not be initialised.
+ */
+OAI_API oai_client *oai_client_azure_new(void);
+
+/** 1 for a client made by oai_client_azure_new() (or a clone of one), else 0. */
+OAI_API int oai_client_is_azure(const oai_client *client);
+
+/**
+ * Sets the Azure resource's endpoint, e.g. `https://RESOURCE.openai.azure.com`
+ * (the base URL becomes `ENDPOINT/openai`, or `ENDPOINT/openai/v1` for the
+ * API version `v1`); an endpoint that already ends in `/openai` or
+ * `/openai/v1` is used as it is. oai_client_set_base_url() instead sets the
+ * base URL itself (then a path containing `/deployments` is not routed
+ * again); the last of the two wins. Success clears a configuration error.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not an Azure client, not an
+ *         absolute http(s) URL), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_azure_endpoint(oai_client *client, const char *endpoint);
+
+/**
+ * Sets the deployment that the deployment-scoped requests of the
+ * deployments API go to, whatever their model; NULL uses each request's
+ * model. As in the official client, the other paths (files, batches,
+ * fine-tuning, models) stay under `ENDPOINT/openai`.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not an Azure client, an
+ *         empty name or one with '/'), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_azure_deployment(oai_client *client, const char *deployment);
+
+/**
+ * Sets the API version: `v1` for the v1 API (no `api-version` parameter),
+ * `preview` or `latest` for the v1 API's previews, or a dated version of
+ * the deployments API (`2024-10-21`); all but `v1` are sent as the
+ * `api-version` query parameter of every request. NULL clears it.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not an Azure client, an
+ *         empty version), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_azure_api_version(oai_client *client, const char *api_version);
+
+/**
+ * Sets a fixed Entra ID token, sent as `Authorization: Bearer TOKEN`
+ * instead of the `api-key` header; it wins over a token callback. NULL or
+ * "" clears it. For tokens that expire, use oai_client_set_token_callback().
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (not an Azure client, CR/LF
+ *         in the token), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_azure_ad_token(oai_client *client, const char *token);
 
 /** @} */
 
@@ -1573,6 +1729,179 @@ OAI_API const char *oai_stream_error_message(const oai_stream *s);
 /** @} */
 
 /* ------------------------------------------------------------------------ */
+/** @name Structured outputs, tool calls and the tool loop
+ *  Ask for JSON that follows a schema and read it back parsed; read the
+ *  tool calls of a reply; let the library answer tool calls in a loop.
+ *  Every reader works on a plain response and on a streamed one (its
+ *  accumulated result) alike, for chat completions and the Responses API.
+ *  What they parse is kept in the response's own JSON, where the official
+ *  Python SDK puts it (`/choices/0/message/parsed`, `/output_parsed`, a
+ *  tool call's `parsed_arguments`), and lives as long as the response.
+ *  @{ */
+
+/**
+ * Asks for structured output that follows a JSON Schema: on a chat request
+ * sets `/response_format` to
+ * `{"type":"json_schema","json_schema":{"name","schema","strict"}}`; on a
+ * Responses API request (path `/responses`) sets `/text/format` to
+ * `{"type":"json_schema","name","schema","strict"}`. Replaces an earlier
+ * format. Read the answer with oai_response_parsed().
+ * @param name the schema's name: 1 to 64 of `a-z A-Z 0-9 _ -`
+ * @param schema_json the schema, a JSON object as text
+ * @param strict non-zero: `"strict": true` (the model must follow the
+ *        schema exactly; the API then requires every property listed in
+ *        `required` and `"additionalProperties": false`)
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (NULL request, a bad name,
+ *         a schema that is not a JSON object); ::OAI_ERR_OUT_OF_MEMORY; a
+ *         failed request's sticky status.
+ */
+OAI_API oai_status oai_request_set_json_schema(oai_request *req, const char *name, const char *schema_json, int strict);
+
+/** As oai_request_set_json_schema(), with the schema as a value (copied),
+ *  e.g. one read from another document. */
+OAI_API oai_status oai_request_set_json_schema_value(oai_request *req, const char *name, const oai_value *schema, int strict);
+
+/**
+ * The reply's text parsed as JSON (structured outputs): the text of
+ * oai_response_text() (`choices[0].message.content`, or a Responses
+ * result's output text), parsed once and kept in the response, borrowed
+ * from it. NULL when there is none: oai_response_parsed_status() says why.
+ */
+OAI_API const oai_value *oai_response_parsed(const oai_response *res);
+
+/**
+ * Why oai_response_parsed() is NULL, or ::OAI_OK when it is not.
+ * @return ::OAI_OK; the response's own status when it failed;
+ *         ::OAI_ERR_TYPE when the reply has no text to parse (the model
+ *         refused: see oai_response_refusal(); or it only calls tools);
+ *         ::OAI_ERR_PROTOCOL when the text is not valid JSON (a reply cut
+ *         off at the token limit, a model that ignored the format);
+ *         ::OAI_ERR_OUT_OF_MEMORY; ::OAI_ERR_INVALID_ARGUMENT for NULL.
+ */
+OAI_API oai_status oai_response_parsed_status(const oai_response *res);
+
+/** A one-line English description of oai_response_parsed_status() when it
+ *  is not ::OAI_OK (borrowed from the response, or static), else NULL. */
+OAI_API const char *oai_response_parsed_error_message(const oai_response *res);
+
+/** The refusal text when the model refused: `choices[0].message.refusal`,
+ *  or the first `refusal` part of a Responses result's output; NULL when
+ *  it did not refuse. */
+OAI_API const char *oai_response_refusal(const oai_response *res);
+
+/** The number of tool calls in the reply: `choices[0].message.tool_calls`
+ *  of a chat completion, or the `function_call` items of a Responses
+ *  result's output; 0 when none. */
+OAI_API size_t oai_response_tool_call_count(const oai_response *res);
+/** The id of tool call @p index: the id its result is sent back with
+ *  (chat: `id`; Responses: `call_id`), or NULL. */
+OAI_API const char *oai_response_tool_call_id(const oai_response *res, size_t index);
+/** The function name of tool call @p index, or NULL. */
+OAI_API const char *oai_response_tool_call_name(const oai_response *res, size_t index);
+/** The arguments of tool call @p index as the model wrote them (JSON text,
+ *  not checked), or NULL. */
+OAI_API const char *oai_response_tool_call_arguments(const oai_response *res, size_t index);
+/** The arguments of tool call @p index parsed (once; kept in the response
+ *  beside them as `parsed_arguments`), or NULL:
+ *  oai_response_tool_call_arguments_status() says why. */
+OAI_API const oai_value *oai_response_tool_call_arguments_json(const oai_response *res, size_t index);
+/** Why oai_response_tool_call_arguments_json() is NULL, or ::OAI_OK.
+ *  @return ::OAI_OK; ::OAI_ERR_PROTOCOL (the arguments are not valid
+ *  JSON); ::OAI_ERR_TYPE (the call has no arguments text);
+ *  ::OAI_ERR_INVALID_ARGUMENT (NULL response, no call at @p index);
+ *  ::OAI_ERR_OUT_OF_MEMORY. */
+OAI_API oai_status oai_response_tool_call_arguments_status(const oai_response *res, size_t index);
+
+/**
+ * Appends a reply to a conversation, to send it on: on a chat request the
+ * reply's message (`choices[0].message`: role, content, refusal and the
+ * tool calls' id, type, name and arguments; nothing else, since servers
+ * refuse fields they do not take back) to `messages`; on a Responses
+ * request (path `/responses`) the reply's output items to `input`, a
+ * string `input` becoming a user message first. Follow it with one
+ * oai_request_add_tool_output() per tool call. Done whole or not at all.
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (NULL arguments, a failed
+ *         response, a response with no reply of the request's kind);
+ *         ::OAI_ERR_OUT_OF_MEMORY; a failed request's sticky status.
+ */
+OAI_API oai_status oai_request_add_reply(oai_request *req, const oai_response *res);
+
+/**
+ * Appends the result of a tool call: on a chat request
+ * `{"role":"tool","tool_call_id","content"}` to `messages` (as
+ * oai_chat_request_add_tool_result()); on a Responses request
+ * `{"type":"function_call_output","call_id","output"}` to `input`.
+ * @param call_id oai_response_tool_call_id() of the call answered
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (NULL or empty id, NULL
+ *         output, text that is not UTF-8); ::OAI_ERR_OUT_OF_MEMORY; a
+ *         failed request's sticky status.
+ */
+OAI_API oai_status oai_request_add_tool_output(oai_request *req, const char *call_id, const char *output);
+
+/**
+ * Answers one tool call of the tool loop (oai_client_send_with_tools()).
+ * Runs on the client's thread inside the library call that drives the
+ * loop: it must not send, poll or free on the same client (use another
+ * client for work of its own).
+ * @param userdata the pointer given with the function
+ * @param id the call's id; @p name the function's name; @p arguments its
+ *        arguments as the model wrote them (JSON text, not checked: parse
+ *        it yourself and return an error text the model can read when it
+ *        is wrong). All three valid during the call only.
+ * @return the result text sent back to the model (copied at once: it need
+ *         only stay valid until the function is called again or the loop
+ *         ends); NULL stops the loop (::OAI_ERR_CANCELLED).
+ */
+typedef const char *(*oai_tool_fn)(void *userdata, const char *id, const char *name, const char *arguments);
+
+/**
+ * The tool loop: sends @p req (a chat or Responses request that offers
+ * tools), and while the reply calls tools, answers each call with @p fn,
+ * appends the assistant's turn and one result per call to the
+ * conversation (chat: the assistant message with its `tool_calls` and a
+ * `tool` message per call; Responses: the output items and a
+ * `function_call_output` per call, `input` becoming a list), and sends it
+ * again; until the model answers without calling tools, or @p max_steps
+ * requests were sent. @p req is not changed. Each request goes through the
+ * retry policy; a streamed request streams every step (its event callback
+ * sees every step's events). It is oai_client_start_send_with_tools() plus
+ * a wait, so it refuses (::OAI_ERR_INVALID_ARGUMENT) where oai_client_send()
+ * does.
+ * @param max_steps the most requests to send (1 to 1000; 0: 10)
+ * @return the last reply: the model's answer; or, when it still called
+ *         tools after @p max_steps requests, that reply carrying
+ *         ::OAI_ERR_TOO_LARGE ("the tool loop reached its limit of N
+ *         steps"; its tool calls stay readable); or the failure of a step
+ *         (::OAI_ERR_PROTOCOL for a tool call without an id or name,
+ *         ::OAI_ERR_CANCELLED when @p fn returned NULL; the error of a
+ *         request); a failed request's own status; and
+ *         ::OAI_ERR_INVALID_ARGUMENT for a NULL client or request, a NULL
+ *         @p fn, a @p max_steps out of range. NULL only when memory ran
+ *         out.
+ */
+OAI_API oai_response *oai_client_send_with_tools(oai_client *client, const oai_request *req, int max_steps, oai_tool_fn fn, void *userdata);
+
+/**
+ * The tool loop without blocking: the asynchronous form of
+ * oai_client_send_with_tools(), a workflow on the engine driven like any
+ * call (oai_client_poll(), an event loop, or a blocking wait on the same
+ * client); @p tool_fn runs inside those.
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): one
+ * ::OAI_EVENT_ITEM per tool call answered, its JSON
+ * `{"step":S,"id","name","arguments","output"}` (S from 1). An event
+ * callback returning non-zero stops the loop (::OAI_ERR_CANCELLED). The
+ * response (to @p fn, or oai_call_take_response()) is what
+ * oai_client_send_with_tools() returns. Threading: the client's thread.
+ * @return a call owned by the caller until oai_call_free(); NULL for a
+ *         NULL client or request, or when memory ran out. Bad arguments
+ *         give a call that ends with ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_call *oai_client_start_send_with_tools(oai_client *client, const oai_request *req, int max_steps, oai_tool_fn tool_fn, void *tool_userdata, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
 /** @name Files
  *  Helpers for `/files`. Use oai_request_set_query() for list parameters
  *  (`after`, `limit`, `order`, `purpose`) and oai_request_set_output_file()
@@ -2107,6 +2436,142 @@ OAI_API int64_t oai_batch_reader_line_number(const oai_batch_reader *r);
 OAI_API const char *oai_batch_reader_error_message(const oai_batch_reader *r);
 /** Closes and frees the reader. NULL is a no-op. */
 OAI_API void oai_batch_reader_free(oai_batch_reader *r);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Webhooks (local, no network)
+ *  Verifying and parsing OpenAI's webhook deliveries (Standard Webhooks), as
+ *  the official SDKs' `webhooks.unwrap()` and `webhooks.verify_signature()`
+ *  do: the headers `webhook-id`, `webhook-timestamp` and
+ *  `webhook-signature`; HMAC-SHA256 over `ID.TIMESTAMP.BODY` keyed with the
+ *  secret (the base64 after `whsec_`, or the raw bytes of any other
+ *  secret); one or more whitespace-separated `v1,SIGNATURE` entries, any
+ *  match passing, compared in constant time; a timestamp at most the
+ *  tolerance (300 s by default, bounds included) before or after now.
+ *  docs/webhooks.md.
+ *
+ *  A verifier is pure computation: no I/O, no client needed. One verifier
+ *  may check any number of deliveries, from one thread at a time.
+ *  @{ */
+
+/** A webhook verifier: the secret, the tolerance, and the last delivery it
+ *  checked (its outcome and, after oai_webhook_unwrap(), its event). */
+typedef struct oai_webhook oai_webhook;
+
+/**
+ * Makes a verifier for the secret @p secret (`whsec_...` as the dashboard
+ * shows it, or any other string, used as raw bytes). NULL or "" takes the
+ * secret of @p client (oai_client_set_webhook_secret(), or
+ * `OPENAI_WEBHOOK_SECRET` when the client was made), or, when @p client is
+ * NULL too, the environment's `OPENAI_WEBHOOK_SECRET`. The secret is copied
+ * (and wiped from memory by oai_webhook_free()); it never appears in a
+ * message.
+ * @return a new verifier (oai_webhook_free()); NULL only when memory ran
+ *         out. Without a secret, or with a `whsec_` secret whose rest is not
+ *         padded standard base64 (or decodes to nothing), the verifier
+ *         carries the sticky status ::OAI_ERR_INVALID_ARGUMENT
+ *         (oai_webhook_error_code() "missing_secret" or "invalid_secret")
+ *         that every verification returns.
+ */
+OAI_API oai_webhook *oai_webhook_new(const oai_client *client, const char *secret);
+
+/** Frees the verifier and its event, wiping the secret. NULL is a no-op. */
+OAI_API void oai_webhook_free(oai_webhook *wh);
+
+/** The verifier's sticky status: ::OAI_OK, or why oai_webhook_new() could
+ *  not take a secret. ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_webhook_status(const oai_webhook *wh);
+
+/** Why the verifier failed (its sticky status), or why the last
+ *  oai_webhook_verify() or oai_webhook_unwrap() failed (e.g. "webhook
+ *  timestamp is too old: 400 s before now, outside the tolerance of 300000
+ *  ms"); NULL after a success. Borrowed until the next call. Never holds
+ *  the secret, the body or a signature. */
+OAI_API const char *oai_webhook_error_message(const oai_webhook *wh);
+
+/**
+ * A stable code for the failure oai_webhook_error_message() describes, for
+ * programs to branch on (static string; NULL after a success):
+ * "missing_secret", "invalid_secret" (the verifier's sticky status),
+ * "missing_header", "invalid_timestamp", "timestamp_too_old",
+ * "timestamp_too_new", "signature_mismatch" (::OAI_ERR_INVALID_DATA),
+ * "invalid_json" (::OAI_ERR_PROTOCOL), "invalid_argument",
+ * "out_of_memory".
+ */
+OAI_API const char *oai_webhook_error_code(const oai_webhook *wh);
+
+/** How far the delivery's timestamp may lie from now, either way, bounds
+ *  included (default 300000: 5 minutes). Timestamps are whole seconds: a
+ *  delivery passes when |now - timestamp| * 1000 <= @p tolerance_ms.
+ *  @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT for NULL or a negative
+ *          tolerance; the sticky status of a failed verifier. */
+OAI_API oai_status oai_webhook_set_tolerance_ms(oai_webhook *wh, int64_t tolerance_ms);
+
+/** Uses @p now_ms (Unix time in milliseconds, floored to whole seconds) as
+ *  the time of verification instead of the system clock, for tests and
+ *  for checking a delivery stored earlier; a negative value returns to the
+ *  system clock.
+ *  @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT for NULL; the sticky status
+ *          of a failed verifier. */
+OAI_API oai_status oai_webhook_set_now_ms(oai_webhook *wh, int64_t now_ms);
+
+/**
+ * Verifies a delivery: its headers, as @p header_count names and values
+ * (names compared without regard to case; the first of repeated names
+ * counts; NULL entries are skipped) and its body exactly as received
+ * (@p body_len bytes, not re-encoded; NULL with 0 is an empty body).
+ * Checks, in the official SDKs' order: the three headers (signature,
+ * timestamp, id), the timestamp's format (an integer, optional sign and
+ * surrounding whitespace), too old, too new, then the signatures.
+ * Forgets the previous delivery's event.
+ * @return ::OAI_OK when the delivery is authentic and fresh;
+ *         ::OAI_ERR_INVALID_DATA when it is not (a missing header, a bad
+ *         timestamp, too old, too new, no matching signature: answer it
+ *         with HTTP 400); ::OAI_ERR_INVALID_ARGUMENT (NULL verifier, NULL
+ *         arrays or body with a non-zero count or length, or the sticky
+ *         status of a verifier without a usable secret);
+ *         ::OAI_ERR_OUT_OF_MEMORY. oai_webhook_error_message() and
+ *         oai_webhook_error_code() tell which.
+ */
+OAI_API oai_status oai_webhook_verify(oai_webhook *wh, const char *const *header_names,
+                                      const char *const *header_values, size_t header_count,
+                                      const char *body, size_t body_len);
+
+/**
+ * Verifies a delivery as oai_webhook_verify() does, then parses its body
+ * into the event (oai_webhook_json(), oai_webhook_type(),
+ * oai_webhook_data()), kept until the next verification or
+ * oai_webhook_free().
+ * @return the statuses of oai_webhook_verify(), or ::OAI_ERR_PROTOCOL for
+ *         an authentic body that is not a JSON object ("invalid_json").
+ */
+OAI_API oai_status oai_webhook_unwrap(oai_webhook *wh, const char *const *header_names,
+                                      const char *const *header_values, size_t header_count,
+                                      const char *body, size_t body_len);
+
+/** The event of the last successful oai_webhook_unwrap() (borrowed, e.g.
+ *  `{"id":"evt_...","object":"event","created_at":...,"type":
+ *  "response.completed","data":{"id":"resp_..."}}`), or NULL. */
+OAI_API const oai_value *oai_webhook_json(const oai_webhook *wh);
+
+/** The event's `type` (borrowed), e.g. "response.completed",
+ *  "batch.completed", "fine_tuning.job.succeeded"; NULL without an event
+ *  or a string type. */
+OAI_API const char *oai_webhook_type(const oai_webhook *wh);
+
+/** The event's `data` object (borrowed; e.g. `{"id":"resp_123"}`), or NULL. */
+OAI_API const oai_value *oai_webhook_data(const oai_webhook *wh);
+
+/**
+ * Sets the secret oai_webhook_new() takes when given none (the official
+ * SDKs' `webhook_secret` client option); oai_client_new() sets it from
+ * `OPENAI_WEBHOOK_SECRET`. NULL or "" clears it. The secret is checked when
+ * a verifier is made, never sent and never logged.
+ * @return ::OAI_OK, ::OAI_ERR_INVALID_ARGUMENT (NULL client),
+ *         ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_status oai_client_set_webhook_secret(oai_client *client, const char *secret);
 
 /** @} */
 

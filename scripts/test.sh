@@ -24,7 +24,8 @@
 #      ctest suite there;
 #   8. fuzzes the SSE/stream layer, the stream's fast path against its full
 #      parser (fuzz_stream_diff: any difference in events or result fails)
-#      and the training-data validator with libFuzzer + ASan/UBSan (clang)
+#      the training-data validator and webhook verification with libFuzzer
+#      + ASan/UBSan (clang)
 #      for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
 # phases) and exits non-zero if anything failed. Every build uses
@@ -188,7 +189,7 @@ phase_fuzz() {
   local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target dict
   CC=clang build_tree fuzz "$dir" -DOAI_FUZZ=ON -DOAI_BUILD_TESTS=OFF -DOAI_BUILD_CLI=OFF \
     -DOAI_BUILD_EXAMPLES=OFF || return 0
-  for target in fuzz_stream fuzz_stream_diff fuzz_training; do
+  for target in fuzz_stream fuzz_stream_diff fuzz_training fuzz_webhook; do
     say "fuzzing $target for ${secs}s"
     mkdir -p "$dir/corpus-$target"
     dict=

@@ -8,6 +8,11 @@ if(TARGET test_cli AND OAI_BUILD_CLI)
   add_dependencies(test_cli oai)
 endif()
 
+if(TARGET test_cli_api AND OAI_BUILD_CLI)
+  target_compile_definitions(test_cli_api PRIVATE OAI_CLI_PATH="$<TARGET_FILE:oai>")
+  add_dependencies(test_cli_api oai)
+endif()
+
 if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
   target_compile_definitions(test_examples PRIVATE
     OAI_EXAMPLE_CHAT_PATH="$<TARGET_FILE:example_chat>"
@@ -24,6 +29,19 @@ if(TARGET test_custom_transport AND OAI_BUILD_EXAMPLES)
   target_compile_definitions(test_custom_transport PRIVATE
     OAI_EXAMPLE_CUSTOM_TRANSPORT_PATH="$<TARGET_FILE:example_custom_transport>")
   add_dependencies(test_custom_transport example_custom_transport)
+endif()
+
+if(TARGET test_cli_webhook AND OAI_BUILD_CLI)
+  target_compile_definitions(test_cli_webhook PRIVATE OAI_CLI_PATH="$<TARGET_FILE:oai>")
+  add_dependencies(test_cli_webhook oai)
+endif()
+
+# examples/webhook.c needs no libcurl either: test_webhook runs it in every
+# build.
+if(TARGET test_webhook AND OAI_BUILD_EXAMPLES)
+  target_compile_definitions(test_webhook PRIVATE
+    OAI_EXAMPLE_WEBHOOK_PATH="$<TARGET_FILE:example_webhook>")
+  add_dependencies(test_webhook example_webhook)
 endif()
 
 # The fine-tuning workflow: the tool's data/files/fine-tune/batch commands and

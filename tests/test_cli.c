@@ -1005,6 +1005,63 @@ static void test_base_url_option_overrides_environment(void **state)
     run_result_free(&r);
 }
 
+/* Azure OpenAI (docs/azure.md): the flags, and the official client's
+ * variables (OPENAI_API_TYPE and OPENAI_API_VERSION through env(1), since
+ * run_program() drops OPENAI_*). OPENAI_API_KEY is never sent to Azure. */
+static void test_azure_flags_and_environment(void **state)
+{
+    mock_server *ms = *state;
+    char endpoint[64];
+    run_result r;
+    const mock_request *q;
+    char *flags[] = { (char *)OAI_CLI_PATH, "--azure-endpoint", endpoint, "--api-version", "2024-10-21",
+                      "--api-key", "az-key", "chat", "-m", "dep-1", "hi", NULL };
+    char *env_v1[] = { "/usr/bin/env", "OPENAI_API_TYPE=azure", "OPENAI_API_VERSION=v1", (char *)OAI_CLI_PATH,
+                       "chat", "-m", "gpt-4o", "hi", NULL };
+    char *late[] = { "/usr/bin/env", "OPENAI_API_VERSION=2024-10-21", (char *)OAI_CLI_PATH, "embeddings",
+                     "--azure-deployment", "emb", "hello", NULL };
+    char *no_key[] = { (char *)OAI_CLI_PATH, "--azure", "--api-version", "v1", "models", NULL };
+
+    if (!CLI_BUILT)
+        skip();
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", mock_server_port(ms));
+    run_program(&r, NULL, TEST_KEY, NULL, flags);
+    assert_exit(r, 0);
+    assert_string_equal(r.out, "Echo: hi\n");
+    run_result_free(&r);
+    q = mock_server_request(ms, 0);
+    assert_string_equal(q->path, "/openai/deployments/dep-1/chat/completions");
+    assert_string_equal(q->query, "api-version=2024-10-21");
+    assert_string_equal(mock_request_header(q, "api-key"), "az-key");
+    assert_null(mock_request_header(q, "authorization"));
+
+    setenv("AZURE_OPENAI_ENDPOINT", endpoint, 1);
+    setenv("AZURE_OPENAI_API_KEY", "az-env-key", 1);
+    run_program(&r, NULL, TEST_KEY, NULL, env_v1);
+    assert_exit(r, 0);
+    run_result_free(&r);
+    q = mock_server_request(ms, 1);
+    assert_string_equal(q->path, "/openai/v1/chat/completions");
+    assert_string_equal(q->query, "");
+    assert_string_equal(mock_request_header(q, "api-key"), "az-env-key");
+    assert_null(mock_request_header(q, "authorization"));
+
+    run_program(&r, NULL, NULL, NULL, late);
+    assert_exit(r, 0);
+    run_result_free(&r);
+    q = mock_server_request(ms, 2);
+    assert_string_equal(q->path, "/openai/deployments/emb/embeddings");
+
+    unsetenv("AZURE_OPENAI_API_KEY");
+    run_program(&r, NULL, TEST_KEY, NULL, no_key);
+    unsetenv("AZURE_OPENAI_ENDPOINT");
+    assert_exit(r, 10);
+    assert_contains(r.err, "AZURE_OPENAI_API_KEY");
+    assert_not_contains(r.err, TEST_KEY);
+    run_result_free(&r);
+    assert_int_equal(mock_server_request_count(ms), 3);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Errors and exit statuses */
 
@@ -1256,6 +1313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_api_key_for_openai, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_base_url_from_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_base_url_option_overrides_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_azure_flags_and_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authentication_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exit_status_per_error_class, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),

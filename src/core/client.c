@@ -61,6 +61,11 @@ static oai_status set_config_error(oai_client *c, oai_status status, const char 
     return OAI_OK;
 }
 
+oai_status oai__client_config_error(oai_client *c, oai_status status, const char *what, const char *why)
+{
+    return set_config_error(c, status, what, why);
+}
+
 /* OPENAI_BASE_URL: an invalid value never falls back to the default
  * server (that would send the prompt and the key somewhere the user did not
  * name); the client carries the error instead. */
@@ -96,26 +101,31 @@ static oai_status apply_environment(oai_client *c)
         if (l < 0)
             oai__log(c, OAI_LOG_WARN, "OPENAI_LOG: unknown level (use off, error, warn, info or debug)");
     }
-    if (env("OPENAI_API_KEY") && oai_client_set_api_key(c, env("OPENAI_API_KEY")) == OAI_ERR_OUT_OF_MEMORY)
+    /* An Azure client reads its key and endpoint from AZURE_OPENAI_* (azure.c). */
+    if (!c->azure && env("OPENAI_API_KEY") && oai_client_set_api_key(c, env("OPENAI_API_KEY")) == OAI_ERR_OUT_OF_MEMORY)
         return OAI_ERR_OUT_OF_MEMORY;
     /* A blank base URL means the default, as in the official SDKs. */
-    oai_status st = apply_base_url_variable(c);
+    oai_status st = c->azure ? OAI_OK : apply_base_url_variable(c);
     if (st != OAI_OK)
         return st;
     if (env("OPENAI_ORG_ID") && oai_client_set_organization(c, env("OPENAI_ORG_ID")) == OAI_ERR_OUT_OF_MEMORY)
         return OAI_ERR_OUT_OF_MEMORY;
     if (env("OPENAI_PROJECT_ID") && oai_client_set_project(c, env("OPENAI_PROJECT_ID")) == OAI_ERR_OUT_OF_MEMORY)
         return OAI_ERR_OUT_OF_MEMORY;
+    if (env("OPENAI_WEBHOOK_SECRET")
+        && oai_client_set_webhook_secret(c, env("OPENAI_WEBHOOK_SECRET")) == OAI_ERR_OUT_OF_MEMORY)
+        return OAI_ERR_OUT_OF_MEMORY;
     return env("OPENAI_CUSTOM_HEADERS") ? apply_custom_headers(c, env("OPENAI_CUSTOM_HEADERS")) : OAI_OK;
 }
 
-OAI_API oai_client *oai_client_new(void)
+static oai_client *client_new(int azure)
 {
     if (oai__transport_global_init() != OAI_OK)
         return NULL;
     oai_client *c = oai__calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->azure = azure;
     c->headers.ignore_case = 1;
     c->platform_headers = 1;
     c->timeout_ms = 600000;
@@ -127,12 +137,24 @@ OAI_API oai_client *oai_client_new(void)
     c->max_response_bytes = (int64_t)256 << 20;
     c->log_level = OAI_LOG_OFF;
     c->engine = oai__engine_new(c);
-    c->base_url = oai__strdup(OAI_DEFAULT_BASE_URL);
-    if (!c->engine || !c->base_url || apply_environment(c) != OAI_OK) {
+    /* An Azure client has no base URL until it has an endpoint. */
+    c->base_url = azure ? NULL : oai__strdup(OAI_DEFAULT_BASE_URL);
+    if (!c->engine || (!azure && !c->base_url) || apply_environment(c) != OAI_OK ||
+        (azure && oai__azure_apply_environment(c) != OAI_OK)) {
         oai_client_free(c);
         return NULL;
     }
     return c;
+}
+
+OAI_API oai_client *oai_client_new(void)
+{
+    return client_new(0);
+}
+
+OAI_API oai_client *oai_client_azure_new(void)
+{
+    return client_new(1);
 }
 
 OAI_API void oai_client_free(oai_client *c)
@@ -160,6 +182,12 @@ void oai__client_destroy(oai_client *c)
     oai__free(c->ca_file);
     oai__free(c->ca_blob);
     oai__free(c->proxy);
+    oai__kvlist_free(&c->query);
+    oai__free(c->azure_endpoint);
+    oai__free(c->azure_deployment);
+    oai__free(c->azure_api_version);
+    oai__free(c->azure_ad_token);
+    oai_client_set_webhook_secret(c, NULL); /* wipes it */
     oai__free(c->config_message);
     oai__free(c);
 }
@@ -213,12 +241,15 @@ OAI_API oai_status oai_client_set_base_url(oai_client *c, const char *base_url)
     char *url = NULL;
     oai_status st = *text ? oai__url_parse_base(text, &url, NULL) : OAI_OK;
     oai__free(text);
-    if (st == OAI_OK && !url && !(url = oai__strdup(OAI_DEFAULT_BASE_URL)))
+    /* Blank: the default; an Azure client's has none (its endpoint gives it). */
+    if (st == OAI_OK && !url && !c->azure && !(url = oai__strdup(OAI_DEFAULT_BASE_URL)))
         st = OAI_ERR_OUT_OF_MEMORY;
     if (st != OAI_OK)
         return st;
     oai__free(c->base_url);
     c->base_url = url;
+    oai__free(c->azure_endpoint); /* the base URL wins over an earlier endpoint */
+    c->azure_endpoint = NULL;
     /* The only configuration error is a refused OPENAI_BASE_URL. */
     oai__free(c->config_message);
     c->config_message = NULL;
@@ -436,4 +467,90 @@ void oai__log(const oai_client *c, int level, const char *fmt, ...)
         static const char *const names[] = {"", "error", "warn", "info", "debug"};
         fprintf(stderr, "oai %s: %s\n", names[level], line);
     }
+}
+
+/* ---- client-wide defaults and copies ------------------------------------------ */
+
+OAI_API oai_status oai_client_set_query(oai_client *c, const char *name, const char *value)
+{
+    if (!c || !name || !*name)
+        return OAI_ERR_INVALID_ARGUMENT;
+    if (!value) {
+        oai__kvlist_remove(&c->query, name);
+        return OAI_OK;
+    }
+    return oai__kvlist_set(&c->query, name, value);
+}
+
+OAI_API const char *oai_client_query(const oai_client *c, const char *name)
+{
+    const oai__kv *kv = (c && name) ? oai__kvlist_find(&c->query, name) : NULL;
+    return kv ? kv->value : NULL;
+}
+
+OAI_API oai_status oai_client_set_token_callback(oai_client *c, oai_token_fn fn, void *userdata)
+{
+    if (!c)
+        return OAI_ERR_INVALID_ARGUMENT;
+    c->token_fn = fn;
+    c->token_ud = fn ? userdata : NULL;
+    headers_changed(c); /* the API key is no longer sent, or is again */
+    return OAI_OK;
+}
+
+/* Everything a setter put in the client (a new option's field belongs
+ * here too); not the engine's (transport, clock, event loop, budget). */
+static oai_status copy_options(oai_client *d, const oai_client *c)
+{
+    d->config_status = c->config_status;
+    d->platform_headers = c->platform_headers;
+    d->timeout_ms = c->timeout_ms;
+    d->connect_timeout_ms = c->connect_timeout_ms;
+    d->idle_timeout_ms = c->idle_timeout_ms;
+    d->first_byte_timeout_ms = c->first_byte_timeout_ms;
+    d->retry = c->retry;
+    d->retry_fn = c->retry_fn;
+    d->retry_ud = c->retry_ud;
+    d->max_response_bytes = c->max_response_bytes;
+    d->log_level = c->log_level;
+    d->log_fn = c->log_fn;
+    d->log_ud = c->log_ud;
+    d->token_fn = c->token_fn;
+    d->token_ud = c->token_ud;
+    oai__kvlist_free(&d->headers);
+    oai__kvlist_free(&d->query);
+    d->headers.ignore_case = 1;
+    if (oai__set_str(&d->config_message, c->config_message) != OAI_OK || oai__set_str(&d->api_key, c->api_key) != OAI_OK ||
+        oai__set_str(&d->base_url, c->base_url) != OAI_OK || oai__set_str(&d->organization, c->organization) != OAI_OK ||
+        oai__set_str(&d->project, c->project) != OAI_OK || oai__set_str(&d->user_agent, c->user_agent) != OAI_OK ||
+        oai__set_str(&d->ca_file, c->ca_file) != OAI_OK || oai__set_str(&d->proxy, c->proxy) != OAI_OK ||
+        oai__set_str(&d->webhook_secret, c->webhook_secret) != OAI_OK ||
+        oai__set_str(&d->azure_endpoint, c->azure_endpoint) != OAI_OK ||
+        oai__set_str(&d->azure_deployment, c->azure_deployment) != OAI_OK ||
+        oai__set_str(&d->azure_api_version, c->azure_api_version) != OAI_OK ||
+        oai__set_str(&d->azure_ad_token, c->azure_ad_token) != OAI_OK ||
+        oai__kvlist_copy(&d->headers, &c->headers) != OAI_OK || oai__kvlist_copy(&d->query, &c->query) != OAI_OK ||
+        oai_client_set_ca_blob(d, c->ca_blob, c->ca_blob_len) != OAI_OK)
+        return OAI_ERR_OUT_OF_MEMORY;
+    headers_changed(d);
+    return OAI_OK;
+}
+
+OAI_API oai_client *oai_client_clone(const oai_client *c)
+{
+    if (!c)
+        return NULL;
+    /* A fresh client of the same kind (its engine, defaults), without the
+     * environment: the original's options replace everything it read. */
+    oai_client *d = oai__calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->azure = c->azure;
+    d->headers.ignore_case = 1;
+    d->engine = oai__engine_new(d);
+    if (!d->engine || copy_options(d, c) != OAI_OK) {
+        oai_client_free(d);
+        return NULL;
+    }
+    return d;
 }

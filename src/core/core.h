@@ -81,6 +81,16 @@ struct oai_client {
     void *log_ud;
     unsigned headers_version;    /* bumped by every setter that changes the
                                     headers a call sends (engine.c caches them) */
+    /* Client-wide defaults and Azure OpenAI (client.c, azure.c). */
+    oai__kvlist query;           /* default query parameters (exact names) */
+    oai_token_fn token_fn;       /* oai_client_set_token_callback() */
+    void *token_ud;
+    int azure;                   /* made by oai_client_azure_new() */
+    char *azure_endpoint;        /* NULL: none (or the base URL was set) */
+    char *azure_deployment;      /* NULL: the request's model */
+    char *azure_api_version;     /* NULL: none */
+    char *azure_ad_token;        /* a fixed Entra ID token, or NULL */
+    char *webhook_secret;        /* oai_client_set_webhook_secret() (webhooks/webhook.c) */
     struct oai__engine *engine;  /* calls, transport, clock (engine.c) */
     int in_callback;             /* inside a user callback: no send/poll, free deferred */
     int free_pending;            /* oai_client_free() was called from a callback */
@@ -114,8 +124,35 @@ struct oai_response {
 /* client.c */
 /* Frees the client at once (oai_client_free() defers it inside callbacks). */
 void oai__client_destroy(oai_client *c);
+/* Records a configuration error ("WHAT: WHY"): every call on the client
+ * fails with it until a setter clears it. OAI_OK or OAI_ERR_OUT_OF_MEMORY. */
+oai_status oai__client_config_error(oai_client *c, oai_status status, const char *what, const char *why);
+/* azure.c: the Azure client's variables (oai_client_azure_new()). */
+oai_status oai__azure_apply_environment(oai_client *c);
 void oai__log(const oai_client *c, int level, const char *fmt, ...) OAI_PRINTF(3, 4);
 int oai__log_enabled(const oai_client *c, int level);
+
+/* azure.c: what a call of the client sends, beyond the engine's defaults. */
+/* The full URL of a request: its path under the client's base URL (for an
+ * Azure deployments client, under /deployments/{deployment} when the path
+ * is deployment-scoped), then the client's default query (Azure's
+ * api-version last), then the request's query, which wins over a default
+ * of the same name. On failure *message may get a static reason. */
+oai_status oai__client_url(const oai_client *c, const oai_request *r, char **url, const char **message);
+/* 1 when oai__client_url() may give two requests with the same path and
+ * no query different URLs, or differs from oai__url_build() (the engine's
+ * URL cache is then not used). */
+int oai__client_url_custom(const oai_client *c);
+/* The client's own credential header, fixed for its options: ("api-key",
+ * KEY) for Azure, ("Authorization", "Bearer ...") otherwise; *name is NULL
+ * when there is none (none set, or a token callback supplies it per
+ * attempt). *value is filled in (the caller frees it). */
+oai_status oai__client_auth_header(const oai_client *c, const char **name, oai__buf *value);
+/* Asks the token callback (when the client uses one) for this attempt's
+ * token: *authorization gets "Bearer TOKEN" (owned; NULL when the client
+ * has no callback). A failure carries the callback's status, or
+ * OAI_ERR_AUTHENTICATION for no usable token, with a static message. */
+oai_status oai__client_fetch_token(oai_client *c, char **authorization, const char **message);
 
 /* request.c */
 /* A failed request carrying status and a message (printf format). NULL

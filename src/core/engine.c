@@ -169,6 +169,9 @@ struct oai_call {
     oai__multipart *multipart;
     size_t header_count;
     char retries_text[24], timeout_text[24];
+    char *auth;                  /* the token callback's Authorization value for
+                                    this attempt (client.c/azure.c), or NULL */
+    int auth_refreshed;          /* a 401 already brought a new token */
     oai_response *res;
     body_mode mode;
     oai_stream *stream;
@@ -505,7 +508,7 @@ static oai_status resolve_url(oai_call *call, const oai_request *r, const char *
 {
     oai__engine *e = call->engine;
     const char *base = call->client->base_url;
-    int cacheable = r->query.count == 0;
+    int cacheable = r->query.count == 0 && !oai__client_url_custom(call->client);
     for (size_t i = 0; cacheable && i < URL_CACHE && e->urls[i]; i++) {
         call_url *u = e->urls[i];
         if (strcmp(u->path, r->path) != 0 || strcmp(u->base, base) != 0)
@@ -517,9 +520,7 @@ static oai_status resolve_url(oai_call *call, const oai_request *r, const char *
         return OAI_OK;
     }
     char *url = NULL;
-    oai_status st = oai__url_build(base, r->path, &r->query, &url);
-    if (st == OAI_ERR_INVALID_ARGUMENT)
-        *message = "the request's path and query do not make a valid http(s) URL";
+    oai_status st = oai__client_url(call->client, r, &url, message); /* azure.c */
     if (st != OAI_OK)
         return st;
     size_t base_len = cacheable ? strlen(base) + 1 : 0, path_len = cacheable ? strlen(r->path) + 1 : 0;
@@ -655,11 +656,11 @@ static size_t merge_client_header(header_entry *d, size_t n, const char *name, c
 }
 
 /* The library's own headers, in the order they are sent. */
-static size_t library_headers(const oai_client *c, header_entry *d, const char *authorization)
+static size_t library_headers(const oai_client *c, header_entry *d, const char *auth_name, const char *auth_value)
 {
     size_t n = 0;
-    if (authorization)
-        d[n++] = (header_entry){"Authorization", authorization, SLOT_NONE, COND_ALWAYS};
+    if (auth_name)
+        d[n++] = (header_entry){auth_name, auth_value, SLOT_NONE, COND_ALWAYS};
     if (c->organization)
         d[n++] = (header_entry){"OpenAI-Organization", c->organization, SLOT_NONE, COND_ALWAYS};
     if (c->project)
@@ -702,10 +703,11 @@ static header_set *header_set_build(const oai_client *c)
 {
     header_entry *d = oai__malloc((LIBRARY_HEADERS + 2 * c->headers.count) * sizeof *d);
     oai__buf auth = {0};
+    const char *auth_name = NULL;
     header_set *hs = NULL;
-    if (!d || (c->api_key && oai__buf_printf(&auth, "Bearer %s", c->api_key) != OAI_OK))
+    if (!d || oai__client_auth_header(c, &auth_name, &auth) != OAI_OK)
         goto out;
-    size_t n = library_headers(c, d, auth.data);
+    size_t n = library_headers(c, d, auth_name, auth.data);
     for (size_t i = 0; i < c->headers.count; i++)
         n = merge_client_header(d, n, c->headers.items[i].name, c->headers.items[i].value);
     size_t size = sizeof *hs + n * sizeof *d;
@@ -1337,6 +1339,17 @@ static void begin_attempt(oai_call *call)
         return;
     }
     build_headers(call);
+    /* A token callback's token, fetched afresh for every attempt (azure.c),
+     * unless the request sets (or removes) its own Authorization header. */
+    oai__free(call->auth);
+    call->auth = NULL;
+    if (!oai__kvlist_find(&call->req->headers, "authorization") &&
+        (st = oai__client_fetch_token(c, &call->auth, &message)) != OAI_OK) {
+        finish_call(call, st, message);
+        return;
+    }
+    if (call->auth)
+        header_put(call, "Authorization", call->auth);
     oai__exchange_spec spec = {
         .method = call->req->method,
         .url = call->url->url,
@@ -1495,6 +1508,15 @@ static int decide_retry(oai_call *call, oai__retry_decision *d)
         .stream_started = call->events_delivered > 0,
     };
     oai__retry_decide(&policy, &in, d);
+    /* A token callback's token may have expired: once per call, a 401 is
+     * retried at once with a new one (within the retries allowed). */
+    if (!d->retry && res->http_status == 401 && call->auth && !call->auth_refreshed &&
+        call->retries < policy.max_retries && !in.stream_started) {
+        call->auth_refreshed = 1;
+        d->retry = 1;
+        d->delay_ms = 0;
+        d->reason = "HTTP 401 with a token callback: a new token";
+    }
     res->retry_after_ms = d->server_delay_ms;
     int retry = d->retry && !call->cancel_requested;
     if (retry && c->retry_fn) {
@@ -1666,7 +1688,8 @@ static void release_resolved(oai_call *call)
     oai__free(call->parts);
     oai__free(call->idempotency_key);
     oai__free(call->header_names);
-    call->body = call->idempotency_key = NULL;
+    oai__free(call->auth);
+    call->body = call->idempotency_key = call->auth = NULL;
     call->parts = NULL;
     call->header_names = call->header_values = NULL;
 }
@@ -2105,7 +2128,7 @@ static oai_status resolve_parts(oai_call *call)
  * small enough for the allocator's fast bins costs less to make and free.) */
 static oai_status make_header_room(oai_call *call)
 {
-    size_t cap = call->headers->count + call->req->headers.count;
+    size_t cap = call->headers->count + call->req->headers.count + 1; /* + a token's */
     call->header_names = oai__malloc(2 * cap * sizeof *call->header_names);
     if (!call->header_names)
         return OAI_ERR_OUT_OF_MEMORY;

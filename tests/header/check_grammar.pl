@@ -18,13 +18,13 @@ use warnings;
 # Handles (typedef struct oai_NOUN oai_NOUN), plus `status` for oai_status.
 # The header's conventions list the same nouns; the test compares the two.
 my @nouns = qw(client request response value call event sse stream large_upload pager
-               training_report batch_writer batch_reader transport exchange status);
+               training_report batch_writer batch_reader transport exchange webhook tokenizer status);
 # Functions that only make sense on one kind of a handle: name => handle.
 my %kinds = (chat_request => 'request');
 # Library-wide functions: no noun.
 my %library = map { $_ => 1 } qw(oai_version oai_version_check oai_free oai_set_allocator);
 # Constructor variants: oai_NOUN_VARIANT_new.
-my %variants = (transport => ['curl'], training_report => ['buffer']);
+my %variants = (transport => ['curl'], training_report => ['buffer', 'exact', 'buffer_exact'], client => ['azure'], tokenizer => ['model']);
 # Endpoint helpers: oai_RESOURCE_ACTION_request_new (the resource singular).
 my @resources = qw(chat_completion completion response embedding model file upload
                    fine_tuning_job batch);
@@ -35,11 +35,12 @@ my @actions = qw(create create_from_data retrieve retrieve_content list list_eve
 my @words = qw(
     new free clone set get is has wants add remove take next feed finish
     send start poll wakeup cancel socket run resume follow upload warm wait
-    read rewind receive report complete fail
+    read rewind receive report complete fail verify unwrap
     status error http header body json text embedding request retry total first
     method path query url proxy ca connect host
     type string int number bool count item key
-    choice tool name data result id part line problem example stat message base response);
+    choice tool name data result id part line problem example stat message base response
+    parsed refusal);
 
 # --- reading the headers -------------------------------------------------------
 
@@ -232,10 +233,12 @@ for my $d (@decls) {
         problem($name, 'set_EVENT_callback takes (handle, fn, userdata)') unless $has_userdata && @p == 3;
     }
     # Indexed families: a `size_t index` parameter goes with a _count.
+    # The item may be several words (tool_call_id goes with tool_call_count).
     if (grep { $_->{type} eq 'size_t' && $_->{name} eq 'index' } @p) {
-        my ($item) = $member =~ /^([a-z0-9]+)/;
-        problem($name, "an indexed accessor needs oai_${noun}_${item}_count() or oai_${noun}_count()")
-            unless $declared{"oai_${noun}_${item}_count"} || $declared{"oai_${noun}_count"};
+        my @w = split /_/, $member;
+        my @items = map { join '_', @w[0 .. $_] } 0 .. $#w;
+        problem($name, "an indexed accessor needs oai_${noun}_ITEM_count() (ITEM a leading part of its name) or oai_${noun}_count()")
+            unless $declared{"oai_${noun}_count"} || grep { $declared{"oai_${noun}_${_}_count"} } @items;
     }
 }
 

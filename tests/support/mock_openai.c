@@ -1,5 +1,6 @@
 /* The mock server's built-in OpenAI-compatible handler: see mock_openai.h. */
 #include "mock_openai.h"
+#include "mock_azure.h"
 #include "mock_state.h"
 
 #include <jansson.h>
@@ -178,12 +179,75 @@ static size_t stream_pieces(const json_t *body)
     return v >= 1 && v <= 10000000 ? (size_t)v : MOCK_STREAM_PIECES;
 }
 
+/* Structured output: the JSON Schema the request asks its answer to follow
+ * (chat `response_format`, Responses `text.format`), or NULL. */
+static const json_t *requested_schema(const json_t *body)
+{
+    const json_t *rf = json_object_get(body, "response_format");
+    const json_t *tf = json_object_get(json_object_get(body, "text"), "format");
+    const char *rt = json_string_value(json_object_get(rf, "type"));
+    const char *tt = json_string_value(json_object_get(tf, "type"));
+    if (rt && strcmp(rt, "json_schema") == 0)
+        return json_object_get(json_object_get(rf, "json_schema"), "schema");
+    if (tt && strcmp(tt, "json_schema") == 0)
+        return json_object_get(tf, "schema");
+    return NULL;
+}
+
+/* A value that follows a schema: an enum's first value; strings are
+ * "Echo: <text>", integers 1, numbers 1.5, booleans true; objects have
+ * every listed property; arrays one item. */
+static json_t *schema_value(const json_t *schema, const char *user_text, int depth)
+{
+    const json_t *choices = json_object_get(schema, "enum");
+    const char *type = json_string_value(json_object_get(schema, "type"));
+    if (json_array_size(choices) > 0)
+        return json_deep_copy(json_array_get(choices, 0));
+    if (!type || depth > 16)
+        return json_null();
+    if (strcmp(type, "string") == 0) {
+        char *text = malloc(strlen(user_text) + sizeof "Echo: ");
+        if (!text)
+            return NULL;
+        sprintf(text, "Echo: %s", user_text);
+        json_t *v = json_string(text);
+        free(text);
+        return v;
+    }
+    if (strcmp(type, "integer") == 0)
+        return json_integer(1);
+    if (strcmp(type, "number") == 0)
+        return json_real(1.5);
+    if (strcmp(type, "boolean") == 0)
+        return json_true();
+    if (strcmp(type, "array") == 0) {
+        json_t *arr = json_array();
+        if (arr)
+            json_array_append_new(arr, schema_value(json_object_get(schema, "items"), user_text, depth + 1));
+        return arr;
+    }
+    if (strcmp(type, "object") == 0) {
+        json_t *obj = json_object();
+        const char *key;
+        const json_t *prop;
+        json_object_foreach((json_t *)json_object_get(schema, "properties"), key, prop)
+            json_object_set_new(obj, key, schema_value(prop, user_text, depth + 1));
+        return obj;
+    }
+    return json_null();
+}
+
 static int answer_init(answer *a, const char *user_text, const json_t *body,
                        json_int_t max_tokens, size_t prompt_tokens)
 {
     memset(a, 0, sizeof *a);
     a->pieces = stream_pieces(body);
-    if (strstr(user_text, "春天")) {
+    const json_t *schema = requested_schema(body);
+    if (schema) {
+        json_t *v = schema_value(schema, user_text, 0);
+        a->text = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        json_decref(v);
+    } else if (strstr(user_text, "春天")) {
         a->text = dup_string(mock_openai_spring_poem);
     } else {
         a->text = malloc(strlen(user_text) + sizeof "Echo: ");
@@ -841,6 +905,9 @@ static mock_response *with_json_body(const mock_request *req, json_route handler
 
 mock_response *mock_openai_respond(const mock_request *req)
 {
+    /* Azure OpenAI's paths (mock_azure.h), checked, then answered here. */
+    if (strncmp(req->path, MOCK_AZURE_PREFIX, strlen(MOCK_AZURE_PREFIX)) == 0)
+        return mock_azure_respond(req);
     mock_response *r = mock_state_respond(req);
     if (r)
         return r;

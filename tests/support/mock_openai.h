@@ -10,7 +10,11 @@
  *   DELETE /v1/models/{id}        {"id", "object":"model", "deleted":true}
  *
  * The answer is "Echo: <text>", or a short fixed Chinese poem about spring
- * when the text contains "春天". Token counts are rough: one token per ASCII
+ * when the text contains "春天". A request for structured output (a
+ * `json_schema` in `response_format`, or in `text.format` for responses)
+ * is answered with compact JSON that follows the schema: every property,
+ * an enum's first value, strings "Echo: <text>", integers 1, numbers 1.5,
+ * booleans true, arrays of one item. Token counts are rough: one token per ASCII
  * word and per non-ASCII character; max_tokens (max_completion_tokens,
  * max_output_tokens) truncates the answer to that many such tokens and sets
  * finish_reason "length" (status "incomplete" for responses). With
@@ -20,6 +24,9 @@
  * one piece per token; bench/ uses it to make a long stream; the server's
  * mock_server_set_stream_pieces() sets the default). Unknown paths get 404, bodies that are
  * not a JSON object 400, both in OpenAI's error shape.
+ *
+ * Paths under /openai/ are Azure OpenAI's (mock_azure.h): checked as Azure
+ * checks them, then answered as the same path under /v1/.
  */
 #ifndef OAI_MOCK_OPENAI_H
 #define OAI_MOCK_OPENAI_H

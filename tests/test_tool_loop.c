@@ -1,0 +1,830 @@
+/* The tool loop (issue 11, item 5): oai_client_send_with_tools() and
+ * oai_client_start_send_with_tools(), a scripted tool-calling conversation
+ * in each of the three drive modes, as tests/test_workflows.c runs the
+ * other workflows:
+ *
+ *   blocking    oai_client_send_with_tools()
+ *   polled      the start form with no callback, oai_client_poll(c, 0) per
+ *               frame, events by oai_call_next_event(), the outcome by
+ *               oai_call_take_response()
+ *   event loop  the start form with done and event callbacks, driven by the
+ *               host's timer (and sockets with libcurl)
+ *
+ * on the in-memory transport (simulated clock) and, with libcurl, the real
+ * transport against the mock server. Scenarios: chat and Responses
+ * conversations that end with text, the step limit, a failed step, and a
+ * tool function that stops the loop; then streamed steps, an event callback
+ * that stops, and bad arguments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memory_transport.h"
+#include "mock_server.h"
+#include "oai.h"
+
+#define NEVER INT64_MAX
+#define MAX_SOCKETS 64
+#define MEMORY_FRAME_US 50000
+
+typedef enum transport_kind { T_MEMORY, T_CURL } transport_kind;
+typedef enum drive_mode { M_BLOCKING, M_POLLED, M_EVENT_LOOP } drive_mode;
+static const char *const transport_names[] = {"memory", "curl"};
+static const char *const mode_names[] = {"blocking", "polled", "event-loop"};
+
+/* ---- the conversation ------------------------------------------------------------ */
+
+#define CHAT_CALLS                                                                                               \
+    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
+    "\"content\":null,\"tool_calls\":["                                                                           \
+    "{\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":"              \
+    "\"{\\\"city\\\":\\\"Paris\\\"}\"}},"                                                                          \
+    "{\"id\":\"call_t\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"{}\"}}]},"     \
+    "\"finish_reason\":\"tool_calls\"}]}"
+#define CHAT_ANSWER                                                                                              \
+    "{\"id\":\"c2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
+    "\"content\":\"21 C in Paris at noon.\"},\"finish_reason\":\"stop\"}]}"
+#define RESP_CALLS                                                                                                 \
+    "{\"id\":\"r1\",\"object\":\"response\",\"status\":\"completed\",\"output\":["                                 \
+    "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[]},"                                                      \
+    "{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":\"call_w\",\"name\":\"get_weather\",\"arguments\":" \
+    "\"{\\\"city\\\":\\\"Paris\\\"}\",\"status\":\"completed\"}]}"
+#define RESP_ANSWER                                                                                                \
+    "{\"id\":\"r2\",\"object\":\"response\",\"status\":\"completed\",\"output\":[{\"type\":\"message\","           \
+    "\"id\":\"m1\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"21 C in Paris.\"}]}]}"
+#define BAD "{\"error\":{\"message\":\"tool message out of order\",\"type\":\"invalid_request_error\"}}"
+
+typedef enum scenario_kind { S_CHAT, S_RESPONSES, S_LIMIT, S_FAILED, S_TOOL_STOPS } scenario_kind;
+static const char *const scenario_names[] = {"chat", "responses", "limit", "failed", "tool-stops"};
+
+typedef struct scenario {
+    int responses;          /* a Responses request */
+    int max_steps;
+    const char *replies[3];
+    int statuses[3];        /* 0: 200 */
+    oai_status status;
+    const char *text;       /* the final text, or the error message's start */
+    int requests;
+    const char *tools;      /* the tool calls answered, as the tool function saw them */
+    int items;              /* events */
+} scenario;
+
+static const scenario scenarios[] = {
+    [S_CHAT] = {0, 0, {CHAT_CALLS, CHAT_ANSWER}, {0}, OAI_OK, "21 C in Paris at noon.", 2,
+                "call_w get_weather {\"city\":\"Paris\"};call_t get_time {};", 2},
+    [S_RESPONSES] = {1, 0, {RESP_CALLS, RESP_ANSWER}, {0}, OAI_OK, "21 C in Paris.", 2,
+                     "call_w get_weather {\"city\":\"Paris\"};", 1},
+    [S_LIMIT] = {0, 2, {CHAT_CALLS, CHAT_CALLS, CHAT_ANSWER}, {0}, OAI_ERR_TOO_LARGE,
+                 "the tool loop reached its limit of 2 steps", 2,
+                 "call_w get_weather {\"city\":\"Paris\"};call_t get_time {};", 2},
+    [S_FAILED] = {0, 0, {CHAT_CALLS, BAD}, {0, 400}, OAI_ERR_BAD_REQUEST, "tool message out of order", 2,
+                  "call_w get_weather {\"city\":\"Paris\"};call_t get_time {};", 2},
+    [S_TOOL_STOPS] = {0, 0, {CHAT_CALLS, CHAT_ANSWER}, {0}, OAI_ERR_CANCELLED,
+                      "the tool loop: the tool function returned NULL", 1,
+                      "call_w get_weather {\"city\":\"Paris\"};call_t get_time {};", 1},
+};
+
+/* ---- the host's loops (as in tests/test_workflows.c) -------------------------------- */
+
+static int64_t real_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+typedef struct watched {
+    int64_t fd;
+    int events;
+} watched;
+
+typedef struct env {
+    transport_kind t;
+    drive_mode m;
+    oai_client *c;
+    memory_transport *mt;
+    mock_server *server;
+    watched socks[MAX_SOCKETS];
+    int sock_count;
+    int64_t timer_at;
+    int running;
+} env;
+
+static int64_t env_now_us(const env *e)
+{
+    return e->t == T_MEMORY ? memory_transport_now_us(e->mt) : real_now_us();
+}
+
+static int find_sock(const env *e, int64_t fd)
+{
+    for (int i = 0; i < e->sock_count; i++)
+        if (e->socks[i].fd == fd)
+            return i;
+    return -1;
+}
+
+static int on_socket(void *ud, int64_t fd, int events)
+{
+    env *e = ud;
+    int i = find_sock(e, fd);
+    if (events & OAI_POLL_REMOVE) {
+        if (i >= 0)
+            e->socks[i] = e->socks[--e->sock_count];
+        return 0;
+    }
+    if (i < 0) {
+        assert_true(e->sock_count < MAX_SOCKETS);
+        i = e->sock_count++;
+        e->socks[i].fd = fd;
+    }
+    e->socks[i].events = events;
+    return 0;
+}
+
+static int on_timer(void *ud, int64_t timeout_ms)
+{
+    env *e = ud;
+    e->timer_at = timeout_ms < 0 ? NEVER : env_now_us(e) + timeout_ms * 1000;
+    return 0;
+}
+
+static void action(env *e, int64_t fd, int events)
+{
+    int rc = oai_client_socket_action(e->c, fd, events);
+    assert_true(rc >= 0);
+    e->running = rc;
+}
+
+static void loop_once(env *e)
+{
+    if (e->t == T_MEMORY) {
+        int64_t io_at = memory_transport_next_event_us(e->mt);
+        int64_t at = io_at < e->timer_at ? io_at : e->timer_at;
+        assert_true(at != NEVER);
+        int64_t now = memory_transport_now_us(e->mt);
+        if (at > now)
+            memory_transport_advance_us(e->mt, at - now);
+        memory_transport_deliver(e->mt);
+        if (e->timer_at <= memory_transport_now_us(e->mt)) {
+            e->timer_at = NEVER;
+            action(e, OAI_SOCKET_TIMEOUT, 0);
+        }
+        return;
+    }
+    struct pollfd pfds[MAX_SOCKETS];
+    int n = e->sock_count;
+    for (int i = 0; i < n; i++) {
+        pfds[i].fd = (int)e->socks[i].fd;
+        pfds[i].events = (short)(((e->socks[i].events & OAI_POLL_IN) ? POLLIN : 0) |
+                                 ((e->socks[i].events & OAI_POLL_OUT) ? POLLOUT : 0));
+        pfds[i].revents = 0;
+    }
+    int wait = 100;
+    if (e->timer_at != NEVER) {
+        int64_t left = (e->timer_at - real_now_us() + 999) / 1000;
+        if (left < wait)
+            wait = left < 0 ? 0 : (int)left;
+    }
+    int ready = poll(pfds, (nfds_t)n, wait);
+    assert_true(ready >= 0);
+    for (int i = 0; ready > 0 && i < n; i++) {
+        if (!pfds[i].revents || find_sock(e, pfds[i].fd) < 0)
+            continue;
+        int events = 0;
+        if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
+            events |= OAI_POLL_IN;
+        if (pfds[i].revents & POLLOUT)
+            events |= OAI_POLL_OUT;
+        action(e, pfds[i].fd, events);
+    }
+    if (e->timer_at != NEVER && real_now_us() >= e->timer_at) {
+        e->timer_at = NEVER;
+        action(e, OAI_SOCKET_TIMEOUT, 0);
+    }
+}
+
+static int frame(env *e)
+{
+    if (e->t == T_MEMORY) {
+        memory_transport_advance_us(e->mt, MEMORY_FRAME_US);
+        memory_transport_deliver(e->mt);
+    } else {
+        usleep(1000);
+    }
+    int rc = oai_client_poll(e->c, 0);
+    assert_true(rc >= 0);
+    return rc;
+}
+
+static void env_open(env *e, transport_kind t, drive_mode m)
+{
+    memset(e, 0, sizeof *e);
+    e->t = t;
+    e->m = m;
+    e->timer_at = NEVER;
+    e->c = oai_client_new();
+    assert_non_null(e->c);
+    assert_int_equal(oai_client_set_api_key(e->c, "sk-tools"), OAI_OK);
+    assert_int_equal(oai_client_set_max_retries(e->c, 0), OAI_OK);
+    if (t == T_MEMORY) {
+        assert_int_equal(oai_client_set_base_url(e->c, "http://127.0.0.1:9/v1"), OAI_OK);
+        e->mt = memory_transport_new();
+        assert_non_null(e->mt);
+        memory_transport_set_has_run(e->mt, m == M_BLOCKING);
+        memory_transport_set_answer_in_start(e->mt, m == M_EVENT_LOOP);
+        assert_int_equal(memory_transport_attach(e->mt, e->c), OAI_OK);
+    } else {
+        e->server = mock_server_start();
+        assert_non_null(e->server);
+        assert_int_equal(oai_client_set_base_url(e->c, mock_server_url(e->server)), OAI_OK);
+    }
+    if (m == M_EVENT_LOOP) {
+        if (t == T_CURL)
+            assert_int_equal(oai_client_set_socket_callback(e->c, on_socket, e), OAI_OK);
+        assert_int_equal(oai_client_set_timer_callback(e->c, on_timer, e), OAI_OK);
+    }
+}
+
+static void env_close(env *e)
+{
+    oai_client_free(e->c);
+    if (e->t == T_MEMORY) {
+        assert_int_equal(memory_transport_in_flight(e->mt), 0);
+        memory_transport_free(e->mt);
+    } else {
+        assert_int_equal(e->sock_count, 0);
+        mock_server_stop(e->server);
+    }
+}
+
+static void env_push(env *e, int status, const char *body, const char *content_type)
+{
+    mock_reply m = {.status = status ? status : 200, .body = body, .content_type = content_type};
+    if (e->t == T_MEMORY)
+        assert_int_equal(memory_transport_push(e->mt, &m), 0);
+    else
+        mock_server_push(e->server, &m);
+}
+
+static size_t env_request_count(env *e)
+{
+    return e->t == T_MEMORY ? memory_transport_request_count(e->mt) : mock_server_request_count(e->server);
+}
+
+static const char *env_body(env *e, size_t i)
+{
+    return (e->t == T_MEMORY ? memory_transport_request(e->mt, i) : mock_server_request(e->server, i))->body;
+}
+
+/* ---- one run ---------------------------------------------------------------------- */
+
+typedef struct run {
+    env *e;
+    const scenario *sc;
+    char tools[512];        /* "id name args;" per call answered */
+    int tool_calls;
+    int stop_tool_at;       /* the tool function returns NULL at this call (0: never) */
+    int items;
+    char outputs[512];      /* the events' outputs, ';'-separated */
+    int stop_event_at;      /* the event callback stops at this event (0: never) */
+    oai_response *res;
+    int done;
+    char result[64];
+} run;
+
+static const char *tool(void *ud, const char *id, const char *name, const char *arguments)
+{
+    run *r = ud;
+    r->tool_calls++;
+    size_t n = strlen(r->tools);
+    snprintf(r->tools + n, sizeof r->tools - n, "%s %s %s;", id, name, arguments);
+    if (r->stop_tool_at && r->tool_calls >= r->stop_tool_at)
+        return NULL;
+    /* A buffer of the host's, reused: the library copies the result. */
+    snprintf(r->result, sizeof r->result, strcmp(name, "get_time") == 0 ? "12:00" : "{\"temp_c\":%d}", 21);
+    return r->result;
+}
+
+static int record(run *r, const oai_event *ev)
+{
+    assert_int_equal(oai_event_type_of(ev), OAI_EVENT_ITEM);
+    r->items++;
+    assert_true(oai_event_get_int(ev, "/step") >= 1);
+    assert_non_null(oai_event_get_string(ev, "/id"));
+    assert_non_null(oai_event_get_string(ev, "/name"));
+    assert_non_null(oai_event_get_string(ev, "/arguments"));
+    size_t n = strlen(r->outputs);
+    snprintf(r->outputs + n, sizeof r->outputs - n, "%s;", oai_event_get_string(ev, "/output"));
+    return r->stop_event_at && r->items >= r->stop_event_at;
+}
+
+static int on_event(void *ud, const oai_event *ev)
+{
+    return record(ud, ev);
+}
+
+static void on_done(void *ud, oai_call *call, oai_response *res)
+{
+    run *r = ud;
+    (void)call;
+    r->res = res;
+    r->done = 1;
+}
+
+static oai_request *make_request(const scenario *sc)
+{
+    oai_request *req;
+    if (sc->responses) {
+        req = oai_response_create_request_new("gpt-4o", "Weather in Paris?");
+        oai_request_set_json(req, "/tools",
+                             "[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}]");
+    } else {
+        req = oai_chat_completion_create_request_new("gpt-4o");
+        oai_chat_request_add_message(req, "user", "Weather and time in Paris?");
+        oai_chat_request_add_tool(req, "get_weather", "The weather", "{\"type\":\"object\"}");
+        oai_chat_request_add_tool(req, "get_time", NULL, NULL);
+    }
+    assert_int_equal(oai_request_status(req), OAI_OK);
+    return req;
+}
+
+static void drive(run *r, oai_request *req, int max_steps)
+{
+    env *e = r->e;
+    if (e->m == M_BLOCKING) {
+        r->res = oai_client_send_with_tools(e->c, req, max_steps, tool, r);
+        r->done = 1;
+    } else if (e->m == M_POLLED) {
+        oai_call *call = oai_client_start_send_with_tools(e->c, req, max_steps, tool, r, NULL, NULL, NULL, NULL);
+        assert_non_null(call);
+        for (int frames = 0;; frames++) {
+            const oai_event *ev = NULL;
+            while (oai_call_next_event(call, &ev) == OAI_OK && ev)
+                if (record(r, ev))
+                    oai_call_cancel(call);
+            if (oai_call_is_done(call))
+                break;
+            assert_true(frames < 100000);
+            frame(e);
+        }
+        r->res = oai_call_take_response(call);
+        assert_int_equal(oai_call_status(call), oai_response_status(r->res));
+        oai_call_free(call);
+        r->done = 1;
+    } else {
+        oai_call *call = oai_client_start_send_with_tools(e->c, req, max_steps, tool, r, on_done, r, on_event, r);
+        assert_non_null(call);
+        int64_t end = real_now_us() + 10 * 1000000;
+        while (!r->done) {
+            assert_true(real_now_us() < end);
+            loop_once(e);
+        }
+        assert_null(oai_call_take_response(call));
+        oai_call_free(call);
+    }
+    assert_non_null(r->res);
+}
+
+static void run_scenario(transport_kind t, drive_mode m, scenario_kind k)
+{
+    const scenario *sc = &scenarios[k];
+    env e;
+    env_open(&e, t, m);
+    for (int i = 0; i < 3 && sc->replies[i]; i++)
+        env_push(&e, sc->statuses[i], sc->replies[i], NULL);
+    run r = {.e = &e, .sc = sc, .stop_tool_at = k == S_TOOL_STOPS ? 2 : 0};
+    oai_request *req = make_request(sc);
+    char *before = oai_request_body_dup(req);
+    drive(&r, req, sc->max_steps);
+
+    assert_int_equal(oai_response_status(r.res), sc->status);
+    if (sc->status == OAI_OK)
+        assert_string_equal(oai_response_text(r.res), sc->text);
+    else
+        assert_memory_equal(oai_response_error_message(r.res), sc->text, strlen(sc->text));
+    assert_int_equal(env_request_count(&e), (size_t)sc->requests);
+    assert_string_equal(r.tools, sc->tools);
+    if (m != M_BLOCKING) /* the blocking form hands out no events */
+        assert_int_equal(r.items, sc->items);
+    /* The caller's request is not changed. */
+    char *after = oai_request_body_dup(req);
+    assert_string_equal(before, after);
+    oai_free(before);
+    oai_free(after);
+
+    if (k == S_LIMIT) /* the last reply's calls stay readable */
+        assert_int_equal(oai_response_tool_call_count(r.res), 2);
+    if (sc->requests >= 2) {
+        /* The second request carries the assistant's turn and the results. */
+        const char *body = env_body(&e, 1);
+        if (sc->responses) {
+            assert_non_null(strstr(body, "\"input\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                                         "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[]},"
+                                         "{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":\"call_w\""));
+            assert_non_null(strstr(body, "{\"type\":\"function_call_output\",\"call_id\":\"call_w\","
+                                         "\"output\":\"{\\\"temp_c\\\":21}\"}]"));
+        } else {
+            assert_non_null(strstr(body, "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+                                         "{\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":"
+                                         "\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+                                         "{\"id\":\"call_t\",\"type\":\"function\",\"function\":{\"name\":"
+                                         "\"get_time\",\"arguments\":\"{}\"}}]},"
+                                         "{\"role\":\"tool\",\"tool_call_id\":\"call_w\",\"content\":"
+                                         "\"{\\\"temp_c\\\":21}\"},"
+                                         "{\"role\":\"tool\",\"tool_call_id\":\"call_t\",\"content\":\"12:00\"}]"));
+            assert_null(strstr(body, "parsed"));
+        }
+    }
+    if (m != M_BLOCKING && sc->items)
+        assert_string_equal(r.outputs, sc->items == 1 ? "{\"temp_c\":21};" : "{\"temp_c\":21};12:00;");
+    oai_response_free(r.res);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+typedef struct cell {
+    transport_kind t;
+    drive_mode m;
+    scenario_kind k;
+} cell;
+
+static void test_cell(void **state)
+{
+    const cell *c = *state;
+    run_scenario(c->t, c->m, c->k);
+}
+
+/* ---- beyond the table -------------------------------------------------------------- */
+
+static int count_stream_event(void *ud, const oai_event *ev)
+{
+    (void)ev;
+    (*(int *)ud)++;
+    return 0;
+}
+
+static char *read_transcript(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/transcripts/%s", OAI_SOURCE_DIR, name);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+#define STREAM_ANSWER                                                                                   \
+    "data: {\"id\":\"s2\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"   \
+    "{\"role\":\"assistant\",\"content\":\"Sunny in both.\"},\"finish_reason\":null}]}\n\n"            \
+    "data: {\"id\":\"s2\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{}," \
+    "\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+
+/* Streamed steps: an event callback sees every step's deltas; a request
+ * that streams into the pull queue (no event callback) does not stall the
+ * loop. */
+static void streamed(transport_kind t, drive_mode m, int with_callback)
+{
+    env e;
+    env_open(&e, t, m);
+    char *calls = read_transcript("openai_chat_tools_parallel.sse");
+    env_push(&e, 0, calls, "text/event-stream");
+    env_push(&e, 0, STREAM_ANSWER, "text/event-stream");
+    run r = {.e = &e};
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    int deltas = 0;
+    if (with_callback)
+        oai_request_set_event_callback(req, count_stream_event, &deltas);
+    else
+        oai_request_set_stream(req, 1);
+    drive(&r, req, 0);
+    assert_int_equal(oai_response_status(r.res), OAI_OK);
+    assert_string_equal(oai_response_text(r.res), "Sunny in both.");
+    assert_string_equal(r.tools, "call_Vx3kP8qL2mN7 get_weather {\"location\": \"Paris, France\"};"
+                                 "call_Hq9sR4tW1zY6 get_weather {\"location\": \"東京, 日本\"};");
+    if (with_callback)
+        assert_true(deltas >= 12);
+    assert_non_null(strstr(env_body(&e, 1), "\"stream\":true"));
+    assert_non_null(strstr(env_body(&e, 1), "{\"role\":\"tool\",\"tool_call_id\":\"call_Hq9sR4tW1zY6\""));
+    oai_response_free(r.res);
+    oai_request_free(req);
+    free(calls);
+    env_close(&e);
+}
+
+static void test_streamed_steps(void **state)
+{
+    (void)state;
+    streamed(T_MEMORY, M_BLOCKING, 1);
+    streamed(T_MEMORY, M_POLLED, 0);
+    streamed(T_MEMORY, M_EVENT_LOOP, 1);
+#if OAI_TEST_WITH_CURL
+    streamed(T_CURL, M_BLOCKING, 1);
+    streamed(T_CURL, M_POLLED, 0);
+#endif
+}
+
+/* An event callback returning non-zero stops the loop after that call. */
+static void test_event_callback_stops(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_EVENT_LOOP);
+    env_push(&e, 0, CHAT_CALLS, NULL);
+    env_push(&e, 0, CHAT_ANSWER, NULL);
+    run r = {.e = &e, .stop_event_at = 1};
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    drive(&r, req, 0);
+    assert_int_equal(oai_response_status(r.res), OAI_ERR_CANCELLED);
+    assert_int_equal(r.items, 1);
+    assert_int_equal(r.tool_calls, 1);
+    assert_int_equal(env_request_count(&e), 1);
+    oai_response_free(r.res);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+static const char *never(void *ud, const char *id, const char *name, const char *arguments)
+{
+    (void)ud, (void)id, (void)name, (void)arguments;
+    fail_msg("the tool function must not run");
+    return NULL;
+}
+
+static void expect_invalid(oai_client *c, const oai_request *req, int max_steps, oai_tool_fn fn, oai_status want)
+{
+    oai_response *res = oai_client_send_with_tools(c, req, max_steps, fn, NULL);
+    assert_non_null(res);
+    assert_int_equal(oai_response_status(res), want);
+    assert_non_null(oai_response_error_message(res));
+    oai_response_free(res);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_BLOCKING);
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    expect_invalid(e.c, req, 0, NULL, OAI_ERR_INVALID_ARGUMENT);
+    expect_invalid(e.c, req, -1, never, OAI_ERR_INVALID_ARGUMENT);
+    expect_invalid(e.c, req, 1001, never, OAI_ERR_INVALID_ARGUMENT);
+    expect_invalid(e.c, NULL, 0, never, OAI_ERR_INVALID_ARGUMENT);
+    expect_invalid(NULL, req, 0, never, OAI_ERR_INVALID_ARGUMENT);
+    oai_request *failed = oai_chat_completion_create_request_new("");
+    expect_invalid(e.c, failed, 0, never, OAI_ERR_INVALID_ARGUMENT);
+    assert_null(oai_client_start_send_with_tools(NULL, req, 0, never, NULL, NULL, NULL, NULL, NULL));
+    assert_null(oai_client_start_send_with_tools(e.c, NULL, 0, never, NULL, NULL, NULL, NULL, NULL));
+    assert_int_equal(env_request_count(&e), 0);
+
+    /* A tool call without a name: a protocol error, the tool not called. */
+    env_push(&e, 0,
+             "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":"
+             "[{\"id\":\"x\",\"type\":\"function\",\"function\":{\"arguments\":\"{}\"}}]},\"finish_reason\":"
+             "\"tool_calls\"}]}",
+             NULL);
+    oai_response *res = oai_client_send_with_tools(e.c, req, 0, never, NULL);
+    assert_int_equal(oai_response_status(res), OAI_ERR_PROTOCOL);
+    assert_non_null(strstr(oai_response_error_message(res), "without an id or a name"));
+    oai_response_free(res);
+
+    /* Cancelling the loop's call ends it with OAI_ERR_CANCELLED. */
+    env_push(&e, 0, CHAT_CALLS, NULL);
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, never, NULL, NULL, NULL, NULL, NULL);
+    oai_call_cancel(call);
+    while (!oai_call_is_done(call))
+        oai_client_poll(e.c, 0);
+    assert_int_equal(oai_call_status(call), OAI_ERR_CANCELLED);
+    oai_call_free(call);
+    oai_request_free(failed);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+/* ---- out of memory ------------------------------------------------------------------ */
+
+/* The library's allocator for this executable (oai_set_allocator(), set
+ * first thing in main()), as in tests/test_workflows.c: libc's, with a
+ * countdown that fails one chosen allocation, and while tracking, the set
+ * of blocks allocated and not yet freed. Only test_out_of_memory tracks
+ * and fails, on the in-memory transport (no other thread runs). */
+#define LIVE_SLOTS ((size_t)1 << 16)
+#define TOMBSTONE ((void *)1)
+static void *live[LIVE_SLOTS];
+static size_t live_count;
+static int tracking;
+static long alloc_n, fail_at;
+static int failed_once, failed_in_openssl;
+
+/* OpenSSL's process-wide caches may keep a block after a failure half-way:
+ * OpenSSL's to free, not ours. */
+static int inside_openssl(void)
+{
+    void *frames[32];
+    int n = backtrace(frames, 32);
+    for (int i = 0; i < n; i++) {
+        Dl_info info;
+        if (dladdr(frames[i], &info) && info.dli_fname && strstr(info.dli_fname, "libcrypto"))
+            return 1;
+    }
+    return 0;
+}
+
+static size_t slot_of(const void *p)
+{
+    uint64_t h = (uint64_t)(uintptr_t)p;
+    h ^= h >> 17;
+    h *= UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> 40) & (LIVE_SLOTS - 1);
+}
+
+static void live_add(void *p)
+{
+    size_t i = slot_of(p);
+    while (live[i] && live[i] != TOMBSTONE)
+        i = (i + 1) & (LIVE_SLOTS - 1);
+    live[i] = p;
+    live_count++;
+    assert_true(live_count < LIVE_SLOTS / 2);
+}
+
+static int live_remove(void *p)
+{
+    for (size_t i = slot_of(p); live[i]; i = (i + 1) & (LIVE_SLOTS - 1))
+        if (live[i] == p) {
+            live[i] = TOMBSTONE;
+            live_count--;
+            return 1;
+        }
+    return 0;
+}
+
+static int fails_now(void)
+{
+    if (fail_at <= 0 && !tracking)
+        return 0;
+    if (++alloc_n != fail_at)
+        return 0;
+    failed_once = 1;
+    failed_in_openssl = inside_openssl();
+    return 1;
+}
+
+static void *t_malloc(void *ud, size_t n)
+{
+    (void)ud;
+    if (fails_now())
+        return NULL;
+    void *p = malloc(n);
+    if (p && tracking)
+        live_add(p);
+    return p;
+}
+
+static void *t_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (fails_now())
+        return NULL;
+    int tracked = tracking && (!p || live_remove(p));
+    void *q = realloc(p, n);
+    if (tracked && (q || p))
+        live_add(q ? q : p);
+    return q;
+}
+
+static void t_free(void *ud, void *p)
+{
+    (void)ud;
+    if (tracking)
+        live_remove(p);
+    free(p);
+}
+
+#define JSON_ANSWER                                                                                              \
+    "{\"id\":\"c2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
+    "\"content\":\"{\\\"temp_c\\\":21}\"},\"finish_reason\":\"stop\"}]}"
+
+/* One polled run of a chat or Responses loop, then the readers, with
+ * allocation n failing (0: none). Returns the allocations made; *left gets
+ * the blocks left allocated once everything was freed. */
+static long oom_run(int responses, long n, int track, size_t *left)
+{
+    env e;
+    env_open(&e, T_MEMORY, M_POLLED);
+    env_push(&e, 0, responses ? RESP_CALLS : CHAT_CALLS, NULL);
+    env_push(&e, 0, responses ? RESP_ANSWER : JSON_ANSWER, NULL);
+    run r = {.e = &e};
+    oai_request *req = make_request(&scenarios[responses ? S_RESPONSES : S_CHAT]);
+    memset(live, 0, sizeof live);
+    live_count = 0;
+    alloc_n = 0;
+    failed_once = failed_in_openssl = 0;
+    tracking = track;
+    fail_at = n;
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, tool, &r, NULL, NULL, NULL, NULL);
+    if (call) {
+        for (int frames = 0; !oai_call_is_done(call); frames++) {
+            if (frames > 100000)
+                fail_msg("allocation %ld failed, and the loop never ended", n);
+            memory_transport_advance_us(e.mt, MEMORY_FRAME_US);
+            memory_transport_deliver(e.mt);
+            oai_client_poll(e.c, 0);
+            const oai_event *ev;
+            while (oai_call_next_event(call, &ev) == OAI_OK && ev)
+                ;
+        }
+        oai_response *res = oai_call_take_response(call);
+        if (!failed_once)
+            assert_int_equal(oai_response_status(res), OAI_OK);
+        /* The readers on whatever came back. */
+        oai_response_parsed(res);
+        oai_response_parsed_status(res);
+        oai_response_parsed_error_message(res);
+        oai_response_refusal(res);
+        for (size_t i = 0; i < oai_response_tool_call_count(res); i++)
+            oai_response_tool_call_arguments_json(res, i);
+        if (!failed_once && !responses)
+            assert_int_equal(oai_value_get_int(oai_response_parsed(res), "/temp_c"), 21);
+        oai_response_free(res);
+        oai_call_free(call);
+    } else {
+        assert_true(failed_once);
+    }
+    /* And the request side. */
+    oai_request_set_json_schema(req, "oom", "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", 1);
+    fail_at = 0;
+    for (int i = 0; i < 1000 && oai_client_poll(e.c, 0) > 0; i++)
+        memory_transport_advance_us(e.mt, MEMORY_FRAME_US);
+    oai_request_free(req);
+    env_close(&e);
+    tracking = 0;
+    *left = failed_in_openssl ? 0 : live_count;
+    return alloc_n;
+}
+
+/* Every allocation of a chat and a Responses loop fails once (a sample
+ * under valgrind): no crash, no hang, no leak. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    size_t left;
+    for (int responses = 0; responses <= 1; responses++) {
+        oom_run(responses, 0, 0, &left); /* warm-up: one-time global state */
+        long total = oom_run(responses, 0, 1, &left);
+        assert_int_equal(left, 0);
+        long stride = getenv("OAI_TEST_MEMCHECK") ? total / 150 + 1 : 1;
+        for (long n = 1; n <= total; n += stride) {
+            oom_run(responses, n, 1, &left);
+            if (left)
+                fail_msg("%s: allocation %ld failed: %zu blocks left allocated", responses ? "responses" : "chat", n,
+                         left);
+        }
+        print_message("%s loop: %ld allocations, each failed once%s\n", responses ? "responses" : "chat", total,
+                      stride > 1 ? " (a sample)" : "");
+    }
+}
+
+int main(void)
+{
+    /* Before anything allocates: see test_out_of_memory. */
+    if (oai_set_allocator(t_malloc, t_realloc, t_free, NULL) != OAI_OK)
+        return 1;
+    static cell cells[2 * 3 * 5];
+    static char names[2 * 3 * 5][64];
+    struct CMUnitTest tests[2 * 3 * 5 + 4];
+    size_t n = 0;
+    for (int t = 0; t < 2; t++) {
+        if (t == T_CURL && !OAI_TEST_WITH_CURL)
+            continue;
+        for (int m = 0; m < 3; m++)
+            for (int k = 0; k < 5; k++) {
+                cells[n] = (cell){(transport_kind)t, (drive_mode)m, (scenario_kind)k};
+                snprintf(names[n], sizeof names[n], "tool_loop/%s/%s/%s", scenario_names[k], transport_names[t],
+                         mode_names[m]);
+                tests[n] = (struct CMUnitTest){names[n], test_cell, NULL, NULL, &cells[n]};
+                n++;
+            }
+    }
+    tests[n++] = (struct CMUnitTest){"streamed_steps", test_streamed_steps, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"event_callback_stops", test_event_callback_stops, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"bad_arguments", test_bad_arguments, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"out_of_memory", test_out_of_memory, NULL, NULL, NULL};
+    return _cmocka_run_group_tests("tool_loop", tests, n, NULL, NULL);
+}
