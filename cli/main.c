@@ -21,6 +21,7 @@ static const cli_command *const commands[] = {
     &cli_cmd_embeddings,
     &cli_cmd_models,
     &cli_cmd_data,
+    &cli_cmd_tokens,
     &cli_cmd_files,
     &cli_cmd_fine_tune,
     &cli_cmd_batch,

@@ -2208,10 +2208,129 @@ OAI_API int64_t oai_training_report_example_count(const oai_training_report *rep
 /** The statistic named @p name, or 0: "examples", "lines",
  *  "messages_min", "messages_max", "messages_total", "characters",
  *  "tokens_estimated", "tokens_max", "examples_over_context",
- *  "assistant_messages", "problems_total". */
+ *  "assistant_messages", "problems_total"; and "tokens_total" (the same as
+ *  "tokens_estimated"), "tokens_exact" (1 when counted with a tokenizer:
+ *  oai_training_report_exact_new()), "billed_tokens_per_epoch", "epochs",
+ *  "billed_tokens" (docs/tokens.md). */
 OAI_API int64_t oai_training_report_stat(const oai_training_report *report, const char *name);
 /** The whole report as JSON text (owned by the caller: oai_free()), or NULL. */
 OAI_API char *oai_training_report_json_dup(const oai_training_report *report);
+
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Token counts (local, no network)
+ *  Exact token counts with OpenAI's `o200k_base` (GPT-4o, GPT-4.1, o1, o3,
+ *  o4-mini) and `cl100k_base` (GPT-4, GPT-3.5 Turbo, text-embedding-3)
+ *  encodings, identical to tiktoken's. The vocabularies are files (the
+ *  `.tiktoken` format, one `BASE64 RANK` a line) installed with the
+ *  library; docs/tokens.md tells how they are made and found. A tokenizer
+ *  is read-only once made except for its options: use it from one thread
+ *  at a time, or one per thread.
+ *  @{ */
+
+/** A loaded encoding: its vocabulary and its rules. */
+typedef struct oai_tokenizer oai_tokenizer;
+
+/** How text that spells a special token (`<|endoftext|>`) is counted. */
+typedef enum oai_tokenizer_special {
+    /** As ordinary text, like tiktoken's encode_ordinary() (the default). */
+    OAI_TOKENIZER_SPECIAL_ORDINARY = 0,
+    /** As the one special token, like encode(text, allowed_special="all"). */
+    OAI_TOKENIZER_SPECIAL_ALLOWED = 1,
+    /** Refused with ::OAI_ERR_INVALID_ARGUMENT, like encode(text). */
+    OAI_TOKENIZER_SPECIAL_DISALLOWED = 2
+} oai_tokenizer_special;
+
+/**
+ * Loads an encoding from a vocabulary file.
+ * @param encoding "o200k_base" or "cl100k_base" (its pattern and special
+ *        tokens are built in; the file holds its ranks)
+ * @param path the `.tiktoken` file; NULL: `ENCODING.tiktoken` in the
+ *        directory `$OAI_VOCAB_DIR`, else the install directory
+ *        (`DATADIR/oai`, where `cmake --install` puts both files)
+ * @return the tokenizer (oai_tokenizer_free()); NULL only when memory ran
+ *         out. Its sticky status: ::OAI_ERR_INVALID_ARGUMENT (unknown
+ *         encoding), ::OAI_ERR_IO (the file cannot be read),
+ *         ::OAI_ERR_INVALID_DATA (not a vocabulary, or another encoding's:
+ *         the message names the line), ::OAI_ERR_OUT_OF_MEMORY.
+ */
+OAI_API oai_tokenizer *oai_tokenizer_new(const char *encoding, const char *path);
+/**
+ * Loads the encoding a model uses, by tiktoken's model table: "gpt-4o",
+ * "gpt-4o-mini", "gpt-4.1*", "o1*", "o3*", "o4-mini*", "gpt-5*" and their
+ * fine-tunes (`ft:gpt-4o...`) use o200k_base; "gpt-4*", "gpt-3.5-turbo*",
+ * "text-embedding-3-*", "text-embedding-ada-002" use cl100k_base.
+ * @param vocab_dir the directory of the `.tiktoken` files, or NULL for the
+ *        default of oai_tokenizer_new()
+ * @return as oai_tokenizer_new(); ::OAI_ERR_INVALID_ARGUMENT for a model
+ *         of no known or of an unsupported encoding.
+ */
+OAI_API oai_tokenizer *oai_tokenizer_model_new(const char *model, const char *vocab_dir);
+/** Frees a tokenizer. NULL is a no-op. */
+OAI_API void oai_tokenizer_free(oai_tokenizer *tok);
+/** ::OAI_OK, or the sticky status of a tokenizer that could not be made.
+ *  ::OAI_ERR_INVALID_ARGUMENT for NULL. */
+OAI_API oai_status oai_tokenizer_status(const oai_tokenizer *tok);
+/** Why the tokenizer could not be made, else why the last count failed
+ *  (borrowed; never holds the text counted); NULL when nothing failed. */
+OAI_API const char *oai_tokenizer_error_message(const oai_tokenizer *tok);
+/** The encoding's name ("o200k_base"), or NULL when none was found. */
+OAI_API const char *oai_tokenizer_name(const oai_tokenizer *tok);
+/** How special-token text is counted: an ::oai_tokenizer_special.
+ *  ::OAI_ERR_INVALID_ARGUMENT for another value. */
+OAI_API oai_status oai_tokenizer_set_special_tokens(oai_tokenizer *tok, int mode);
+/**
+ * Counts the tokens of @p len bytes of UTF-8 text (NUL bytes included).
+ * Invalid UTF-8 is counted as the text with U+FFFD in place of each invalid
+ * sequence (Python's `bytes.decode("utf-8", "replace")`). Time grows as
+ * n log n at worst (a megabyte of one repeated character included), memory
+ * as n; nothing is allocated for valid text of short pieces.
+ * @param count receives the count (0 on failure)
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (NULL tokenizer or count,
+ *         NULL text with a length, a special token under
+ *         ::OAI_TOKENIZER_SPECIAL_DISALLOWED, one run above 1 GiB that is a
+ *         single piece); ::OAI_ERR_OUT_OF_MEMORY; the sticky status.
+ */
+OAI_API oai_status oai_tokenizer_count_text(oai_tokenizer *tok, const char *text, size_t len, int64_t *count);
+/**
+ * Counts the prompt tokens of a chat request's `/messages` the way
+ * OpenAI's cookbook does (How_to_count_tokens_with_tiktoken): 3 per
+ * message, the tokens of each of its values (role, content, name, ...),
+ * 1 more per `name`, and 3 for the priming of the reply. Content parts
+ * count their `text`; images, audio and files add nothing; other objects
+ * (tool_calls) count as their JSON text. An estimate of what the API
+ * bills (tools and response formats are not counted), exact for text
+ * messages.
+ * @return ::OAI_OK; ::OAI_ERR_INVALID_ARGUMENT (no `/messages` array, a
+ *         message that is not an object); a failed request's status; as
+ *         oai_tokenizer_count_text().
+ */
+OAI_API oai_status oai_tokenizer_count_chat(oai_tokenizer *tok, const oai_request *req, int64_t *count);
+/** The same for @p len bytes of JSON text holding the messages array.
+ *  ::OAI_ERR_INVALID_ARGUMENT when it is not JSON. */
+OAI_API oai_status oai_tokenizer_count_messages(oai_tokenizer *tok, const char *json, size_t len, int64_t *count);
+
+/**
+ * oai_training_report_new() with exact token counts: each example counted
+ * with @p tok by the cookbook's recipe (oai_tokenizer_count_chat(); tools
+ * by their JSON text), examples over @p context_limit reported with their
+ * exact count, and the statistics "tokens_total", "tokens_max",
+ * "billed_tokens_per_epoch" (each example's tokens capped at the context
+ * limit, summed), "epochs" (the default for `n_epochs: "auto"`) and
+ * "billed_tokens" (their product) exact; "tokens_exact" is 1 and the JSON
+ * report says `"token_count": "exact"` and names the encoding. The
+ * tokenizer is used during the call only. docs/tokens.md tells the rules.
+ * @param tok a tokenizer, or NULL for the estimate (as
+ *        oai_training_report_new())
+ * @return as oai_training_report_new(); a tokenizer that could not be made
+ *         gives a report with ::OAI_ERR_INVALID_ARGUMENT.
+ */
+OAI_API oai_training_report *oai_training_report_exact_new(const char *path, int format, int64_t context_limit,
+                                                           oai_tokenizer *tok);
+/** The same on @p len bytes in memory. */
+OAI_API oai_training_report *oai_training_report_buffer_exact_new(const char *data, size_t len, int format,
+                                                                  int64_t context_limit, oai_tokenizer *tok);
 
 /** @} */
 

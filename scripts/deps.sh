@@ -70,11 +70,26 @@ ensure_comma_locale() {
   localedef -i de_DE -f UTF-8 de_DE.UTF-8 && echo "deps: generated the de_DE.UTF-8 locale"
 }
 
+# The tokenizer's reference and vocabulary source (docs/tokens.md): the npm
+# package js-tiktoken, pinned in tests/tokens/package-lock.json, into
+# tests/tokens/node_modules (the build converts its ranks into the
+# vocabulary files; the tokens_reference test counts with it). Only the
+# tests need it: a build without it has no vocabulary files.
+ensure_js_tiktoken() {
+  [ "$MODE" = all ] || return 0
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/tokens"
+  [ -f "$dir/node_modules/js-tiktoken/package.json" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "deps: npm is missing: cannot install js-tiktoken"; return 1; }
+  npm ci --prefix "$dir" --no-audit --no-fund && echo "deps: installed js-tiktoken into $dir/node_modules"
+}
+
 what="build and test"
 [ "$MODE" = build ] && what="build"
 
 if [ "${#missing[@]}" -eq 0 ]; then
   ensure_comma_locale
+  ensure_js_tiktoken
   echo "deps: all $what dependencies are installed"
   exit 0
 fi
@@ -90,3 +105,4 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "deps: installed ${missing[*]}"
 ensure_comma_locale
+ensure_js_tiktoken

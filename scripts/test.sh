@@ -24,8 +24,8 @@
 #      ctest suite there;
 #   8. fuzzes the SSE/stream layer, the stream's fast path against its full
 #      parser (fuzz_stream_diff: any difference in events or result fails)
-#      the training-data validator and webhook verification with libFuzzer
-#      + ASan/UBSan (clang)
+#      the training-data validator, webhook verification and the
+#      tokenizers with libFuzzer + ASan/UBSan (clang)
 #      for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
 # phases) and exits non-zero if anything failed. Every build uses
@@ -35,6 +35,11 @@
 #   OAI_TEST_SKIP="memcheck asan" scripts/test.sh   # leave phases out
 #     (phase names: ctest memcheck conformance release debug nocurl asan fuzz)
 set -uo pipefail
+
+# The tokenizer's tests need its vocabularies (built from js-tiktoken, which
+# deps.sh installs): here a missing vocabulary fails them instead of
+# skipping them (docs/tokens.md).
+export OAI_REQUIRE_VOCAB=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build"
@@ -189,7 +194,7 @@ phase_fuzz() {
   local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target dict
   CC=clang build_tree fuzz "$dir" -DOAI_FUZZ=ON -DOAI_BUILD_TESTS=OFF -DOAI_BUILD_CLI=OFF \
     -DOAI_BUILD_EXAMPLES=OFF || return 0
-  for target in fuzz_stream fuzz_stream_diff fuzz_training fuzz_webhook; do
+  for target in fuzz_stream fuzz_stream_diff fuzz_training fuzz_webhook fuzz_tokens; do
     say "fuzzing $target for ${secs}s"
     mkdir -p "$dir/corpus-$target"
     dict=

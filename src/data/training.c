@@ -14,6 +14,7 @@
  * rules and codes; keep the two in step. */
 #include "util/util.h"
 #include "json/json.h"
+#include "tokens/tokens.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -41,6 +42,21 @@
 /* Token estimate: framing per example and per message. */
 #define TOKENS_PER_EXAMPLE 3
 #define TOKENS_PER_MESSAGE 4
+/* Exact counts (with a tokenizer) follow OpenAI's cookbook recipe
+ * (Chat_finetuning_data_prep, How_to_count_tokens_with_tiktoken): 3 per
+ * message plus the tokens of each of its string values, 1 more for a name,
+ * 3 per example for the priming of the reply (TOKENS_PER_EXAMPLE). */
+#define EXACT_TOKENS_PER_MESSAGE 3
+#define EXACT_TOKENS_PER_NAME 1
+/* The default number of epochs when n_epochs is "auto", by the cookbook's
+ * rule (docs/tokens.md): 3, raised so that the job sees at least 100
+ * examples (at most 25 epochs), lowered so that it sees at most 25000 (at
+ * least 1 epoch). */
+#define TARGET_EPOCHS 3
+#define MIN_TARGET_EXAMPLES 100
+#define MAX_TARGET_EXAMPLES 25000
+#define MIN_DEFAULT_EPOCHS 1
+#define MAX_DEFAULT_EPOCHS 25
 
 typedef struct problem {
     int64_t line;
@@ -59,9 +75,15 @@ struct oai_training_report {
     int64_t messages_total;
     int64_t assistant_messages;
     int64_t characters;
-    int64_t tokens_estimated;
+    int64_t tokens_estimated; /* the sum, exact or estimated (named before exact counts) */
     int64_t tokens_max;
     int64_t examples_over_context;
+    int64_t tokens_total;            /* = tokens_estimated */
+    int64_t tokens_exact;            /* 1: counted with a tokenizer */
+    int64_t billed_tokens_per_epoch; /* each example's tokens, capped at the context limit */
+    int64_t epochs;                  /* the default for n_epochs "auto" */
+    int64_t billed_tokens;           /* billed_tokens_per_epoch * epochs */
+    const char *encoding;            /* the tokenizer's ("o200k_base", a static string), or NULL */
     /* the first OAI_TRAINING_MAX_PROBLEMS problems, and the count of all */
     problem *problems;
     size_t problem_count;
@@ -75,6 +97,7 @@ struct oai_training_report {
 typedef struct validator {
     int format;
     int64_t context_limit;
+    oai_tokenizer *tok;   /* exact counts, or NULL: the estimate */
     size_t max_line;
     oai_training_report *report;
     oai__buf carry;        /* the start of a line that spans chunks */
@@ -289,10 +312,24 @@ static int utf8_check(const char *s, size_t len, size_t *bad_at, const char **wh
 /* ------------------------------------------------------------------------ */
 /* Text measures and the token estimate */
 
-/* Adds a string's code points to the example and returns its estimated
- * tokens: ceil(ASCII bytes / 4) plus one per non-ASCII code point (so CJK,
- * where tiktoken spends about a token per character, is not undercounted). */
-static int64_t measure_text(example *ex, const char *s, size_t len)
+/* The exact tokens of a text with the validator's tokenizer; a failure
+ * (memory) ends the run. */
+static int64_t exact_tokens(validator *v, const char *s, size_t len)
+{
+    int64_t n = 0;
+    oai_status st = oai__tokenizer_count(v->tok, s ? s : "", s ? len : 0, &n);
+    if (st != OAI_OK) {
+        v->fatal = st == OAI_ERR_OUT_OF_MEMORY ? st : OAI_ERR_INVALID_DATA;
+        return 0;
+    }
+    return n;
+}
+
+/* Adds a string's code points to the example and returns its tokens:
+ * exact with a tokenizer, else estimated as ceil(ASCII bytes / 4) plus one
+ * per non-ASCII code point (so CJK, where tiktoken spends about a token per
+ * character, is not undercounted). */
+static int64_t measure_text(validator *v, example *ex, const char *s, size_t len)
 {
     int64_t ascii = 0, other = 0;
     for (size_t i = 0; i < len; i++) {
@@ -304,12 +341,14 @@ static int64_t measure_text(example *ex, const char *s, size_t len)
     }
     if (ex != NULL)
         ex->characters += ascii + other;
+    if (v->tok != NULL)
+        return exact_tokens(v, s, len);
     return (ascii + 3) / 4 + other;
 }
 
-static int64_t measure_string(example *ex, const oai_value *str)
+static int64_t measure_string(validator *v, example *ex, const oai_value *str)
 {
-    return measure_text(ex, oai_value_string(str), oai_value_string_len(str));
+    return measure_text(v, ex, oai_value_string(str), oai_value_string_len(str));
 }
 
 /* Tool definitions cost what their compact JSON text costs. They are no
@@ -322,7 +361,7 @@ static int64_t tools_tokens(validator *v, const oai_value *tools)
         v->fatal = OAI_ERR_OUT_OF_MEMORY;
         return 0;
     }
-    int64_t tokens = measure_text(NULL, text, len);
+    int64_t tokens = measure_text(v, NULL, text, len);
     oai__free(text);
     return tokens;
 }
@@ -420,7 +459,7 @@ static int64_t check_content_part(validator *v, example *ex, const section *sec,
                     sec->where, i, k);
     else if (oai_value_string_len(text) == 0)
         add_problem(v, ex->line, "empty_content", "%s[%zu].content[%zu] has an empty \"text\"", sec->where, i, k);
-    return measure_string(ex, text);
+    return measure_string(v, ex, text);
 }
 
 /* Checks "content"; returns its tokens. may_be_empty: an assistant message
@@ -441,7 +480,7 @@ static int64_t check_content(validator *v, example *ex, const section *sec, size
         if (oai_value_string_len(content) == 0 && !may_be_empty)
             add_problem(v, ex->line, "empty_content", "%s[%zu] (%s) has an empty \"content\"", sec->where, i,
                         role_label(msg, q));
-        return measure_string(ex, content);
+        return measure_string(v, ex, content);
     }
     if (type != OAI_VALUE_ARRAY) {
         add_problem(v, ex->line, "missing_content",
@@ -484,9 +523,9 @@ static int64_t check_tool_call(validator *v, example *ex, const section *sec, si
         add_problem(v, ex->line, "bad_tool_call",
                     "%s[%zu].tool_calls[%zu].function.arguments must be a string of JSON, not %s", sec->where,
                     i, k, type_phrase(args));
-        return measure_string(ex, name);
+        return measure_string(v, ex, name);
     }
-    return measure_string(ex, name) + measure_string(ex, args);
+    return measure_string(v, ex, name) + measure_string(v, ex, args);
 }
 
 /* Checks "tool_calls"; returns its tokens and sets *calls_tools when the
@@ -538,6 +577,25 @@ static int check_weight(validator *v, example *ex, const section *sec, size_t i,
     return w == 1.0;
 }
 
+/* The cookbook's recipe for what a message costs besides its content and
+ * tool calls: 3, the tokens of its other string values (role, name,
+ * tool_call_id), and 1 more for a name. */
+static int64_t exact_message_overhead(validator *v, const oai_value *msg)
+{
+    int64_t tokens = EXACT_TOKENS_PER_MESSAGE;
+    size_t n = oai_value_count(msg);
+    for (size_t k = 0; k < n && !v->fatal; k++) {
+        const char *key = oai_value_key(msg, k);
+        const oai_value *value = oai_value_item(msg, k);
+        if (strcmp(key, "content") == 0 || !is_type(value, OAI_VALUE_STRING))
+            continue;
+        tokens += exact_tokens(v, oai_value_string(value), oai_value_string_len(value));
+        if (strcmp(key, "name") == 0)
+            tokens += EXACT_TOKENS_PER_NAME;
+    }
+    return tokens;
+}
+
 /* Checks one message of a section and adds it to the example. */
 static void check_message(validator *v, example *ex, section *sec, size_t i, const oai_value *msg)
 {
@@ -549,7 +607,7 @@ static void check_message(validator *v, example *ex, section *sec, size_t i, con
     role r = role_of(msg);
     check_role(v, ex, sec, i, msg, r);
     int calls_tools = 0;
-    int64_t tokens = TOKENS_PER_MESSAGE;
+    int64_t tokens = v->tok ? exact_message_overhead(v, msg) : TOKENS_PER_MESSAGE;
     if (r == ROLE_ASSISTANT) {
         tokens += check_tool_calls(v, ex, sec, i, msg, &calls_tools);
         ex->assistants++;
@@ -695,7 +753,7 @@ static int64_t check_completion(validator *v, example *ex, const oai_value *obj)
                     type_phrase(completion));
     else if (oai_value_string_len(completion) == 0)
         add_problem(v, ex->line, "empty_completion", "\"completion\" is empty");
-    return TOKENS_PER_EXAMPLE + measure_string(ex, prompt) + measure_string(ex, completion);
+    return TOKENS_PER_EXAMPLE + measure_string(v, ex, prompt) + measure_string(v, ex, completion);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -713,13 +771,20 @@ static void add_example_stats(validator *v, const example *ex, int64_t tokens)
     r->assistant_messages += ex->assistants;
     r->characters += ex->characters;
     r->tokens_estimated += tokens;
+    r->tokens_total += tokens;
     if (tokens > r->tokens_max)
         r->tokens_max = tokens;
+    r->billed_tokens_per_epoch += v->context_limit > 0 && tokens > v->context_limit ? v->context_limit : tokens;
     if (v->context_limit > 0 && tokens > v->context_limit) {
         r->examples_over_context++;
-        add_problem(v, ex->line, "over_context_limit",
-                    "the example has about %lld tokens (estimated), more than the context limit of %lld",
-                    (long long)tokens, (long long)v->context_limit);
+        if (v->tok)
+            add_problem(v, ex->line, "over_context_limit",
+                        "the example has %lld tokens (%s), more than the context limit of %lld",
+                        (long long)tokens, r->encoding, (long long)v->context_limit);
+        else
+            add_problem(v, ex->line, "over_context_limit",
+                        "the example has about %lld tokens (estimated), more than the context limit of %lld",
+                        (long long)tokens, (long long)v->context_limit);
     }
 }
 
@@ -878,6 +943,23 @@ static void finish(validator *v)
     else if (r->examples < MIN_EXAMPLES)
         add_problem(v, 0, "too_few_examples", "the file holds %lld example%s; fine-tuning needs at least %d",
                     (long long)r->examples, r->examples == 1 ? "" : "s", MIN_EXAMPLES);
+    r->epochs = oai__training_default_epochs(r->examples);
+    r->billed_tokens = r->billed_tokens_per_epoch * r->epochs;
+}
+
+int64_t oai__training_default_epochs(int64_t examples)
+{
+    if (examples <= 0)
+        return 0;
+    if (examples * TARGET_EPOCHS < MIN_TARGET_EXAMPLES) {
+        int64_t n = MIN_TARGET_EXAMPLES / examples;
+        return n < MAX_DEFAULT_EPOCHS ? n : MAX_DEFAULT_EPOCHS;
+    }
+    if (examples * TARGET_EPOCHS > MAX_TARGET_EXAMPLES) {
+        int64_t n = MAX_TARGET_EXAMPLES / examples;
+        return n > MIN_DEFAULT_EPOCHS ? n : MIN_DEFAULT_EPOCHS;
+    }
+    return TARGET_EPOCHS;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -919,17 +1001,28 @@ static const char *bad_arguments(int format, int64_t context_limit)
     return NULL;
 }
 
-static oai_status start(validator *v, int format, int64_t context_limit)
+static oai_status start(validator *v, int format, int64_t context_limit, oai_tokenizer *tok)
 {
     memset(v, 0, sizeof *v);
     v->format = format;
     v->context_limit = context_limit;
+    v->tok = tok;
     v->max_line = OAI_TRAINING_MAX_LINE;
     v->report = oai__calloc(1, sizeof *v->report);
     if (v->report == NULL)
         return OAI_ERR_OUT_OF_MEMORY;
     v->report->format = format;
+    v->report->tokens_exact = tok != NULL;
+    v->report->encoding = tok ? oai_tokenizer_name(tok) : NULL;
     return OAI_OK;
+}
+
+/* Why a tokenizer cannot count, or NULL (a NULL tokenizer: the estimate). */
+static const char *bad_tokenizer(const oai_tokenizer *tok)
+{
+    if (tok == NULL || oai_tokenizer_status(tok) == OAI_OK)
+        return NULL;
+    return "the tokenizer could not be made (see oai_tokenizer_error_message())";
 }
 
 /* Hands the report over with its status and a one-line summary; NULL when
@@ -977,11 +1070,14 @@ static oai_status feed_file(validator *v, FILE *f)
     return st;
 }
 
-OAI_API oai_training_report *oai_training_report_new(const char *path, int format, int64_t context_limit)
+/* The file and buffer validations, with or without a tokenizer. */
+static oai_training_report *report_file(const char *fn, const char *path, int format, int64_t context_limit,
+                                        oai_tokenizer *tok)
 {
-    static const char fn[] = "oai_training_report_new";
     validator v;
     const char *bad = path == NULL ? "the path is NULL" : bad_arguments(format, context_limit);
+    if (bad == NULL)
+        bad = bad_tokenizer(tok);
     if (bad != NULL)
         return failed_report(format, OAI_ERR_INVALID_ARGUMENT, "%s: %s", fn, bad);
     FILE *f = fopen(path, "rb");
@@ -990,9 +1086,10 @@ OAI_API oai_training_report *oai_training_report_new(const char *path, int forma
         return failed_report(format, err == ENOMEM ? OAI_ERR_OUT_OF_MEMORY : OAI_ERR_IO, "%s: cannot open %s: %s",
                              fn, path, strerror(err));
     }
-    oai_status st = start(&v, format, context_limit);
+    oai_status st = start(&v, format, context_limit, tok);
     if (st != OAI_OK) {
         fclose(f);
+        oai__free(v.report);
         return NULL;
     }
     st = feed_file(&v, f);
@@ -1003,20 +1100,46 @@ OAI_API oai_training_report *oai_training_report_new(const char *path, int forma
     return conclude(&v, st, fn, path);
 }
 
-OAI_API oai_training_report *oai_training_report_buffer_new(const char *data, size_t len, int format,
-                                                            int64_t context_limit)
+static oai_training_report *report_buffer(const char *fn, const char *data, size_t len, int format,
+                                          int64_t context_limit, oai_tokenizer *tok)
 {
-    static const char fn[] = "oai_training_report_buffer_new";
     validator v;
     const char *bad = data == NULL && len > 0 ? "the data is NULL" : bad_arguments(format, context_limit);
+    if (bad == NULL)
+        bad = bad_tokenizer(tok);
     if (bad != NULL)
         return failed_report(format, OAI_ERR_INVALID_ARGUMENT, "%s: %s", fn, bad);
-    if (start(&v, format, context_limit) != OAI_OK)
+    if (start(&v, format, context_limit, tok) != OAI_OK) {
+        oai__free(v.report);
         return NULL;
+    }
     if (len > 0)
         feed(&v, data, len);
     finish(&v);
     return conclude(&v, OAI_OK, fn, "the buffer");
+}
+
+OAI_API oai_training_report *oai_training_report_new(const char *path, int format, int64_t context_limit)
+{
+    return report_file("oai_training_report_new", path, format, context_limit, NULL);
+}
+
+OAI_API oai_training_report *oai_training_report_buffer_new(const char *data, size_t len, int format,
+                                                            int64_t context_limit)
+{
+    return report_buffer("oai_training_report_buffer_new", data, len, format, context_limit, NULL);
+}
+
+OAI_API oai_training_report *oai_training_report_exact_new(const char *path, int format, int64_t context_limit,
+                                                           oai_tokenizer *tok)
+{
+    return report_file("oai_training_report_exact_new", path, format, context_limit, tok);
+}
+
+OAI_API oai_training_report *oai_training_report_buffer_exact_new(const char *data, size_t len, int format,
+                                                                  int64_t context_limit, oai_tokenizer *tok)
+{
+    return report_buffer("oai_training_report_buffer_exact_new", data, len, format, context_limit, tok);
 }
 
 OAI_API void oai_training_report_free(oai_training_report *report)
@@ -1091,10 +1214,12 @@ typedef struct stat_field {
 static const stat_field stat_fields[] = {
     STAT(messages_min),   STAT(messages_max),       STAT(messages_total), STAT(assistant_messages),
     STAT(characters),     STAT(tokens_estimated),   STAT(tokens_max),     STAT(examples_over_context),
+    STAT(tokens_total),   STAT(tokens_exact),       STAT(billed_tokens_per_epoch), STAT(epochs),
+    STAT(billed_tokens),
     STAT(examples),       STAT(lines),              STAT(problems_total),
 };
 #undef STAT
-#define STAT_FIELDS_IN_JSON 8 /* examples, lines and problems_total sit elsewhere */
+#define STAT_FIELDS_IN_JSON 13 /* examples, lines and problems_total sit elsewhere */
 
 static int64_t stat_value(const oai_training_report *report, const stat_field *f)
 {
@@ -1170,6 +1295,10 @@ static oai_value *report_json(const oai_training_report *report)
              put(obj, "lines", oai__json_int(report->lines)) && put(obj, "stats", stats_json(report)) &&
              put(obj, "problems", problems_json(report)) &&
              put(obj, "problems_total", oai__json_int(report->problems_total)) &&
+             put(obj, "token_count", oai__json_string(report->tokens_exact ? "exact" : "estimate",
+                                                      report->tokens_exact ? 5 : 8)) &&
+             put(obj, "encoding", report->encoding ? oai__json_string(report->encoding, strlen(report->encoding))
+                                                   : oai__json_null()) &&
              put(obj, "truncated", oai__json_bool((size_t)report->problems_total > report->problem_count));
     if (ok)
         return obj;
