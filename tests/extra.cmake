@@ -57,3 +57,12 @@ if(TARGET test_cli_workflow AND OAI_BUILD_EXAMPLES)
   add_dependencies(test_cli_workflow example_fine_tune)
 endif()
 
+
+# test_webhook loads the shared library itself, verifies and unloads it: under
+# valgrind nothing may be left behind (not in sanitizer builds, whose runtime
+# must come first).
+if(TARGET test_webhook AND TARGET oai_shared AND NOT OAI_SANITIZE)
+  target_compile_definitions(test_webhook PRIVATE OAI_SHARED_LIBRARY_PATH="$<TARGET_FILE:oai_shared>")
+  target_link_libraries(test_webhook PRIVATE ${CMAKE_DL_LIBS})
+  add_dependencies(test_webhook oai_shared)
+endif()

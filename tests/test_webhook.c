@@ -699,6 +699,42 @@ static void test_example(void **state)
 }
 #endif
 
+#ifdef OAI_SHARED_LIBRARY_PATH
+#include <dlfcn.h>
+
+/* A host that loads the library, verifies, frees its verifiers and unloads
+ * it (LuaJIT at exit, a game's hot reload) leaves nothing behind: the HMAC
+ * context shared by the verifiers goes with the last of them. Under
+ * valgrind (scripts/test.sh's memcheck phase) a block left behind is
+ * "definitely lost" once the library is unloaded, and fails the suite. */
+static void test_unload_after_free(void **state)
+{
+    (void)state;
+    void *lib = dlopen(OAI_SHARED_LIBRARY_PATH, RTLD_NOW | RTLD_LOCAL);
+    assert_non_null(lib);
+    oai_webhook *(*make)(const oai_client *, const char *);
+    oai_status (*now)(oai_webhook *, int64_t);
+    oai_status (*check)(oai_webhook *, const char *const *, const char *const *, size_t, const char *,
+                         size_t);
+    void (*release)(oai_webhook *);
+    *(void **)&make = dlsym(lib, "oai_webhook_new");
+    *(void **)&now = dlsym(lib, "oai_webhook_set_now_ms");
+    *(void **)&check = dlsym(lib, "oai_webhook_verify");
+    *(void **)&release = dlsym(lib, "oai_webhook_free");
+    assert_true(make && now && check && release);
+    const char *names[] = {"webhook-id", "webhook-timestamp", "webhook-signature"};
+    const char *values[] = {"wh_1", "1", "v1,AAAA"};
+    for (int i = 0; i < 2; i++) { /* the context made, freed, made again */
+        oai_webhook *wh = make(NULL, "whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=");
+        assert_non_null(wh);
+        assert_int_equal(now(wh, 1000), OAI_OK);
+        assert_int_equal(check(wh, names, values, 3, "{}", 2), OAI_ERR_INVALID_DATA); /* a wrong signature */
+        release(wh);
+    }
+    assert_int_equal(dlclose(lib), 0);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +759,9 @@ int main(void)
         cmocka_unit_test(test_arguments),
 #ifdef OAI_EXAMPLE_WEBHOOK_PATH
         cmocka_unit_test(test_example),
+#endif
+#ifdef OAI_SHARED_LIBRARY_PATH
+        cmocka_unit_test(test_unload_after_free),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

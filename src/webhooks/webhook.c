@@ -47,6 +47,10 @@ struct oai_webhook {
     oai_value *event;           /* the last unwrapped event */
 };
 
+/* The shared HMAC context's users (below). */
+static void hmac_use(void);
+static void hmac_release(void);
+
 /* ---- the secret -------------------------------------------------------- */
 
 static void set_sticky(oai_webhook *wh, oai_status st, const char *code, const char *message)
@@ -133,6 +137,7 @@ OAI_API oai_webhook *oai_webhook_new(const oai_client *client, const char *secre
         return NULL;
     wh->tolerance_ms = DEFAULT_TOLERANCE_MS;
     wh->now_ms = -1;
+    hmac_use();
     if (!secret || !*secret)
         secret = client ? client->webhook_secret : getenv("OPENAI_WEBHOOK_SECRET");
     if (!secret || !*secret)
@@ -155,6 +160,7 @@ OAI_API void oai_webhook_free(oai_webhook *wh)
     oai__free(wh->sticky_message);
     oai__json_decref(wh->event);
     oai__free(wh);
+    hmac_release();
 }
 
 OAI_API oai_status oai_webhook_status(const oai_webhook *wh)
@@ -272,12 +278,35 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* OpenSSL's HMAC-SHA256: a context with the algorithm and digest fetched
- * once per process and kept (as OpenSSL keeps them in its method store
- * anyway), copied for each verification. A fetch allocates every time, and
- * one that fails for want of memory can leave a block behind; a copy only
- * takes references. A set-up that fails is tried again next time. */
+ * once and kept while any verifier lives (as OpenSSL keeps them in its
+ * method store anyway), copied for each verification. A fetch allocates
+ * every time, and one that fails for want of memory can leave a block
+ * behind; a copy only takes references. A set-up that fails is tried again
+ * next time. The last oai_webhook_free() frees the context, so nothing of
+ * it outlives the verifiers (a host that unloads the library after freeing
+ * them, as LuaJIT does at exit, leaves nothing behind). */
 static pthread_mutex_t hmac_lock = PTHREAD_MUTEX_INITIALIZER;
 static EVP_MAC_CTX *hmac_template;
+static size_t hmac_users; /* live oai_webhook objects */
+
+static void hmac_use(void)
+{
+    pthread_mutex_lock(&hmac_lock);
+    hmac_users++;
+    pthread_mutex_unlock(&hmac_lock);
+}
+
+static void hmac_release(void)
+{
+    EVP_MAC_CTX *t = NULL;
+    pthread_mutex_lock(&hmac_lock);
+    if (hmac_users > 0 && --hmac_users == 0) {
+        t = hmac_template;
+        hmac_template = NULL;
+    }
+    pthread_mutex_unlock(&hmac_lock);
+    EVP_MAC_CTX_free(t);
+}
 
 static EVP_MAC_CTX *hmac_ctx_new(void)
 {
