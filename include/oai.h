@@ -1497,7 +1497,9 @@ typedef enum oai_event_type {
     OAI_EVENT_REASONING = 3, /**< A piece of reasoning (`reasoning_content`, or a
                                   Responses reasoning summary delta). */
     OAI_EVENT_TOOL_CALL = 4, /**< A tool-call fragment: index, and id/name (set
-                                  once) and/or an arguments fragment. */
+                                  once) and/or an arguments fragment. From a
+                                  tool loop in the pull form, a whole call to
+                                  answer, in its JSON (oai_call_answer_tool()). */
     OAI_EVENT_USAGE = 5,     /**< Token usage (oai_event_get_int(ev, "/usage/total_tokens")). */
     OAI_EVENT_DONE = 6,      /**< The stream ended normally. */
     OAI_EVENT_ERROR = 7,     /**< The server sent an error; the call ends with it. */
@@ -1856,7 +1858,9 @@ typedef const char *(*oai_tool_fn)(void *userdata, const char *id, const char *n
 
 /**
  * The tool loop: sends @p req (a chat or Responses request that offers
- * tools), and while the reply calls tools, answers each call with @p fn,
+ * tools), and while the reply calls tools, answers each call with @p fn
+ * (non-NULL here; its pull form, for hosts that take no callback, is
+ * oai_client_start_send_with_tools() with oai_call_answer_tool()),
  * appends the assistant's turn and one result per call to the
  * conversation (chat: the assistant message with its `tool_calls` and a
  * `tool` message per call; Responses: the output items and a
@@ -1887,17 +1891,59 @@ OAI_API oai_response *oai_client_send_with_tools(oai_client *client, const oai_r
  * call (oai_client_poll(), an event loop, or a blocking wait on the same
  * client); @p tool_fn runs inside those.
  *
- * Events (to @p event_fn, or with NULL to oai_call_next_event()): one
- * ::OAI_EVENT_ITEM per tool call answered, its JSON
- * `{"step":S,"id","name","arguments","output"}` (S from 1). An event
- * callback returning non-zero stops the loop (::OAI_ERR_CANCELLED). The
- * response (to @p fn, or oai_call_take_response()) is what
- * oai_client_send_with_tools() returns. Threading: the client's thread.
+ * **The pull form**: with a NULL @p tool_fn no C function answers; each
+ * tool call of a reply becomes an ::OAI_EVENT_TOOL_CALL event whose JSON
+ * is `{"step":S,"index":I,"id","name","arguments"}` (read it with
+ * oai_event_get_string(ev, "/id"), "/name", "/arguments"; the streaming
+ * accessors oai_event_tool_id() and oai_event_tool_name() are NULL for
+ * it), and the loop waits until the host has answered every call of the
+ * step with oai_call_answer_tool(); the last answer sends the next step.
+ * A host (an FFI binding, a game loop) then drives the whole loop without
+ * any C→host callback: start with NULL callbacks, poll, pull events,
+ * answer, take the response (docs/embedding.md). Cancel the call to give
+ * up on a step.
+ *
+ * Events (to @p event_fn, or with NULL to oai_call_next_event()): with a
+ * tool function, one ::OAI_EVENT_ITEM per tool call answered, its JSON
+ * `{"step":S,"id","name","arguments","output"}` (S from 1); in the pull
+ * form, the ::OAI_EVENT_TOOL_CALL events above. Last, when the loop ends
+ * by itself after sending a request, one ::OAI_EVENT_DONE whose JSON is
+ * `{"steps":N,"request":BODY}`: the conversation as the loop last sent it
+ * (continue it with oai_request_set_json(req, "", ...) on a new request,
+ * then oai_request_add_reply() with the final response). An event
+ * callback returning non-zero (but for ::OAI_EVENT_DONE) stops the loop
+ * (::OAI_ERR_CANCELLED). The response (to @p fn, or
+ * oai_call_take_response()) is what oai_client_send_with_tools() returns;
+ * a reply with two tool calls of one id ends the pull form with
+ * ::OAI_ERR_PROTOCOL. Threading: the client's thread.
  * @return a call owned by the caller until oai_call_free(); NULL for a
  *         NULL client or request, or when memory ran out. Bad arguments
  *         give a call that ends with ::OAI_ERR_INVALID_ARGUMENT.
  */
 OAI_API oai_call *oai_client_start_send_with_tools(oai_client *client, const oai_request *req, int max_steps, oai_tool_fn tool_fn, void *tool_userdata, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
+
+/**
+ * Answers one tool call of a tool loop started in the pull form
+ * (oai_client_start_send_with_tools() with a NULL tool function): @p output
+ * is the result sent back to the model for the call whose id is
+ * @p tool_call_id (the `/id` of its ::OAI_EVENT_TOOL_CALL event). Answers
+ * may come in any order, at any time (between polls, or from an event
+ * callback); when the last call of the step is answered, the next request
+ * goes out (started as oai_client_start() starts one: the next poll, or
+ * the event loop's timer, carries it on). Threading: the client's thread,
+ * not inside another thread's use of the client.
+ * @param output the result text, UTF-8 (copied)
+ * @return ::OAI_OK (the answer is kept; on the step's last answer, the
+ *         next request was started); ::OAI_ERR_NOT_FOUND when no call of
+ *         the current step has this id; ::OAI_ERR_CONFLICT when that call
+ *         was answered already; ::OAI_ERR_INVALID_ARGUMENT for NULL
+ *         arguments, text that is not UTF-8, or a call that is not a tool
+ *         loop in the pull form still running (it has a tool function, or
+ *         it ended: done, cancelled, freed); ::OAI_ERR_OUT_OF_MEMORY (the
+ *         answer is then not kept: give it again). Never changes a call on
+ *         a failure.
+ */
+OAI_API oai_status oai_call_answer_tool(oai_call *call, const char *tool_call_id, const char *output);
 
 /** @} */
 

@@ -98,6 +98,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <optional>
@@ -248,8 +249,16 @@ int go_on(F &f, A &&...args)
     }
 }
 
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
 struct client_deleter {
     void operator()(oai_client *p) const noexcept { oai_client_free(p); }
+};
+struct webhook_deleter {
+    void operator()(oai_webhook *p) const noexcept { oai_webhook_free(p); }
 };
 struct request_deleter {
     void operator()(oai_request *p) const noexcept { oai_request_free(p); }
@@ -401,6 +410,54 @@ public:
         size_t dim = 0;
         const double *v = oai_response_embedding(p_.get(), index, &dim);
         return v ? std::vector<double>(v, v + dim) : std::vector<double>();
+    }
+
+    /** Structured outputs: the reply's text parsed as JSON (empty view when
+     *  there is none: parsed_status() says why). */
+    value_view parsed() const noexcept { return value_view(oai_response_parsed(p_.get())); }
+    oai_status parsed_status() const noexcept { return oai_response_parsed_status(p_.get()); }
+    std::string_view parsed_error_message() const noexcept
+    {
+        return view(oai_response_parsed_error_message(p_.get()));
+    }
+    /** The parsed reply; throws oai::error (OAI_ERR_PROTOCOL: not JSON;
+     *  OAI_ERR_TYPE: no text, e.g. a refusal) when there is none. */
+    value_view parse() const
+    {
+        oai_status st = parsed_status();
+        if (st == OAI_ERR_OUT_OF_MEMORY)
+            throw std::bad_alloc();
+        if (st != OAI_OK)
+            throw error(st, std::string(parsed_error_message()));
+        return parsed();
+    }
+    /** The refusal text when the model refused; empty otherwise. */
+    std::string_view refusal() const noexcept { return view(oai_response_refusal(p_.get())); }
+    /** The reply's tool calls (chat tool_calls, or a Responses result's
+     *  function calls): a count, and each one's id, name and arguments. */
+    size_t tool_call_count() const noexcept { return oai_response_tool_call_count(p_.get()); }
+    std::string_view tool_call_id(size_t index) const noexcept
+    {
+        return view(oai_response_tool_call_id(p_.get(), index));
+    }
+    std::string_view tool_call_name(size_t index) const noexcept
+    {
+        return view(oai_response_tool_call_name(p_.get(), index));
+    }
+    /** The arguments as the model wrote them (JSON text, unchecked). */
+    std::string_view tool_call_arguments(size_t index) const noexcept
+    {
+        return view(oai_response_tool_call_arguments(p_.get(), index));
+    }
+    /** The arguments parsed (empty view when they are not JSON:
+     *  tool_call_arguments_status() says why). */
+    value_view tool_call_arguments_json(size_t index) const noexcept
+    {
+        return value_view(oai_response_tool_call_arguments_json(p_.get(), index));
+    }
+    oai_status tool_call_arguments_status(size_t index) const noexcept
+    {
+        return oai_response_tool_call_arguments_status(p_.get(), index);
     }
 
     /** The error this response carries, as an exception object. */
@@ -667,6 +724,43 @@ public:
         add_tool_result(tool_call_id, content);
         return std::move(*this);
     }
+    /** Asks for structured output following a JSON Schema (JSON text):
+     *  `response_format` on chat, `text.format` on the Responses API. */
+    request &set_json_schema(zstring name, zstring schema_json, bool strict = true) &
+    {
+        detail::check(oai_request_set_json_schema(p_.get(), name.c_str(), schema_json.c_str(), strict ? 1 : 0),
+                      "oai::request::set_json_schema");
+        return *this;
+    }
+    request set_json_schema(zstring name, zstring schema_json, bool strict = true) &&
+    {
+        set_json_schema(name, schema_json, strict);
+        return std::move(*this);
+    }
+    /** Appends a reply to the conversation (the assistant's message with its
+     *  tool calls, or a Responses result's output items). */
+    request &add_reply(const response &res) &
+    {
+        detail::check(oai_request_add_reply(p_.get(), res.get()), "oai::request::add_reply");
+        return *this;
+    }
+    request add_reply(const response &res) &&
+    {
+        add_reply(res);
+        return std::move(*this);
+    }
+    /** Appends the result of a tool call. */
+    request &add_tool_output(zstring call_id, zstring output) &
+    {
+        detail::check(oai_request_add_tool_output(p_.get(), call_id.c_str(), output.c_str()),
+                      "oai::request::add_tool_output");
+        return *this;
+    }
+    request add_tool_output(zstring call_id, zstring output) &&
+    {
+        add_tool_output(call_id, output);
+        return std::move(*this);
+    }
     request &set_query(zstring name, zstring value) &
     {
         detail::check(oai_request_set_query(p_.get(), name.c_str(), value.c_str()), "oai::request::set_query");
@@ -923,6 +1017,16 @@ public:
                         "the call's response was already taken");
         return std::move(r).throw_if_error();
     }
+    /** Answers a tool call of a tool loop started in the pull form
+     *  (client::start_send_with_tools()): @p tool_call_id is the `/id` of
+     *  its OAI_EVENT_TOOL_CALL event. Throws oai::error: OAI_ERR_NOT_FOUND
+     *  (no call of the step has that id), OAI_ERR_CONFLICT (answered
+     *  already), OAI_ERR_INVALID_ARGUMENT (not a pulled tool loop, or it
+     *  ended). */
+    void answer_tool(zstring tool_call_id, zstring output)
+    {
+        detail::check(oai_call_answer_tool(p_.get(), tool_call_id.c_str(), output.c_str()), "oai::call::answer_tool");
+    }
     /** Cancels a running call: it ends with OAI_ERR_CANCELLED at the next poll. */
     void cancel()
     {
@@ -1178,6 +1282,65 @@ public:
         return call(c, nullptr);
     }
 
+    /** The tool loop in the pull form: a call whose OAI_EVENT_TOOL_CALL
+     *  events (get_string("/id"), "/name", "/arguments") are answered with
+     *  call::answer_tool(); the last answer of a step sends the next
+     *  request. Its result is the final reply; its last event
+     *  (OAI_EVENT_DONE) holds `/request`, the conversation as last sent. */
+    call start_send_with_tools(const request &req, int max_steps = 0)
+    {
+        oai_call *c = oai_client_start_send_with_tools(p_.get(), req.get(), max_steps, nullptr, nullptr, nullptr,
+                                                       nullptr, nullptr, nullptr);
+        detail::rethrow_pending();
+        return call(c, nullptr);
+    }
+    /** The tool loop, blocking: @p tool(std::string_view name,
+     *  std::string_view arguments, std::string_view id) answers each call
+     *  with something convertible to std::string, or a std::optional of it
+     *  (std::nullopt stops the loop: OAI_ERR_CANCELLED). It runs in C++,
+     *  between polls of the pull form (no C callback), so what it throws
+     *  cancels the loop and propagates as is. Returns the final reply, or
+     *  throws oai::error; @p conversation, when given, receives the request
+     *  body as the loop last sent it (JSON text). */
+    template <class F>
+    response send_with_tools(const request &req, F tool, int max_steps = 0, std::string *conversation = nullptr)
+    {
+        call c = start_send_with_tools(req, max_steps);
+        for (;;) {
+            bool finished = c.done();
+            while (auto ev = c.next_event()) {
+                if (ev->type() == OAI_EVENT_DONE && conversation)
+                    *conversation = ev->get("/request").json();
+                if (ev->type() != OAI_EVENT_TOOL_CALL)
+                    continue;
+                std::string id(ev->get_string("/id"));
+                auto out = std::invoke(tool, ev->get_string("/name"), ev->get_string("/arguments"),
+                                       std::string_view(id));
+                if constexpr (detail::is_optional<decltype(out)>::value) {
+                    if (!out) {
+                        c.cancel();
+                        continue;
+                    }
+                    std::string text(*out);
+                    c.answer_tool(id, text);
+                } else {
+                    std::string text(out);
+                    c.answer_tool(id, text);
+                }
+            }
+            if (finished)
+                break;
+            poll(-1);
+        }
+        return c.result();
+    }
+
+    /** Sets the secret oai::webhook takes when given none (empty clears it). */
+    client &set_webhook_secret(zstring secret)
+    {
+        return checked(oai_client_set_webhook_secret(p_.get(), secret.c_str()), "set_webhook_secret");
+    }
+
 private:
     client &checked(oai_status st, const char *what)
     {
@@ -1187,6 +1350,94 @@ private:
 
     std::unique_ptr<oai_client, detail::client_deleter> p_;
     std::unique_ptr<detail::client_callbacks> callbacks_; /* a stable address, whatever moves */
+};
+
+/** A webhook verifier (see ::oai_webhook): local, no network. Failures
+ *  throw oai::error whose code() is the stable reason
+ *  (oai_webhook_error_code(): "signature_mismatch", "timestamp_too_old",
+ *  "missing_header", "invalid_json", "invalid_secret", ...). */
+class webhook {
+public:
+    /** A verifier for @p secret ("whsec_..." or raw); NULL or "" takes
+     *  @p from's secret (client::set_webhook_secret(), or
+     *  OPENAI_WEBHOOK_SECRET), or the environment's. Throws when the secret
+     *  is missing or malformed. */
+    explicit webhook(zstring secret, const client *from = nullptr)
+        : p_(detail::check_new(oai_webhook_new(from ? from->get() : nullptr, secret.c_str())))
+    {
+        check(oai_webhook_status(p_.get()));
+    }
+
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    oai_webhook *get() const noexcept { return p_.get(); }
+
+    webhook &set_tolerance_ms(int64_t ms)
+    {
+        check(oai_webhook_set_tolerance_ms(p_.get(), ms));
+        return *this;
+    }
+    /** Fixes "now" (Unix ms); negative: the system clock again. */
+    webhook &set_now_ms(int64_t ms)
+    {
+        check(oai_webhook_set_now_ms(p_.get(), ms));
+        return *this;
+    }
+
+    /** Verifies a delivery: @p headers is any range of (name, value) pairs
+     *  of strings (a std::map, a vector of pairs), @p body the raw body.
+     *  Throws oai::error when it is not authentic and fresh. */
+    template <class Headers>
+    void verify(const Headers &headers, std::string_view body)
+    {
+        run(oai_webhook_verify, headers, body);
+    }
+    void verify(std::initializer_list<std::pair<std::string_view, std::string_view>> headers, std::string_view body)
+    {
+        run(oai_webhook_verify, headers, body);
+    }
+    /** Verifies, then returns the event (borrowed until the next
+     *  verification); type() and data() read it. */
+    template <class Headers>
+    value_view unwrap(const Headers &headers, std::string_view body)
+    {
+        run(oai_webhook_unwrap, headers, body);
+        return value_view(oai_webhook_json(p_.get()));
+    }
+    value_view unwrap(std::initializer_list<std::pair<std::string_view, std::string_view>> headers,
+                      std::string_view body)
+    {
+        run(oai_webhook_unwrap, headers, body);
+        return value_view(oai_webhook_json(p_.get()));
+    }
+    std::string_view type() const noexcept { return view(oai_webhook_type(p_.get())); }
+    value_view data() const noexcept { return value_view(oai_webhook_data(p_.get())); }
+
+private:
+    void check(oai_status st)
+    {
+        if (st == OAI_ERR_OUT_OF_MEMORY)
+            throw std::bad_alloc();
+        if (st != OAI_OK)
+            throw error(st, std::string(view(oai_webhook_error_message(p_.get()))), 0, std::string(), "webhook",
+                        std::string(view(oai_webhook_error_code(p_.get()))));
+    }
+    template <class Fn, class Headers>
+    void run(Fn fn, const Headers &headers, std::string_view body)
+    {
+        std::vector<std::string> text;
+        for (const auto &h : headers) {
+            text.emplace_back(h.first);
+            text.emplace_back(h.second);
+        }
+        std::vector<const char *> names, values;
+        for (size_t i = 0; i < text.size(); i += 2) {
+            names.push_back(text[i].c_str());
+            values.push_back(text[i + 1].c_str());
+        }
+        check(fn(p_.get(), names.data(), values.data(), names.size(), body.data(), body.size()));
+    }
+
+    std::unique_ptr<oai_webhook, detail::webhook_deleter> p_;
 };
 
 } // namespace oai

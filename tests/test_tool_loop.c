@@ -9,6 +9,12 @@
  *               oai_call_take_response()
  *   event loop  the start form with done and event callbacks, driven by the
  *               host's timer (and sockets with libcurl)
+ *   pulled      the pull form (no tool function, no callback at all): tool
+ *               calls are OAI_EVENT_TOOL_CALL events, answered (in reverse
+ *               order) with oai_call_answer_tool(), polled per frame
+ *   pulled, event loop
+ *               the same, the host's event loop driving (timer and
+ *               sockets), the answers given between its turns
  *
  * on the in-memory transport (simulated clock) and, with libcurl, the real
  * transport against the mock server. Scenarios: chat and Responses
@@ -39,9 +45,19 @@
 #define MEMORY_FRAME_US 50000
 
 typedef enum transport_kind { T_MEMORY, T_CURL } transport_kind;
-typedef enum drive_mode { M_BLOCKING, M_POLLED, M_EVENT_LOOP } drive_mode;
+typedef enum drive_mode { M_BLOCKING, M_POLLED, M_EVENT_LOOP, M_PULLED, M_PULLED_EVENT_LOOP, M_COUNT } drive_mode;
 static const char *const transport_names[] = {"memory", "curl"};
-static const char *const mode_names[] = {"blocking", "polled", "event-loop"};
+static const char *const mode_names[] = {"blocking", "polled", "event-loop", "pulled", "pulled-event-loop"};
+
+static int event_loop_mode(drive_mode m)
+{
+    return m == M_EVENT_LOOP || m == M_PULLED_EVENT_LOOP;
+}
+
+static int pulled_mode(drive_mode m)
+{
+    return m == M_PULLED || m == M_PULLED_EVENT_LOOP;
+}
 
 /* ---- the conversation ------------------------------------------------------------ */
 
@@ -242,14 +258,14 @@ static void env_open(env *e, transport_kind t, drive_mode m)
         e->mt = memory_transport_new();
         assert_non_null(e->mt);
         memory_transport_set_has_run(e->mt, m == M_BLOCKING);
-        memory_transport_set_answer_in_start(e->mt, m == M_EVENT_LOOP);
+        memory_transport_set_answer_in_start(e->mt, event_loop_mode(m));
         assert_int_equal(memory_transport_attach(e->mt, e->c), OAI_OK);
     } else {
         e->server = mock_server_start();
         assert_non_null(e->server);
         assert_int_equal(oai_client_set_base_url(e->c, mock_server_url(e->server)), OAI_OK);
     }
-    if (m == M_EVENT_LOOP) {
+    if (event_loop_mode(m)) {
         if (t == T_CURL)
             assert_int_equal(oai_client_set_socket_callback(e->c, on_socket, e), OAI_OK);
         assert_int_equal(oai_client_set_timer_callback(e->c, on_timer, e), OAI_OK);
@@ -301,6 +317,9 @@ typedef struct run {
     oai_response *res;
     int done;
     char result[64];
+    int dones;              /* OAI_EVENT_DONE events */
+    char *conversation;     /* the JSON of the last one's /request */
+    int tool_stopped;       /* the pulled host gave up (its tool function returned NULL) */
 } run;
 
 static const char *tool(void *ud, const char *id, const char *name, const char *arguments)
@@ -318,6 +337,30 @@ static const char *tool(void *ud, const char *id, const char *name, const char *
 
 static int record(run *r, const oai_event *ev)
 {
+    if (oai_event_type_of(ev) == OAI_EVENT_DONE) {
+        /* The conversation as the loop last sent it, once, last. */
+        r->dones++;
+        assert_true(oai_event_get_int(ev, "/steps") >= 1);
+        assert_non_null(oai_event_get(ev, "/request"));
+        free(r->conversation);
+        char *json = oai_value_json_dup(oai_event_get(ev, "/request"));
+        assert_non_null(json);
+        r->conversation = strdup(json);
+        oai_free(json);
+        return 0;
+    }
+    assert_int_equal(r->dones, 0);
+    if (pulled_mode(r->e->m)) {
+        assert_int_equal(oai_event_type_of(ev), OAI_EVENT_TOOL_CALL);
+        r->items++;
+        assert_true(oai_event_get_int(ev, "/step") >= 1);
+        assert_true(oai_event_get_int(ev, "/index") >= 0);
+        assert_non_null(oai_event_get_string(ev, "/id"));
+        assert_non_null(oai_event_get_string(ev, "/name"));
+        assert_non_null(oai_event_get_string(ev, "/arguments"));
+        assert_null(oai_event_get(ev, "/output"));
+        return 0;
+    }
     assert_int_equal(oai_event_type_of(ev), OAI_EVENT_ITEM);
     r->items++;
     assert_true(oai_event_get_int(ev, "/step") >= 1);
@@ -359,10 +402,61 @@ static oai_request *make_request(const scenario *sc)
     return req;
 }
 
+/* The pulled host's turn: takes the waiting events, asks its tool function
+ * for each call (in order), then answers them in reverse order; a NULL
+ * result makes it cancel the loop. */
+static void answer_pulled(run *r, oai_call *call)
+{
+    const oai_event *ev = NULL;
+    char ids[8][64], outputs[8][64];
+    int n = 0;
+    while (oai_call_next_event(call, &ev) == OAI_OK && ev) {
+        record(r, ev);
+        if (oai_event_type_of(ev) != OAI_EVENT_TOOL_CALL || r->tool_stopped)
+            continue;
+        const char *output = tool(r, oai_event_get_string(ev, "/id"), oai_event_get_string(ev, "/name"),
+                                  oai_event_get_string(ev, "/arguments"));
+        if (!output) {
+            r->tool_stopped = 1;
+            oai_call_cancel(call);
+            continue;
+        }
+        assert_true(n < 8);
+        snprintf(ids[n], sizeof ids[n], "%s", oai_event_get_string(ev, "/id"));
+        snprintf(outputs[n], sizeof outputs[n], "%s", output);
+        n++;
+    }
+    /* The answers come after the events were taken, from the host's own
+     * copies, last call first. */
+    while (n-- > 0 && !r->tool_stopped)
+        assert_int_equal(oai_call_answer_tool(call, ids[n], outputs[n]), OAI_OK);
+}
+
 static void drive(run *r, oai_request *req, int max_steps)
 {
     env *e = r->e;
-    if (e->m == M_BLOCKING) {
+    if (pulled_mode(e->m)) {
+        oai_call *call = oai_client_start_send_with_tools(e->c, req, max_steps, NULL, NULL, NULL, NULL, NULL, NULL);
+        assert_non_null(call);
+        int64_t end = real_now_us() + 10 * 1000000;
+        for (int frames = 0;; frames++) {
+            answer_pulled(r, call);
+            if (oai_call_is_done(call))
+                break;
+            assert_true(frames < 100000 && real_now_us() < end);
+            if (e->m == M_PULLED)
+                frame(e);
+            else
+                loop_once(e);
+        }
+        answer_pulled(r, call); /* the events queued with the end */
+        r->res = oai_call_take_response(call);
+        assert_int_equal(oai_call_status(call), oai_response_status(r->res));
+        /* Too late now. */
+        assert_int_equal(oai_call_answer_tool(call, "call_w", "x"), OAI_ERR_INVALID_ARGUMENT);
+        oai_call_free(call);
+        r->done = 1;
+    } else if (e->m == M_BLOCKING) {
         r->res = oai_client_send_with_tools(e->c, req, max_steps, tool, r);
         r->done = 1;
     } else if (e->m == M_POLLED) {
@@ -408,15 +502,25 @@ static void run_scenario(transport_kind t, drive_mode m, scenario_kind k)
     char *before = oai_request_body_dup(req);
     drive(&r, req, sc->max_steps);
 
+    /* The pulled host stops by cancelling, after both calls were events. */
+    int host_stops = k == S_TOOL_STOPS && pulled_mode(m);
     assert_int_equal(oai_response_status(r.res), sc->status);
     if (sc->status == OAI_OK)
         assert_string_equal(oai_response_text(r.res), sc->text);
+    else if (host_stops)
+        assert_string_equal(oai_response_error_message(r.res), "cancelled by the caller");
     else
         assert_memory_equal(oai_response_error_message(r.res), sc->text, strlen(sc->text));
     assert_int_equal(env_request_count(&e), (size_t)sc->requests);
     assert_string_equal(r.tools, sc->tools);
-    if (m != M_BLOCKING) /* the blocking form hands out no events */
-        assert_int_equal(r.items, sc->items);
+    if (m != M_BLOCKING) { /* the blocking form hands out no events */
+        assert_int_equal(r.items, host_stops ? 2 : sc->items);
+        /* The last event is the conversation as last sent, unless the
+         * host cancelled. */
+        assert_int_equal(r.dones, host_stops ? 0 : 1);
+        if (!host_stops)
+            assert_string_equal(r.conversation, env_body(&e, (size_t)sc->requests - 1));
+    }
     /* The caller's request is not changed. */
     char *after = oai_request_body_dup(req);
     assert_string_equal(before, after);
@@ -446,8 +550,9 @@ static void run_scenario(transport_kind t, drive_mode m, scenario_kind k)
             assert_null(strstr(body, "parsed"));
         }
     }
-    if (m != M_BLOCKING && sc->items)
+    if (m != M_BLOCKING && !pulled_mode(m) && sc->items)
         assert_string_equal(r.outputs, sc->items == 1 ? "{\"temp_c\":21};" : "{\"temp_c\":21};12:00;");
+    free(r.conversation);
     oai_response_free(r.res);
     oai_request_free(req);
     env_close(&e);
@@ -522,6 +627,7 @@ static void streamed(transport_kind t, drive_mode m, int with_callback)
         assert_true(deltas >= 12);
     assert_non_null(strstr(env_body(&e, 1), "\"stream\":true"));
     assert_non_null(strstr(env_body(&e, 1), "{\"role\":\"tool\",\"tool_call_id\":\"call_Hq9sR4tW1zY6\""));
+    free(r.conversation);
     oai_response_free(r.res);
     oai_request_free(req);
     free(calls);
@@ -534,10 +640,203 @@ static void test_streamed_steps(void **state)
     streamed(T_MEMORY, M_BLOCKING, 1);
     streamed(T_MEMORY, M_POLLED, 0);
     streamed(T_MEMORY, M_EVENT_LOOP, 1);
+    streamed(T_MEMORY, M_PULLED, 0);
+    streamed(T_MEMORY, M_PULLED_EVENT_LOOP, 0);
 #if OAI_TEST_WITH_CURL
     streamed(T_CURL, M_BLOCKING, 1);
     streamed(T_CURL, M_POLLED, 0);
+    streamed(T_CURL, M_PULLED, 0);
 #endif
+}
+
+static const char *never(void *ud, const char *id, const char *name, const char *arguments);
+
+/* The pull form's answers: every wrong one has its own status and changes
+ * nothing; the right ones, in any order, send the next step. */
+static void test_pulled_answers(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_PULLED);
+    env_push(&e, 0, CHAT_CALLS, NULL);
+    env_push(&e, 0, CHAT_ANSWER, NULL);
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, NULL, NULL, NULL, NULL, NULL, NULL);
+    assert_non_null(call);
+    /* Before the reply: no call awaits an answer. */
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "x"), OAI_ERR_NOT_FOUND);
+    int events = 0;
+    const oai_event *ev;
+    for (int frames = 0; events < 2; frames++) {
+        assert_true(frames < 1000);
+        frame(&e);
+        while (oai_call_next_event(call, &ev) == OAI_OK && ev) {
+            assert_int_equal(oai_event_type_of(ev), OAI_EVENT_TOOL_CALL);
+            assert_int_equal(oai_event_get_int(ev, "/index"), events);
+            assert_int_equal(oai_event_get_int(ev, "/step"), 1);
+            assert_null(oai_event_tool_id(ev));
+            events++;
+        }
+    }
+    /* Nothing moves while the host thinks. */
+    for (int i = 0; i < 5; i++)
+        frame(&e);
+    assert_int_equal(env_request_count(&e), 1);
+    assert_false(oai_call_is_done(call));
+
+    assert_int_equal(oai_call_answer_tool(NULL, "call_w", "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_call_answer_tool(call, NULL, "x"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", NULL), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "bad \xff utf-8"), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai_call_answer_tool(call, "call_x", "x"), OAI_ERR_NOT_FOUND);
+    assert_int_equal(oai_call_answer_tool(call, "", "x"), OAI_ERR_NOT_FOUND);
+    assert_int_equal(oai_call_answer_tool(call, "call_t", "12:00"), OAI_OK);
+    assert_int_equal(oai_call_answer_tool(call, "call_t", "13:00"), OAI_ERR_CONFLICT);
+    assert_int_equal(env_request_count(&e), 1);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "{\"temp_c\":21}"), OAI_OK);
+    /* The step's last answer sent the next request; a second answer is
+     * still told apart from an unknown id. */
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "again"), OAI_ERR_CONFLICT);
+    for (int frames = 0; !oai_call_is_done(call); frames++) {
+        assert_true(frames < 1000);
+        frame(&e);
+    }
+    assert_int_equal(env_request_count(&e), 2);
+    /* In the order of the calls, whatever the order of the answers; the
+     * rejected answers left no trace. */
+    assert_non_null(strstr(env_body(&e, 1), "{\"role\":\"tool\",\"tool_call_id\":\"call_w\",\"content\":"
+                                            "\"{\\\"temp_c\\\":21}\"},{\"role\":\"tool\",\"tool_call_id\":"
+                                            "\"call_t\",\"content\":\"12:00\"}]"));
+    assert_int_equal(oai_call_next_event(call, &ev), OAI_OK);
+    assert_int_equal(oai_event_type_of(ev), OAI_EVENT_DONE);
+    assert_int_equal(oai_event_get_int(ev, "/steps"), 2);
+    assert_int_equal(oai_event_get_count(ev, "/request/messages"), 4);
+    /* The conversation goes on in a new request. */
+    char *conv = oai_value_json_dup(oai_event_get(ev, "/request"));
+    oai_request *next = oai_chat_completion_create_request_new("gpt-4o");
+    assert_int_equal(oai_request_set_json(next, "", conv), OAI_OK);
+    oai_response *res = oai_call_take_response(call);
+    assert_string_equal(oai_response_text(res), "21 C in Paris at noon.");
+    assert_int_equal(oai_request_add_reply(next, res), OAI_OK);
+    assert_int_equal(oai_value_count(oai_request_get(next, "/messages")), 5);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "x"), OAI_ERR_INVALID_ARGUMENT);
+    oai_free(conv);
+    oai_request_free(next);
+    oai_response_free(res);
+    oai_call_free(call);
+
+    /* A loop with a tool function, and an ordinary call, take no answers. */
+    env_push(&e, 0, CHAT_ANSWER, NULL);
+    call = oai_client_start_send_with_tools(e.c, req, 0, never, NULL, NULL, NULL, NULL, NULL);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "x"), OAI_ERR_INVALID_ARGUMENT);
+    oai_call_free(call);
+    call = oai_client_start(e.c, req, NULL, NULL);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "x"), OAI_ERR_INVALID_ARGUMENT);
+    oai_call_free(call);
+    /* The blocking form needs a tool function. */
+    res = oai_client_send_with_tools(e.c, req, 0, NULL, NULL);
+    assert_int_equal(oai_response_status(res), OAI_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(oai_response_error_message(res), "oai_call_answer_tool"));
+    oai_response_free(res);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+/* A pulled loop answered from an event callback inside the step (the step
+ * sends), and two tool calls with one id (a protocol error, not a hang). */
+static int answer_at_once(void *ud, const oai_event *ev)
+{
+    oai_call **call = ud;
+    if (oai_event_type_of(ev) == OAI_EVENT_TOOL_CALL)
+        assert_int_equal(oai_call_answer_tool(*call, oai_event_get_string(ev, "/id"), "ok"), OAI_OK);
+    return 0;
+}
+
+static void test_pulled_from_callback(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_PULLED);
+    env_push(&e, 0, CHAT_CALLS, NULL);
+    env_push(&e, 0, CHAT_ANSWER, NULL);
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    oai_call *call = NULL;
+    call = oai_client_start_send_with_tools(e.c, req, 0, NULL, NULL, NULL, NULL, answer_at_once, &call);
+    for (int frames = 0; !oai_call_is_done(call); frames++) {
+        assert_true(frames < 1000);
+        frame(&e);
+    }
+    oai_response *res = oai_call_take_response(call);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_int_equal(env_request_count(&e), 2);
+    oai_response_free(res);
+    oai_call_free(call);
+
+    env_push(&e, 0,
+             "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+             "{\"id\":\"x\",\"type\":\"function\",\"function\":{\"name\":\"a\",\"arguments\":\"{}\"}},"
+             "{\"id\":\"x\",\"type\":\"function\",\"function\":{\"name\":\"b\",\"arguments\":\"{}\"}}]},"
+             "\"finish_reason\":\"tool_calls\"}]}",
+             NULL);
+    call = oai_client_start_send_with_tools(e.c, req, 0, NULL, NULL, NULL, NULL, NULL, NULL);
+    for (int frames = 0; !oai_call_is_done(call); frames++) {
+        assert_true(frames < 1000);
+        frame(&e);
+    }
+    assert_int_equal(oai_call_status(call), OAI_ERR_PROTOCOL);
+    oai_call_free(call);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+/* Giving up while answers are awaited: a cancel ends the loop, a freed call
+ * or a freed client leave nothing behind (valgrind checks). */
+static oai_call *pulled_waiting(env *e, const oai_request *req)
+{
+    env_push(e, 0, CHAT_CALLS, NULL);
+    oai_call *call = oai_client_start_send_with_tools(e->c, req, 0, NULL, NULL, NULL, NULL, NULL, NULL);
+    const oai_event *ev;
+    for (int frames = 0; frames < 1000; frames++) {
+        frame(e);
+        if (oai_call_next_event(call, &ev) == OAI_OK && ev)
+            return call;
+    }
+    fail_msg("no tool call event");
+    return NULL;
+}
+
+static void test_pulled_give_up(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_PULLED);
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    oai_call *call = pulled_waiting(&e, req);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "half"), OAI_OK);
+    oai_call_cancel(call);
+    for (int frames = 0; !oai_call_is_done(call); frames++) {
+        assert_true(frames < 1000);
+        frame(&e);
+    }
+    assert_int_equal(oai_call_status(call), OAI_ERR_CANCELLED);
+    assert_int_equal(oai_call_answer_tool(call, "call_t", "late"), OAI_ERR_INVALID_ARGUMENT);
+    oai_call_free(call);
+
+    call = pulled_waiting(&e, req);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "half"), OAI_OK);
+    oai_call_free(call); /* while it waits */
+    frame(&e);
+
+    call = pulled_waiting(&e, req);
+    oai_client_free(e.c); /* the call outlives its client, ended */
+    e.c = NULL;
+    assert_true(oai_call_is_done(call));
+    assert_int_equal(oai_call_status(call), OAI_ERR_CANCELLED);
+    assert_int_equal(oai_call_answer_tool(call, "call_w", "late"), OAI_ERR_INVALID_ARGUMENT);
+    oai_call_free(call);
+    assert_int_equal(env_request_count(&e), 3);
+    oai_request_free(req);
+    env_close(&e);
 }
 
 /* An event callback returning non-zero stops the loop after that call. */
@@ -553,6 +852,8 @@ static void test_event_callback_stops(void **state)
     drive(&r, req, 0);
     assert_int_equal(oai_response_status(r.res), OAI_ERR_CANCELLED);
     assert_int_equal(r.items, 1);
+    assert_int_equal(r.dones, 1);
+    free(r.conversation);
     assert_int_equal(r.tool_calls, 1);
     assert_int_equal(env_request_count(&e), 1);
     oai_response_free(r.res);
@@ -724,7 +1025,7 @@ static void t_free(void *ud, void *p)
 /* One polled run of a chat or Responses loop, then the readers, with
  * allocation n failing (0: none). Returns the allocations made; *left gets
  * the blocks left allocated once everything was freed. */
-static long oom_run(int responses, long n, int track, size_t *left)
+static long oom_run(int responses, int pulled, long n, int track, size_t *left)
 {
     env e;
     env_open(&e, T_MEMORY, M_POLLED);
@@ -738,7 +1039,7 @@ static long oom_run(int responses, long n, int track, size_t *left)
     failed_once = failed_in_openssl = 0;
     tracking = track;
     fail_at = n;
-    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, tool, &r, NULL, NULL, NULL, NULL);
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, pulled ? NULL : tool, &r, NULL, NULL, NULL, NULL);
     if (call) {
         for (int frames = 0; !oai_call_is_done(call); frames++) {
             if (frames > 100000)
@@ -747,8 +1048,18 @@ static long oom_run(int responses, long n, int track, size_t *left)
             memory_transport_deliver(e.mt);
             oai_client_poll(e.c, 0);
             const oai_event *ev;
-            while (oai_call_next_event(call, &ev) == OAI_OK && ev)
-                ;
+            while (oai_call_next_event(call, &ev) == OAI_OK && ev) {
+                if (oai_event_type_of(ev) != OAI_EVENT_TOOL_CALL)
+                    continue;
+                /* An answer refused for memory is not kept: give it again. */
+                oai_status st = oai_call_answer_tool(call, oai_event_get_string(ev, "/id"), "{\"temp_c\":21}");
+                if (st == OAI_ERR_OUT_OF_MEMORY)
+                    st = oai_call_answer_tool(call, oai_event_get_string(ev, "/id"), "{\"temp_c\":21}");
+                /* (or the loop ended at this allocation: no answer wanted) */
+                if (st != OAI_OK && !(st == OAI_ERR_INVALID_ARGUMENT && oai_call_is_done(call)))
+                    fail_msg("allocation %ld failed: the answer for %s: %s", n, oai_event_get_string(ev, "/id"),
+                             oai_status_name(st));
+            }
         }
         oai_response *res = oai_call_take_response(call);
         if (!failed_once)
@@ -785,19 +1096,19 @@ static void test_out_of_memory(void **state)
 {
     (void)state;
     size_t left;
-    for (int responses = 0; responses <= 1; responses++) {
-        oom_run(responses, 0, 0, &left); /* warm-up: one-time global state */
-        long total = oom_run(responses, 0, 1, &left);
+    for (int kind = 0; kind < 4; kind++) {
+        int responses = kind & 1, pulled = kind >> 1;
+        const char *name = responses ? (pulled ? "pulled responses" : "responses") : (pulled ? "pulled chat" : "chat");
+        oom_run(responses, pulled, 0, 0, &left); /* warm-up: one-time global state */
+        long total = oom_run(responses, pulled, 0, 1, &left);
         assert_int_equal(left, 0);
         long stride = getenv("OAI_TEST_MEMCHECK") ? total / 150 + 1 : 1;
         for (long n = 1; n <= total; n += stride) {
-            oom_run(responses, n, 1, &left);
+            oom_run(responses, pulled, n, 1, &left);
             if (left)
-                fail_msg("%s: allocation %ld failed: %zu blocks left allocated", responses ? "responses" : "chat", n,
-                         left);
+                fail_msg("%s: allocation %ld failed: %zu blocks left allocated", name, n, left);
         }
-        print_message("%s loop: %ld allocations, each failed once%s\n", responses ? "responses" : "chat", total,
-                      stride > 1 ? " (a sample)" : "");
+        print_message("%s loop: %ld allocations, each failed once%s\n", name, total, stride > 1 ? " (a sample)" : "");
     }
 }
 
@@ -806,14 +1117,14 @@ int main(void)
     /* Before anything allocates: see test_out_of_memory. */
     if (oai_set_allocator(t_malloc, t_realloc, t_free, NULL) != OAI_OK)
         return 1;
-    static cell cells[2 * 3 * 5];
-    static char names[2 * 3 * 5][64];
-    struct CMUnitTest tests[2 * 3 * 5 + 4];
+    static cell cells[2 * M_COUNT * 5];
+    static char names[2 * M_COUNT * 5][64];
+    struct CMUnitTest tests[2 * M_COUNT * 5 + 16];
     size_t n = 0;
     for (int t = 0; t < 2; t++) {
         if (t == T_CURL && !OAI_TEST_WITH_CURL)
             continue;
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < M_COUNT; m++)
             for (int k = 0; k < 5; k++) {
                 cells[n] = (cell){(transport_kind)t, (drive_mode)m, (scenario_kind)k};
                 snprintf(names[n], sizeof names[n], "tool_loop/%s/%s/%s", scenario_names[k], transport_names[t],
@@ -824,6 +1135,9 @@ int main(void)
     }
     tests[n++] = (struct CMUnitTest){"streamed_steps", test_streamed_steps, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"event_callback_stops", test_event_callback_stops, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"pulled_answers", test_pulled_answers, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"pulled_from_callback", test_pulled_from_callback, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"pulled_give_up", test_pulled_give_up, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"bad_arguments", test_bad_arguments, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"out_of_memory", test_out_of_memory, NULL, NULL, NULL};
     return _cmocka_run_group_tests("tool_loop", tests, n, NULL, NULL);

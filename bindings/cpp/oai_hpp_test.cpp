@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -490,6 +491,153 @@ void test_fine_tuning()
     CHECK_EQ(items, messages.size());
 }
 
+// Structured outputs, tool calls, the tool loop (a lambda, run between
+// polls of the pull form; and pulled by hand), webhooks.
+const char *tool_script = R"([
+  {"match": {"path": "/v1/chat/completions"}, "headers": {"Content-Type": "application/json"},
+   "body": {"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "tool_calls",
+     "message": {"role": "assistant", "content": null, "tool_calls": [
+       {"id": "call_w", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}},
+       {"id": "call_t", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]}}]}},
+  {"match": {"path": "/v1/chat/completions"}, "headers": {"Content-Type": "application/json"},
+   "body": {"id": "c2", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "stop",
+     "message": {"role": "assistant", "content": "21 C at noon."}}]}}
+])";
+
+oai::request weather()
+{
+    return chat("Weather and time in Paris?")
+        .add_tool("get_weather", "The weather", R"({"type":"object"})")
+        .add_tool("get_time", nullptr, nullptr);
+}
+
+void test_structured_and_tools()
+{
+    oai::client client = new_client(*plain);
+    oai::response res = client.send(chat("Paris").set_json_schema(
+        "weather", R"({"type":"object","properties":{"city":{"type":"string"},"temp_c":{"type":"integer"}},)"
+                   R"("required":["city","temp_c"],"additionalProperties":false})"));
+    CHECK_EQ(res.parsed_status(), OAI_OK);
+    CHECK_EQ(res.parsed().get_int("/temp_c"), 1);
+    CHECK_EQ(res.parse().get_string("/city"), "Echo: Paris");
+    CHECK(res.refusal().empty());
+    CHECK_EQ(res.tool_call_count(), 0u);
+    oai::response plain_text = client.send(chat("plain words"));
+    CHECK(!plain_text.parsed());
+    CHECK_EQ(expect_error([&] { plain_text.parse(); }).status(), OAI_ERR_PROTOCOL);
+    CHECK_EQ(expect_error([] { chat("x").set_json_schema("bad name!", "{}"); }).status(), OAI_ERR_INVALID_ARGUMENT);
+
+    // Tool calls read, the conversation built by hand.
+    mock_server tools(tool_script);
+    oai::client tc = new_client(tools);
+    oai::response calls = tc.send(weather());
+    CHECK_EQ(calls.tool_call_count(), 2u);
+    CHECK_EQ(calls.tool_call_id(0), "call_w");
+    CHECK_EQ(calls.tool_call_name(1), "get_time");
+    CHECK_EQ(calls.tool_call_arguments(0), R"({"city":"Paris"})");
+    CHECK_EQ(calls.tool_call_arguments_json(0).get_string("/city"), "Paris");
+    CHECK_EQ(calls.tool_call_arguments_status(0), OAI_OK);
+    oai::request next = weather().add_reply(calls).add_tool_output("call_w", "sunny").add_tool_output("call_t", "noon");
+    CHECK_EQ(next.get_count("/messages"), 4u);
+    CHECK_EQ(tc.send(next).text(), "21 C at noon.");
+}
+
+void test_tool_loop()
+{
+    mock_server tools(tool_script);
+    oai::client client = new_client(tools);
+    std::vector<std::string> seen;
+    std::string conversation;
+    oai::response res = client.send_with_tools(
+        weather(),
+        [&seen](std::string_view name, std::string_view arguments, std::string_view id) {
+            seen.push_back(std::string(id) + " " + std::string(name) + " " + std::string(arguments));
+            return name == "get_weather" ? std::string(R"({"temp_c":21})") : std::string("12:00");
+        },
+        0, &conversation);
+    CHECK_EQ(res.text(), "21 C at noon.");
+    CHECK_EQ(seen.size(), 2u);
+    CHECK_EQ(seen[0], R"(call_w get_weather {"city":"Paris"})");
+    CHECK(conversation.find(R"({"role":"tool","tool_call_id":"call_t","content":"12:00"})") != std::string::npos);
+
+    // std::nullopt stops; an exception thrown by the lambda propagates.
+    mock_server again(tool_script);
+    oai::client c2 = new_client(again);
+    auto stop = [](std::string_view, std::string_view, std::string_view) { return std::optional<std::string>(); };
+    CHECK_EQ(expect_error([&] { c2.send_with_tools(weather(), stop); }).status(), OAI_ERR_CANCELLED);
+    mock_server third(tool_script);
+    oai::client c3 = new_client(third);
+    bool thrown = false;
+    try {
+        c3.send_with_tools(weather(), [](std::string_view, std::string_view, std::string_view) -> std::string {
+            throw std::logic_error("boom");
+        });
+    } catch (const std::logic_error &) {
+        thrown = true;
+    }
+    CHECK(thrown);
+}
+
+void test_tool_loop_pulled()
+{
+    mock_server tools(tool_script);
+    oai::client client = new_client(tools);
+    oai::call loop = client.start_send_with_tools(weather());
+    std::vector<std::string> ids;
+    while (ids.size() < 2) {
+        client.poll(50);
+        while (auto ev = loop.next_event()) {
+            CHECK_EQ(ev->type(), OAI_EVENT_TOOL_CALL);
+            ids.emplace_back(ev->get_string("/id"));
+        }
+    }
+    CHECK_EQ(expect_error([&] { loop.answer_tool("call_x", "?"); }).status(), OAI_ERR_NOT_FOUND);
+    loop.answer_tool(ids[1], "noon");
+    CHECK_EQ(expect_error([&] { loop.answer_tool(ids[1], "again"); }).status(), OAI_ERR_CONFLICT);
+    loop.answer_tool(ids[0], "sunny");
+    while (!loop.done())
+        client.poll(50);
+    int steps = 0;
+    while (auto ev = loop.next_event())
+        if (ev->type() == OAI_EVENT_DONE)
+            steps = static_cast<int>(ev->get_int("/steps"));
+    CHECK_EQ(steps, 2);
+    CHECK_EQ(loop.result().text(), "21 C at noon.");
+    CHECK_EQ(expect_error([&] { loop.answer_tool(ids[0], "late"); }).status(), OAI_ERR_INVALID_ARGUMENT);
+}
+
+void test_webhook()
+{
+    // HMAC-SHA256 vectors computed once with Python's hmac module.
+    const char *secret = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    std::string body = R"({"id":"evt_1","object":"event","created_at":1700000000,"type":"batch.completed",)"
+                       R"("data":{"id":"batch_9"}})";
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"webhook-id", "msg_1"},
+        {"webhook-timestamp", "1700000000"},
+        {"webhook-signature", "v1,V5ldlCBUxHI01oVNWEpIUl4T3RTBCTXFAOFXqXFtTRU="}};
+    oai::webhook wh(secret);
+    wh.set_now_ms(INT64_C(1700000000) * 1000);
+    oai::value_view event = wh.unwrap(headers, body);
+    CHECK_EQ(event.get_string("/data/id"), "batch_9");
+    CHECK_EQ(wh.type(), "batch.completed");
+    wh.verify({{"Webhook-Id", "msg_1"}, {"Webhook-Timestamp", "1700000000"},
+               {"Webhook-Signature", "v1,V5ldlCBUxHI01oVNWEpIUl4T3RTBCTXFAOFXqXFtTRU="}},
+              body);
+    oai::error e = expect_error([&] { wh.verify(headers, body + " "); });
+    CHECK_EQ(e.status(), OAI_ERR_INVALID_DATA);
+    CHECK_EQ(e.code(), "signature_mismatch");
+    wh.set_now_ms(INT64_C(1700000400) * 1000);
+    CHECK_EQ(expect_error([&] { wh.verify(headers, body); }).code(), "timestamp_too_old");
+    oai::error bad = expect_error([] { oai::webhook w("whsec_%%%"); });
+    CHECK_EQ(bad.code(), "invalid_secret");
+    oai::client client = new_client(*plain);
+    client.set_webhook_secret(secret);
+    oai::webhook from_client(nullptr, &client);
+    from_client.set_tolerance_ms(INT64_C(1000000000000000));
+    from_client.verify(headers, body);
+}
+
 } // namespace
 
 int main()
@@ -518,6 +666,10 @@ int main()
         {"exceptions thrown in callbacks", test_callback_exceptions},
         {"a call outliving its client", test_call_outlives_client},
         {"fine-tuning", test_fine_tuning},
+        {"structured outputs and tool calls", test_structured_and_tools},
+        {"the tool loop with a lambda", test_tool_loop},
+        {"the tool loop pulled", test_tool_loop_pulled},
+        {"webhooks", test_webhook},
     };
     int passed = 0;
     try {

@@ -34,10 +34,12 @@ typedef struct oai_value oai_value;
 typedef struct oai_call oai_call;
 typedef struct oai_event oai_event;
 typedef struct oai_training_report oai_training_report;
+typedef struct oai_webhook oai_webhook;
 typedef void (*oai_done_fn)(void *userdata, oai_call *call, oai_response *res);
 typedef int (*oai_progress_fn)(void *userdata, int64_t sent, int64_t send_total, int64_t received, int64_t receive_total);
 typedef int (*oai_job_event_fn)(void *userdata, const oai_value *event);
 typedef int (*oai_event_fn)(void *userdata, const oai_event *ev);
+typedef const char *(*oai_tool_fn)(void *userdata, const char *id, const char *name, const char *arguments);
 
 const char *oai_status_name(oai_status status);
 const char *oai_status_message(oai_status status);
@@ -192,6 +194,39 @@ oai_request *oai_batch_retrieve_request_new(const char *batch_id);
 oai_request *oai_batch_cancel_request_new(const char *batch_id);
 oai_response *oai_client_wait_for_batch(oai_client *client, const char *batch_id, int64_t poll_interval_ms);
 oai_call *oai_client_start_wait_for_batch(oai_client *client, const char *batch_id, int64_t poll_interval_ms, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
+
+const oai_value *oai_event_get(const oai_event *ev, const char *pointer);
+const char *oai_event_get_string(const oai_event *ev, const char *pointer);
+int64_t oai_event_get_int(const oai_event *ev, const char *pointer);
+
+oai_status oai_request_set_json_schema(oai_request *req, const char *name, const char *schema_json, int strict);
+const oai_value *oai_response_parsed(const oai_response *res);
+oai_status oai_response_parsed_status(const oai_response *res);
+const char *oai_response_parsed_error_message(const oai_response *res);
+const char *oai_response_refusal(const oai_response *res);
+size_t oai_response_tool_call_count(const oai_response *res);
+const char *oai_response_tool_call_id(const oai_response *res, size_t index);
+const char *oai_response_tool_call_name(const oai_response *res, size_t index);
+const char *oai_response_tool_call_arguments(const oai_response *res, size_t index);
+oai_status oai_response_tool_call_arguments_status(const oai_response *res, size_t index);
+oai_status oai_request_add_reply(oai_request *req, const oai_response *res);
+oai_status oai_request_add_tool_output(oai_request *req, const char *call_id, const char *output);
+oai_call *oai_client_start_send_with_tools(oai_client *client, const oai_request *req, int max_steps, oai_tool_fn tool_fn, void *tool_userdata, oai_done_fn fn, void *userdata, oai_event_fn event_fn, void *event_userdata);
+oai_status oai_call_answer_tool(oai_call *call, const char *tool_call_id, const char *output);
+
+oai_webhook *oai_webhook_new(const oai_client *client, const char *secret);
+void oai_webhook_free(oai_webhook *wh);
+oai_status oai_webhook_status(const oai_webhook *wh);
+const char *oai_webhook_error_message(const oai_webhook *wh);
+const char *oai_webhook_error_code(const oai_webhook *wh);
+oai_status oai_webhook_set_tolerance_ms(oai_webhook *wh, int64_t tolerance_ms);
+oai_status oai_webhook_set_now_ms(oai_webhook *wh, int64_t now_ms);
+oai_status oai_webhook_verify(oai_webhook *wh, const char *const *header_names, const char *const *header_values, size_t header_count, const char *body, size_t body_len);
+oai_status oai_webhook_unwrap(oai_webhook *wh, const char *const *header_names, const char *const *header_values, size_t header_count, const char *body, size_t body_len);
+const oai_value *oai_webhook_json(const oai_webhook *wh);
+const char *oai_webhook_type(const oai_webhook *wh);
+const oai_value *oai_webhook_data(const oai_webhook *wh);
+oai_status oai_client_set_webhook_secret(oai_client *client, const char *secret);
 ]]
 
 local lib = ffi.load(os.getenv("OAI_LIBRARY") or "oai")
@@ -232,6 +267,16 @@ end
 local function cstr(p)
   if p == C_NULL then return nil end
   return ffi_string(p)
+end
+
+-- The compact JSON text of an oai_value (borrowed), or nil.
+local function value_json(v)
+  if v == C_NULL then return nil end
+  local dup = lib.oai_value_json_dup(v)
+  if dup == C_NULL then return nil end
+  local text = ffi_string(dup)
+  lib.oai_free(dup)
+  return text
 end
 
 -- Errors are tables with this metatable, raised with error(err).
@@ -338,6 +383,13 @@ local response_props = {
   error_param = function(p) return cstr(lib.oai_response_error_param(p)) end,
   retry_count = function(p) return tonumber(lib.oai_response_retry_count(p)) end,
   retry_after_ms = function(p) return tonumber(lib.oai_response_retry_after_ms(p)) end,
+  -- structured outputs: the parsed reply as compact JSON text (read it with
+  -- oai.json(res.parsed)), or nil: parsed_status says why
+  parsed = function(p) return value_json(lib.oai_response_parsed(p)) end,
+  parsed_status = function(p) return tonumber(lib.oai_response_parsed_status(p)) end,
+  parsed_error_message = function(p) return cstr(lib.oai_response_parsed_error_message(p)) end,
+  refusal = function(p) return cstr(lib.oai_response_refusal(p)) end,
+  tool_call_count = function(p) return tonumber(lib.oai_response_tool_call_count(p)) end,
 }
 local ResponseMT = {
   __index = function(self, k)
@@ -403,6 +455,31 @@ function Response:embedding(i)
   local out = {}
   for k = 0, tonumber(dim[0]) - 1 do out[k + 1] = v[k] end
   return out
+end
+
+--- The reply's tool calls (chat tool_calls, or a Responses result's
+--- function calls) as an array of tables {id=, name=, arguments= (JSON
+--- text), arguments_status= (0 when the arguments are valid JSON)}.
+function Response:tool_calls()
+  local p, out = self.ptr, {}
+  for i = 0, tonumber(lib.oai_response_tool_call_count(p)) - 1 do
+    local c = {}
+    c.id = cstr(lib.oai_response_tool_call_id(p, i))
+    c.name = cstr(lib.oai_response_tool_call_name(p, i))
+    c.arguments = cstr(lib.oai_response_tool_call_arguments(p, i))
+    c.arguments_status = tonumber(lib.oai_response_tool_call_arguments_status(p, i))
+    out[i + 1] = c
+  end
+  return out
+end
+
+--- The parsed reply (structured outputs) as an oai.json document; raises
+--- its error (ERR_PROTOCOL: not JSON; ERR_TYPE: no text, see res.refusal).
+function Response:parse()
+  local p = self.ptr
+  local st = tonumber(lib.oai_response_parsed_status(p))
+  if st ~= 0 then raise(st, cstr(lib.oai_response_parsed_error_message(p))) end
+  return M.json(value_json(lib.oai_response_parsed(p)))
 end
 
 --- Frees the response now (the garbage collector does it otherwise).
@@ -504,6 +581,25 @@ end
 function Request:add_tool(name, description, parameters)
   if type(parameters) == "table" then parameters = encode(parameters) end
   check(lib.oai_chat_request_add_tool(self.ptr, name, description, parameters), "add_tool")
+  return self
+end
+--- Asks for structured output following a JSON Schema (a table, or JSON
+--- text); strict unless strict == false.
+function Request:set_json_schema(name, schema, strict)
+  if type(schema) == "table" then schema = encode(schema) end
+  check(lib.oai_request_set_json_schema(self.ptr, name, schema, strict == false and 0 or 1), "set_json_schema")
+  return self
+end
+--- Appends a reply (a response) to the conversation: the assistant's
+--- message and its tool calls, or a Responses result's output items.
+function Request:add_reply(res)
+  check(lib.oai_request_add_reply(self.ptr, res.ptr), "add_reply")
+  return self
+end
+--- Appends a tool call's result (a string; a table is sent as JSON).
+function Request:add_tool_output(call_id, output)
+  if type(output) == "table" then output = encode(output) end
+  check(lib.oai_request_add_tool_output(self.ptr, call_id, output), "add_tool_output")
   return self
 end
 function Request:add_tool_result(tool_call_id, content)
@@ -652,9 +748,20 @@ local function copy_event(ev)
   p = lib.oai_event_name(ev)
   if p ~= C_NULL then e.name = ffi_string(p) end
   if code == 4 then
-    e.tool_index = lib.oai_event_tool_index(ev)
-    e.tool_id = cstr(lib.oai_event_tool_id(ev))
-    e.tool_name = cstr(lib.oai_event_tool_name(ev))
+    p = lib.oai_event_tool_id(ev)
+    if p == C_NULL and lib.oai_event_data(ev) == C_NULL then
+      -- A tool loop's call to answer (its JSON: step, index, id, name,
+      -- arguments): the same fields as a streamed fragment's, whole.
+      e.tool_index = tonumber(lib.oai_event_get_int(ev, "/index"))
+      e.tool_id = cstr(lib.oai_event_get_string(ev, "/id"))
+      e.tool_name = cstr(lib.oai_event_get_string(ev, "/name"))
+      e.text = cstr(lib.oai_event_get_string(ev, "/arguments"))
+      e.step = tonumber(lib.oai_event_get_int(ev, "/step"))
+    else
+      e.tool_index = lib.oai_event_tool_index(ev)
+      e.tool_id = cstr(p)
+      e.tool_name = cstr(lib.oai_event_tool_name(ev))
+    end
   elseif code == 7 then
     e.error_status = tonumber(lib.oai_event_error_status(ev))
   end
@@ -980,6 +1087,93 @@ function Client:start_wait_for_batch(batch_id, poll_interval_ms)
     poll_interval_ms or 1000, nil, nil, nil, nil))
 end
 
+-- ---------------------------------------------------------------------------
+-- The tool loop, pulled (oai_client_start_send_with_tools() with no tool
+-- function): each tool call is a "tool_call" event (tool_id, tool_name,
+-- text = the arguments, tool_index, step), answered with call:answer(); no
+-- callback, so it runs from a JIT-compiled frame loop like any call.
+
+local ToolLoop = setmetatable({}, { __index = Call })
+ToolLoop.__index = ToolLoop
+M.ToolLoop = ToolLoop
+
+--- Like Call:next_event(); the loop's last event ("done") also sets
+--- call.conversation (the request body as the loop last sent it, JSON text)
+--- and call.steps.
+function ToolLoop:next_event()
+  local p = self.ptr
+  if p == nil then return nil end
+  lib.oai_call_next_event(p, event_box)
+  local ev = event_box[0]
+  if ev == C_NULL then return nil end
+  local e = copy_event(ev)
+  if e.type_code == 6 then
+    self.conversation = value_json(lib.oai_event_get(ev, "/request"))
+    self.steps = tonumber(lib.oai_event_get_int(ev, "/steps"))
+  end
+  return e
+end
+
+--- Answers a tool call: id is the event's tool_id (or the event itself);
+--- output a string, or a table sent as JSON. The step's last answer sends
+--- the next request. Raises ERR_NOT_FOUND (no such call in the step),
+--- ERR_CONFLICT (answered already), ERR_INVALID_ARGUMENT (the loop ended).
+function ToolLoop:answer(id, output)
+  if type(id) == "table" then id = id.tool_id end
+  if type(output) == "table" then output = encode(output) end
+  local p = self.ptr
+  if p == nil then raise(M.status.ERR_INVALID_ARGUMENT, "the call was freed") end
+  local st = lib.oai_call_answer_tool(p, id, output)
+  if st ~= 0 then
+    error(new_error(st, "answer " .. tostring(id) .. ": " .. ffi_string(lib.oai_status_message(st))), 2)
+  end
+end
+
+--- Starts the tool loop on req (chat or Responses, offering tools) without
+--- waiting: a call (oai.ToolLoop) whose "tool_call" events you answer with
+--- call:answer(ev.tool_id, output), polling the client meanwhile. Its
+--- result is the model's final reply (ERR_TOO_LARGE past max_steps, 0 or
+--- nil: 10).
+function Client:start_send_with_tools(req, max_steps)
+  local call = wrap_call(self, lib.oai_client_start_send_with_tools(client_ptr(self), req.ptr, max_steps or 0,
+    nil, nil, nil, nil, nil, nil))
+  return setmetatable(call, ToolLoop)
+end
+
+--- The tool loop, blocking: fn(name, arguments, id) answers each tool call
+--- (a string, or a table sent as JSON; nil stops the loop, ERR_CANCELLED),
+--- called from Lua between polls, never from C. Returns the final response
+--- (raises its error) and the conversation as last sent (JSON text). An
+--- error raised by fn cancels the loop and propagates.
+function Client:send_with_tools(req, fn, max_steps)
+  local call = self:start_send_with_tools(req, max_steps)
+  repeat
+    local finished = call:done()
+    local ev = call:next_event()
+    while ev do
+      if ev.type_code == 4 then
+        local ok, out = pcall(fn, ev.tool_name, ev.text, ev.tool_id)
+        if not ok then
+          call:free()
+          error(out, 0)
+        end
+        if out == nil then call:cancel() else call:answer(ev.tool_id, out) end
+      end
+      ev = call:next_event()
+    end
+    if not finished then self:poll(100) end
+  until finished
+  local res, conversation = call:response(), call.conversation
+  call:free()
+  return res:raise(), conversation
+end
+
+--- Sets the secret oai.webhook() takes when given none (nil clears it).
+function Client:set_webhook_secret(secret)
+  check(lib.oai_client_set_webhook_secret(client_ptr(self), secret), "set_webhook_secret")
+  return self
+end
+
 --- Frees the client now (the garbage collector does it otherwise). Its
 --- running calls end, cancelled; their Lua objects stay valid.
 function Client:close()
@@ -1044,6 +1238,95 @@ function M.validate_training_file(path, format, context_limit)
   return out
 end
 
-M.Client, M.Request, M.Response, M.Call = Client, Request, Response, Call
+-- ---------------------------------------------------------------------------
+-- Webhooks (local): verifying and unwrapping deliveries
+
+local Webhook = {}
+Webhook.__index = Webhook
+
+local function webhook_error(p, st)
+  local e = new_error(st, cstr(lib.oai_webhook_error_message(p)))
+  e.code = cstr(lib.oai_webhook_error_code(p))
+  return e
+end
+
+--- A webhook verifier: secret is "whsec_..." or any other string (raw
+--- bytes); nil takes opts.client's secret (client:set_webhook_secret(), or
+--- OPENAI_WEBHOOK_SECRET), or the environment's. opts (optional): client,
+--- tolerance_ms (default 300000), now_ms (a fixed "now", Unix ms). Raises
+--- an oai.Error with code "missing_secret" or "invalid_secret" when the
+--- secret is unusable.
+function M.webhook(secret, opts)
+  opts = opts or {}
+  local client = opts.client and client_ptr(opts.client) or nil
+  local p = lib.oai_webhook_new(client, secret)
+  if p == C_NULL then raise(M.status.ERR_OUT_OF_MEMORY, "out of memory") end
+  p = ffi_gc(p, lib.oai_webhook_free)
+  local st = tonumber(lib.oai_webhook_status(p))
+  if st ~= 0 then error(webhook_error(p, st), 2) end
+  local self = setmetatable({ ptr = p }, Webhook)
+  if opts.tolerance_ms then self:set_tolerance_ms(opts.tolerance_ms) end
+  if opts.now_ms then self:set_now_ms(opts.now_ms) end
+  return self
+end
+
+function Webhook:set_tolerance_ms(ms)
+  local st = tonumber(lib.oai_webhook_set_tolerance_ms(self.ptr, ms))
+  if st ~= 0 then error(webhook_error(self.ptr, st), 2) end
+  return self
+end
+
+--- Fixes "now" (Unix ms); negative: the system clock again.
+function Webhook:set_now_ms(ms)
+  local st = tonumber(lib.oai_webhook_set_now_ms(self.ptr, ms))
+  if st ~= 0 then error(webhook_error(self.ptr, st), 2) end
+  return self
+end
+
+-- Runs verify or unwrap over headers ({name = value} or {{name, value}, ...})
+-- and the raw body; raises an oai.Error with .code on failure.
+local function webhook_run(self, fn, headers, body)
+  local names, values, n = {}, {}, 0
+  for k, v in pairs(headers) do
+    n = n + 1
+    if type(v) == "table" then names[n], values[n] = v[1], v[2] else names[n], values[n] = k, v end
+  end
+  local cn, cv = ffi.new("const char *[?]", n + 1), ffi.new("const char *[?]", n + 1)
+  for i = 1, n do cn[i - 1], cv[i - 1] = tostring(names[i]), tostring(values[i]) end
+  body = body or ""
+  local st = tonumber(fn(self.ptr, cn, cv, n, body, #body))
+  if st ~= 0 then error(webhook_error(self.ptr, st), 3) end
+end
+
+--- Verifies a delivery's signature and timestamp; raises an oai.Error
+--- (status ERR_INVALID_DATA, code "missing_header", "invalid_timestamp",
+--- "timestamp_too_old", "timestamp_too_new" or "signature_mismatch")
+--- when it is not authentic and fresh.
+function Webhook:verify(headers, body)
+  webhook_run(self, lib.oai_webhook_verify, headers, body)
+  return true
+end
+
+--- Verifies, then returns the event as JSON text and its type (also
+--- wh:type(), wh:data()); code "invalid_json" (ERR_PROTOCOL) for an
+--- authentic body that is not a JSON object.
+function Webhook:unwrap(headers, body)
+  webhook_run(self, lib.oai_webhook_unwrap, headers, body)
+  return value_json(lib.oai_webhook_json(self.ptr)), cstr(lib.oai_webhook_type(self.ptr))
+end
+
+function Webhook:type() return cstr(lib.oai_webhook_type(self.ptr)) end
+--- The last event's data object as JSON text, or nil.
+function Webhook:data() return value_json(lib.oai_webhook_data(self.ptr)) end
+
+function Webhook:free()
+  local p = rawget(self, "ptr")
+  if p ~= nil then
+    self.ptr = nil
+    lib.oai_webhook_free(ffi_gc(p, nil))
+  end
+end
+
+M.Client, M.Request, M.Response, M.Call, M.Webhook = Client, Request, Response, Call, Webhook
 
 return M

@@ -230,6 +230,11 @@ int oai__call_over_budget(const oai_call *call);
 int oai__call_cancelled(const oai_call *call);
 int64_t oai__call_now(const oai_call *call);
 oai_client *oai__call_client(const oai_call *call);
+/* The state of a running workflow started with these ops (so a public
+ * function given an oai_call can reach its own workflow: the tool loop's
+ * oai_call_answer_tool()); NULL for another call, a NULL one, or once it
+ * ended or was freed by its caller. */
+void *oai__workflow_state(const oai_call *call, const oai__workflow_ops *ops);
 /* The blocking form of a call with no done callback: waits for it, hands
  * over its response and frees the call. */
 oai_response *oai__call_wait(oai_call *call);

@@ -2558,6 +2558,11 @@ oai_client *oai__call_client(const oai_call *call)
     return call->client;
 }
 
+void *oai__workflow_state(const oai_call *call, const oai__workflow_ops *ops)
+{
+    return call && call->state == CALL_WORKING && call->wf_ops == ops && !call->caller_freed ? call->wf_state : NULL;
+}
+
 /* ---- the engine object ------------------------------------------------------------------ */
 
 oai__engine *oai__engine_new(oai_client *c)

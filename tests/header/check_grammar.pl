@@ -35,7 +35,7 @@ my @actions = qw(create create_from_data retrieve retrieve_content list list_eve
 my @words = qw(
     new free clone set get is has wants add remove take next feed finish
     send start poll wakeup cancel socket run resume follow upload warm wait
-    read rewind receive report complete fail verify unwrap
+    read rewind receive report complete fail verify unwrap answer
     status error http header body json text embedding request retry total first
     method path query url proxy ca connect host
     type string int number bool count item key

@@ -219,4 +219,78 @@ S.case("20 streams and a fine-tuning follow from a JIT-hot loop", function()
   client:close()
 end)
 
+-- The tool loop's pull form from the same kind of loop: LOOPS tool loops
+-- at once, each tool call a "tool_call" event answered with call:answer()
+-- inside the compiled loop; no callback, so nothing can panic. The mock
+-- answers the first TOOL_REPLIES requests with two tool calls (after a
+-- delay, so that the loop turns many times), then each with the echo of
+-- its user message.
+S.case("10 tool loops answered from a JIT-hot loop, no callback", function()
+  local LOOPS, TOOL_REPLIES = 10, 10
+  local reply = '{"id":"c1","object":"chat.completion","choices":[{"index":0,"finish_reason":"tool_calls",' ..
+      '"message":{"role":"assistant","content":null,"tool_calls":[' ..
+      '{"id":"call_a","type":"function","function":{"name":"add","arguments":"{\\"a\\":2,\\"b\\":3}"}},' ..
+      '{"id":"call_b","type":"function","function":{"name":"now","arguments":"{}"}}]}}]}'
+  local tools_mock = S.start_mock(S.script('[{"match":{"path":"/v1/chat/completions"},"repeat":' .. TOOL_REPLIES ..
+      ',"delay_ms":20,"headers":{"Content-Type":"application/json"},"body":' .. oai.encode_json(reply) .. '}]'))
+  jit.flush()
+  traces.completed = {}
+  jit.attach(on_trace, "trace")
+
+  local client = oai.client { base_url = tools_mock.url, api_key = "sk-local", max_retries = 0 }
+  local calls, answered = {}, 0
+  for i = 1, LOOPS do
+    local req = oai.chat_request("gpt-4o-mini", { { "user", "question " .. i } })
+        :add_tool("add", "Adds", { type = "object" }):add_tool("now", nil, nil)
+    calls[i] = client:start_send_with_tools(req, 5)
+  end
+
+  local iterations = 0
+  local loop_first = debug.getinfo(1, "l").currentline + 1
+  while client:poll(0) > 0 do
+    for i = 1, LOOPS do
+      local call = calls[i]
+      local ev = call:next_event()
+      while ev do
+        if ev.type == "tool_call" then
+          call:answer(ev.tool_id, ev.tool_name == "add" and "5" or "noon")
+          answered = answered + 1
+        end
+        ev = call:next_event()
+      end
+    end
+    iterations = iterations + 1
+  end
+  local loop_last = debug.getinfo(1, "l").currentline - 1
+  for i = 1, LOOPS do
+    for _ in calls[i]:events() do end
+  end
+  jit.attach(on_trace)
+
+  S.eq(answered, 2 * TOOL_REPLIES, "every tool call answered")
+  local steps = 0
+  for i = 1, LOOPS do
+    S.eq(calls[i]:result().text, "Echo: question " .. i, "the answer of loop " .. i)
+    steps = steps + calls[i].steps
+    local conv = oai.json(calls[i].conversation)
+    S.eq(conv:get_string("/messages/0/content"), "question " .. i, "the conversation of loop " .. i)
+  end
+  S.eq(steps, LOOPS + TOOL_REPLIES, "one request per loop plus one per reply that called tools")
+
+  local in_loop = traces_between(loop_first, loop_last)
+  print(string.format("  loop: %d iterations, %d tool calls answered; %d traces in the loop (lines %d-%d): %s",
+    iterations, answered, #in_loop, loop_first, loop_last, describe(in_loop)))
+  if #in_loop == 0 then
+    for _, a in ipairs(traces.aborted) do print("  aborted: " .. a) end
+  end
+  local loops = 0
+  for _, t in ipairs(in_loop) do
+    if t.linktype == "loop" then loops = loops + 1 end
+  end
+  S.ok(iterations > 100, "the loop turned past the hot-loop threshold (" .. iterations .. ")")
+  S.ok(loops > 0, "the poll loop was JIT-compiled (a loop trace inside it)")
+  client:close()
+  tools_mock.stop()
+end)
+
 S.run(...)

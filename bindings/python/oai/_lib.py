@@ -66,6 +66,10 @@ class BatchReader(_Opaque):
     pass
 
 
+class Webhook(_Opaque):
+    pass
+
+
 client_p = ctypes.POINTER(Client)
 request_p = ctypes.POINTER(Request)
 response_p = ctypes.POINTER(Response)
@@ -77,6 +81,7 @@ pager_p = ctypes.POINTER(Pager)
 report_p = ctypes.POINTER(TrainingReport)
 batch_writer_p = ctypes.POINTER(BatchWriter)
 batch_reader_p = ctypes.POINTER(BatchReader)
+webhook_p = ctypes.POINTER(Webhook)
 
 c_int = ctypes.c_int
 c_int64 = ctypes.c_int64
@@ -285,6 +290,41 @@ _PROTOTYPES = {
     "oai_batch_reader_line_number": (c_int64, [batch_reader_p]),
     "oai_batch_reader_error_message": (c_void_p, [batch_reader_p]),
     "oai_batch_reader_free": (None, [batch_reader_p]),
+    # structured outputs and tool calls
+    "oai_request_set_json_schema": (status_t, [request_p, c_str, c_str, c_int]),
+    "oai_response_parsed": (value_p, [response_p]),
+    "oai_response_parsed_status": (status_t, [response_p]),
+    "oai_response_parsed_error_message": (c_void_p, [response_p]),
+    "oai_response_refusal": (c_void_p, [response_p]),
+    "oai_response_tool_call_count": (c_size_t, [response_p]),
+    "oai_response_tool_call_id": (c_void_p, [response_p, c_size_t]),
+    "oai_response_tool_call_name": (c_void_p, [response_p, c_size_t]),
+    "oai_response_tool_call_arguments": (c_void_p, [response_p, c_size_t]),
+    "oai_response_tool_call_arguments_json": (value_p, [response_p, c_size_t]),
+    "oai_response_tool_call_arguments_status": (status_t, [response_p, c_size_t]),
+    "oai_request_add_reply": (status_t, [request_p, response_p]),
+    "oai_request_add_tool_output": (status_t, [request_p, c_str, c_str]),
+    # the tool loop, pull form only: the tool function, done and event
+    # callbacks and their userdata are always NULL
+    "oai_client_start_send_with_tools": (call_p, [client_p, request_p, c_int, c_void_p, c_void_p, c_void_p,
+                                                  c_void_p, c_void_p, c_void_p]),
+    "oai_call_answer_tool": (status_t, [call_p, c_str, c_str]),
+    # webhooks (the body crosses with its length: bytes may hold NUL)
+    "oai_webhook_new": (webhook_p, [client_p, c_str]),
+    "oai_webhook_free": (None, [webhook_p]),
+    "oai_webhook_status": (status_t, [webhook_p]),
+    "oai_webhook_error_message": (c_void_p, [webhook_p]),
+    "oai_webhook_error_code": (c_void_p, [webhook_p]),
+    "oai_webhook_set_tolerance_ms": (status_t, [webhook_p, c_int64]),
+    "oai_webhook_set_now_ms": (status_t, [webhook_p, c_int64]),
+    "oai_webhook_verify": (status_t, [webhook_p, ctypes.POINTER(c_str), ctypes.POINTER(c_str), c_size_t, c_str,
+                                      c_size_t]),
+    "oai_webhook_unwrap": (status_t, [webhook_p, ctypes.POINTER(c_str), ctypes.POINTER(c_str), c_size_t, c_str,
+                                      c_size_t]),
+    "oai_webhook_json": (value_p, [webhook_p]),
+    "oai_webhook_type": (c_void_p, [webhook_p]),
+    "oai_webhook_data": (value_p, [webhook_p]),
+    "oai_client_set_webhook_secret": (status_t, [client_p, c_str]),
 }
 
 # Functions a newer library has; the binding works without them and offers

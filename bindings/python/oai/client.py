@@ -299,6 +299,28 @@ class Client:
         from .workflows import start_wait_for_batch
         return start_wait_for_batch(self, batch_id, poll_interval_ms)
 
+    def send_with_tools(self, request, tool, max_steps=0):
+        """The tool loop, waiting: tool(pending_call) answers each tool call,
+        called from Python between polls; see tools.send_with_tools."""
+        from .tools import send_with_tools
+        return send_with_tools(self, request, tool, max_steps)
+
+    def start_send_with_tools(self, request, max_steps=0):
+        """The tool loop without waiting: a ToolLoopCall whose tool calls are
+        pulled and answered (call.answer()); see tools.start_send_with_tools."""
+        from .tools import start_send_with_tools
+        return start_send_with_tools(self, request, max_steps)
+
+    def webhook(self, secret=None, tolerance_ms=None):
+        """A Webhook verifier with secret, or with the client's webhook
+        secret (OPENAI_WEBHOOK_SECRET) when secret is None."""
+        from .webhooks import Webhook
+        return Webhook(secret, client=self, tolerance_ms=tolerance_ms)
+
+    def set_webhook_secret(self, secret):
+        """Sets the secret webhook() takes when given none (None clears it)."""
+        check(lib.oai_client_set_webhook_secret(self.handle, b(secret)), what="webhook secret")
+
     def __repr__(self):
         if not self._h:
             return "<oai.Client closed>"

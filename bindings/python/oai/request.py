@@ -135,6 +135,33 @@ class Request:
                 self.set(_pointer(key), value)
         return self
 
+    # ---- structured outputs and tool results ------------------------------
+
+    def set_json_schema(self, name, schema, strict=True):
+        """Asks for structured output following a JSON Schema
+        (oai_request_set_json_schema): `response_format` on a chat request,
+        `text.format` on a Responses request. schema is a dict or JSON text.
+        Read the answer with Response.parsed."""
+        text = schema if isinstance(schema, (str, bytes)) else json.dumps(schema)
+        check(lib.oai_request_set_json_schema(self.handle, b(name), b(text), 1 if strict else 0),
+              what="set_json_schema %s" % (name,))
+        return self
+
+    def add_reply(self, response):
+        """Appends a reply (a Response) to the conversation
+        (oai_request_add_reply): the assistant's message, with its tool
+        calls, or a Responses result's output items."""
+        check(lib.oai_request_add_reply(self.handle, response.handle), what="add_reply")
+        return self
+
+    def add_tool_output(self, call_id, output):
+        """Appends the result of a tool call (oai_request_add_tool_output);
+        output is a str (a dict or list is sent as its JSON)."""
+        if not isinstance(output, (str, bytes)):
+            output = json.dumps(output)
+        check(lib.oai_request_add_tool_output(self.handle, b(call_id), b(output)), what="add_tool_output")
+        return self
+
     def remove(self, pointer):
         """Removes the body field at a JSON Pointer (NotFoundError when absent)."""
         check(lib.oai_request_remove_field(self.handle, b(pointer)), what="remove %s" % pointer)

@@ -5,7 +5,7 @@ import json
 
 from . import errors
 from ._lib import lib
-from ._util import b, raw, s, status_name, take_dup
+from ._util import b, raw, s, status_name, take_dup, value_to_python
 
 
 class Response:
@@ -154,6 +154,44 @@ class Response:
         text = s(lib.oai_response_get_json_text(self.handle, b(pointer)))
         return default if text is None else json.loads(text)
 
+    # ---- structured outputs and tool calls --------------------------------
+
+    @property
+    def parsed(self):
+        """The reply's text parsed as JSON (structured outputs,
+        oai_response_parsed) as Python objects, or None: parsed_status and
+        parsed_error_message say why (a refusal, no text, not JSON)."""
+        return value_to_python(lib.oai_response_parsed(self.handle))
+
+    @property
+    def parsed_status(self):
+        """Why parsed is None (errors.OK when it is not)."""
+        return lib.oai_response_parsed_status(self.handle)
+
+    @property
+    def parsed_error_message(self):
+        return s(lib.oai_response_parsed_error_message(self.handle))
+
+    def parse(self):
+        """The parsed result, or raises its OAIError (ProtocolError for text
+        that is not JSON, JSONTypeError when there is no text: see refusal)."""
+        st = self.parsed_status
+        if st != errors.OK:
+            raise errors.error_class(st)(self.parsed_error_message, status=st)
+        return self.parsed
+
+    @property
+    def refusal(self):
+        """The refusal text when the model refused, else None."""
+        return s(lib.oai_response_refusal(self.handle))
+
+    @property
+    def tool_calls(self):
+        """The reply's tool calls (chat tool_calls, or a Responses result's
+        function calls), as a list of ToolCall copies."""
+        h = self.handle
+        return [ToolCall(h, i) for i in range(lib.oai_response_tool_call_count(h))]
+
     # ---- embeddings --------------------------------------------------------
 
     def embedding(self, index=0):
@@ -172,6 +210,24 @@ class Response:
         if not self._h:
             return "<oai.Response closed>"
         return "<oai.Response %s HTTP %d>" % (self.status_name, self.http_status)
+
+
+class ToolCall:
+    """One tool call of a reply, copied: id (what its result is sent back
+    with), name, arguments (the JSON text as the model wrote it) and
+    parsed_arguments (those parsed, or None: arguments_status says why)."""
+
+    __slots__ = ("id", "name", "arguments", "parsed_arguments", "arguments_status")
+
+    def __init__(self, handle, index):
+        self.id = s(lib.oai_response_tool_call_id(handle, index))
+        self.name = s(lib.oai_response_tool_call_name(handle, index))
+        self.arguments = s(lib.oai_response_tool_call_arguments(handle, index))
+        self.parsed_arguments = value_to_python(lib.oai_response_tool_call_arguments_json(handle, index))
+        self.arguments_status = lib.oai_response_tool_call_arguments_status(handle, index)
+
+    def __repr__(self):
+        return "<oai.ToolCall %s %s(%s)>" % (self.id, self.name, self.arguments)
 
 
 def error_from_response(handle, response=None):

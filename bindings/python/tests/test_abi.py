@@ -18,10 +18,11 @@ HANDLES = {
     "oai_value": lib.value_p, "oai_call": lib.call_p, "oai_event": lib.event_p,
     "oai_large_upload": lib.large_upload_p, "oai_pager": lib.pager_p, "oai_training_report": lib.report_p,
     "oai_batch_writer": lib.batch_writer_p, "oai_batch_reader": lib.batch_reader_p,
+    "oai_webhook": lib.webhook_p,
 }
 SCALARS = {"int64_t": ctypes.c_int64, "size_t": ctypes.c_size_t, "int": ctypes.c_int, "double": ctypes.c_double,
            "oai_status": ctypes.c_int}
-CALLBACKS = ("oai_done_fn", "oai_event_fn", "oai_job_event_fn", "oai_progress_fn")
+CALLBACKS = ("oai_done_fn", "oai_event_fn", "oai_job_event_fn", "oai_progress_fn", "oai_tool_fn")
 
 
 def expected(ctype, is_result):
