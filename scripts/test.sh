@@ -23,8 +23,9 @@
 #   7. builds with AddressSanitizer + UBSan in build-asan/ and runs the
 #      ctest suite there;
 #   8. fuzzes the SSE/stream layer, the stream's fast path against its full
-#      parser (fuzz_stream_diff: any difference in events or result fails)
-#      the training-data validator, webhook verification and the
+#      parser (fuzz_stream_diff: any difference in events or result fails),
+#      the reply scan against the JSON parser (fuzz_json_scan), the
+#      training-data validator, webhook verification and the
 #      tokenizers with libFuzzer + ASan/UBSan (clang)
 #      for OAI_FUZZ_SECONDS each (default 60).
 # Ends with one line "N passed, M failed" (tests and checks counted over all
@@ -194,7 +195,7 @@ phase_fuzz() {
   local dir="$ROOT/build-fuzz" secs="${OAI_FUZZ_SECONDS:-60}" target dict
   CC=clang build_tree fuzz "$dir" -DOAI_FUZZ=ON -DOAI_BUILD_TESTS=OFF -DOAI_BUILD_CLI=OFF \
     -DOAI_BUILD_EXAMPLES=OFF || return 0
-  for target in fuzz_stream fuzz_stream_diff fuzz_training fuzz_webhook fuzz_tokens; do
+  for target in fuzz_stream fuzz_stream_diff fuzz_json_scan fuzz_training fuzz_webhook fuzz_tokens; do
     say "fuzzing $target for ${secs}s"
     mkdir -p "$dir/corpus-$target"
     dict=

@@ -1821,7 +1821,10 @@ static void scenario_files(run *r)
                oai_status_name(oai_response_status(res_up)),
                oai_response_error_message(res_up) ? oai_response_error_message(res_up) : "");
         if (oai_response_status(res_up) == OAI_OK) {
-            EXPECT(r, id != NULL, "the upload's answer has no id");
+            /* The answer's tree is built at its first accessor, which may
+             * fail while memory is short; asked again, it must answer. */
+            EXPECT(r, id != NULL || r->injected, "the upload's answer has no id");
+            EXPECT(r, oai_response_get_string(res_up, "/id") != NULL, "the upload's answer has no id");
             EXPECT_SAME_TEXT(r, "the uploaded file's name", oai_response_get_string(res_up, "/filename"),
                              "train.jsonl");
             EXPECT(r, oai_response_get_int(res_up, "/bytes") == (int64_t)(sizeof upload_data - 1),

@@ -122,6 +122,8 @@ static void puts_(tbuf *t, const char *s)
     put(t, s, strlen(s));
 }
 
+static void putf(tbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void putf(tbuf *t, const char *fmt, ...)
 {
     char buf[128];
@@ -202,6 +204,21 @@ static void gen_space(tbuf *t, int style)
         puts_(t, styles[(size_t)style % (sizeof styles / sizeof *styles)]);
 }
 
+/* When set, keys come from a small pool (some spelled with escapes), so
+ * that documents repeat keys and name array indices: the watches of
+ * oai__json_scan() meet duplicates and members named "0". */
+static int small_keys;
+
+static void gen_key(tbuf *t)
+{
+    static const char *const pool[] = {"\"a\"", "\"b\"", "\"\\u0061\"", "\"0\"", "\"1\"", "\"choices\"",
+                                       "\"a~b\"", "\"a/b\"", "\"\xc3\xa9\"", "\"\\u00e9\""};
+    if (small_keys)
+        puts_(t, pool[below(sizeof pool / sizeof *pool)]);
+    else
+        gen_string(t, 0); /* jansson refuses a key holding NUL */
+}
+
 static void gen_value(tbuf *t, int depth, int style)
 {
     uint32_t k = below(depth > 6 ? 6 : 9);
@@ -221,7 +238,7 @@ static void gen_value(tbuf *t, int depth, int style)
             if (i)
                 put(t, ",", 1);
             gen_space(t, style);
-            gen_string(t, 0); /* jansson refuses a key holding NUL */
+            gen_key(t);
             put(t, ":", 1);
             gen_space(t, style == 2 ? 1 : 0);
             gen_value(t, depth + 1, style);
@@ -280,8 +297,22 @@ static int same_value(json_t *a, json_t *b)
     }
 }
 
+/* The scan without a tree refuses what the parser refuses, with the same
+ * status, and gives the top-level type of what it accepts. */
+static int scan_agrees(const char *s, size_t len, const oai_value *parsed, oai_status parse_status)
+{
+    int type = -1;
+    oai_status st = oai__json_scan(s, len, &type, NULL, 0);
+    if (st == parse_status && (st != OAI_OK || type == oai_value_type_of(parsed)))
+        return 1;
+    print_message("scan disagrees (scan status %d, type %d; parse status %d, type %d) on %zu bytes: %.*s\n",
+                  (int)st, type, (int)parse_status, oai_value_type_of(parsed), len, (int)(len < 400 ? len : 400), s);
+    return 0;
+}
+
 /* Parses with both; returns 1 when they agree (both fail, or both give the
- * same value), printing the text when they do not. */
+ * same value), printing the text when they do not. The scan must agree as
+ * well. */
 static int agrees_with_jansson(const char *s, size_t len)
 {
     oai_status st = OAI_OK;
@@ -301,6 +332,7 @@ static int agrees_with_jansson(const char *s, size_t len)
         print_message("disagree (ours %s, status %d; jansson %s: %s) on %zu bytes: %.*s\n", ours ? "ok" : "failed",
                       (int)st, theirs ? "ok" : "failed", theirs ? "" : err.text, len, (int)(len < 400 ? len : 400),
                       s);
+    ok = scan_agrees(s, len, ours, st) && ok;
     oai__json_decref(ours);
     json_decref(theirs);
     return ok;
@@ -380,6 +412,209 @@ static void test_edges(void **state)
     for (i = 0; i < sizeof docs / sizeof *docs; i++)
         bad += !agrees_with_jansson(docs[i], strlen(docs[i]));
     assert_int_equal(bad, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Watches: where the scan finds a value, against the parsed tree           */
+
+#define MAX_PATH 4
+
+/* The value at the tokens, read as JSON Pointer reads them: a member of an
+ * object, or an item of an array when the token is an index ("0", or
+ * digits without a leading zero). */
+static json_t *walk(json_t *v, char tokens[][32], size_t n)
+{
+    size_t i;
+    for (i = 0; v && i < n; i++) {
+        const char *tok = tokens[i], *p;
+        size_t index = 0;
+        if (json_is_object(v)) {
+            v = json_object_get(v, tok);
+            continue;
+        }
+        if (!json_is_array(v) || !*tok || (tok[0] == '0' && tok[1]))
+            return NULL;
+        for (p = tok; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return NULL;
+            index = index * 10 + (size_t)(*p - '0');
+        }
+        v = json_array_get(v, index);
+    }
+    return v;
+}
+
+/* A path of 1 to MAX_PATH tokens down the document, mostly through what
+ * is there, now and then through what is not. */
+static size_t pick_path(json_t *v, char tokens[][32])
+{
+    static const char *const others[] = {"a", "b", "0", "1", "2", "choices", "01", "-", "z"};
+    size_t n = 0, want = 1 + below(MAX_PATH);
+    while (n < want && (n == 0 || v == NULL || json_is_object(v) || json_is_array(v))) {
+        if (json_is_object(v) && json_object_size(v) && below(5)) {
+            size_t k = below((uint32_t)json_object_size(v)), i = 0;
+            const char *key;
+            json_t *item;
+            json_object_foreach(v, key, item) {
+                if (i++ == k) {
+                    snprintf(tokens[n], sizeof tokens[n], "%s", key);
+                    v = item;
+                    break;
+                }
+            }
+        } else if (json_is_array(v) && json_array_size(v) && below(5)) {
+            size_t k = below((uint32_t)json_array_size(v));
+            snprintf(tokens[n], sizeof tokens[n], "%zu", k);
+            v = json_array_get(v, k);
+        } else {
+            snprintf(tokens[n], sizeof tokens[n], "%s", others[below(sizeof others / sizeof *others)]);
+            v = NULL;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* For many generated documents with repeated keys, three watches on paths
+ * picked from the parsed tree: the scan must find what the tree holds
+ * there (the last of duplicate members), a string with the same bytes. */
+static void test_watches_find_what_the_tree_holds(void **state)
+{
+    int i, bad = 0, strings = 0;
+    (void)state;
+    small_keys = 1;
+    for (i = 0; i < 4000 && bad < 10; i++) {
+        tbuf t = {0};
+        char tokens[3][MAX_PATH][32];
+        const char *ptrs[3][MAX_PATH];
+        oai__json_watch watches[3];
+        oai_status st;
+        size_t w, k;
+        gen_space(&t, i % 5);
+        gen_value(&t, 0, i % 5);
+        json_t *doc = (json_t *)oai__json_parse(t.p, t.len, &st);
+        if (!doc) {
+            free(t.p);
+            continue;
+        }
+        memset(watches, 0, sizeof watches);
+        for (w = 0; w < 3; w++) {
+            watches[w].count = pick_path(doc, tokens[w]);
+            for (k = 0; k < watches[w].count; k++)
+                ptrs[w][k] = tokens[w][k];
+            watches[w].tokens = ptrs[w];
+        }
+        assert_int_equal(oai__json_scan(t.p, t.len, NULL, watches, 3), OAI_OK);
+        for (w = 0; w < 3; w++) {
+            json_t *want = walk(doc, tokens[w], watches[w].count);
+            int want_found = !want ? OAI_JSON_WATCH_ABSENT
+                                   : json_is_string(want) ? OAI_JSON_WATCH_STRING : OAI_JSON_WATCH_OTHER;
+            int same = watches[w].found == want_found;
+            if (same && want_found == OAI_JSON_WATCH_STRING) {
+                size_t len = 0;
+                char *text = oai__json_string_decode(t.p, watches[w].at, watches[w].len, &len);
+                assert_non_null(text);
+                same = len == json_string_length(want) && memcmp(text, json_string_value(want), len) == 0 &&
+                       watches[w].escaped == (memchr(t.p + watches[w].at, '\\', watches[w].len) != NULL);
+                oai_free(text);
+                strings++;
+            }
+            if (!same) {
+                bad++;
+                print_message("watch %zu (%zu tokens, first \"%s\"): found %d, want %d, in: %.*s\n", w,
+                              watches[w].count, tokens[w][0], watches[w].found, want_found,
+                              (int)(t.len < 400 ? t.len : 400), t.p);
+            }
+        }
+        oai__json_decref((oai_value *)doc);
+        free(t.p);
+    }
+    small_keys = 0;
+    print_message("%d strings found by watches\n", strings);
+    assert_int_equal(bad, 0);
+    assert_true(strings > 100); /* the test looked at strings, not only at absences */
+}
+
+/* Hand-picked: duplicates (the last wins, also over a whole subtree), a
+ * member named like an index, escapes in keys and values, a BOM, the
+ * limits of the watch table. */
+static void test_watch_edges(void **state)
+{
+    static const char *const content[] = {"choices", "0", "message", "content"};
+    static const struct {
+        const char *doc;
+        int found;
+        const char *text;
+    } cases[] = {
+        {"{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}", OAI_JSON_WATCH_STRING, "hi"},
+        {"\xef\xbb\xbf {\"choices\":[{\"message\":{\"content\":\"bom\"}}]}", OAI_JSON_WATCH_STRING, "bom"},
+        {"{\"choices\":[{\"message\":{\"content\":\"a\",\"content\":\"b\"}}]}", OAI_JSON_WATCH_STRING, "b"},
+        {"{\"choices\":[{\"message\":{\"content\":\"a\"}}],\"choices\":[{\"text\":\"b\"}]}", OAI_JSON_WATCH_ABSENT, NULL},
+        {"{\"choices\":[{\"message\":{\"content\":\"a\"}}],\"choices\":5}", OAI_JSON_WATCH_ABSENT, NULL},
+        {"{\"choices\":{\"0\":{\"message\":{\"content\":\"by name\"}}}}", OAI_JSON_WATCH_STRING, "by name"},
+        {"{\"choices\":[{},{\"message\":{\"content\":\"second\"}}]}", OAI_JSON_WATCH_ABSENT, NULL},
+        {"{\"choices\":[{\"message\":{\"content\":null}}]}", OAI_JSON_WATCH_OTHER, NULL},
+        {"{\"choices\":[{\"message\":{\"content\":[{\"type\":\"text\"}]}}]}", OAI_JSON_WATCH_OTHER, NULL},
+        {"{\"ch\\u006fices\":[{\"message\":{\"content\":\"escaped key\"}}]}", OAI_JSON_WATCH_STRING, "escaped key"},
+        {"{\"choices\":[{\"message\":{\"content\":\"line\\n\\\"q\\\" \\u00e9\\uD83D\\uDE00\"}}]}", OAI_JSON_WATCH_STRING,
+         "line\n\"q\" \xc3\xa9\xf0\x9f\x98\x80"},
+        {"{\"choices\":[{\"message\":{\"content\":\"a\"}}],\"x\":[[[[[[[[[[1]]]]]]]]]]}", OAI_JSON_WATCH_STRING, "a"},
+        {"[{\"choices\":[{\"message\":{\"content\":\"not at the top\"}}]}]", OAI_JSON_WATCH_ABSENT, NULL},
+    };
+    oai__json_watch w;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&w, 0, sizeof w);
+        w.tokens = content;
+        w.count = 4;
+        assert_int_equal(oai__json_scan(cases[i].doc, strlen(cases[i].doc), NULL, &w, 1), OAI_OK);
+        if (w.found != cases[i].found)
+            fail_msg("case %zu: found %d, want %d", i, w.found, cases[i].found);
+        if (cases[i].text) {
+            char *text = oai__json_string_decode(cases[i].doc, w.at, w.len, NULL);
+            assert_non_null(text);
+            assert_string_equal(text, cases[i].text);
+            oai_free(text);
+        }
+    }
+    /* A refused document refuses its watches too; bad watch tables are
+     * the caller's mistake. */
+    memset(&w, 0, sizeof w);
+    w.tokens = content;
+    w.count = 4;
+    assert_int_equal(oai__json_scan("{\"choices\":[{\"message\":{\"content\":\"x\"}}]", 37, NULL, &w, 1),
+                     OAI_ERR_PROTOCOL);
+    w.count = 0;
+    assert_int_equal(oai__json_scan("{}", 2, NULL, &w, 1), OAI_ERR_INVALID_ARGUMENT);
+    w.count = OAI__JSON_WATCH_MAX_TOKENS + 1;
+    assert_int_equal(oai__json_scan("{}", 2, NULL, &w, 1), OAI_ERR_INVALID_ARGUMENT);
+    assert_int_equal(oai__json_scan(NULL, 0, NULL, NULL, 0), OAI_ERR_INVALID_ARGUMENT);
+}
+
+/* Nesting at the limit and past it, for the scan as for the parser. */
+static void test_scan_nesting(void **state)
+{
+    tbuf t = {0};
+    int depth;
+    (void)state;
+    for (depth = OAI_JSON_MAX_DEPTH - 1; depth <= OAI_JSON_MAX_DEPTH + 1; depth++) {
+        int i;
+        t.len = 0;
+        for (i = 0; i < depth; i++)
+            put(&t, i % 2 ? "{\"k\":" : "[", i % 2 ? 5 : 1);
+        put(&t, "1", 1);
+        for (i = depth - 1; i >= 0; i--)
+            put(&t, i % 2 ? "}" : "]", 1);
+        if (depth <= OAI_JSON_MAX_DEPTH) /* jansson's own limit is 2048 */
+            assert_true(agrees_with_jansson(t.p, t.len));
+        oai_status st;
+        oai_value *v = oai__json_parse(t.p, t.len, &st);
+        assert_int_equal(oai__json_scan(t.p, t.len, NULL, NULL, 0), st);
+        assert_int_equal(st, depth <= OAI_JSON_MAX_DEPTH ? OAI_OK : OAI_ERR_PROTOCOL);
+        oai__json_decref(v);
+    }
+    free(t.p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -499,6 +734,9 @@ int main(void)
         cmocka_unit_test(test_generated_documents),
         cmocka_unit_test(test_mutated_documents),
         cmocka_unit_test(test_reals_match_strtod),
+        cmocka_unit_test(test_watches_find_what_the_tree_holds),
+        cmocka_unit_test(test_watch_edges),
+        cmocka_unit_test(test_scan_nesting),
         cmocka_unit_test(test_allocation_failures),
     };
     if (oai_set_allocator(hook_malloc, hook_realloc, hook_free, NULL) != OAI_OK) {

@@ -472,6 +472,40 @@ static void test_other_methods(void **state)
     result_free(&r);
 }
 
+/* No body in memory waits for 100-continue, whatever its size: a small
+ * one has no "Expect:" line in curl's list (curl would add none), a large
+ * one has it (curl would add one). */
+static void test_no_expect_for_bodies_in_memory(void **state)
+{
+    fixture *f = *state;
+    static const size_t sizes[] = {0, 1, 1024, 1025, 2 * 1024 * 1024};
+    char *body = malloc(sizes[4]);
+    size_t i;
+    assert_non_null(body);
+    memset(body, 'x', sizes[4]);
+    for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        const mock_request *seen;
+        test_request req;
+        result r;
+        char want[32];
+        result_init(&r, f->t);
+        mock_server_push_simple(f->ms, 200, NULL, "{}");
+        request_init(&req, "POST", url_of(f, "/files"));
+        req.body = body;
+        req.body_len = sizes[i];
+        start(f, &req, &r);
+        run_one(f, &r);
+        assert_int_equal(r.done_status, OAI_OK);
+        seen = last_request(f);
+        assert_null(mock_request_header(seen, "Expect"));
+        snprintf(want, sizeof want, "%zu", sizes[i]);
+        assert_string_equal(mock_request_header(seen, "Content-Length"), want);
+        assert_int_equal(seen->body_len, sizes[i]);
+        result_free(&r);
+    }
+    free(body);
+}
+
 static void test_header_removal(void **state)
 {
     fixture *f = *state;
@@ -1649,6 +1683,7 @@ int main(void)
         T(test_get_headers_and_body),
         T(test_post_body_intact),
         T(test_other_methods),
+        T(test_no_expect_for_bodies_in_memory),
         T(test_header_removal),
         T(test_error_status_is_a_complete_response),
         T(test_chunked_body_in_pieces),

@@ -28,6 +28,7 @@ typedef struct oai__req_part {
 struct oai_request {
     char *method;
     char *path;
+    int names_inline;            /* method and path are in the request's own block */
     oai_value *body;             /* JSON body, or NULL */
     oai__kvlist query;            /* exact names */
     oai__kvlist headers;          /* names ignoring case; NULL value removes */
@@ -101,7 +102,17 @@ struct oai_response {
     int http_status;
     oai__kvlist headers;          /* as received, duplicates kept */
     oai__buf body;
-    oai_value *json;
+    /* The parsed body. A 2xx JSON body is only validated when it arrives
+     * (tree_pending): its tree is built by the first accessor that needs
+     * it (response.c: response_tree()), and oai_response_text() reads the
+     * generated text from the spans found while validating. Read it with
+     * oai_response_json(), never directly. */
+    oai_value *tree;
+    int tree_pending;
+    struct oai__text_span {
+        int found;                /* an OAI_JSON_WATCH_ value (json.h) */
+        size_t at, len;           /* in the body, still escaped */
+    } chat_content, legacy_text; /* /choices/0/message/content, /choices/0/text */
     char *error_message;
     char *error_type;
     char *error_code;
@@ -193,6 +204,12 @@ void oai__response_finish_body(oai_response *res, int expect_json, int empty_ok)
 void oai__response_set_api_error(oai_response *res, const oai_value *err);
 /* Takes over a JSON value as the response's document. */
 void oai__response_set_json(oai_response *res, oai_value *json);
+/* Gives `to` (a copy of `from` with the same body bytes) the same
+ * document: the same tree (shared), or the same tree still to be built. */
+void oai__response_share_json(oai_response *to, const oai_response *from);
+/* Builds the document's tree now if it waits to be built: OAI_OK, or
+ * OAI_ERR_OUT_OF_MEMORY (the response is left as it was). */
+oai_status oai__response_build_tree(oai_response *res);
 
 /* engine.c: workflows, calls whose work is other calls (src/workflows/).
  * The engine steps a workflow at every poll (and when it asked to be woken);

@@ -923,7 +923,7 @@ static void decide_body_mode(oai_call *call)
     call->mode = BODY_MEMORY;
     if (!is_2xx(res->http_status))
         return;
-    const char *ct = oai_response_header(res, "content-type");
+    const char *ct = r->event_fn || r->stream_pull ? oai_response_header(res, "content-type") : NULL;
     int kind = oai__request_stream_kind(r);
     if ((r->event_fn || r->stream_pull) && !(ct && strstr(ct, "application/json"))) {
         call->stream = oai_stream_new(kind ? kind : OAI_STREAM_CHAT, on_user_event, call);
@@ -1115,7 +1115,7 @@ static void inbox_add(oai_call *call, const char *data, size_t len)
         call->inbox.len -= call->inbox_pos;
         call->inbox_pos = 0;
     }
-    if (oai__buf_append(&call->inbox, data, len) != OAI_OK) {
+    if (oai__buf_append_tight(&call->inbox, data, len) != OAI_OK) {
         end_attempt(call, OAI_ERR_OUT_OF_MEMORY, NULL, NULL);
         return;
     }
@@ -1151,6 +1151,22 @@ static int can_drain(const oai_call *call)
     return in_exchange(call) || (call->state == CALL_CONCLUDING && call->ended_by_host);
 }
 
+/* Whether a call with this much waiting in its inbox stops taking in
+ * more for now: past INBOX_HIGH always; under a poll budget past a slice,
+ * so that a round of I/O stays short; and with many calls in flight once
+ * a slice waits, so that what waits in the inboxes stays small (a
+ * thousand streams would otherwise each hold all of their answer at once,
+ * read in one round). */
+#define MANY_CALLS 64
+
+static int inbox_full(const oai_call *call)
+{
+    size_t waiting = inbox_waiting(call);
+    const oai__engine *e = call->engine;
+    return waiting > INBOX_HIGH || (e->budget_us > 0 && waiting > DRAIN_SLICE) ||
+           (e->running >= MANY_CALLS && waiting >= DRAIN_SLICE);
+}
+
 static void on_data(void *ud, const char *data, size_t len)
 {
     oai_call *call = ud;
@@ -1176,8 +1192,7 @@ static void on_data(void *ud, const char *data, size_t len)
          * is spent, a call takes in no more than the next poll hands out
          * first (a slice): one round of I/O over many calls stays short. */
         inbox_add(call, data, len);
-        if (!call->paused && call->ex &&
-            (inbox_waiting(call) > INBOX_HIGH || (inbox_waiting(call) > DRAIN_SLICE && call->engine->budget_us > 0)))
+        if (!call->paused && call->ex && inbox_full(call))
             call->paused = oai__exchange_pause(call->ex, 1);
         break;
     case BODY_FILE:

@@ -109,16 +109,17 @@ OAI_API oai_request *oai_request_new(const char *method, const char *path)
         return oai__request_failed(OAI_ERR_INVALID_ARGUMENT,
                                    "oai_request_new: the path must start with '/' (or be a full http(s) URL) "
                                    "and hold no space or control character");
-    oai_request *r = oai__calloc(1, sizeof *r);
+    /* The method and the path live after the request, in its block. */
+    size_t method_len = strlen(method) + 1, path_len = strlen(path) + 1;
+    if (path_len > SIZE_MAX - sizeof(oai_request) - method_len)
+        return NULL;
+    oai_request *r = oai__calloc(1, sizeof *r + method_len + path_len);
     if (!r)
         return NULL;
     init_defaults(r);
-    r->method = oai__strdup(method);
-    r->path = oai__strdup(path);
-    if (!r->method || !r->path) {
-        oai_request_free(r);
-        return NULL;
-    }
+    r->method = memcpy((char *)(r + 1), method, method_len);
+    r->path = memcpy(r->method + method_len, path, path_len);
+    r->names_inline = 1;
     return r;
 }
 
@@ -136,8 +137,10 @@ OAI_API void oai_request_free(oai_request *r)
 {
     if (!r)
         return;
-    oai__free(r->method);
-    oai__free(r->path);
+    if (!r->names_inline) {
+        oai__free(r->method);
+        oai__free(r->path);
+    }
     oai__json_decref(r->body);
     oai__kvlist_free(&r->query);
     oai__kvlist_free(&r->headers);
@@ -176,6 +179,7 @@ OAI_API oai_request *oai_request_clone(const oai_request *src)
     if (!r)
         return NULL;
     *r = *src;
+    r->names_inline = 0;
     r->method = r->path = r->idempotency_key = r->output_file = r->error_message = NULL;
     r->body = NULL;
     memset(&r->query, 0, sizeof r->query);

@@ -22,6 +22,7 @@ oai_response *oai__response_new(void)
     if (!res)
         return NULL;
     res->headers.ignore_case = 1;
+    res->headers.packed = 1; /* one allocation for all the headers */
     res->retry_after_ms = -1;
     res->first_byte_us = -1;
     return res;
@@ -33,7 +34,7 @@ OAI_API void oai_response_free(oai_response *res)
         return;
     oai__kvlist_free(&res->headers);
     oai__buf_free(&res->body);
-    oai__json_decref(res->json);
+    oai__json_decref(res->tree);
     oai__free(res->error_message);
     oai__free(res->error_type);
     oai__free(res->error_code);
@@ -70,8 +71,40 @@ oai_response *oai__response_new_failed(oai_status status, const char *message)
 
 void oai__response_set_json(oai_response *res, oai_value *json)
 {
-    oai__json_decref(res->json);
-    res->json = json;
+    oai__json_decref(res->tree);
+    res->tree = json;
+    res->tree_pending = 0;
+}
+
+void oai__response_share_json(oai_response *to, const oai_response *from)
+{
+    oai__response_set_json(to, from->tree ? oai__json_incref(from->tree) : NULL);
+    to->tree_pending = from->tree_pending;
+    to->chat_content = from->chat_content;
+    to->legacy_text = from->legacy_text;
+}
+
+/* The response's document: the tree, built now from the validated body if
+ * it was not yet. NULL when there is none, or when memory ran out (a later
+ * call tries again). */
+static oai_value *response_tree(const oai_response *res)
+{
+    if (!res->tree_pending)
+        return res->tree;
+    oai_status st = OAI_OK;
+    oai_value *doc = oai__json_parse(res->body.data, res->body.len, &st);
+    if (!doc && st == OAI_ERR_OUT_OF_MEMORY)
+        return NULL;
+    /* The cache is logically const: the document was validated already. */
+    oai__response_set_json((oai_response *)res, doc);
+    return doc;
+}
+
+oai_status oai__response_build_tree(oai_response *res)
+{
+    if (res->tree_pending)
+        (void)response_tree(res); /* pending still: memory ran out */
+    return res->tree_pending ? OAI_ERR_OUT_OF_MEMORY : OAI_OK;
 }
 
 /* Copies a string-or-number field of an error object as text. */
@@ -195,21 +228,34 @@ void oai__response_finish_body(oai_response *res, int expect_json, int empty_ok)
     if (!expect_json || (res->body.len == 0 && empty_ok))
         return;
     int declared = is_json_content(res);
-    oai_status st = OAI_OK;
-    oai_value *doc = res->body.len ? oai__json_parse(res->body.data, res->body.len, &st) : NULL;
-    if (!doc && st == OAI_ERR_OUT_OF_MEMORY) {
+    /* The body is validated, not parsed: most callers read only the text,
+     * so the tree is built when an accessor first needs it. The generated
+     * text's place is noted on the way. */
+    static const char *const content_path[] = {"choices", "0", "message", "content"};
+    static const char *const text_path[] = {"choices", "0", "text"};
+    oai__json_watch watches[2];
+    memset(watches, 0, sizeof watches);
+    watches[0].tokens = content_path;
+    watches[0].count = 4;
+    watches[1].tokens = text_path;
+    watches[1].count = 3;
+    int type = OAI_VALUE_NONE;
+    oai_status st = res->body.len ? oai__json_scan(res->body.data, res->body.len, &type, watches, 2)
+                                  : OAI_ERR_PROTOCOL;
+    if (st == OAI_ERR_OUT_OF_MEMORY) {
         oai__response_fail(res, st, NULL);
         return;
     }
     /* Like the official SDKs, a body that parses is taken whatever its
      * Content-Type says, but only an object or an array when the type does
      * not say JSON: a bare word or number is no API answer. */
-    int type = oai_value_type_of(doc);
-    if (doc && (declared || type == OAI_VALUE_OBJECT || type == OAI_VALUE_ARRAY)) {
-        oai__response_set_json(res, doc);
+    if (st == OAI_OK && (declared || type == OAI_VALUE_OBJECT || type == OAI_VALUE_ARRAY)) {
+        oai__response_set_json(res, NULL);
+        res->tree_pending = 1;
+        res->chat_content = (struct oai__text_span){watches[0].found, watches[0].at, watches[0].len};
+        res->legacy_text = (struct oai__text_span){watches[1].found, watches[1].at, watches[1].len};
         return;
     }
-    oai__json_decref(doc);
     if (declared && res->body.len)
         oai__response_fail(res, OAI_ERR_PROTOCOL, "the server answered 2xx with a body that is not valid JSON");
     else
@@ -259,12 +305,12 @@ OAI_API size_t oai_response_body_len(const oai_response *res)
 
 OAI_API const oai_value *oai_response_json(const oai_response *res)
 {
-    return res ? res->json : NULL;
+    return res ? response_tree(res) : NULL;
 }
 
 OAI_API const oai_value *oai_response_get(const oai_response *res, const char *pointer)
 {
-    return (res && pointer) ? oai_value_get(res->json, pointer) : NULL;
+    return (res && pointer) ? oai_value_get(response_tree(res), pointer) : NULL;
 }
 
 OAI_API const char *oai_response_get_string(const oai_response *res, const char *pointer)
@@ -377,21 +423,40 @@ static char *responses_text(const oai_value *doc, int *oom)
     return text;
 }
 
+/* The text of a string the validation of the body found: decoded once,
+ * kept in the text cache. */
+static const char *span_text(oai_response *res, const struct oai__text_span *span)
+{
+    res->text = oai__json_string_decode(res->body.data, span->at, span->len, NULL);
+    res->text_done = res->text != NULL; /* after a failure, the next call tries again */
+    return res->text;
+}
+
 OAI_API const char *oai_response_text(const oai_response *res)
 {
-    if (!res || !res->json)
+    if (!res)
         return NULL;
-    const char *s = oai_value_get_string(res->json, "/choices/0/message/content");
+    oai_response *mut = (oai_response *)res;
+    if (mut->text_done)
+        return mut->text;
+    if (res->tree_pending) {
+        /* What the tree would give, without building it. */
+        if (res->chat_content.found == OAI_JSON_WATCH_STRING)
+            return span_text(mut, &res->chat_content);
+        if (res->legacy_text.found == OAI_JSON_WATCH_STRING)
+            return span_text(mut, &res->legacy_text);
+    }
+    const oai_value *doc = response_tree(res);
+    if (!doc)
+        return NULL;
+    const char *s = oai_value_get_string(doc, "/choices/0/message/content");
     if (!s)
-        s = oai_value_get_string(res->json, "/choices/0/text");
+        s = oai_value_get_string(doc, "/choices/0/text");
     if (s)
         return s;
-    oai_response *mut = (oai_response *)res;
-    if (!mut->text_done) {
-        int oom = 0;
-        mut->text = responses_text(res->json, &oom);
-        mut->text_done = !oom; /* after a failure, the next call tries again */
-    }
+    int oom = 0;
+    mut->text = responses_text(doc, &oom);
+    mut->text_done = !oom; /* after a failure, the next call tries again */
     return mut->text;
 }
 

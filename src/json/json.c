@@ -81,7 +81,15 @@ typedef struct parser {
     oai_status status; /* the first failure */
     char *scratch;     /* decoded strings, keys and number text, used as a stack */
     size_t top, cap;
+    /* 0: only validate (oai__json_scan()): the leaves are read and
+     * checked, and no value is made. */
+    int build;
 } parser;
+
+/* What the reading functions return for a value read in validation mode:
+ * not NULL (success), never dereferenced nor freed. */
+static char scanned_marker;
+#define SCANNED ((json_t *)(void *)&scanned_marker)
 
 static json_t *parse_fail(parser *ps, oai_status status)
 {
@@ -89,10 +97,71 @@ static json_t *parse_fail(parser *ps, oai_status status)
     return NULL;
 }
 
-static void skip_space(parser *ps)
+/* Eight bytes at p as one word (any alignment). */
+static uint64_t word_at(const unsigned char *p)
 {
-    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-        ps->p++;
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+#define BYTES_OF(c) (0x0101010101010101u * (uint64_t)(c))
+/* Non-zero when a byte of w is below n (n <= 128) or has its top bit set
+ * (the usual word-at-a-time test, exact as a yes or no). */
+#define ANY_BELOW_OR_HIGH(w, n) ((((w) - BYTES_OF(n)) | (w)) & BYTES_OF(0x80))
+#define ANY_ZERO(w) (((w) - BYTES_OF(1)) & ~(w) & BYTES_OF(0x80))
+
+/* How many bytes of a word precede the first one flagged (its top bit
+ * set) in `mask`, the result of the tests above, whose lowest flag is
+ * always exact (a false flag only ever follows a true one); 0 where the
+ * byte order or the compiler does not tell, which is only slower. */
+static size_t bytes_before_flag(uint64_t mask)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(mask) / 8;
+#else
+    (void)mask;
+    return 0;
+#endif
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static void skip_some_space(parser *ps)
+{
+    const unsigned char *p = (const unsigned char *)ps->p, *end = (const unsigned char *)ps->end;
+
+    /* ": " */
+    if (end - p >= 2 && p[0] == ' ' && p[1] > ' ') {
+        ps->p = (const char *)p + 1;
+        return;
+    }
+    /* Pretty-printed documents indent with runs of spaces: a word at a
+     * time, then the byte that ends the run. */
+    while (end - p >= 8) {
+        uint64_t not_space = word_at(p) ^ BYTES_OF(' ');
+        if (not_space == 0) {
+            p += 8;
+            continue;
+        }
+        p += bytes_before_flag((not_space | (not_space + BYTES_OF(0x7f))) & BYTES_OF(0x80));
+        if (!is_space(*p)) {
+            ps->p = (const char *)p;
+            return;
+        }
+        p++;
+    }
+    while (p < end && is_space(*p)) p++;
+    ps->p = (const char *)p;
+}
+
+static inline void skip_space(parser *ps)
+{
+    if (ps->p < ps->end && (unsigned char)*ps->p > ' ') return; /* the common case: no space at all */
+    skip_some_space(ps);
 }
 
 /* Makes room for `extra` more bytes above the scratch top; 0 or -1 (and the
@@ -309,6 +378,17 @@ static int parse_string_text(parser *ps, text_ref *out)
 
     for (;;) {
         size_t n;
+        /* Eight plain bytes at a time (no control byte, no byte >= 0x80,
+         * no quote, no backslash), then one at a time. */
+        while (end - p >= 8) {
+            uint64_t w = word_at(p);
+            uint64_t stop = ANY_BELOW_OR_HIGH(w, 0x20) | ANY_ZERO(w ^ BYTES_OF('"')) | ANY_ZERO(w ^ BYTES_OF('\\'));
+            if (stop != 0) {
+                p += bytes_before_flag(stop);
+                break;
+            }
+            p += 8;
+        }
         while (p < end && string_byte[*p] == CH_PLAIN) p++;
         if (p >= end) break;
         switch (string_byte[*p]) {
@@ -418,7 +498,7 @@ static json_t *parse_real(parser *ps, const char *text, size_t n)
     char *buf;
     double d;
 
-    if (exact_real(text, text + n, &d)) return made(ps, json_real(d));
+    if (exact_real(text, text + n, &d)) return ps->build ? made(ps, json_real(d)) : SCANNED;
     point = localeconv()->decimal_point;
     dot = memchr(text, '.', n);
     before = dot != NULL ? (size_t)(dot - text) : n;
@@ -437,7 +517,7 @@ static json_t *parse_real(parser *ps, const char *text, size_t n)
     errno = 0;
     d = strtod(buf, NULL);
     if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL)) return parse_fail(ps, OAI_ERR_PROTOCOL);
-    return made(ps, json_real(d));
+    return ps->build ? made(ps, json_real(d)) : SCANNED;
 }
 
 /* An integer's digits (no sign, at most 20), as json_int_t; -1 when it is
@@ -495,10 +575,11 @@ static json_t *parse_number(parser *ps)
     ps->p = p;
     if (real) return parse_real(ps, start, (size_t)(p - start));
     if (integer_value(start, digits, p, &v) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
-    return made(ps, json_integer(v));
+    return ps->build ? made(ps, json_integer(v)) : SCANNED;
 }
 
 static json_t *parse_value(parser *ps);
+static int pointer_parse_index(const char *token, size_t *index);
 
 static json_t *parse_array(parser *ps)
 {
@@ -614,7 +695,7 @@ static json_t *parse_literal(parser *ps, const char *word, size_t n, json_t *(*m
 {
     if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0) return parse_fail(ps, OAI_ERR_PROTOCOL);
     ps->p += n;
-    return made(ps, make());
+    return ps->build ? made(ps, make()) : SCANNED;
 }
 
 static json_t *make_true(void) { return json_true(); }
@@ -642,22 +723,24 @@ static json_t *parse_value(parser *ps)
     }
 }
 
+/* RFC 8259 lets a parser ignore a byte order mark; some Windows servers
+ * and proxies send one. */
+static size_t bom_length(const char *text, size_t len)
+{
+    return len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
 oai_value *oai__json_parse(const char *text, size_t len, oai_status *status)
 {
     parser ps;
     json_t *root = NULL;
 
     memset(&ps, 0, sizeof ps);
+    ps.build = 1;
     if (text == NULL) {
         ps.status = OAI_ERR_INVALID_ARGUMENT;
     } else {
-        /* RFC 8259 lets a parser ignore a byte order mark; some Windows
-         * servers and proxies send one. */
-        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
-            text += 3;
-            len -= 3;
-        }
-        ps.p = text;
+        ps.p = text + bom_length(text, len);
         ps.end = text + len;
         root = parse_value(&ps);
         skip_space(&ps);
@@ -669,6 +752,228 @@ oai_value *oai__json_parse(const char *text, size_t len, oai_status *status)
     }
     if (status != NULL) *status = ps.status;
     return as_value(root);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation without a tree (oai__json_scan()). The structure is walked
+ * without recursion, a level per open container; the leaves (strings,
+ * numbers, literals) are read by the parser's own functions in validation
+ * mode (build = 0), so that the scan refuses exactly what the parser
+ * refuses: the same grammar, the same limits (nesting, integer range, a
+ * real that overflows, a key holding NUL), in the same order. */
+
+typedef struct scan {
+    parser ps;
+    const char *base; /* the text given: watch offsets count from here */
+    oai__json_watch *watches;
+    size_t watch_count;
+} scan;
+
+/* The watches of `live` whose path goes on through the member named
+ * `name` (len bytes), or the item `index` when name is NULL, of the
+ * container whose own path has `level` tokens. A member read again (a
+ * duplicate key) replaces what was found under it before, as the last
+ * duplicate wins in a built document. */
+static unsigned watches_entering(scan *sc, unsigned live, size_t level, const char *name, size_t len, size_t index)
+{
+    unsigned out = 0;
+    size_t w;
+
+    for (w = 0; w < sc->watch_count; w++) {
+        oai__json_watch *wt = &sc->watches[w];
+        if (!(live & (1u << w)) || level >= wt->count) continue;
+        if (name != NULL ? wt->lengths[level] == len && memcmp(wt->tokens[level], name, len) == 0
+                         : wt->indices[level] == (long long)index) {
+            out |= 1u << w;
+            wt->found = OAI_JSON_WATCH_ABSENT;
+        }
+    }
+    return out;
+}
+
+/* Records the value at `start` (just read when it is a string; just
+ * opened when a container), whose path has `level` tokens, for the
+ * watches of `live` that end at it. */
+static void watches_record(scan *sc, unsigned live, size_t level, const char *start)
+{
+    size_t w;
+
+    for (w = 0; w < sc->watch_count; w++) {
+        oai__json_watch *wt = &sc->watches[w];
+        if (!(live & (1u << w)) || wt->count != level) continue;
+        if (*start != '"') {
+            wt->found = OAI_JSON_WATCH_OTHER;
+            continue;
+        }
+        wt->found = OAI_JSON_WATCH_STRING;
+        wt->at = (size_t)(start + 1 - sc->base);
+        wt->len = (size_t)(sc->ps.p - 1 - (start + 1));
+        wt->escaped = memchr(start + 1, '\\', wt->len) != NULL;
+    }
+}
+
+#define SCAN_FAIL(sc) ((sc)->ps.status != OAI_OK ? (sc)->ps.status : OAI_ERR_PROTOCOL)
+
+static oai_status scan_document(scan *sc, const char *text, size_t len, unsigned live)
+{
+    parser *ps = &sc->ps;
+    /* Per open container: whether it is an object; for those on a watch's
+     * path (never deeper than a watch's tokens), the watches on it and the
+     * index of the item being read. */
+    unsigned char is_object[OAI_JSON_MAX_DEPTH + 1];
+    unsigned lives[OAI__JSON_WATCH_MAX_TOKENS + 1];
+    size_t indexes[OAI__JSON_WATCH_MAX_TOKENS + 1];
+    size_t depth = 0;
+    const char *start;
+    text_ref t;
+
+    ps->p = text + bom_length(text, len);
+    ps->end = text + len;
+value: /* a value, whose path has `depth` tokens, on the watches of `live` */
+    skip_space(ps);
+    if (ps->p >= ps->end) return OAI_ERR_PROTOCOL;
+    start = ps->p;
+    switch (*ps->p) {
+    case '{':
+    case '[':
+        if (depth + 1 > OAI_JSON_MAX_DEPTH) return OAI_ERR_PROTOCOL;
+        if (live) watches_record(sc, live, depth, start);
+        depth++;
+        is_object[depth] = *ps->p == '{';
+        if (depth <= OAI__JSON_WATCH_MAX_TOKENS) {
+            lives[depth] = live;
+            indexes[depth] = 0;
+        }
+        ps->p++;
+        skip_space(ps);
+        if (ps->p < ps->end && *ps->p == (is_object[depth] ? '}' : ']')) {
+            ps->p++;
+            depth--;
+            goto after;
+        }
+        if (is_object[depth]) goto member;
+        live = depth <= OAI__JSON_WATCH_MAX_TOKENS && lives[depth] ? watches_entering(sc, lives[depth], depth - 1, NULL, 0, 0) : 0;
+        goto value;
+    case '"':
+        if (parse_string_text(ps, &t) != 0) return SCAN_FAIL(sc);
+        break;
+    case 't':
+        if (parse_literal(ps, "true", 4, make_true) == NULL) return SCAN_FAIL(sc);
+        break;
+    case 'f':
+        if (parse_literal(ps, "false", 5, make_false) == NULL) return SCAN_FAIL(sc);
+        break;
+    case 'n':
+        if (parse_literal(ps, "null", 4, json_null) == NULL) return SCAN_FAIL(sc);
+        break;
+    default:
+        if (parse_number(ps) == NULL) return SCAN_FAIL(sc);
+    }
+    if (live) watches_record(sc, live, depth, start);
+after: /* a value ended: what follows it in its container */
+    skip_space(ps);
+    if (depth == 0) return ps->p == ps->end ? OAI_OK : OAI_ERR_PROTOCOL;
+    if (ps->p >= ps->end) return OAI_ERR_PROTOCOL;
+    if (*ps->p == (is_object[depth] ? '}' : ']')) {
+        ps->p++;
+        depth--;
+        goto after;
+    }
+    if (*ps->p != ',') return OAI_ERR_PROTOCOL;
+    ps->p++;
+    if (is_object[depth]) {
+        skip_space(ps);
+        goto member;
+    }
+    live = 0;
+    if (depth <= OAI__JSON_WATCH_MAX_TOKENS && lives[depth])
+        live = watches_entering(sc, lives[depth], depth - 1, NULL, 0, ++indexes[depth]);
+    goto value;
+member: /* a member's key, then its value */
+    if (ps->p >= ps->end || *ps->p != '"' || parse_string_text(ps, &t) != 0 || hold_key(ps, &t) != 0)
+        return SCAN_FAIL(sc);
+    skip_space(ps);
+    if (ps->p >= ps->end || *ps->p != ':') return OAI_ERR_PROTOCOL;
+    ps->p++;
+    live = 0;
+    if (depth <= OAI__JSON_WATCH_MAX_TOKENS && lives[depth])
+        live = watches_entering(sc, lives[depth], depth - 1, text_of(ps, &t), t.len, 0);
+    ps->top = 0; /* the key is done with */
+    goto value;
+}
+
+oai_status oai__json_scan(const char *text, size_t len, int *type, oai__json_watch *watches, size_t count)
+{
+    scan sc;
+    size_t w, i;
+    unsigned live = 0;
+    oai_status st;
+
+    memset(&sc, 0, sizeof sc);
+    if (type != NULL) *type = OAI_VALUE_NULL;
+    if (text == NULL || count > sizeof live * CHAR_BIT || (count != 0 && watches == NULL))
+        return OAI_ERR_INVALID_ARGUMENT;
+    for (w = 0; w < count; w++) {
+        if (watches[w].count == 0 || watches[w].count > OAI__JSON_WATCH_MAX_TOKENS) return OAI_ERR_INVALID_ARGUMENT;
+        watches[w].found = OAI_JSON_WATCH_ABSENT;
+        watches[w].at = watches[w].len = 0;
+        watches[w].escaped = 0;
+        for (i = 0; i < watches[w].count; i++) {
+            size_t index;
+            watches[w].lengths[i] = strlen(watches[w].tokens[i]);
+            watches[w].indices[i] = pointer_parse_index(watches[w].tokens[i], &index) == 0 && index < (size_t)LLONG_MAX
+                                        ? (long long)index
+                                        : -1;
+        }
+        live |= 1u << w;
+    }
+    sc.watches = watches;
+    sc.watch_count = count;
+    sc.base = text;
+    st = scan_document(&sc, text, len, live);
+    oai__free(sc.ps.scratch);
+    if (st != OAI_OK) return st;
+    if (type != NULL) {
+        const char *p = text + bom_length(text, len);
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+        switch (*p) {
+        case '{': *type = OAI_VALUE_OBJECT; break;
+        case '[': *type = OAI_VALUE_ARRAY; break;
+        case '"': *type = OAI_VALUE_STRING; break;
+        case 'n': *type = OAI_VALUE_NULL; break;
+        case 't':
+        case 'f': *type = OAI_VALUE_BOOL; break;
+        default: /* a number: an integer unless it has a fraction or an exponent */
+            *type = OAI_VALUE_INT;
+            for (; p < text + len && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'; p++)
+                if (*p == '.' || *p == 'e' || *p == 'E') *type = OAI_VALUE_NUMBER;
+        }
+    }
+    return OAI_OK;
+}
+
+char *oai__json_string_decode(const char *text, size_t at, size_t len, size_t *out_len)
+{
+    parser ps;
+    text_ref t;
+    char *out;
+
+    if (text == NULL) return NULL;
+    memset(&ps, 0, sizeof ps);
+    ps.p = text + at - 1; /* the opening quote */
+    ps.end = text + at + len + 1;
+    if (at == 0 || parse_string_text(&ps, &t) != 0 || t.len > len) {
+        oai__free(ps.scratch);
+        return NULL;
+    }
+    out = oai__malloc(t.len + 1);
+    if (out != NULL) {
+        memcpy(out, text_of(&ps, &t), t.len);
+        out[t.len] = '\0';
+        if (out_len != NULL) *out_len = t.len;
+    }
+    oai__free(ps.scratch);
+    return out;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -803,12 +1108,15 @@ typedef struct pointer_tokens {
     char *text;    /* the decoded tokens, each NUL-terminated, back to back */
     char **tokens; /* count entries pointing into text */
     size_t count;
+    /* Short pointers (the common case: "/messages/-") need no allocation. */
+    char small_text[128];
+    char *small_tokens[16];
 } pointer_tokens;
 
 static void pointer_tokens_free(pointer_tokens *pt)
 {
-    oai__free(pt->text);
-    oai__free((void *)pt->tokens);
+    if (pt->text != pt->small_text) oai__free(pt->text);
+    if (pt->tokens != pt->small_tokens) oai__free((void *)pt->tokens);
 }
 
 /* Splits a non-empty pointer. OAI_ERR_INVALID_ARGUMENT for one that does not
@@ -819,12 +1127,16 @@ static oai_status pointer_split(const char *pointer, pointer_tokens *pt)
     const char *p;
     char *out;
 
-    memset(pt, 0, sizeof *pt);
+    pt->text = NULL;
+    pt->tokens = NULL;
+    pt->count = 0;
     if (pointer[0] != '/' || !utf8_valid(pointer, len)) return OAI_ERR_INVALID_ARGUMENT;
     for (p = pointer; *p != '\0'; p++)
         if (*p == '/') count++;
-    pt->text = oai__malloc(len + 1);
-    pt->tokens = oai__malloc(count * sizeof *pt->tokens);
+    pt->text = len < sizeof pt->small_text ? pt->small_text : oai__malloc(len + 1);
+    pt->tokens = count <= sizeof pt->small_tokens / sizeof *pt->small_tokens
+                     ? pt->small_tokens
+                     : oai__malloc(count * sizeof *pt->tokens);
     if (pt->text == NULL || pt->tokens == NULL) {
         pointer_tokens_free(pt);
         return OAI_ERR_OUT_OF_MEMORY;
@@ -1107,11 +1419,34 @@ typedef struct text_buffer {
     int failed;
 } text_buffer;
 
-static void buffer_append(text_buffer *b, const char *s, size_t n)
+static void buffer_append_slow(text_buffer *b, const char *s, size_t n);
+
+/* Most appends fit: they copy and return (a failed buffer has cap 0 left
+ * as it was, and takes the slow path, which ignores them). */
+static inline void buffer_append(text_buffer *b, const char *s, size_t n)
+{
+    if (n < b->cap - b->len && !b->failed) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        return;
+    }
+    buffer_append_slow(b, s, n);
+}
+
+static inline void buffer_put_char(text_buffer *b, char c)
+{
+    if (b->cap - b->len > 1 && !b->failed) {
+        b->data[b->len++] = c;
+        return;
+    }
+    buffer_append_slow(b, &c, 1);
+}
+
+static void buffer_append_slow(text_buffer *b, const char *s, size_t n)
 {
     if (b->failed) return;
     if (n >= b->cap - b->len) {
-        size_t cap = b->cap != 0 ? b->cap : 64;
+        size_t cap = b->cap != 0 ? b->cap : 256; /* a chat request's body, at once */
         char *data;
         while (n >= cap - b->len) {
             if (cap > SIZE_MAX / 2) {
@@ -1129,8 +1464,7 @@ static void buffer_append(text_buffer *b, const char *s, size_t n)
         b->cap = cap;
     }
     memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    b->len += n; /* the NUL is written at the end (oai__json_dump()) */
 }
 
 static void buffer_append_str(text_buffer *b, const char *s) { buffer_append(b, s, strlen(s)); }
@@ -1139,7 +1473,7 @@ static void write_string(text_buffer *b, const char *s, size_t len)
 {
     size_t i, run = 0;
 
-    buffer_append(b, "\"", 1);
+    buffer_put_char(b, '"');
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         char esc[8];
@@ -1160,7 +1494,7 @@ static void write_string(text_buffer *b, const char *s, size_t len)
         }
     }
     buffer_append(b, s + run, len - run);
-    buffer_append(b, "\"", 1);
+    buffer_put_char(b, '"');
 }
 
 /* Replaces the locale's decimal separator (snprintf and strtod follow
@@ -1205,28 +1539,28 @@ static void write_object(text_buffer *b, json_t *obj)
     void *it;
     int first = 1;
 
-    buffer_append(b, "{", 1);
+    buffer_put_char(b, '{');
     for (it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it)) {
         const char *key = json_object_iter_key(it);
-        if (!first) buffer_append(b, ",", 1);
+        if (!first) buffer_put_char(b, ',');
         first = 0;
         write_string(b, key, strlen(key));
-        buffer_append(b, ":", 1);
+        buffer_put_char(b, ':');
         write_value(b, json_object_iter_value(it));
     }
-    buffer_append(b, "}", 1);
+    buffer_put_char(b, '}');
 }
 
 static void write_array(text_buffer *b, json_t *arr)
 {
     size_t i, n = json_array_size(arr);
 
-    buffer_append(b, "[", 1);
+    buffer_put_char(b, '[');
     for (i = 0; i < n; i++) {
-        if (i > 0) buffer_append(b, ",", 1);
+        if (i > 0) buffer_put_char(b, ',');
         write_value(b, json_array_get(arr, i));
     }
-    buffer_append(b, "]", 1);
+    buffer_put_char(b, ']');
 }
 
 static void write_value(text_buffer *b, json_t *v)
@@ -1255,10 +1589,12 @@ char *oai__json_dump(const oai_value *v, size_t *len)
     if (len != NULL) *len = 0;
     if (v == NULL) return NULL;
     write_value(&b, as_json(v));
+    buffer_append(&b, "", 0); /* room for the NUL */
     if (b.failed) {
         oai__free(b.data);
         return NULL;
     }
+    b.data[b.len] = '\0';
     if (len != NULL) *len = b.len;
     return b.data;
 }

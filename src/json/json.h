@@ -31,6 +31,40 @@ int oai__json_nesting_within(const oai_value *v, int levels);
  * skips a leading UTF-8 byte order mark. Strings may hold NUL (\u0000). */
 oai_value *oai__json_parse(const char *text, size_t len, oai_status *status);
 
+/* Validation without a tree: oai__json_scan() accepts and refuses exactly
+ * what oai__json_parse() does (the same code reads the text), builds
+ * nothing, and on the way notes where a few values are, each named by the
+ * decoded tokens of a JSON Pointer (the pointer "/choices/0/text" is the
+ * tokens "choices", "0", "text"), with the meaning oai__json_pointer_get()
+ * gives them: a token names an object's member, or an array's item when it
+ * is an index. When a member appears twice, the last one counts, as in a
+ * parsed document. */
+#define OAI__JSON_WATCH_MAX_TOKENS 8
+enum { OAI_JSON_WATCH_ABSENT = 0, OAI_JSON_WATCH_STRING, OAI_JSON_WATCH_OTHER };
+typedef struct oai__json_watch {
+    const char *const *tokens; /* in: count tokens (1 to OAI__JSON_WATCH_MAX_TOKENS) */
+    size_t count;
+    int found;                 /* out: an OAI_JSON_WATCH_ value */
+    size_t at, len;            /* out, for a string: its text between the quotes, still
+                                  escaped, as an offset into the text scanned and a length */
+    int escaped;               /* out: the string holds an escape */
+    long long indices[OAI__JSON_WATCH_MAX_TOKENS]; /* the scanner's own */
+    size_t lengths[OAI__JSON_WATCH_MAX_TOKENS];
+} oai__json_watch;
+
+/* Scans a document: OAI_OK, or the status oai__json_parse() would give
+ * (OAI_ERR_PROTOCOL; OAI_ERR_OUT_OF_MEMORY only where the parser needs
+ * memory too: a string with escapes, a long real). *type (may be NULL)
+ * gets the top-level value's OAI_VALUE_ type. At most 32 watches; a watch
+ * of no tokens, or of too many, is OAI_ERR_INVALID_ARGUMENT. Allocates
+ * nothing unless the text holds escapes or long reals. */
+oai_status oai__json_scan(const char *text, size_t len, int *type, oai__json_watch *watches, size_t count);
+/* The decoded text of a string that oai__json_scan() found in `text`
+ * (its `at` and `len`): malloc'd (oai__free()), NUL-terminated (it may also
+ * hold NULs: *out_len, when not NULL, gets its length). NULL when memory
+ * ran out, or for a span that is no string of the text. */
+char *oai__json_string_decode(const char *text, size_t at, size_t len, size_t *out_len);
+
 /* Constructors; NULL when memory ran out (or, for strings, invalid UTF-8). */
 oai_value *oai__json_object(void);
 oai_value *oai__json_array(void);

@@ -113,6 +113,7 @@ struct transfer {
     handle_profile applied;
     int configured;
     int progress_on;         /* NOPROGRESS is off */
+    long buffer_size;        /* CURLOPT_BUFFERSIZE set, or 0: curl's default */
 };
 
 struct curl_transport {
@@ -120,6 +121,7 @@ struct curl_transport {
     CURLM *multi;
     CURLSH *share;
     transfer *first;
+    size_t live;             /* transfers on the `first` list */
     transfer *idle;          /* finished transfers whose handle can be reused */
     size_t idle_count;
     unsigned long handles_made, handles_reused, handles_reset; /* for the tests */
@@ -740,8 +742,14 @@ static int deliver_header(transfer *x, const char *line, size_t len)
     name_len = (size_t)(colon - line);
     value = colon + 1;
     value_len = len - name_len - 1;
-    trim(&name, &name_len);
-    trim(&value, &value_len);
+    /* The line is trimmed already: the name can only end in spaces, the
+     * value only start with them. */
+    while (name_len > 0 && is_space(name[name_len - 1]))
+        name_len--;
+    while (value_len > 0 && is_space(*value)) {
+        value++;
+        value_len--;
+    }
     if (name_len == 0)
         return 0;
     return report(x, oai_exchange_receive_header(x->ex, name, name_len, value, value_len));
@@ -1029,10 +1037,8 @@ static int reserve_headers(transfer *x, size_t lines, size_t bytes)
         x->node_cap = lines;
     }
     if (bytes > x->text_cap) {
-        size_t cap = x->text_cap ? x->text_cap : 512;
+        size_t cap = (bytes + 63) & ~(size_t)63; /* the same lines at every attempt, mostly */
         char *text;
-        while (cap < bytes)
-            cap *= 2;
         text = oai__realloc(x->header_text, cap);
         if (!text)
             return -1;
@@ -1057,6 +1063,13 @@ static CURLcode set_headers(transfer *x, const oai_exchange *ex)
         sent |= default_bit(name, name_len);
         bytes += name_len + strlen(oai_exchange_header_value(ex, i)) + 3;
     }
+    /* curl asks only an upload over 1 KiB (over 1 MiB in recent versions)
+     * or of unknown length to wait for 100-continue: for a small body in
+     * memory, "Expect:" would only cost curl a comparison with every line
+     * it checks. */
+    if (oai_exchange_body_length(ex) >= 0 && oai_exchange_body_length(ex) <= 1024 &&
+        (oai_exchange_body(ex) || oai_exchange_body_length(ex) == 0))
+        sent |= SENDS_EXPECT;
     for (i = 0; i < 3; i++)
         if (!(sent & (1 << i)))
             bytes += strlen(default_off[i]) + 1;
@@ -1153,6 +1166,7 @@ static oai_status apply_profile(transfer *x, const oai_exchange *ex)
     }
     x->configured = 0;
     x->progress_on = 0;
+    x->buffer_size = 0;
     if (want.proxy && !(proxy = oai__strdup(want.proxy)))
         return OAI_ERR_OUT_OF_MEMORY;
     st = setopt_result(set_fixed_options(x));
@@ -1165,12 +1179,34 @@ static oai_status apply_profile(transfer *x, const oai_exchange *ex)
     return st;
 }
 
+/* The receive buffer: curl's default (16 KiB) for a few transfers, a
+ * small one when many run at once. Memory per transfer then matters more
+ * than reads per transfer: curl keeps the buffer for the whole transfer,
+ * and a read lands at once in the engine's inbox, where a stream's bytes
+ * wait for process() (which pauses a call that has more than a slice
+ * waiting among many, see engine.c). Throughput is unchanged where it
+ * counts: a single stream reads 16 KiB at a time. */
+#define MANY_TRANSFERS 16
+#define SMALL_BUFFER 2048L
+
+static CURLcode set_buffer_size(transfer *x)
+{
+    long want = x->owner->live >= MANY_TRANSFERS ? SMALL_BUFFER : 0;
+    if (want == x->buffer_size)
+        return CURLE_OK;
+    TRY(curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, want ? want : (long)CURL_MAX_WRITE_SIZE));
+    x->buffer_size = want;
+    return CURLE_OK;
+}
+
 /* Makes the handle ready for the exchange. On failure the handle is in no
  * state to reuse: the caller frees the transfer. */
 static oai_status configure(transfer *x, const oai_exchange *ex)
 {
     int progress = oai_exchange_wants_progress(ex) != 0;
     oai_status st = apply_profile(x, ex);
+    if (st == OAI_OK)
+        st = setopt_result(set_buffer_size(x));
     if (st == OAI_OK)
         st = setopt_result(curl_easy_setopt(x->easy, CURLOPT_URL, oai_exchange_url(ex)));
     if (st == OAI_OK)
@@ -1284,6 +1320,7 @@ static void free_idle(curl_transport *t)
 static void retire_transfer(curl_transport *t, transfer *x, int reusable)
 {
     unlink_transfer(&t->first, x);
+    t->live--;
     if (!reusable || x->paused || x->io_status || !x->configured || t->idle_count >= IDLE_MAX) {
         free_transfer(x);
         return;
@@ -1445,6 +1482,7 @@ static int curl_start(void *ud, oai_exchange *ex)
         return (int)st;
     }
     link_transfer(&t->first, x);
+    t->live++;
     oai_exchange_set_host_data(ex, x);
     return 0;
 }

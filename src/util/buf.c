@@ -30,6 +30,22 @@ oai_status oai__buf_append(oai__buf *b, const void *data, size_t len)
     return OAI_OK;
 }
 
+oai_status oai__buf_append_tight(oai__buf *b, const void *data, size_t len)
+{
+    if (len > SIZE_MAX - b->len - 64)
+        return OAI_ERR_OUT_OF_MEMORY;
+    size_t need = b->len + len + 1;
+    if (need > b->cap) {
+        size_t cap = (need + 63) & ~(size_t)63;
+        char *p = oai__realloc(b->data, cap);
+        if (!p)
+            return OAI_ERR_OUT_OF_MEMORY;
+        b->data = p;
+        b->cap = cap;
+    }
+    return oai__buf_append(b, data, len);
+}
+
 oai_status oai__buf_append_str(oai__buf *b, const char *s)
 {
     return oai__buf_append(b, s, strlen(s));

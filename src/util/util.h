@@ -27,6 +27,10 @@ typedef struct oai__buf {
  * unchanged). */
 oai_status oai__buf_append(oai__buf *b, const void *data, size_t len);
 oai_status oai__buf_append_str(oai__buf *b, const char *s);
+/* Appends, growing the buffer only to what it needs (rounded up to 64)
+ * instead of doubling: for buffers that are emptied often and should not
+ * keep twice their content (a call's inbox). */
+oai_status oai__buf_append_tight(oai__buf *b, const void *data, size_t len);
 oai_status oai__buf_printf(oai__buf *b, const char *fmt, ...) OAI_PRINTF(2, 3);
 oai_status oai__buf_vprintf(oai__buf *b, const char *fmt, va_list ap) OAI_PRINTF(2, 0);
 void oai__buf_reset(oai__buf *b);  /* len = 0, keeps the memory */
@@ -46,7 +50,7 @@ oai_status oai__set_str(char **slot, const char *s);
  * case) or query parameters (names compared exactly). A NULL value is kept
  * as a tombstone: "remove this header". */
 typedef struct oai__kv {
-    char *name;
+    char *name;  /* one block holding the name and, after it, the value */
     char *value;
 } oai__kv;
 
@@ -55,6 +59,12 @@ typedef struct oai__kvlist {
     size_t count;
     size_t cap;
     int ignore_case;
+    /* Set before the first pair (a response's headers): every pair lives in
+     * one growing block, one allocation for all of them. A replaced value
+     * stays in the block until the list is freed. */
+    int packed;
+    char *pack;
+    size_t pack_len, pack_cap;
 } oai__kvlist;
 
 /* Replaces the first pair with this name (or appends). value may be NULL. */

@@ -11,6 +11,11 @@ oai_response *oai__workflow_take(oai_call **child)
     oai_response *res = oai_call_take_response(*child);
     oai_call_free(*child);
     *child = NULL;
+    /* A workflow reads its child's document: built now, so that memory
+     * running out is the child's failure, not a document that reads as
+     * empty. */
+    if (res && oai__response_build_tree(res) != OAI_OK)
+        oai__response_fail(res, OAI_ERR_OUT_OF_MEMORY, NULL);
     return res ? res : oai__response_new_failed(OAI_ERR_OUT_OF_MEMORY, NULL);
 }
 
@@ -38,7 +43,7 @@ oai_response *oai__workflow_response_copy(const oai_response *res)
     copy->retry_after_ms = res->retry_after_ms;
     copy->total_us = res->total_us;
     copy->first_byte_us = res->first_byte_us;
-    copy->json = res->json ? oai__json_incref(res->json) : NULL;
+    oai__response_share_json(copy, res);
     oai_status st = oai__kvlist_copy(&copy->headers, &res->headers);
     if (st == OAI_OK && res->body.len)
         st = oai__buf_append(&copy->body, res->body.data, res->body.len);
