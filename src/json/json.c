@@ -806,9 +806,11 @@ static void watches_record(scan *sc, unsigned live, size_t level, const char *st
             continue;
         }
         wt->found = OAI_JSON_WATCH_STRING;
+        /* The parser stands after the closing quote. */
+        const char *close = sc->ps.p - 1;
         wt->at = (size_t)(start + 1 - sc->base);
-        wt->len = (size_t)(sc->ps.p - 1 - (start + 1));
-        wt->escaped = memchr(start + 1, '\\', wt->len) != NULL;
+        wt->len = close > start ? (size_t)(close - start - 1) : 0;
+        wt->escaped = wt->len > 0 && memchr(start + 1, '\\', wt->len) != NULL;
     }
 }
 
