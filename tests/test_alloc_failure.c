@@ -1101,7 +1101,11 @@ static void test_webhook(void **state)
      * HMAC context fetched from OpenSSL lives while any verifier does, so the
      * runs do not fetch it again. (A fetch that fails for want of memory
      * leaves OpenSSL's own per-thread error buffer behind, which is not the
-     * library's to free.) */
+     * library's to free.) Where torture() skips, it skips first. */
+    if (FA_DISABLED || !interposer_active()) {
+        torture("webhook", scenario_webhook);
+        return;
+    }
     oai_webhook *holder = oai_webhook_new(NULL, "whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=");
     const char *names[] = {"webhook-id", "webhook-timestamp", "webhook-signature"};
     const char *values[] = {"wh_1", "1", "v1,AAAA"};
