@@ -638,11 +638,22 @@ OAI_API const char *oai_client_query(const oai_client *client, const char *name)
  * poll budget; a clone uses the built-in transport until given another)
  * and its calls.
  *
+ * Sharing: a client and all its clones (and their clones) form one group
+ * whose built-in transports share a DNS cache and a TLS session cache, so
+ * the clone's first connection to a server the original already talked to
+ * resumes its TLS session (an abbreviated handshake) instead of making a
+ * full one. Sessions are kept apart by CA settings: a session verified
+ * under one CA is never resumed by a client that trusts another. The group
+ * lives until the last of its clients is freed, in any order. A host's own
+ * transport (oai_client_set_transport()) takes no part.
+ *
  * Threading: the clone is a client of its own, usable from another thread
- * than the original. It therefore has its own connection pool: libcurl does
- * not support a connection cache shared by handles used from concurrent
- * threads. What every client already shares is the CA store, parsed once
- * per process. Callbacks' userdata pointers are copied as they are.
+ * than the original, at the same time (the shared caches are locked). It
+ * therefore has its own connection pool: libcurl does not support a
+ * connection cache shared by handles used from concurrent threads, and a
+ * pooled connection belongs to the client whose event loop watches it.
+ * What every client shares is the CA store, parsed once per process.
+ * Callbacks' userdata pointers are copied as they are.
  * @return a new client (free with oai_client_free()), or NULL for a NULL
  *         client or when memory ran out.
  */

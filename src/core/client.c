@@ -139,7 +139,8 @@ static oai_client *client_new(int azure)
     c->engine = oai__engine_new(c);
     /* An Azure client has no base URL until it has an endpoint. */
     c->base_url = azure ? NULL : oai__strdup(OAI_DEFAULT_BASE_URL);
-    if (!c->engine || (!azure && !c->base_url) || apply_environment(c) != OAI_OK ||
+    if (!c->engine || (!azure && !c->base_url) || oai__share_group_new(&c->share_group) != OAI_OK ||
+        apply_environment(c) != OAI_OK ||
         (azure && oai__azure_apply_environment(c) != OAI_OK)) {
         oai_client_free(c);
         return NULL;
@@ -172,7 +173,8 @@ OAI_API void oai_client_free(oai_client *c)
 
 void oai__client_destroy(oai_client *c)
 {
-    oai__engine_free(c->engine);
+    oai__engine_free(c->engine); /* its transport lets go of the group first */
+    oai__share_group_release(c->share_group);
     oai__free(c->api_key);
     oai__free(c->base_url);
     oai__free(c->organization);
@@ -548,6 +550,9 @@ OAI_API oai_client *oai_client_clone(const oai_client *c)
     d->azure = c->azure;
     d->headers.ignore_case = 1;
     d->engine = oai__engine_new(d);
+    /* The source's share group: its built-in transport, made already or
+     * not, and the clone's share DNS answers and TLS sessions. */
+    d->share_group = oai__share_group_ref(c->share_group);
     if (!d->engine || copy_options(d, c) != OAI_OK) {
         oai_client_free(d);
         return NULL;

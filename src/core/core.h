@@ -93,6 +93,8 @@ struct oai_client {
     char *azure_ad_token;        /* a fixed Entra ID token, or NULL */
     char *webhook_secret;        /* oai_client_set_webhook_secret() (webhooks/webhook.c) */
     struct oai__engine *engine;  /* calls, transport, clock (engine.c) */
+    oai__share_group *share_group; /* a reference: shared with its clones and
+                                    handed to the built-in transport */
     int in_callback;             /* inside a user callback: no send/poll, free deferred */
     int free_pending;            /* oai_client_free() was called from a callback */
 };

@@ -1953,7 +1953,7 @@ static oai_status ensure_transport(oai__engine *e, const char **message)
     oai_status st = OAI_OK;
     if (e->transport)
         return OAI_OK;
-    e->transport = oai__transport_default(&st);
+    e->transport = oai__transport_default(e->client->share_group, &st);
     if (!e->transport && st == OAI_ERR_INVALID_ARGUMENT)
         *message = "no transport: this liboai was built without libcurl; give the client one with "
                    "oai_client_set_transport()";

@@ -5,11 +5,12 @@
  *
  * One multi handle per transport owns the connection pool, so connections
  * are kept alive and reused across exchanges (and multiplexed over HTTP/2
- * when a server offers it). A share handle adds TLS session resumption
- * across the transport's exchanges. Each exchange runs on an easy handle of
- * its own, taken from a small pool of idle ones when one is there ("Reusing
- * easy handles" below): making and configuring a handle costs about as
- * much as the transfer of a short request.
+ * when a server offers it). Share handles add TLS session resumption and
+ * a DNS cache across the transport's exchanges, and across the transports
+ * of a client and its clones ("Share groups" below). Each exchange runs on
+ * an easy handle of its own, taken from a small pool of idle ones when one
+ * is there ("Reusing easy handles" below): making and configuring a handle
+ * costs about as much as the transfer of a short request.
  *
  * curl forbids removing or adding easy handles from inside its callbacks,
  * while a report to the engine may end the exchange (a cancel, a size
@@ -78,7 +79,7 @@ typedef struct trust trust;
  * options every handle has: a handle is reused as it is only for an
  * exchange with the same profile, else reset first. */
 typedef struct handle_profile {
-    CURLSH *share;           /* the pool's share handle */
+    CURLSH *share;           /* the group's share handle for the trust */
     int https;               /* PIPEWAIT */
     int uses_trust;          /* CA from our trust store (on_ssl_ctx) */
     int isolated;            /* kept out of the pool (see "Trust stores") */
@@ -100,6 +101,7 @@ struct transfer {
     header_state headers_at;
     trust *trust;            /* the CA store it verifies with (a reference), or
                               * NULL: curl's own CA set-up */
+    CURLSH *share;           /* the group's share handle for that trust */
     int isolated;            /* another trust than the pool's: kept out of it */
     char tls_error[192];     /* why the trust store could not be loaded */
     char errbuf[CURL_ERROR_SIZE];
@@ -119,7 +121,9 @@ struct transfer {
 struct curl_transport {
     oai_transport *base;     /* the transport handed out */
     CURLM *multi;
-    CURLSH *share;
+    oai__share_group *group; /* a reference: the share handles */
+    trust *share_trust;      /* the trust of the last share handle used ... */
+    CURLSH *share;           /* ... and that handle (the group's), or NULL */
     transfer *first;
     size_t live;             /* transfers on the `first` list */
     transfer *idle;          /* finished transfers whose handle can be reused */
@@ -481,22 +485,173 @@ static CURLcode on_ssl_ctx(CURL *easy, void *ssl_ctx, void *arg)
     return st == OAI_ERR_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_SSL_CACERT_BADFILE;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Share groups                                                              */
+
+/*
+ * A client and its clones (transport.h: oai__share_group) share DNS answers
+ * and TLS sessions, so that a clone's first connection resumes the session
+ * its source negotiated: an abbreviated handshake instead of a full one.
+ * Their transports may run on different threads at once, so each share
+ * handle locks what it shares (a mutex per kind of data, as curl asks).
+ * Connections are not shared (CURL_LOCK_DATA_CONNECT): libcurl does not
+ * support a connection cache used by handles of concurrent threads, and a
+ * pooled connection belongs to one multi handle (one event loop's sockets).
+ *
+ * A TLS session resumed skips the certificate check: it stands for the
+ * verification done when it was made. So sessions are kept apart by trust
+ * store: a group holds one share handle per trust its transfers verified
+ * with (one, nearly always), and a transfer uses the one of its own trust.
+ * The NULL trust is that of http:// transfers and of curl's own CA set-up,
+ * whose session cache tells CA settings apart itself. A group keeps a
+ * reference to each trust it has a handle for, so that no other trust can
+ * take its address while the group lives. Share handles are made at their
+ * first use and go with the group, after every transport of the group
+ * (and so every easy handle that used them) has gone.
+ */
+typedef struct group_share {
+    struct group_share *next;
+    trust *trust;            /* a reference, or NULL (see above) */
+    CURLSH *share;
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+} group_share;
+
+struct oai__share_group {
+    pthread_mutex_t lock;    /* guards what follows */
+    unsigned long refs;
+    group_share *shares;
+};
+
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access, void *ud)
+{
+    group_share *gs = ud;
+    (void)easy;
+    (void)access;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_lock(&gs->locks[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *ud)
+{
+    group_share *gs = ud;
+    (void)easy;
+    if ((int)data >= 0 && data < CURL_LOCK_DATA_LAST)
+        pthread_mutex_unlock(&gs->locks[data]);
+}
+
+static void group_share_free(group_share *gs, int locks)
+{
+    int i;
+    if (gs->share && curl_share_cleanup(gs->share) != CURLSHE_OK)
+        return; /* still in use (cannot happen): better leaked than freed */
+    for (i = 0; i < locks; i++)
+        pthread_mutex_destroy(&gs->locks[i]);
+    trust_release(gs->trust);
+    oai__free(gs);
+}
+
+static group_share *group_share_new(trust *tr)
+{
+    group_share *gs = oai__calloc(1, sizeof *gs);
+    int locks = 0;
+    if (!gs)
+        return NULL;
+    while (locks < CURL_LOCK_DATA_LAST && pthread_mutex_init(&gs->locks[locks], NULL) == 0)
+        locks++;
+    if (locks < CURL_LOCK_DATA_LAST || !(gs->share = curl_share_init()) ||
+        curl_share_setopt(gs->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(gs->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(gs->share, CURLSHOPT_USERDATA, (void *)gs) != CURLSHE_OK ||
+        curl_share_setopt(gs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        curl_share_setopt(gs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+        group_share_free(gs, locks);
+        return NULL;
+    }
+    gs->trust = tr ? trust_ref(tr) : NULL;
+    return gs;
+}
+
+oai_status oai__share_group_new(oai__share_group **out)
+{
+    oai__share_group *g = oai__calloc(1, sizeof *g);
+    *out = NULL;
+    if (!g)
+        return OAI_ERR_OUT_OF_MEMORY;
+    if (pthread_mutex_init(&g->lock, NULL) != 0) {
+        oai__free(g);
+        return OAI_ERR_OUT_OF_MEMORY;
+    }
+    g->refs = 1;
+    *out = g;
+    return OAI_OK;
+}
+
+oai__share_group *oai__share_group_ref(oai__share_group *g)
+{
+    if (g) {
+        pthread_mutex_lock(&g->lock);
+        g->refs++;
+        pthread_mutex_unlock(&g->lock);
+    }
+    return g;
+}
+
+void oai__share_group_release(oai__share_group *g)
+{
+    unsigned long left;
+    if (!g)
+        return;
+    pthread_mutex_lock(&g->lock);
+    left = --g->refs;
+    pthread_mutex_unlock(&g->lock);
+    if (left > 0)
+        return;
+    while (g->shares) {
+        group_share *gs = g->shares;
+        g->shares = gs->next;
+        group_share_free(gs, CURL_LOCK_DATA_LAST);
+    }
+    pthread_mutex_destroy(&g->lock);
+    oai__free(g);
+}
+
+/* The share handle of the transport's group for transfers that verify with
+ * tr (NULL: none); NULL when memory ran out. The last one is remembered:
+ * the group's handles live as long as the transport's reference. */
+static CURLSH *share_for(curl_transport *t, trust *tr)
+{
+    group_share *gs;
+    if (t->share && t->share_trust == tr)
+        return t->share;
+    pthread_mutex_lock(&t->group->lock);
+    for (gs = t->group->shares; gs && gs->trust != tr; gs = gs->next)
+        ;
+    if (!gs && (gs = group_share_new(tr)) != NULL) {
+        gs->next = t->group->shares;
+        t->group->shares = gs;
+    }
+    pthread_mutex_unlock(&t->group->lock);
+    if (!gs)
+        return NULL;
+    t->share_trust = tr;
+    t->share = gs->share;
+    return gs->share;
+}
+
 static int has_scheme(const char *url, const char *scheme);
-static CURLSH *new_share(void);
 static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp);
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp);
 static void remove_watched(curl_transport *t);
 static void free_idle(curl_transport *t);
 
-/* Replaces the multi and share handles, closing the idle connections and
- * forgetting the TLS sessions of the old pool. Only while no transfer is
- * live and curl is not running. */
+/* Replaces the multi handle, closing the idle connections of the old pool
+ * (its TLS sessions stay with the group, under their trust). Only while no
+ * transfer is live and curl is not running. */
 static oai_status new_pool(curl_transport *t)
 {
     CURLM *multi = curl_multi_init(), *old_multi;
-    CURLSH *share = new_share(), *old_share;
     int loop = t->socket_fn || t->timer_fn;
-    if (!multi || !share ||
+    if (!multi ||
         curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
         (loop && (curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
                   curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, (void *)t) != CURLM_OK ||
@@ -504,8 +659,6 @@ static oai_status new_pool(curl_transport *t)
                   curl_multi_setopt(multi, CURLMOPT_TIMERDATA, (void *)t) != CURLM_OK))) {
         if (multi)
             curl_multi_cleanup(multi);
-        if (share)
-            curl_share_cleanup(share);
         return OAI_ERR_OUT_OF_MEMORY;
     }
     /* As when the transport is freed: the loop forgets the idle sockets
@@ -519,11 +672,8 @@ static oai_status new_pool(curl_transport *t)
     old_multi = t->multi;
     t->multi = multi;
     pthread_mutex_unlock(&t->wake_lock);
-    old_share = t->share;
-    t->share = share;
     curl_multi_cleanup(old_multi);
-    free_idle(t); /* their handles hold the old share handle */
-    curl_share_cleanup(old_share);
+    free_idle(t); /* set up for the old pool's trust */
     return OAI_OK;
 }
 
@@ -541,8 +691,7 @@ static int pool_accepts(curl_transport *t, trust *tr)
 }
 
 /* Picks the trust of an https transfer (a reference in *tr, or NULL), before
- * a handle is chosen: a new pool brings a new share handle, and frees the
- * idle handles of the old one. */
+ * a handle is chosen: a new pool frees the idle handles of the old one. */
 static oai_status choose_trust(curl_transport *t, const oai_exchange *ex, trust **tr, int *isolated)
 {
     size_t blob_len = 0;
@@ -894,7 +1043,7 @@ static int has_scheme(const char *url, const char *scheme)
 static void profile_of(const transfer *x, const oai_exchange *ex, handle_profile *p)
 {
     size_t blob_len = 0;
-    p->share = x->owner->share;
+    p->share = x->share;
     p->https = has_scheme(oai_exchange_url(ex), "https:");
     p->uses_trust = x->trust != NULL;
     p->isolated = x->isolated;
@@ -1263,6 +1412,9 @@ static void free_transfer(transfer *x)
 static transfer *take_transfer(curl_transport *t, const oai_exchange *ex, trust *tr, int isolated)
 {
     transfer *x = t->idle;
+    CURLSH *share = share_for(t, tr);
+    if (!share)
+        return NULL;
     if (x && (x->next || x->applied.own_ca)) { /* several, or one to reset: look for a match */
         transfer probe;
         handle_profile want;
@@ -1270,6 +1422,7 @@ static transfer *take_transfer(curl_transport *t, const oai_exchange *ex, trust 
         memset(&probe, 0, sizeof probe);
         probe.owner = t;
         probe.trust = tr;
+        probe.share = share;
         probe.isolated = isolated;
         profile_of(&probe, ex, &want);
         for (y = t->idle; y; y = y->next)
@@ -1295,6 +1448,7 @@ static transfer *take_transfer(curl_transport *t, const oai_exchange *ex, trust 
         t->handles_made++;
     }
     x->trust = tr;
+    x->share = share;
     x->isolated = isolated;
     x->io_status = 0;
     x->paused = 0;
@@ -1713,7 +1867,8 @@ static oai_status warm_up_connection(curl_transport *t, const oai__exchange_spec
      * never started, and x->ex stays NULL: nothing is reported. The handle
      * is not kept for reuse: it is set up differently. */
     st = choose_trust(t, ex, &x->trust, &x->isolated);
-    x->easy = st == OAI_OK ? curl_easy_init() : NULL;
+    x->share = st == OAI_OK ? share_for(t, x->trust) : NULL;
+    x->easy = x->share ? curl_easy_init() : NULL;
     st = x->easy ? configure(x, ex) : OAI_ERR_OUT_OF_MEMORY;
     oai__exchange_release(ex);
     if (st == OAI_OK &&
@@ -1808,31 +1963,15 @@ static void free_transport(void *ud)
     oai__free(t->watched);
     if (t->multi)
         curl_multi_cleanup(t->multi);
-    if (t->share)
-        curl_share_cleanup(t->share);
+    oai__share_group_release(t->group); /* no handle of ours uses it now */
     trust_release(t->pool_trust);
     trust_release(t->warm_trust);
     pthread_mutex_destroy(&t->wake_lock);
     oai__free(t);
 }
 
-/* The share handle lets new connections resume TLS sessions of earlier ones
- * and share DNS answers. All use is on the driving thread, so no locks. */
-static CURLSH *new_share(void)
-{
-    CURLSH *sh = curl_share_init();
-    if (!sh)
-        return NULL;
-    if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
-        curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
-        curl_share_cleanup(sh);
-        return NULL;
-    }
-    return sh;
-}
-
 /* The built-in transport (transport.h). */
-oai_transport *oai__transport_default(oai_status *status)
+oai_transport *oai__transport_default(oai__share_group *group, oai_status *status)
 {
     curl_transport *t;
     *status = oai__transport_global_init();
@@ -1847,9 +1986,12 @@ oai_transport *oai__transport_default(oai_status *status)
         return NULL;
     }
     t->multi = curl_multi_init();
-    t->share = new_share();
+    if (group)
+        t->group = oai__share_group_ref(group);
+    else if (oai__share_group_new(&t->group) != OAI_OK)
+        t->group = NULL;
     t->base = oai_transport_new(curl_start, curl_cancel, t);
-    if (!t->multi || !t->share || !t->base ||
+    if (!t->multi || !t->group || !t->base ||
         curl_multi_setopt(t->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK) {
         oai__free(t->base);
         free_transport(t);

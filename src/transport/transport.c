@@ -83,7 +83,7 @@ OAI_API void oai_transport_free(oai_transport *t)
 OAI_API oai_transport *oai_transport_curl_new(oai_status *status)
 {
     oai_status ignored;
-    return oai__transport_default(status ? status : &ignored);
+    return oai__transport_default(NULL, status ? status : &ignored);
 }
 
 oai_status oai__transport_run(oai_transport *t, int timeout_ms)

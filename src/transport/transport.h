@@ -131,9 +131,28 @@ int oai__exchange_pause(oai_exchange *ex, int paused);
 oai_status oai__transport_run(oai_transport *t, int timeout_ms);
 void oai__transport_wakeup(oai_transport *t);
 
+/* A share group: what the built-in transports of a client and of its
+ * clones share across threads (curl.c: DNS answers and TLS sessions,
+ * never connections). Opaque to the engine and the client; reference
+ * counted, and safe to take and release from any thread. A client makes
+ * one in its constructor and hands it to the built-in transport the engine
+ * makes for it, and a clone takes a reference to its source's, so a
+ * transport made before the clone shares with it too.
+ *
+ * oai__share_group_new(): OAI_OK with *out a new group (one reference),
+ * or NULL in a build without libcurl (nothing to share);
+ * OAI_ERR_OUT_OF_MEMORY. _ref() returns g (NULL-safe); _release() frees it
+ * with its last reference (NULL is a no-op). */
+typedef struct oai__share_group oai__share_group;
+oai_status oai__share_group_new(oai__share_group **out);
+oai__share_group *oai__share_group_ref(oai__share_group *g);
+void oai__share_group_release(oai__share_group *g);
+
 /* The built-in transport (transport/curl.c), or NULL with *status set:
- * OAI_ERR_INVALID_ARGUMENT in a build without libcurl. */
-oai_transport *oai__transport_default(oai_status *status);
+ * OAI_ERR_INVALID_ARGUMENT in a build without libcurl. Its transfers
+ * share through `group` (it takes a reference), or, with NULL, through a
+ * group of its own (oai_transport_curl_new(): a host's transport). */
+oai_transport *oai__transport_default(oai__share_group *group, oai_status *status);
 
 /* Process-wide set-up of the built-in transport (curl_global_init), done
  * once; OAI_OK in a build without it. */

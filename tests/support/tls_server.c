@@ -41,7 +41,7 @@ struct tls_server {
     char *cert_pem;
     pthread_mutex_t lock;        /* guards what follows */
     int stopping;
-    unsigned connections, handshakes, requests;
+    unsigned connections, handshakes, requests, resumed;
     connection *conns[MAX_CONNECTIONS];
     int conn_count;
 };
@@ -206,10 +206,11 @@ static int answer(tls_server *s, SSL *ssl, const char *head)
         body = models_body;
         status = "200 OK";
     }
+    /* A connection closed after the answer says so, as HTTP/1.1 asks. */
     n = snprintf(reply, sizeof reply,
                  "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                 "x-request-id: req_tls\r\n\r\n",
-                 status, strlen(body));
+                 "x-request-id: req_tls\r\n%s\r\n",
+                 status, strlen(body), wants_close(head) ? "Connection: close\r\n" : "");
     pthread_mutex_lock(&s->lock);
     s->requests++;
     pthread_mutex_unlock(&s->lock);
@@ -273,6 +274,8 @@ static void *connection_main(void *arg)
     if (ssl && SSL_set_fd(ssl, c->fd) == 1 && SSL_accept(ssl) == 1) {
         pthread_mutex_lock(&s->lock);
         s->handshakes++;
+        if (SSL_session_reused(ssl))
+            s->resumed++;
         pthread_mutex_unlock(&s->lock);
         serve(s, ssl);
         SSL_shutdown(ssl);
@@ -478,4 +481,9 @@ unsigned tls_server_handshakes(const tls_server *s)
 unsigned tls_server_requests(const tls_server *s)
 {
     return counter(s, &s->requests);
+}
+
+unsigned tls_server_resumed(const tls_server *s)
+{
+    return counter(s, &s->resumed);
 }

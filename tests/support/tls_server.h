@@ -6,14 +6,17 @@
  * 127.0.0.1, CA:TRUE, valid for a day), so that a client trusts it only
  * through a CA file or blob holding that certificate. It listens on an
  * ephemeral port, serves each connection on its own thread, keeps
- * connections alive (HTTP/1.1, no ALPN), and answers:
+ * connections alive (HTTP/1.1, no ALPN; a request with "Connection: close"
+ * gets that header back, and the connection closes), and answers:
  *   POST /v1/chat/completions  200, a chat completion whose content is
  *                              "hello over tls"
  *   GET /v1/models             200, a list of one model
  *   anything else              404, an API error
  * HEAD gets the same status and headers without the body. It counts the
- * TCP connections it accepted, the TLS handshakes that succeeded and the
- * requests it answered.
+ * TCP connections it accepted, the TLS handshakes that succeeded (and of
+ * those, the ones that resumed an earlier session: OpenSSL's defaults, two
+ * TLS 1.3 tickets sent at the end of each full handshake) and the requests
+ * it answered.
  *
  * It needs neither cmocka nor liboai. Starting a server ignores SIGPIPE in
  * the process (a client may close a connection while the server writes).
@@ -43,5 +46,6 @@ int tls_server_write_ca_file(const tls_server *s, const char *path, const char *
 unsigned tls_server_connections(const tls_server *s); /* TCP connections accepted */
 unsigned tls_server_handshakes(const tls_server *s);  /* TLS handshakes completed */
 unsigned tls_server_requests(const tls_server *s);    /* requests answered */
+unsigned tls_server_resumed(const tls_server *s);     /* handshakes that resumed a session */
 
 #endif
