@@ -6,6 +6,7 @@
  * of the file reads as plain jansson.
  */
 #include "json/json.h"
+#include "json/json_text.h"
 #include "util/util.h"
 
 #include <jansson.h>
@@ -28,35 +29,13 @@ static oai_value *as_value(json_t *j) { return (oai_value *)j; }
  * an exhausted allocator with the same -1; checking first lets us tell the
  * caller which one happened. */
 
-static size_t utf8_sequence_length(unsigned char lead)
-{
-    if (lead < 0x80) return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) return 2;
-    if (lead >= 0xE0 && lead <= 0xEF) return 3;
-    if (lead >= 0xF0 && lead <= 0xF4) return 4;
-    return 0; /* continuation byte, overlong lead (C0, C1) or beyond U+10FFFF */
-}
-
-static int utf8_sequence_valid(const unsigned char *p, size_t n)
-{
-    size_t i;
-    for (i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    /* Second-byte ranges rule out overlongs, surrogates and > U+10FFFF. */
-    if (p[0] == 0xE0 && p[1] < 0xA0) return 0;
-    if (p[0] == 0xED && p[1] > 0x9F) return 0;
-    if (p[0] == 0xF0 && p[1] < 0x90) return 0;
-    if (p[0] == 0xF4 && p[1] > 0x8F) return 0;
-    return 1;
-}
-
 static int utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        size_t n = utf8_sequence_length(p[i]);
-        if (n == 0 || n > len - i || !utf8_sequence_valid(p + i, n)) return 0;
+        size_t n = oai__utf8_lead_length(p[i]);
+        if (n == 0 || n > len - i || !oai__utf8_tail_valid(p + i, n)) return 0;
         i += n;
     }
     return 1;
@@ -189,87 +168,6 @@ static int scratch_reserve(parser *ps, size_t extra)
     return 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Reads the 4 hex digits of a \u escape at `p`; -1 when they are not. */
-static long read_hex4(const char *p, const char *end)
-{
-    long v = 0;
-    int i;
-
-    if (end - p < 4) return -1;
-    for (i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
-        if (h < 0) return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-/* Writes a code point (no surrogate) as UTF-8; returns its length. */
-static size_t utf8_encode(unsigned long cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Decodes the escape after a backslash at `p` (pointing at the letter) into
- * `out`; returns the escape's length after the backslash, 0 when bad. */
-static size_t decode_escape(const char *p, const char *end, char *out, size_t *out_len)
-{
-    long hi, lo;
-
-    if (p >= end) return 0;
-    *out_len = 1;
-    switch (*p) {
-    case '"': *out = '"'; return 1;
-    case '\\': *out = '\\'; return 1;
-    case '/': *out = '/'; return 1;
-    case 'b': *out = '\b'; return 1;
-    case 'f': *out = '\f'; return 1;
-    case 'n': *out = '\n'; return 1;
-    case 'r': *out = '\r'; return 1;
-    case 't': *out = '\t'; return 1;
-    case 'u': break;
-    default: return 0;
-    }
-    if ((hi = read_hex4(p + 1, end)) < 0) return 0;
-    if (hi >= 0xDC00 && hi <= 0xDFFF) return 0; /* a lone low surrogate */
-    if (hi < 0xD800 || hi > 0xDBFF) {
-        *out_len = utf8_encode((unsigned long)hi, out);
-        return 5;
-    }
-    if (end - p < 11 || p[5] != '\\' || p[6] != 'u') return 0;
-    lo = read_hex4(p + 7, end);
-    if (lo < 0xDC00 || lo > 0xDFFF) return 0;
-    *out_len = utf8_encode(0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00), out);
-    return 11;
-}
-
 /* What a byte is inside a JSON string. Plain bytes (printable ASCII but the
  * quote and the backslash) are skipped a run at a time; the others stop the
  * run. */
@@ -290,13 +188,6 @@ static const unsigned char string_byte[256] = {
 #undef ROW_CONTROL
 #undef ROW_PLAIN
 #undef ROW_NON_ASCII
-
-/* The length of the valid UTF-8 sequence at p (before end), or 0. */
-static size_t utf8_sequence_at(const unsigned char *p, const unsigned char *end)
-{
-    size_t n = utf8_sequence_length(*p);
-    return n != 0 && n <= (size_t)(end - p) && utf8_sequence_valid(p, n) ? n : 0;
-}
 
 /* A string's decoded text: in place in the input when it holds no escape
  * (the common case: nothing is copied), else on the scratch stack at `at`
@@ -345,11 +236,11 @@ static int decode_escaped_string(parser *ps, const char *start, const char *p, t
         }
         switch (string_byte[(unsigned char)*p]) {
         case CH_ESCAPE:
-            used = decode_escape(p + 1, close, to, &n);
+            used = oai__json_unescape((const unsigned char *)p + 1, (const unsigned char *)close, to, &n);
             used = used != 0 ? used + 1 : 0;
             break;
         case CH_NON_ASCII:
-            n = used = utf8_sequence_at((const unsigned char *)p, (const unsigned char *)close);
+            n = used = oai__utf8_sequence_at((const unsigned char *)p, (const unsigned char *)close);
             if (used != 0) memcpy(to, p, n);
             break;
         default: /* a raw control character (the quote is `close`) */
@@ -399,7 +290,7 @@ static int parse_string_text(parser *ps, text_ref *out)
             ps->p = (const char *)p + 1;
             return 0;
         case CH_NON_ASCII:
-            n = utf8_sequence_at(p, end);
+            n = oai__utf8_sequence_at(p, end);
             if (n == 0) break;
             p += n;
             continue;

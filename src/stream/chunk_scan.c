@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "json/json_text.h"
 #include "stream/chunk_scan.h"
 
 /* Bytes that stand for themselves inside a string: printable ASCII but for
@@ -104,125 +105,8 @@ HOT pos skip_space(pos p, pos end)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Strings, as json.c decodes them */
-
-/* The length of the UTF-8 sequence a non-ASCII lead byte starts; 0 when
- * invalid. */
-static size_t utf8_length(unsigned char lead)
-{
-    if (lead >= 0xC2 && lead <= 0xDF) return 2;
-    if (lead >= 0xE0 && lead <= 0xEF) return 3;
-    if (lead >= 0xF0 && lead <= 0xF4) return 4;
-    return 0;
-}
-
-/* Continuation bytes, and no overlong form, surrogate or code point beyond
- * U+10FFFF (the second byte's range tells). */
-static int utf8_valid(const unsigned char *p, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    }
-    if (p[0] == 0xE0 && p[1] < 0xA0) return 0;
-    if (p[0] == 0xED && p[1] > 0x9F) return 0;
-    if (p[0] == 0xF0 && p[1] < 0x90) return 0;
-    if (p[0] == 0xF4 && p[1] > 0x8F) return 0;
-    return 1;
-}
-
-static int hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* The 4 hex digits at p; -1 when they are not. */
-static long hex4(pos p, pos end)
-{
-    long v = 0;
-
-    if (end - p < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        int h = hex_digit(p[i]);
-        if (h < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static size_t utf8_put(unsigned long cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Decodes the escape whose letter is at p (after the backslash) into out
- * (when not NULL); returns the bytes it takes after the backslash, 0 when
- * the parser would refuse it. *n gets the decoded length. */
-static size_t escape(pos p, pos end, char *out, size_t *n)
-{
-    char tmp[4];
-    long hi, lo;
-    unsigned long cp;
-
-    if (!out)
-        out = tmp;
-    if (p >= end)
-        return 0;
-    switch (*p) {
-    case '"': *out = '"'; break;
-    case '\\': *out = '\\'; break;
-    case '/': *out = '/'; break;
-    case 'b': *out = '\b'; break;
-    case 'f': *out = '\f'; break;
-    case 'n': *out = '\n'; break;
-    case 'r': *out = '\r'; break;
-    case 't': *out = '\t'; break;
-    case 'u':
-        hi = hex4(p + 1, end);
-        if (hi < 0 || (hi >= 0xDC00 && hi <= 0xDFFF))
-            return 0; /* not hex, or a lone low surrogate */
-        if (hi < 0xD800 || hi > 0xDBFF) {
-            *n = utf8_put((unsigned long)hi, out);
-            return 5;
-        }
-        if (end - p < 11 || p[5] != '\\' || p[6] != 'u')
-            return 0; /* a high surrogate needs its low half */
-        lo = hex4(p + 7, end);
-        if (lo < 0xDC00 || lo > 0xDFFF)
-            return 0;
-        cp = 0x10000 + (((unsigned long)hi - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
-        *n = utf8_put(cp, out);
-        return 11;
-    default:
-        return 0;
-    }
-    *n = 1;
-    return 1;
-}
+/* Strings, as json.c decodes them (json/json_text.h: the same UTF-8 and
+ * escape readers) */
 
 /* Copies a run of plain bytes: short runs without a call (the scratch space
  * has 16 bytes of slack for that; the text is only read within bounds). */
@@ -256,15 +140,15 @@ static pos scan_string(scanner *sc, pos p, oai__scan_str *dst)
         if (*p == '"')
             break;
         if (*p == '\\') {
-            used = escape(p + 1, end, out, &n);
+            used = oai__json_unescape(p + 1, end, out, &n);
             if (used == 0)
                 return NULL;
             p += 1 + used;
         } else if (*p < 0x20) {
             return NULL; /* a raw control character */
         } else {
-            n = utf8_length(*p);
-            if (n == 0 || n > (size_t)(end - p) || !utf8_valid(p, n))
+            n = oai__utf8_sequence_at(p, end);
+            if (n == 0)
                 return NULL;
             if (out)
                 memcpy(out, p, n);
@@ -300,8 +184,8 @@ HOT pos scan_key(pos p, pos end, const char **key, size_t *len)
             return NULL;
         if (*p == '"')
             break;
-        n = utf8_length(*p);
-        if (n == 0 || n > (size_t)(end - p) || !utf8_valid(p, n))
+        n = oai__utf8_sequence_at(p, end);
+        if (n == 0)
             return NULL;
         p += n;
     }
