@@ -1917,7 +1917,13 @@ OAI_API oai_response *oai_client_send_with_tools(oai_client *client, const oai_r
  * Events (to @p event_fn, or with NULL to oai_call_next_event()): with a
  * tool function, one ::OAI_EVENT_ITEM per tool call answered, its JSON
  * `{"step":S,"id","name","arguments","output"}` (S from 1); in the pull
- * form, the ::OAI_EVENT_TOOL_CALL events above. Last, when the loop ends
+ * form, the ::OAI_EVENT_TOOL_CALL events above. A request that streams
+ * with no event callback of its own (oai_request_set_stream()) adds each
+ * step's typed events (text deltas, usage, ...), before that step's tool
+ * calls, as a streamed call gives them but for the step's own
+ * ::OAI_EVENT_DONE and its tool-call fragments; pulled, within the pull
+ * queue's bound (the step's exchange pauses while the host falls behind).
+ * Last, when the loop ends
  * by itself after sending a request, one ::OAI_EVENT_DONE whose JSON is
  * `{"steps":N,"request":BODY}`: the conversation as the loop last sent it
  * (continue it with oai_request_set_json(req, "", ...) on a new request,

@@ -19,9 +19,10 @@ if(TARGET test_examples AND OAI_BUILD_EXAMPLES)
     OAI_EXAMPLE_COMPLETION_PATH="$<TARGET_FILE:example_completion>"
     OAI_EXAMPLE_STREAM_PATH="$<TARGET_FILE:example_stream>"
     OAI_EXAMPLE_EVENT_LOOP_PATH="$<TARGET_FILE:example_event_loop>"
-    OAI_EXAMPLE_GAME_LOOP_PATH="$<TARGET_FILE:example_game_loop>")
+    OAI_EXAMPLE_GAME_LOOP_PATH="$<TARGET_FILE:example_game_loop>"
+    OAI_EXAMPLE_TOOL_LOOP_PATH="$<TARGET_FILE:example_tool_loop>")
   add_dependencies(test_examples example_chat example_completion example_stream example_event_loop
-    example_game_loop)
+    example_game_loop example_tool_loop)
 endif()
 
 # The host transport example needs no libcurl: its suite runs in every build.

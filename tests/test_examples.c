@@ -45,6 +45,9 @@
 #define OAI_EXAMPLE_EVENT_LOOP_PATH ""
 #define OAI_EXAMPLE_GAME_LOOP_PATH ""
 #endif
+#ifndef OAI_EXAMPLE_TOOL_LOOP_PATH
+#define OAI_EXAMPLE_TOOL_LOOP_PATH ""
+#endif
 
 #define SPRING_PROMPT "写一首关于春天的诗"
 
@@ -356,6 +359,76 @@ static void test_event_loop_example(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* examples/tool_loop.c */
+
+/* The first answer says something, then calls get_weather. */
+static const char *const text_and_tool_call_stream[] = {
+    CHUNK_HEAD "\"delta\":{\"role\":\"assistant\",\"content\":\"Let me \"},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"content\":\"look that up.\"},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"tool_calls\":[{\"index\":0,"
+    "\"id\":\"call_w1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+    "\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+    "\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]}\n\n",
+    CHUNK_HEAD "\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n",
+    "data: [DONE]\n\n",
+};
+
+/* The pulled tool loop in a frame loop: the streamed text of both steps,
+ * the tool call between them, answered from the example's table. */
+static void test_tool_loop_example(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+    json_t *body;
+    const json_t *assistant;
+
+    push_stream(ms, text_and_tool_call_stream,
+                sizeof text_and_tool_call_stream / sizeof text_and_tool_call_stream[0]);
+    push_stream(ms, text_stream, sizeof text_stream / sizeof text_stream[0]);
+    run_example(&r, ms, OAI_EXAMPLE_TOOL_LOOP_PATH, NULL);
+    if (r.exit_code != 0)
+        fail_msg("exit %d; stderr:\n%s", r.exit_code, r.err);
+    assert_string_equal(r.out, "Let me look that up.\n"
+                               "[get_weather {\"city\":\"Paris\"}]\n"
+                               "It is sunny in Paris, 18 °C.\n");
+    assert_string_equal(r.err, "");
+
+    assert_int_equal(mock_server_request_count(ms), 2);
+    body = request_json(ms, 0);
+    assert_first_stream_request(body);
+    json_decref(body);
+    body = request_json(ms, 1);
+    assert_follow_up_request(body); /* the result: the table's line for Paris */
+    assistant = json_array_get(json_object_get(body, "messages"), 1);
+    assert_string_equal(json_str(assistant, "content"), "Let me look that up.");
+    assert_string_equal(json_str(json_array_get(json_object_get(body, "messages"), 2), "content"),
+                        "{\"city\":\"Paris\",\"temperature_c\":18,\"condition\":\"sunny\"}");
+    json_decref(body);
+    run_result_free(&r);
+}
+
+/* A failed step: the example says why and exits non-zero. */
+static void test_tool_loop_example_reports_error(void **state)
+{
+    mock_server *ms = *state;
+    run_result r;
+
+    push_stream(ms, text_and_tool_call_stream,
+                sizeof text_and_tool_call_stream / sizeof text_and_tool_call_stream[0]);
+    mock_server_push_simple(ms, 400, "x-request-id: req_tools400\r\n",
+                            "{\"error\":{\"message\":\"tool message out of order\","
+                            "\"type\":\"invalid_request_error\"}}");
+    run_example(&r, ms, OAI_EXAMPLE_TOOL_LOOP_PATH, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_string_equal(r.out, "Let me look that up.\n[get_weather {\"city\":\"Paris\"}]\n");
+    assert_contains(r.err, "tool message out of order");
+    assert_contains(r.err, "req_tools400");
+    assert_int_equal(mock_server_request_count(ms), 2);
+    run_result_free(&r);
+}
+
+/* ------------------------------------------------------------------------ */
 /* examples/game_loop.c */
 
 /* The prompts of its first chats, in order, as the mock echoes them. */
@@ -548,6 +621,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_example_default_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_example_reports_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_loop_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tool_loop_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tool_loop_example_reports_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_game_loop_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_game_loop_example_job_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_game_loop_example_chat_fails, setup, teardown),

@@ -19,7 +19,8 @@
  * on the in-memory transport (simulated clock) and, with libcurl, the real
  * transport against the mock server. Scenarios: chat and Responses
  * conversations that end with text, the step limit, a failed step, and a
- * tool function that stops the loop; then streamed steps, an event callback
+ * tool function that stops the loop; then streamed steps (their deltas
+ * passed on in order, within the pull queue's bound), an event callback
  * that stops, and bad arguments. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -320,7 +321,19 @@ typedef struct run {
     int dones;              /* OAI_EVENT_DONE events */
     char *conversation;     /* the JSON of the last one's /request */
     int tool_stopped;       /* the pulled host gave up (its tool function returned NULL) */
+    char seq[64];           /* the events' order: t text deltas, c tool calls, D the end (runs collapsed) */
+    char streamed[16384];    /* the text deltas, '|' between steps */
+    int stream_events;      /* a streamed step's events passed on */
 } run;
+
+static void note(run *r, char kind)
+{
+    size_t n = strlen(r->seq);
+    if ((n == 0 || r->seq[n - 1] != kind) && n + 1 < sizeof r->seq) {
+        r->seq[n] = kind;
+        r->seq[n + 1] = '\0';
+    }
+}
 
 static const char *tool(void *ud, const char *id, const char *name, const char *arguments)
 {
@@ -337,7 +350,25 @@ static const char *tool(void *ud, const char *id, const char *name, const char *
 
 static int record(run *r, const oai_event *ev)
 {
-    if (oai_event_type_of(ev) == OAI_EVENT_DONE) {
+    int type = oai_event_type_of(ev);
+    if (type != OAI_EVENT_DONE && type != OAI_EVENT_TOOL_CALL && type != OAI_EVENT_ITEM) {
+        /* A streamed step's own event, before the loop's end. */
+        assert_int_equal(r->dones, 0);
+        r->stream_events++;
+        if (type == OAI_EVENT_TEXT) {
+            size_t n = strlen(r->streamed), len = oai_event_text_len(ev);
+            const char *text = oai_event_text(ev);
+            if (strchr(r->seq, 'c') && r->seq[strlen(r->seq) - 1] == 'c' && n + 1 < sizeof r->streamed)
+                r->streamed[n++] = '|';
+            assert_true(n + len < sizeof r->streamed);
+            memcpy(r->streamed + n, text, len);
+            r->streamed[n + len] = '\0';
+            note(r, 't');
+        }
+        return 0;
+    }
+    note(r, type == OAI_EVENT_DONE ? 'D' : 'c');
+    if (type == OAI_EVENT_DONE) {
         /* The conversation as the loop last sent it, once, last. */
         r->dones++;
         assert_true(oai_event_get_int(ev, "/steps") >= 1);
@@ -647,6 +678,160 @@ static void test_streamed_steps(void **state)
     streamed(T_CURL, M_POLLED, 0);
     streamed(T_CURL, M_PULLED, 0);
 #endif
+}
+
+#define CHUNK(delta, finish)                                                                                   \
+    "data: {\"id\":\"s\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":" delta \
+    ",\"finish_reason\":" finish "}]}\n\n"
+/* A step that says something, then calls a tool (its arguments in two
+ * fragments); the next one answers in three deltas. */
+#define STREAM_TEXT_CALL                                                                                       \
+    CHUNK("{\"role\":\"assistant\",\"content\":\"Let me \"}", "null")                                            \
+    CHUNK("{\"content\":\"check.\"}", "null")                                                                    \
+    CHUNK("{\"tool_calls\":[{\"index\":0,\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":"          \
+          "\"get_weather\",\"arguments\":\"{\\\"city\\\":\"}}]}", "null")                                          \
+    CHUNK("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]}", "null")             \
+    CHUNK("{}", "\"tool_calls\"") "data: [DONE]\n\n"
+#define STREAM_TEXT_ANSWER                                                                                     \
+    CHUNK("{\"role\":\"assistant\",\"content\":\"Sunny\"}", "null")                                              \
+    CHUNK("{\"content\":\" in \"}", "null") CHUNK("{\"content\":\"Paris.\"}", "null")                               \
+    CHUNK("{}", "\"stop\"") "data: [DONE]\n\n"
+
+/* A streamed request with no event callback of its own: each step's
+ * typed events reach the loop's caller (pulled, or its event callback) in
+ * order: the deltas of step 1, its tool call, the deltas of step 2, the
+ * end; the stream's own tool-call fragments and ends are not passed on. */
+static void streamed_deltas(transport_kind t, drive_mode m)
+{
+    env e;
+    env_open(&e, t, m);
+    env_push(&e, 0, STREAM_TEXT_CALL, "text/event-stream");
+    env_push(&e, 0, STREAM_TEXT_ANSWER, "text/event-stream");
+    run r = {.e = &e};
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    assert_int_equal(oai_request_set_stream(req, 1), OAI_OK);
+    drive(&r, req, 0);
+    assert_int_equal(oai_response_status(r.res), OAI_OK);
+    assert_string_equal(oai_response_text(r.res), "Sunny in Paris.");
+    assert_string_equal(r.tools, "call_w get_weather {\"city\":\"Paris\"};");
+    assert_string_equal(r.streamed, "Let me check.|Sunny in Paris.");
+    assert_string_equal(r.seq, "tctD");
+    assert_int_equal(r.dones, 1);
+    assert_true(r.stream_events >= 5); /* the text deltas, and the chunks' other events */
+    assert_non_null(strstr(env_body(&e, 1), "{\"role\":\"assistant\",\"content\":\"Let me check.\""));
+    free(r.conversation);
+    oai_response_free(r.res);
+    oai_request_free(req);
+    env_close(&e);
+}
+
+static void test_streamed_deltas(void **state)
+{
+    (void)state;
+    for (drive_mode m = M_POLLED; m < M_COUNT; m++) {
+        streamed_deltas(T_MEMORY, m);
+#if OAI_TEST_WITH_CURL
+        streamed_deltas(T_CURL, m);
+#endif
+    }
+}
+
+/* The bound: a step of 3000 deltas pulled by a host that takes nothing
+ * for a while finds at most the queue's 1024 events waiting (the step's
+ * exchange waits meanwhile), and then every delta, in order. */
+static void test_streamed_bound(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_PULLED);
+    enum { DELTAS = 3000 };
+    size_t cap = (size_t)DELTAS * 160 + 1024;
+    char *body = malloc(cap), *expected = malloc((size_t)DELTAS * 8 + 1);
+    assert_non_null(body);
+    assert_non_null(expected);
+    size_t n = 0, x = 0;
+    for (int i = 0; i < DELTAS; i++) {
+        n += (size_t)snprintf(body + n, cap - n, CHUNK("{\"content\":\"%d \"}", "null"), i);
+        x += (size_t)sprintf(expected + x, "%d ", i);
+    }
+    snprintf(body + n, cap - n, CHUNK("{}", "\"stop\"") "data: [DONE]\n\n");
+    env_push(&e, 0, body, "text/event-stream");
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    assert_int_equal(oai_request_set_stream(req, 1), OAI_OK);
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, NULL, NULL, NULL, NULL, NULL, NULL);
+    assert_non_null(call);
+    for (int i = 0; i < 100; i++)
+        frame(&e);
+    run r = {.e = &e};
+    const oai_event *ev = NULL;
+    int waiting = 0;
+    while (oai_call_next_event(call, &ev) == OAI_OK && ev) {
+        record(&r, ev);
+        waiting++;
+    }
+    assert_true(waiting >= 512 && waiting <= 1024);
+    assert_false(oai_call_is_done(call));
+    for (int frames = 0; !oai_call_is_done(call); frames++) {
+        assert_true(frames < 10000);
+        frame(&e);
+        while (oai_call_next_event(call, &ev) == OAI_OK && ev)
+            record(&r, ev);
+    }
+    while (oai_call_next_event(call, &ev) == OAI_OK && ev)
+        record(&r, ev);
+    assert_string_equal(r.streamed, expected);
+    assert_string_equal(r.seq, "tD");
+    oai_response *res = oai_call_take_response(call);
+    assert_int_equal(oai_response_status(res), OAI_OK);
+    assert_string_equal(oai_response_text(res), expected);
+    oai_response_free(res);
+    oai_call_free(call);
+    free(r.conversation);
+    oai_request_free(req);
+    free(body);
+    free(expected);
+    env_close(&e);
+}
+
+/* Promptly: pulled from an event loop, a step's first delta is there to
+ * take as soon as its chunk arrived (the engine wakes the loop to relay
+ * it), not only with the next chunk 10 s later. On the simulated clock. */
+static void test_streamed_promptly(void **state)
+{
+    (void)state;
+    env e;
+    env_open(&e, T_MEMORY, M_PULLED_EVENT_LOOP);
+    static const char *const chunks[] = {
+        CHUNK("{\"role\":\"assistant\",\"content\":\"Let me \"}", "null"),
+        CHUNK("{\"content\":\"check.\"}", "null") CHUNK("{}", "\"stop\"") "data: [DONE]\n\n",
+    };
+    mock_reply m = {.status = 200, .content_type = "text/event-stream", .chunks = chunks, .chunk_count = 2,
+                    .chunk_delay_ms = 10000};
+    assert_int_equal(memory_transport_push(e.mt, &m), 0);
+    oai_request *req = make_request(&scenarios[S_CHAT]);
+    assert_int_equal(oai_request_set_stream(req, 1), OAI_OK);
+    int64_t t0 = memory_transport_now_us(e.mt), first_at = -1;
+    oai_call *call = oai_client_start_send_with_tools(e.c, req, 0, NULL, NULL, NULL, NULL, NULL, NULL);
+    assert_non_null(call);
+    run r = {.e = &e};
+    for (int turns = 0; !oai_call_is_done(call); turns++) {
+        assert_true(turns < 1000);
+        loop_once(&e);
+        answer_pulled(&r, call);
+        if (first_at < 0 && r.streamed[0])
+            first_at = memory_transport_now_us(e.mt);
+    }
+    answer_pulled(&r, call);
+    assert_string_equal(r.streamed, "Let me check.");
+    assert_string_equal(r.seq, "tD");
+    assert_true(first_at >= t0 && first_at - t0 < 10 * 1000000);
+    oai_response *res = oai_call_take_response(call);
+    assert_string_equal(oai_response_text(res), "Let me check.");
+    oai_response_free(res);
+    oai_call_free(call);
+    free(r.conversation);
+    oai_request_free(req);
+    env_close(&e);
 }
 
 static const char *never(void *ud, const char *id, const char *name, const char *arguments);
@@ -1025,14 +1210,26 @@ static void t_free(void *ud, void *p)
 /* One polled run of a chat or Responses loop, then the readers, with
  * allocation n failing (0: none). Returns the allocations made; *left gets
  * the blocks left allocated once everything was freed. */
+#define STREAM_JSON_ANSWER                                                                                     \
+    CHUNK("{\"role\":\"assistant\",\"content\":\"{\\\"temp_c\\\":\"}", "null")                                  \
+    CHUNK("{\"content\":\"21}\"}", "null") CHUNK("{}", "\"stop\"") "data: [DONE]\n\n"
+
+/* pulled: 1 the pull form, 2 the pull form with streamed steps (chat). */
 static long oom_run(int responses, int pulled, long n, int track, size_t *left)
 {
     env e;
     env_open(&e, T_MEMORY, M_POLLED);
-    env_push(&e, 0, responses ? RESP_CALLS : CHAT_CALLS, NULL);
-    env_push(&e, 0, responses ? RESP_ANSWER : JSON_ANSWER, NULL);
+    if (pulled == 2) {
+        env_push(&e, 0, STREAM_TEXT_CALL, "text/event-stream");
+        env_push(&e, 0, STREAM_JSON_ANSWER, "text/event-stream");
+    } else {
+        env_push(&e, 0, responses ? RESP_CALLS : CHAT_CALLS, NULL);
+        env_push(&e, 0, responses ? RESP_ANSWER : JSON_ANSWER, NULL);
+    }
     run r = {.e = &e};
     oai_request *req = make_request(&scenarios[responses ? S_RESPONSES : S_CHAT]);
+    if (pulled == 2)
+        assert_int_equal(oai_request_set_stream(req, 1), OAI_OK);
     memset(live, 0, sizeof live);
     live_count = 0;
     alloc_n = 0;
@@ -1096,9 +1293,11 @@ static void test_out_of_memory(void **state)
 {
     (void)state;
     size_t left;
-    for (int kind = 0; kind < 4; kind++) {
-        int responses = kind & 1, pulled = kind >> 1;
-        const char *name = responses ? (pulled ? "pulled responses" : "responses") : (pulled ? "pulled chat" : "chat");
+    for (int kind = 0; kind < 5; kind++) {
+        int responses = kind & 1, pulled = kind == 4 ? 2 : kind >> 1;
+        const char *name = kind == 4 ? "pulled streamed chat"
+                           : responses ? (pulled ? "pulled responses" : "responses")
+                                       : (pulled ? "pulled chat" : "chat");
         oom_run(responses, pulled, 0, 0, &left); /* warm-up: one-time global state */
         long total = oom_run(responses, pulled, 0, 1, &left);
         assert_int_equal(left, 0);
@@ -1134,6 +1333,9 @@ int main(void)
             }
     }
     tests[n++] = (struct CMUnitTest){"streamed_steps", test_streamed_steps, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"streamed_deltas", test_streamed_deltas, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"streamed_bound", test_streamed_bound, NULL, NULL, NULL};
+    tests[n++] = (struct CMUnitTest){"streamed_promptly", test_streamed_promptly, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"event_callback_stops", test_event_callback_stops, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"pulled_answers", test_pulled_answers, NULL, NULL, NULL};
     tests[n++] = (struct CMUnitTest){"pulled_from_callback", test_pulled_from_callback, NULL, NULL, NULL};

@@ -237,6 +237,10 @@ oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req);
  * non-zero when the caller's callback asked to stop (the workflow then ends
  * cancelled). */
 int oai__call_emit(oai_call *call, int type, const oai_value *json);
+/* The same with an event of another call (a workflow's own streamed call,
+ * taken from its queue or handed to its callback), passed on as it is;
+ * with ev NULL, oai__call_emit(). */
+int oai__call_emit_event(oai_call *call, const oai_event *ev, int type, const oai_value *json);
 /* Ends the workflow with its response (taken; NULL: out of memory). */
 void oai__call_end(oai_call *call, oai_response *res);
 /* Non-zero when the workflow's pull queue is full (the host has not taken

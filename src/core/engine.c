@@ -890,8 +890,13 @@ static int on_user_event(void *ud, const oai_event *ev)
     if (call->caller_freed)
         return 0; /* nobody wants it: no callback after oai_call_free() */
     call->events_delivered++;
-    if (!call->event_fn)
+    if (!call->event_fn) {
+        /* A workflow's own streamed call (the tool loop's step): its
+         * workflow relays the queued events at its next turn. */
+        if (call->parent && call->parent->state == CALL_WORKING)
+            call->parent->wf_wake_us = 0;
         return queue_event(call, ev);
+    }
     call->client->in_callback++;
     int stop = call->event_fn(call->event_ud, ev);
     call->client->in_callback--;
@@ -2530,7 +2535,12 @@ oai_call *oai__workflow_child(oai_call *workflow, const oai_request *req)
 
 int oai__call_emit(oai_call *call, int type, const oai_value *json)
 {
-    int stop = oai__event_emit_json(type, json, on_user_event, call);
+    return oai__call_emit_event(call, NULL, type, json);
+}
+
+int oai__call_emit_event(oai_call *call, const oai_event *ev, int type, const oai_value *json)
+{
+    int stop = ev ? on_user_event(call, ev) : oai__event_emit_json(type, json, on_user_event, call);
     if (stop) {
         call->cancel_requested = 1; /* the workflow ends at its next turn */
         mark_due(call);

@@ -18,6 +18,17 @@
  * conversation, so a failure (memory) leaves everything as it was and the
  * answer can be given again.
  *
+ * A streamed step (a request that streams with no event callback of its
+ * own) hands its typed events (text deltas, usage, ...) to the loop's
+ * caller as a streamed call would, in order before the step's tool calls:
+ * to the loop's event callback as they come, or, pulled, through the
+ * step's own queue, which the loop relays into its own at each turn while
+ * its own holds fewer than the pull queue's bound (the step's exchange
+ * pausing meanwhile, as any pulled stream's does). Two of them are not
+ * passed on: the stream's OAI_EVENT_DONE (the loop's own is the last
+ * event) and its tool-call fragments (OAI_EVENT_TOOL_CALL, which in the
+ * loop is a whole call to answer; the calls come whole after the deltas).
+ *
  * The conversation grows with oai_request_add_reply() and
  * oai_request_add_tool_output() (structured.c): for chat, the assistant
  * message and a `tool` message per call; for the Responses API, the output
@@ -54,7 +65,48 @@ typedef struct tool_loop {
     oai_request *replied;        /* the conversation with the reply that called them */
     int waiting;
     int in_step;                 /* inside the step: an answer from an event callback leaves the send to it */
+    int relay;                   /* streamed steps queue their events, relayed by the step */
+    oai_call *self;              /* the loop's call (the forwarder's target) */
 } tool_loop;
+
+/* The stream's events the loop's caller gets: not its end, not its
+ * tool-call fragments (see above). */
+static int passed_on(const oai_event *ev)
+{
+    int type = oai_event_type_of(ev);
+    return type != OAI_EVENT_DONE && type != OAI_EVENT_TOOL_CALL;
+}
+
+/* A streamed step's event callback when the loop has one: passed on as it
+ * comes. Non-zero from the caller's callback cancels the step and the
+ * loop. */
+static int forward_event(void *userdata, const oai_event *ev)
+{
+    tool_loop *t = userdata;
+    return passed_on(ev) ? oai__call_emit_event(t->self, ev, 0, NULL) : 0;
+}
+
+#define RELAY_PER_TURN 256
+
+/* The pull form: moves the step's queued events into the loop's queue, in
+ * order. 1 when the step's queue is empty, 0 when the loop's queue is full
+ * (the engine wakes the loop once the host has taken half) or the loop was
+ * cancelled, -1 when this turn did its share (the poll's budget, or
+ * RELAY_PER_TURN events). */
+static int relay_events(oai_call *call, tool_loop *t)
+{
+    for (int n = 0;; n++) {
+        if (oai__call_queue_full(call))
+            return 0;
+        if (n >= RELAY_PER_TURN || (n > 0 && oai__call_over_budget(call)))
+            return -1;
+        const oai_event *ev = NULL;
+        if (oai_call_next_event(t->child, &ev) != OAI_OK || !ev)
+            return 1;
+        if (passed_on(ev) && oai__call_emit_event(call, ev, 0, NULL))
+            return 0; /* memory ran out: the loop is cancelled, and ends at its next turn */
+    }
+}
 
 static void clear_calls(tool_loop *t)
 {
@@ -258,6 +310,9 @@ static int64_t loop_step(oai_call *call, void *state, int64_t now)
     if (t->waiting)
         return INT64_MAX; /* the pull form: the host has calls to answer */
     if (t->child) {
+        int relayed = t->relay ? relay_events(call, t) : 1;
+        if (relayed <= 0)
+            return relayed ? 0 : INT64_MAX;
         oai_response *res = oai__workflow_take(&t->child);
         return res ? take_reply(call, t, res) : INT64_MAX;
     }
@@ -332,14 +387,30 @@ OAI_API oai_call *oai_client_start_send_with_tools(oai_client *client, const oai
         oai__free(t);
         return NULL;
     }
-    /* A streamed step without an event callback would queue its events in
-     * a call the loop never reads: take them and drop them instead. */
-    if (t->work->stream_pull && !t->work->event_fn)
-        oai_request_set_event_callback(t->work, oai__workflow_ignore_event, NULL);
+    /* A streamed step without an event callback of its own: its events go
+     * to the loop's callback, or queue in the step for the loop to relay
+     * (the pull form); the blocking form drops them. */
+    if (t->work->stream_pull && !t->work->event_fn) {
+        oai_status st = OAI_OK;
+        if (event_fn == oai__workflow_ignore_event)
+            st = oai_request_set_event_callback(t->work, oai__workflow_ignore_event, NULL);
+        else if (event_fn)
+            st = oai_request_set_event_callback(t->work, forward_event, t);
+        else
+            t->relay = 1;
+        if (st != OAI_OK) { /* memory */
+            oai_request_free(t->work);
+            oai__free(t);
+            return NULL;
+        }
+    }
     t->max_steps = max_steps ? max_steps : DEFAULT_MAX_STEPS;
     t->tool_fn = tool_fn;
     t->tool_ud = tool_userdata;
-    return oai__workflow_start(client, &loop_ops, t, fn, userdata, event_fn, event_userdata);
+    oai_call *call = oai__workflow_start(client, &loop_ops, t, fn, userdata, event_fn, event_userdata);
+    if (call)
+        t->self = call; /* before its first step, the first event's source */
+    return call;
 }
 
 OAI_API oai_response *oai_client_send_with_tools(oai_client *client, const oai_request *req, int max_steps,
