@@ -55,7 +55,8 @@
  *
  * **Callbacks are lambdas** (any callable): request::on_event(),
  * request::on_progress(), a done callback of client::start(),
- * client::on_log(), client::on_retry(), and the workflows'. A callback may
+ * client::on_log(), client::on_retry(), client::on_token() (returns the
+ * token as a std::string), and the workflows'. A callback may
  * return `void` (go on) or `bool` (`true`: go on, `false`: stop, as a
  * non-zero return in C). The callables are stored where they outlive every
  * call that may run them: a request's in state shared with its clones and
@@ -81,6 +82,11 @@
  * while (auto ev = call.next_event()) ...            // what is left
  * oai::response res = call.result();                  // throws oai::error if the call failed
  * ```
+ *
+ * **Token counts** are oai::tokenizer (its constructor throws what
+ * oai_tokenizer_status() reports); **Azure OpenAI** is client::azure() with
+ * the set_azure_*() setters (docs/azure.md); client::clone() copies a
+ * client with its lambdas.
  *
  * **Lifetimes.** Everything follows the C rules (docs/embedding.md): a call
  * may outlive its client (it then ends cancelled, and destroying it is
@@ -880,6 +886,7 @@ namespace detail {
 struct client_callbacks {
     std::function<void(int, std::string_view)> log;
     std::function<int(int, int64_t, oai_status, int)> retry;
+    std::function<std::string()> token;
 };
 
 /* The callables of one call: its done callback and, for a workflow, its
@@ -952,6 +959,24 @@ inline int oai_hpp_retry_trampoline(void *userdata, int retry, int64_t delay_ms,
     } catch (...) {
         oai::detail::keep_current_exception();
         return 1;
+    }
+}
+
+inline oai_status oai_hpp_token_trampoline(void *userdata, char *token, size_t size)
+{
+    auto *cb = static_cast<oai::detail::client_callbacks *>(userdata);
+    try {
+        if (!cb->token)
+            return OAI_ERR_AUTHENTICATION;
+        std::string s = cb->token();
+        if (s.empty() || s.size() >= size)
+            return OAI_ERR_AUTHENTICATION; /* no token, or over OAI_TOKEN_MAX */
+        s.copy(token, s.size());
+        token[s.size()] = '\0';
+        return OAI_OK;
+    } catch (...) {
+        oai::detail::keep_current_exception();
+        return OAI_ERR_CANCELLED;
     }
 }
 
@@ -1139,6 +1164,64 @@ public:
             return detail::go_on(fn, retry, delay, reason, http);
         };
         return checked(oai_client_set_retry_callback(p_.get(), oai_hpp_retry_trampoline, callbacks_.get()), "on_retry");
+    }
+
+    /** An Azure OpenAI client (oai_client_azure_new(), docs/azure.md), from
+     *  AZURE_OPENAI_API_KEY, AZURE_OPENAI_AD_TOKEN, AZURE_OPENAI_ENDPOINT and
+     *  OPENAI_API_VERSION; what is missing fails each call, sending nothing. */
+    static client azure() { return client(oai_client_azure_new()); }
+    /** True for a client made by azure() (or a clone of one). */
+    bool is_azure() const noexcept { return oai_client_is_azure(p_.get()) != 0; }
+    client &set_azure_endpoint(zstring endpoint)
+    {
+        return checked(oai_client_set_azure_endpoint(p_.get(), endpoint.c_str()), "set_azure_endpoint");
+    }
+    client &set_azure_deployment(zstring deployment)
+    {
+        return checked(oai_client_set_azure_deployment(p_.get(), deployment.c_str()), "set_azure_deployment");
+    }
+    client &set_azure_api_version(zstring version)
+    {
+        return checked(oai_client_set_azure_api_version(p_.get(), version.c_str()), "set_azure_api_version");
+    }
+    client &set_azure_ad_token(zstring token)
+    {
+        return checked(oai_client_set_azure_ad_token(p_.get(), token.c_str()), "set_azure_ad_token");
+    }
+    /** A query parameter sent with every request (nullptr removes it); a
+     *  request's own of the same name wins. */
+    client &set_query(zstring name, zstring value)
+    {
+        return checked(oai_client_set_query(p_.get(), name.c_str(), value.c_str()), "set_query");
+    }
+    /** The client's default query parameter @p name; empty when none. */
+    std::string_view query(zstring name) const noexcept { return view(oai_client_query(p_.get(), name.c_str())); }
+    /** Before every attempt (retries included; a 401 is retried once with a
+     *  fresh token), @p fn() returns the bearer token as a std::string
+     *  (without "Bearer "). An empty or over-long token fails the call with
+     *  OAI_ERR_AUTHENTICATION; an exception thrown cancels it and is
+     *  rethrown from send() or poll(). */
+    template <class F>
+    client &on_token(F fn)
+    {
+        callbacks_->token = [fn = std::move(fn)]() mutable { return std::string(fn()); };
+        return checked(oai_client_set_token_callback(p_.get(), oai_hpp_token_trampoline, callbacks_.get()), "on_token");
+    }
+    /** A copy to change without touching this client (oai_client_clone()):
+     *  every option, the lambdas included (copied into the clone, which
+     *  owns them: the two may be destroyed in any order); not its calls. */
+    client clone() const
+    {
+        client c(oai_client_clone(p_.get()));
+        *c.callbacks_ = *callbacks_;
+        detail::client_callbacks *cb = c.callbacks_.get();
+        if (cb->log)
+            c.checked(oai_client_set_log_callback2(c.get(), oai_hpp_log_trampoline, cb), "clone");
+        if (cb->retry)
+            c.checked(oai_client_set_retry_callback(c.get(), oai_hpp_retry_trampoline, cb), "clone");
+        if (cb->token)
+            c.checked(oai_client_set_token_callback(c.get(), oai_hpp_token_trampoline, cb), "clone");
+        return c;
     }
 
     /** Sends and waits; throws oai::error when the response failed. */
@@ -1350,6 +1433,81 @@ private:
 
     std::unique_ptr<oai_client, detail::client_deleter> p_;
     std::unique_ptr<detail::client_callbacks> callbacks_; /* a stable address, whatever moves */
+};
+
+namespace detail {
+struct tokenizer_deleter {
+    void operator()(oai_tokenizer *p) const noexcept { oai_tokenizer_free(p); }
+};
+} // namespace detail
+
+/** A tokenizer (see ::oai_tokenizer): exact token counts, local, with
+ *  tiktoken's o200k_base and cl100k_base (docs/tokens.md). One that cannot
+ *  be made throws oai::error at once (OAI_ERR_INVALID_ARGUMENT for an
+ *  unknown encoding or model, OAI_ERR_IO for a missing file,
+ *  OAI_ERR_INVALID_DATA for a bad one), with the library's message; so does
+ *  a count that fails. Move-only; use it from one thread at a time. */
+class tokenizer {
+public:
+    /** @p encoding ("o200k_base", "cl100k_base") from the `.tiktoken` file
+     *  @p path, or (nullptr) from $OAI_VOCAB_DIR, else the install directory. */
+    explicit tokenizer(zstring encoding, zstring path = nullptr)
+        : p_(detail::check_new(oai_tokenizer_new(encoding.c_str(), path.c_str())))
+    {
+        check(oai_tokenizer_status(p_.get()));
+    }
+    /** The encoding of @p model, by tiktoken's table; @p vocab_dir optional. */
+    static tokenizer for_model(zstring model, zstring vocab_dir = nullptr)
+    {
+        return tokenizer(detail::check_new(oai_tokenizer_model_new(model.c_str(), vocab_dir.c_str())));
+    }
+    /** Takes ownership of a C tokenizer (throws its sticky status). */
+    explicit tokenizer(oai_tokenizer *tok) : p_(detail::check_new(tok)) { check(oai_tokenizer_status(p_.get())); }
+
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    oai_tokenizer *get() const noexcept { return p_.get(); }
+    oai_tokenizer *release() noexcept { return p_.release(); }
+
+    /** "o200k_base" or "cl100k_base". */
+    std::string_view name() const noexcept { return view(oai_tokenizer_name(p_.get())); }
+    /** OAI_TOKENIZER_SPECIAL_ORDINARY (the default), _ALLOWED or _DISALLOWED. */
+    tokenizer &set_special_tokens(int mode)
+    {
+        check(oai_tokenizer_set_special_tokens(p_.get(), mode));
+        return *this;
+    }
+    /** The tokens of @p text (bytes; invalid UTF-8 counts as its repair). */
+    int64_t count(std::string_view text)
+    {
+        int64_t n = 0;
+        check(oai_tokenizer_count_text(p_.get(), text.data(), text.size(), &n));
+        return n;
+    }
+    /** The prompt tokens of a chat request's /messages (the cookbook's recipe). */
+    int64_t count_chat(const request &req)
+    {
+        int64_t n = 0;
+        check(oai_tokenizer_count_chat(p_.get(), req.get(), &n));
+        return n;
+    }
+    /** The same for a messages array as JSON text. */
+    int64_t count_messages(std::string_view json)
+    {
+        int64_t n = 0;
+        check(oai_tokenizer_count_messages(p_.get(), json.data(), json.size(), &n));
+        return n;
+    }
+
+private:
+    void check(oai_status st)
+    {
+        if (st == OAI_ERR_OUT_OF_MEMORY)
+            throw std::bad_alloc();
+        if (st != OAI_OK)
+            throw error(st, std::string(view(oai_tokenizer_error_message(p_.get()))));
+    }
+
+    std::unique_ptr<oai_tokenizer, detail::tokenizer_deleter> p_;
 };
 
 /** A webhook verifier (see ::oai_webhook): local, no network. Failures

@@ -638,6 +638,160 @@ void test_webhook()
     from_client.verify(headers, body);
 }
 
+// ---- token counts (oai::tokenizer): the numbers tests/test_tokens.c asserts ----
+
+// The build's vocabulary (OAI_TEST_VOCAB_DIR); without it the counts are
+// skipped, unless OAI_REQUIRE_VOCAB=1 (CI), where the test fails.
+const char *vocab_dir()
+{
+    const char *dir = std::getenv("OAI_TEST_VOCAB_DIR");
+    if (dir && *dir && std::ifstream(std::string(dir) + "/o200k_base.tiktoken").good())
+        return dir;
+    const char *require = std::getenv("OAI_REQUIRE_VOCAB");
+    if (require && std::string(require) == "1")
+        throw std::runtime_error(std::string("no vocabulary in OAI_TEST_VOCAB_DIR=") + (dir ? dir : "(unset)") +
+                                 " and OAI_REQUIRE_VOCAB=1: build with js-tiktoken (npm ci --prefix tests/tokens)");
+    std::cout << "     (no vocabulary: the counts are skipped)\n";
+    return nullptr;
+}
+
+void test_tokenizer()
+{
+    // Errors need no vocabulary.
+    oai::error e = expect_error([] { oai::tokenizer("p50k_base"); });
+    CHECK_EQ(e.status(), OAI_ERR_INVALID_ARGUMENT);
+    CHECK(e.message().find("p50k_base") != std::string::npos);
+    e = expect_error([] { oai::tokenizer::for_model("no-such-model-xyz"); });
+    CHECK_EQ(e.status(), OAI_ERR_INVALID_ARGUMENT);
+    CHECK(e.message().find("no-such-model-xyz") != std::string::npos);
+    e = expect_error([] { oai::tokenizer("o200k_base", "/nonexistent/o200k_base.tiktoken"); });
+    CHECK_EQ(e.status(), OAI_ERR_IO);
+
+    const char *dir = vocab_dir();
+    if (!dir)
+        return;
+    oai::tokenizer o("o200k_base", std::string(dir) + "/o200k_base.tiktoken");
+    oai::tokenizer c = oai::tokenizer::for_model("gpt-4", dir);
+    CHECK_EQ(o.name(), "o200k_base");
+    CHECK_EQ(c.name(), "cl100k_base");
+    CHECK_EQ(o.count(""), 0);
+    CHECK_EQ(o.count("hello world"), 2);
+    CHECK_EQ(c.count("hello world"), 2);
+    CHECK_EQ(c.count("tiktoken is great!"), 6);
+    CHECK(o.count(std::string_view("a\0b", 3)) >= 2);
+    CHECK_EQ(c.count("a\xFF" "b"), c.count("a\xEF\xBF\xBD" "b"));
+    // Special tokens.
+    CHECK_EQ(o.count("<|endoftext|>"), 7);
+    o.set_special_tokens(OAI_TOKENIZER_SPECIAL_ALLOWED);
+    CHECK_EQ(o.count("<|endoftext|>"), 1);
+    CHECK_EQ(o.count("a<|endoftext|>b<|endofprompt|>"), 4);
+    o.set_special_tokens(OAI_TOKENIZER_SPECIAL_DISALLOWED);
+    e = expect_error([&] { o.count("x <|endoftext|>"); });
+    CHECK_EQ(e.status(), OAI_ERR_INVALID_ARGUMENT);
+    CHECK(e.message().find("<|endoftext|>") != std::string::npos);
+    CHECK_EQ(o.count("no special here"), 3);
+    CHECK_EQ(expect_error([&] { o.set_special_tokens(7); }).status(), OAI_ERR_INVALID_ARGUMENT);
+    // The cookbook's chat example: 124 with gpt-4o-mini, 129 with gpt-4.
+    oai::tokenizer mini = oai::tokenizer::for_model("gpt-4o-mini", dir);
+    oai::request req = oai::request::chat("gpt-4o-mini");
+    req.set_json("/messages", R"([
+      {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate jargon into plain English."},
+      {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+      {"role": "system", "name": "example_assistant", "content": "Things working well together will increase revenue."},
+      {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to touch base on opportunities for increased leverage."},
+      {"role": "system", "name": "example_assistant", "content": "Let's talk later when we're less busy about how to do better."},
+      {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."}
+    ])");
+    CHECK_EQ(mini.count_chat(req), 124);
+    CHECK_EQ(c.count_chat(req), 129);
+    CHECK_EQ(mini.count_messages(R"([{"role":"user","content":[{"type":"text","text":"hello world"},)"
+                                 R"({"type":"image_url","image_url":{"url":"https://x/y.png"}}]},)"
+                                 R"({"role":"assistant","content":null,"weight":0}])"),
+             13);
+    CHECK_EQ(mini.count_messages("[]"), 3);
+    CHECK_EQ(expect_error([&] { mini.count_messages("[1]"); }).status(), OAI_ERR_INVALID_ARGUMENT);
+    oai::tokenizer moved = std::move(mini);
+    CHECK(!mini && moved);
+}
+
+// ---- Azure OpenAI, default query, clones, the token lambda ----------------
+
+void test_azure()
+{
+    for (const char *v : {"AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION"})
+        unsetenv(v);
+    std::string endpoint = plain->url().substr(0, plain->url().size() - 3); // without "/v1"
+    oai::client az = oai::client::azure();
+    CHECK(az.is_azure());
+    az.set_azure_endpoint(endpoint).set_azure_api_version("2024-10-21").set_retry_backoff_ms(1, 5);
+    // Nothing is sent without a credential.
+    oai::error e = expect_error([&] { az.send(chat("x").set("/model", "dep")); });
+    CHECK_EQ(e.status(), OAI_ERR_INVALID_ARGUMENT);
+    CHECK(e.message().find("no credentials") != std::string::npos);
+    az.set_api_key("azure-key");
+    CHECK_EQ(az.base_url(), endpoint + "/openai");
+    CHECK_EQ(az.send(oai::request::chat("my-gpt4o").add_message("user", "hello azure")).text(), "Echo: hello azure");
+    az.set_azure_deployment("fixed");
+    CHECK_EQ(az.send(chat("d")).text(), "Echo: d");
+    CHECK_EQ(expect_error([&] { az.set_azure_deployment("a/b"); }).status(), OAI_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(expect_error([&] { new_client(*plain).set_azure_endpoint(endpoint); }).status(),
+             OAI_ERR_INVALID_ARGUMENT);
+
+    // A fixed Entra ID token; one the mock refuses ("expired...").
+    oai::client ad = oai::client::azure();
+    ad.set_azure_endpoint(endpoint).set_azure_api_version("v1").set_azure_ad_token("entra").set_max_retries(0);
+    CHECK_EQ(ad.base_url(), endpoint + "/openai/v1");
+    CHECK_EQ(ad.send(chat("v1")).text(), "Echo: v1");
+    ad.set_azure_ad_token("expired-token");
+    e = expect_error([&] { ad.send(chat("v1")); });
+    CHECK_EQ(e.status(), OAI_ERR_AUTHENTICATION);
+    CHECK_EQ(e.http_status(), 401);
+
+    // The token lambda: the first token is refused, the retry takes a fresh one.
+    std::vector<std::string> tokens;
+    oai::client tok = oai::client::azure();
+    tok.set_azure_endpoint(endpoint).set_azure_api_version("2024-10-21").set_retry_backoff_ms(1, 5);
+    tok.on_token([&tokens] {
+        tokens.push_back(tokens.empty() ? "expired-1" : "fresh-" + std::to_string(tokens.size()));
+        return tokens.back();
+    });
+    CHECK_EQ(tok.send(chat("tok")).text(), "Echo: tok");
+    CHECK_EQ(tokens.size(), 2u);
+    // A clone owns a copy of the lambda: it outlives the original.
+    oai::client copy = tok.clone();
+    tok.reset();
+    CHECK(copy.is_azure());
+    CHECK_EQ(copy.send(chat("clone")).text(), "Echo: clone");
+    CHECK_EQ(tokens.size(), 3u);
+    // An exception thrown in the lambda is rethrown from send().
+    copy.on_token([]() -> std::string { throw std::logic_error("vault unreachable"); });
+    bool caught = false;
+    try {
+        copy.send(chat("x"));
+    } catch (const std::logic_error &ex) {
+        caught = std::string(ex.what()) == "vault unreachable";
+    }
+    CHECK(caught);
+    copy.on_token([] { return std::string(); });
+    CHECK_EQ(expect_error([&] { copy.send(chat("x")); }).status(), OAI_ERR_AUTHENTICATION);
+
+    // A default query on a plain client (the deployments route needs api-version).
+    oai::client q;
+    q.set_base_url(endpoint + "/openai/deployments/dep").set_api_key(nullptr).set_header("api-key", "k");
+    q.set_max_retries(0);
+    e = expect_error([&] { q.send(chat("q")); });
+    CHECK_EQ(e.status(), OAI_ERR_NOT_FOUND);
+    q.set_query("api-version", "2024-10-21");
+    CHECK_EQ(q.query("api-version"), "2024-10-21");
+    CHECK_EQ(q.send(chat("q")).text(), "Echo: q");
+    oai::client q2 = q.clone();
+    q.set_query("api-version", nullptr);
+    CHECK(q.query("api-version").empty());
+    CHECK_EQ(q2.query("api-version"), "2024-10-21");
+    CHECK_EQ(q2.send(chat("q2")).text(), "Echo: q2");
+    CHECK_EQ(expect_error([&] { q.set_query("", "x"); }).status(), OAI_ERR_INVALID_ARGUMENT);
+}
+
 } // namespace
 
 int main()
@@ -670,6 +824,8 @@ int main()
         {"the tool loop with a lambda", test_tool_loop},
         {"the tool loop pulled", test_tool_loop_pulled},
         {"webhooks", test_webhook},
+        {"token counts", test_tokenizer},
+        {"Azure, default query, clones, the token lambda", test_azure},
     };
     int passed = 0;
     try {

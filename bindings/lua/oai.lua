@@ -227,6 +227,28 @@ const oai_value *oai_webhook_json(const oai_webhook *wh);
 const char *oai_webhook_type(const oai_webhook *wh);
 const oai_value *oai_webhook_data(const oai_webhook *wh);
 oai_status oai_client_set_webhook_secret(oai_client *client, const char *secret);
+
+oai_status oai_client_set_query(oai_client *client, const char *name, const char *value);
+const char *oai_client_query(const oai_client *client, const char *name);
+oai_client *oai_client_clone(const oai_client *client);
+oai_client *oai_client_azure_new(void);
+int oai_client_is_azure(const oai_client *client);
+oai_status oai_client_set_azure_endpoint(oai_client *client, const char *endpoint);
+oai_status oai_client_set_azure_deployment(oai_client *client, const char *deployment);
+oai_status oai_client_set_azure_api_version(oai_client *client, const char *api_version);
+oai_status oai_client_set_azure_ad_token(oai_client *client, const char *token);
+
+typedef struct oai_tokenizer oai_tokenizer;
+oai_tokenizer *oai_tokenizer_new(const char *encoding, const char *path);
+oai_tokenizer *oai_tokenizer_model_new(const char *model, const char *vocab_dir);
+void oai_tokenizer_free(oai_tokenizer *tok);
+oai_status oai_tokenizer_status(const oai_tokenizer *tok);
+const char *oai_tokenizer_error_message(const oai_tokenizer *tok);
+const char *oai_tokenizer_name(const oai_tokenizer *tok);
+oai_status oai_tokenizer_set_special_tokens(oai_tokenizer *tok, int mode);
+oai_status oai_tokenizer_count_text(oai_tokenizer *tok, const char *text, size_t len, int64_t *count);
+oai_status oai_tokenizer_count_chat(oai_tokenizer *tok, const oai_request *req, int64_t *count);
+oai_status oai_tokenizer_count_messages(oai_tokenizer *tok, const char *json, size_t len, int64_t *count);
 ]]
 
 local lib = ffi.load(os.getenv("OAI_LIBRARY") or "oai")
@@ -913,6 +935,19 @@ local options = {
     return lib.oai_client_set_log_level(p, levels[v] or v)
   end,
   poll_budget_us = function(p, v) return lib.oai_client_set_poll_budget_us(p, v) end,
+  -- Query parameters sent with every request ({name = value}; false removes one).
+  query = function(p, v)
+    for name, value in pairs(v) do
+      local st = lib.oai_client_set_query(p, name, value ~= false and tostring(value) or nil)
+      if st ~= 0 then return st end
+    end
+    return 0
+  end,
+  -- Azure OpenAI (an oai.azure_client; refused by a plain client).
+  azure_endpoint = function(p, v) return lib.oai_client_set_azure_endpoint(p, v) end,
+  azure_deployment = function(p, v) return lib.oai_client_set_azure_deployment(p, v) end,
+  api_version = function(p, v) return lib.oai_client_set_azure_api_version(p, v) end,
+  azure_ad_token = function(p, v) return lib.oai_client_set_azure_ad_token(p, v) end,
   headers = function(p, v)
     for name, value in pairs(v) do
       local st = lib.oai_client_set_header(p, name, value ~= false and tostring(value) or nil)
@@ -929,9 +964,8 @@ local options = {
 --- max_response_bytes, log_level ("off".."debug"), poll_budget_us. What is
 --- not given comes from the environment (OPENAI_API_KEY, OPENAI_BASE_URL, ...).
 --- Raises an oai.Error for a refused option or configuration.
-function M.client(opts)
-  local p = lib.oai_client_new()
-  if p == C_NULL then raise(M.status.ERR_OUT_OF_MEMORY, "cannot create a client") end
+local function make_client(p, opts)
+  if p == C_NULL then error(new_error(M.status.ERR_OUT_OF_MEMORY, "cannot create a client"), 3) end
   local self = setmetatable({ ptr = ffi_gc(p, lib.oai_client_free) }, Client)
   for k, v in pairs(opts or {}) do
     local set = options[k]
@@ -942,16 +976,53 @@ function M.client(opts)
     local st = set(p, v)
     if st ~= 0 then
       self:close()
-      error(new_error(st, "client option " .. k .. ": " .. ffi_string(lib.oai_status_message(st))), 2)
+      error(new_error(st, "client option " .. k .. ": " .. ffi_string(lib.oai_status_message(st))), 3)
     end
   end
   local st = lib.oai_client_status(p)
   if st ~= 0 then
     local msg = cstr(lib.oai_client_error_message(p))
     self:close()
-    error(new_error(st, msg), 2)
+    error(new_error(st, msg), 3)
   end
   return self
+end
+
+function M.client(opts)
+  return make_client(lib.oai_client_new(), opts)
+end
+
+--- An Azure OpenAI client (oai_client_azure_new(), docs/azure.md), from
+--- AZURE_OPENAI_API_KEY, AZURE_OPENAI_AD_TOKEN, AZURE_OPENAI_ENDPOINT and
+--- OPENAI_API_VERSION, then given opts: azure_endpoint, api_version,
+--- azure_deployment, azure_ad_token, api_key (sent as the api-key header)
+--- and every option of oai.client. What is missing fails each call with
+--- ERR_INVALID_ARGUMENT naming the variable and the setter. No token
+--- callback: see README.md.
+function M.azure_client(opts)
+  return make_client(lib.oai_client_azure_new(), opts)
+end
+
+--- true for an Azure client (or a clone of one).
+function Client:is_azure() return lib.oai_client_is_azure(client_ptr(self)) ~= 0 end
+
+--- Sets (value nil: removes) a query parameter sent with every request; a
+--- request's own parameter of that name wins.
+function Client:set_query(name, value)
+  check(lib.oai_client_set_query(client_ptr(self), name, value), "set_query")
+  return self
+end
+
+--- The client's default query parameter name, or nil.
+function Client:query(name) return cstr(lib.oai_client_query(client_ptr(self), name)) end
+
+--- A copy of the client (oai_client_clone()): every option, not its calls.
+--- Its own object, freed by close() or the collector, in any order with
+--- the original.
+function Client:clone()
+  local p = lib.oai_client_clone(client_ptr(self))
+  if p == C_NULL then raise(M.status.ERR_OUT_OF_MEMORY, "cannot clone the client") end
+  return setmetatable({ ptr = ffi_gc(p, lib.oai_client_free) }, Client)
 end
 
 --- Sets one option after creation (the names of M.client's options).
@@ -1327,6 +1398,101 @@ function Webhook:free()
   end
 end
 
+-- ---------------------------------------------------------------------------
+-- Token counts (oai_tokenizer): local, exact, tiktoken's encodings.
+
+local Tokenizer = {}
+Tokenizer.__index = Tokenizer
+
+local special_modes = { ordinary = 0, allowed = 1, disallowed = 2 }
+M.SPECIAL_ORDINARY, M.SPECIAL_ALLOWED, M.SPECIAL_DISALLOWED = 0, 1, 2
+
+local function wrap_tokenizer(p)
+  if p == C_NULL then error(new_error(M.status.ERR_OUT_OF_MEMORY, "cannot create a tokenizer"), 3) end
+  p = ffi_gc(p, lib.oai_tokenizer_free)
+  local st = tonumber(lib.oai_tokenizer_status(p))
+  if st ~= 0 then
+    local msg = cstr(lib.oai_tokenizer_error_message(p))
+    lib.oai_tokenizer_free(ffi_gc(p, nil))
+    error(new_error(st, msg), 3)
+  end
+  local self = setmetatable({}, Tokenizer)
+  self.ptr = p
+  self.out = ffi.new("int64_t[1]")
+  return self
+end
+
+--- A tokenizer of encoding ("o200k_base" or "cl100k_base") read from the
+--- .tiktoken file path, or (nil) from $OAI_VOCAB_DIR, else the install
+--- directory. Raises an oai.Error (ERR_INVALID_ARGUMENT for an unknown
+--- encoding, ERR_IO for a missing file, ERR_INVALID_DATA for a bad one).
+function M.tokenizer(encoding, path)
+  return wrap_tokenizer(lib.oai_tokenizer_new(encoding, path))
+end
+
+--- The tokenizer of a model's encoding, by tiktoken's table; vocab_dir
+--- optional. ERR_INVALID_ARGUMENT for a model of no supported encoding.
+function M.tokenizer_for_model(model, vocab_dir)
+  return wrap_tokenizer(lib.oai_tokenizer_model_new(model, vocab_dir))
+end
+
+local function tokenizer_ptr(self)
+  local p = rawget(self, "ptr")
+  if p == nil then error(new_error(M.status.ERR_INVALID_ARGUMENT, "the tokenizer was freed"), 3) end
+  return p
+end
+
+local function tokenizer_check(self, st)
+  st = tonumber(st)
+  if st ~= 0 then error(new_error(st, cstr(lib.oai_tokenizer_error_message(self.ptr))), 3) end
+end
+
+--- "o200k_base" or "cl100k_base".
+function Tokenizer:name() return cstr(lib.oai_tokenizer_name(tokenizer_ptr(self))) end
+
+--- How special-token text counts: "ordinary" (the default), "allowed",
+--- "disallowed" (or oai.SPECIAL_*).
+function Tokenizer:set_special_tokens(mode)
+  local p = tokenizer_ptr(self)
+  local m = special_modes[mode] or mode
+  if type(m) ~= "number" then raise(M.status.ERR_INVALID_ARGUMENT, "unknown special-token mode " .. tostring(mode)) end
+  tokenizer_check(self, lib.oai_tokenizer_set_special_tokens(p, m))
+  return self
+end
+
+--- The tokens of a string (its bytes; invalid UTF-8 counts as its repair).
+function Tokenizer:count(text)
+  local p = tokenizer_ptr(self)
+  tokenizer_check(self, lib.oai_tokenizer_count_text(p, text, #text, self.out))
+  return tonumber(self.out[0])
+end
+
+--- The prompt tokens of a chat request's /messages (the cookbook's recipe).
+function Tokenizer:count_chat(req)
+  local p = tokenizer_ptr(self)
+  tokenizer_check(self, lib.oai_tokenizer_count_chat(p, req.ptr, self.out))
+  return tonumber(self.out[0])
+end
+
+--- The same for a messages array: JSON text, or a Lua array of
+--- {role=, content=, name=} tables.
+function Tokenizer:count_messages(messages)
+  local p = tokenizer_ptr(self)
+  local json = type(messages) == "string" and messages or (#messages == 0 and "[]" or encode(messages))
+  tokenizer_check(self, lib.oai_tokenizer_count_messages(p, json, #json, self.out))
+  return tonumber(self.out[0])
+end
+
+--- Frees the tokenizer now (the collector does it otherwise).
+function Tokenizer:free()
+  local p = rawget(self, "ptr")
+  if p ~= nil then
+    self.ptr = nil
+    lib.oai_tokenizer_free(ffi_gc(p, nil))
+  end
+end
+
 M.Client, M.Request, M.Response, M.Call, M.Webhook = Client, Request, Response, Call, Webhook
+M.Tokenizer = Tokenizer
 
 return M

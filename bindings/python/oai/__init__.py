@@ -32,7 +32,8 @@ from .response import (  # noqa: F401
     Response, Event, ToolCall, EVENT_TEXT, EVENT_REFUSAL, EVENT_REASONING, EVENT_TOOL_CALL, EVENT_USAGE, EVENT_DONE,
     EVENT_ERROR, EVENT_OTHER, EVENT_ITEM, EVENT_PROGRESS, EVENT_TYPE_NAMES,
 )
-from .client import Client, Call, WARM_UP_CA, WARM_UP_CONNECT  # noqa: F401
+from .client import Client, AzureClient, Call, WARM_UP_CA, WARM_UP_CONNECT  # noqa: F401
+from .tokens import Tokenizer, SPECIAL_ORDINARY, SPECIAL_ALLOWED, SPECIAL_DISALLOWED  # noqa: F401
 from .tools import PendingToolCall, ToolLoopCall, send_with_tools, start_send_with_tools  # noqa: F401
 from .webhooks import Webhook, WebhookError  # noqa: F401
 from .workflows import (  # noqa: F401
@@ -52,7 +53,8 @@ __all__ = sorted(
        "validate_training_data", "read_batch_file", "upload_large_file", "start_large_upload",
        "follow_fine_tuning_job", "start_follow_fine_tuning_job", "wait_for_batch", "start_wait_for_batch",
        "TRAINING_CHAT", "TRAINING_PREFERENCE", "TRAINING_COMPLETION", "ToolCall", "PendingToolCall",
-       "ToolLoopCall", "send_with_tools", "start_send_with_tools", "Webhook", "WebhookError"]
+       "ToolLoopCall", "send_with_tools", "start_send_with_tools", "Webhook", "WebhookError", "AzureClient",
+       "Tokenizer", "SPECIAL_ORDINARY", "SPECIAL_ALLOWED", "SPECIAL_DISALLOWED"]
     + ["EVENT_" + n.upper() for n in ("text", "refusal", "reasoning", "tool_call", "usage", "done", "error",
                                         "other", "item", "progress")]
     + list(BUILDERS))

@@ -3,9 +3,9 @@
 Every function the package calls is declared here, with its argument and
 result types written out (int64_t is c_int64, size_t is c_size_t, each
 handle a pointer to its own opaque structure), so that ctypes never guesses.
-Nothing here takes a C callback: where a C function has a callback parameter
-(oai_client_start's done callback), it is declared as c_void_p and the
-binding always passes NULL. The streaming and asynchronous paths are pulled
+Nothing here takes a C callback but the token provider (token_fn_t, below):
+where a C function has another callback parameter (oai_client_start's done
+callback), it is declared as c_void_p and the binding always passes NULL. The streaming and asynchronous paths are pulled
 (oai_call_next_event, oai_call_is_done, oai_call_take_response).
 """
 
@@ -70,6 +70,10 @@ class Webhook(_Opaque):
     pass
 
 
+class Tokenizer(_Opaque):
+    pass
+
+
 client_p = ctypes.POINTER(Client)
 request_p = ctypes.POINTER(Request)
 response_p = ctypes.POINTER(Response)
@@ -82,6 +86,7 @@ report_p = ctypes.POINTER(TrainingReport)
 batch_writer_p = ctypes.POINTER(BatchWriter)
 batch_reader_p = ctypes.POINTER(BatchReader)
 webhook_p = ctypes.POINTER(Webhook)
+tokenizer_p = ctypes.POINTER(Tokenizer)
 
 c_int = ctypes.c_int
 c_int64 = ctypes.c_int64
@@ -90,6 +95,13 @@ c_double = ctypes.c_double
 c_str = ctypes.c_char_p          # const char * passed in (bytes or None)
 c_void_p = ctypes.c_void_p       # a returned string read with string_at, or a NULL callback
 status_t = ctypes.c_int          # oai_status crosses as its enumeration type: an int
+
+# The one C callback the binding hands the library: oai_token_fn, a
+# credential provider (Client(token_provider=...)). It is called inside
+# oai calls, before each attempt; the Client keeps the ctypes object alive
+# as long as the C client (and its clones) may call it. The token buffer is
+# a char * written with memmove: c_void_p here.
+token_fn_t = ctypes.CFUNCTYPE(status_t, c_void_p, c_void_p, c_size_t)
 
 # ---- the prototypes ---------------------------------------------------------
 # name: (restype, [argtypes]). Returned strings are c_void_p so that the
@@ -325,6 +337,28 @@ _PROTOTYPES = {
     "oai_webhook_type": (c_void_p, [webhook_p]),
     "oai_webhook_data": (value_p, [webhook_p]),
     "oai_client_set_webhook_secret": (status_t, [client_p, c_str]),
+    # client-wide defaults, copies, Azure OpenAI
+    "oai_client_set_query": (status_t, [client_p, c_str, c_str]),
+    "oai_client_query": (c_void_p, [client_p, c_str]),
+    "oai_client_clone": (client_p, [client_p]),
+    "oai_client_set_token_callback": (status_t, [client_p, token_fn_t, c_void_p]),
+    "oai_client_azure_new": (client_p, []),
+    "oai_client_is_azure": (c_int, [client_p]),
+    "oai_client_set_azure_endpoint": (status_t, [client_p, c_str]),
+    "oai_client_set_azure_deployment": (status_t, [client_p, c_str]),
+    "oai_client_set_azure_api_version": (status_t, [client_p, c_str]),
+    "oai_client_set_azure_ad_token": (status_t, [client_p, c_str]),
+    # token counts (the text crosses with its length: bytes may hold NUL)
+    "oai_tokenizer_new": (tokenizer_p, [c_str, c_str]),
+    "oai_tokenizer_model_new": (tokenizer_p, [c_str, c_str]),
+    "oai_tokenizer_free": (None, [tokenizer_p]),
+    "oai_tokenizer_status": (status_t, [tokenizer_p]),
+    "oai_tokenizer_error_message": (c_void_p, [tokenizer_p]),
+    "oai_tokenizer_name": (c_void_p, [tokenizer_p]),
+    "oai_tokenizer_set_special_tokens": (status_t, [tokenizer_p, c_int]),
+    "oai_tokenizer_count_text": (status_t, [tokenizer_p, c_str, c_size_t, ctypes.POINTER(c_int64)]),
+    "oai_tokenizer_count_chat": (status_t, [tokenizer_p, request_p, ctypes.POINTER(c_int64)]),
+    "oai_tokenizer_count_messages": (status_t, [tokenizer_p, c_str, c_size_t, ctypes.POINTER(c_int64)]),
 }
 
 # Functions a newer library has; the binding works without them and offers

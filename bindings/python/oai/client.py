@@ -10,7 +10,7 @@ import ctypes
 import time
 
 from . import errors
-from ._lib import lib, event_p
+from ._lib import lib, event_p, token_fn_t
 from ._util import b, check, path_arg, s
 from .request import chat_completion_create, file_create, file_retrieve, file_retrieve_content
 from .response import Event, Response, EVENT_TEXT
@@ -52,21 +52,35 @@ class Client:
     idle_timeout_ms, first_byte_timeout_ms, max_retries, retry_backoff_ms
     (base, max), retry_after_cap_ms, max_response_bytes, poll_budget_us,
     ca_file, ca_pem (PEM certificates in memory, bytes or str), proxy,
-    log_level (0-4, logs to stderr)."""
+    log_level (0-4, logs to stderr), query (a dict of query parameters sent
+    with every request: oai_client_set_query), token_provider (a function
+    returning a bearer token, called before every attempt:
+    set_token_provider)."""
+
+    def _new_handle(self):
+        return lib.oai_client_new()
+
+    def _configure(self):
+        pass
 
     def __init__(self, base_url=None, api_key=None, *, organization=None, project=None, headers=None,
                  user_agent=None, platform_headers=None, timeout_ms=None, connect_timeout_ms=None,
                  idle_timeout_ms=None, first_byte_timeout_ms=None, max_retries=None, retry_backoff_ms=None,
                  retry_after_cap_ms=None, max_response_bytes=None, poll_budget_us=None, ca_file=None, ca_pem=None,
-                 proxy=None, log_level=None):
+                 proxy=None, log_level=None, query=None, token_provider=None):
         self._h = None
         self._free = lib.oai_client_free
         self._dependents = {}
-        h = lib.oai_client_new()
+        # The ctypes callback of token_provider (alive while C may call it)
+        # and a box holding what the provider raised last, shared with clones.
+        self._token_fn = None
+        self._token_box = [None]
+        h = self._new_handle()
         if not h:
             raise errors.OutOfMemoryError("oai_client_new: out of memory, or the transport could not start")
         self._h = h
         try:
+            self._configure()
             if base_url is not None:
                 check(lib.oai_client_set_base_url(h, b(base_url)), what="base_url %r" % (base_url,))
             if api_key is not None:
@@ -109,6 +123,10 @@ class Client:
                 check(lib.oai_client_set_proxy(h, b(proxy)), what="proxy")
             if log_level is not None:
                 check(lib.oai_client_set_log_level(h, int(log_level)), what="log_level")
+            for name, value in (query or {}).items():
+                self.set_query(name, value)
+            if token_provider is not None:
+                self.set_token_provider(token_provider)
             st = lib.oai_client_status(h)
             if st != errors.OK:
                 raise errors.error_class(st)(s(lib.oai_client_error_message(h)), status=st)
@@ -175,9 +193,13 @@ class Client:
         """Sends a request and waits (retrying per the policy). Returns the
         Response; on failure raises its OAIError subclass (with
         raise_on_error=False, returns the failed Response instead)."""
+        self._token_box[0] = None
         res = Response(lib.oai_client_send(self.handle, request.handle))
         if raise_on_error and res.status != errors.OK:
             err = res.error()
+            cause = self._token_box[0]
+            if cause is not None:
+                raise err from cause
             raise err
         return res
 
@@ -321,10 +343,134 @@ class Client:
         """Sets the secret webhook() takes when given none (None clears it)."""
         check(lib.oai_client_set_webhook_secret(self.handle, b(secret)), what="webhook secret")
 
+    # ---- client-wide defaults, copies, credentials ---------------------------
+
+    def set_query(self, name, value):
+        """A query parameter sent with every request (oai_client_set_query);
+        a request's own parameter of that name wins; None removes it."""
+        check(lib.oai_client_set_query(self.handle, b(name), None if value is None else b(value)),
+              what="query %r" % (name,))
+        return self
+
+    def query(self, name):
+        """The client's default query parameter name, or None."""
+        return s(lib.oai_client_query(self.handle, b(name)))
+
+    def clone(self):
+        """A copy of the client to change without touching this one
+        (oai_client_clone): every option, the token provider included; not
+        its calls. Its own object: close it (or let it be collected)."""
+        h = lib.oai_client_clone(self.handle)
+        if not h:
+            raise errors.OutOfMemoryError("oai_client_clone: out of memory")
+        copy = object.__new__(type(self))
+        copy._h = h
+        copy._free = lib.oai_client_free
+        copy._dependents = {}
+        copy._token_fn = self._token_fn    # the C clone calls the same callback
+        copy._token_box = self._token_box
+        return copy
+
+    def set_token_provider(self, provider):
+        """Sets (None: clears) the bearer-token provider
+        (oai_client_set_token_callback): provider() returns the token (str
+        or bytes, without "Bearer ") and is called before every attempt of
+        every request, retries included (a 401 is retried once with a fresh
+        token), inside send() or poll() on this thread. Returning None or
+        raising fails the call with AuthenticationError; the exception
+        raised is its __cause__ (send()) and token_provider_error. The
+        client (and each clone) keeps the callback alive."""
+        if provider is None:
+            check(lib.oai_client_set_token_callback(self.handle, token_fn_t(), None), what="token_provider")
+            self._token_fn = None
+            return self
+        if not callable(provider):
+            raise errors.InvalidArgumentError("token_provider must be callable")
+        box = self._token_box
+
+        def trampoline(userdata, buf, size):
+            # Never lets an exception reach ctypes (it would be printed and
+            # the status would be 0): it is kept and the call fails.
+            try:
+                token = provider()
+                if token is None:
+                    raise ValueError("the token provider returned None")
+                raw = b(token)
+                if len(raw) + 1 > size:
+                    raise ValueError("the token is longer than OAI_TOKEN_MAX")
+                ctypes.memmove(buf, raw + b"\0", len(raw) + 1)
+                return errors.OK
+            except Exception as e:  # noqa: BLE001
+                box[0] = e
+                return errors.ERR_AUTHENTICATION
+
+        fn = token_fn_t(trampoline)
+        check(lib.oai_client_set_token_callback(self.handle, fn, None), what="token_provider")
+        self._token_fn = fn
+        return self
+
+    @property
+    def token_provider_error(self):
+        """What the token provider raised during the last send() (or any
+        later call), or None."""
+        return self._token_box[0]
+
+    # ---- Azure OpenAI --------------------------------------------------------
+
+    @property
+    def is_azure(self):
+        """True for an AzureClient (or a clone of one)."""
+        return bool(lib.oai_client_is_azure(self.handle))
+
+    def set_azure_endpoint(self, endpoint):
+        check(lib.oai_client_set_azure_endpoint(self.handle, b(endpoint)), what="azure_endpoint %r" % (endpoint,))
+        return self
+
+    def set_azure_deployment(self, deployment):
+        check(lib.oai_client_set_azure_deployment(self.handle, b(deployment)), what="azure_deployment")
+        return self
+
+    def set_azure_api_version(self, api_version):
+        check(lib.oai_client_set_azure_api_version(self.handle, b(api_version)), what="api_version")
+        return self
+
+    def set_azure_ad_token(self, token):
+        check(lib.oai_client_set_azure_ad_token(self.handle, b(token)), what="azure_ad_token")
+        return self
+
     def __repr__(self):
         if not self._h:
             return "<oai.Client closed>"
         return "<oai.Client %s>" % self.base_url
+
+
+class AzureClient(Client):
+    """An Azure OpenAI client (oai_client_azure_new, docs/azure.md), from
+    the environment as the official AzureOpenAI client: AZURE_OPENAI_API_KEY,
+    AZURE_OPENAI_AD_TOKEN, AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION; then
+    given endpoint, api_version, deployment, ad_token (a fixed Entra ID
+    token) and every option of Client (api_key is sent as the api-key
+    header; token_provider for Entra ID tokens that expire). What is
+    missing (endpoint, version, credential) fails each call with
+    InvalidArgumentError naming the variable and the setter."""
+
+    def __init__(self, endpoint=None, api_version=None, deployment=None, ad_token=None, **options):
+        self._azure = (endpoint, api_version, deployment, ad_token)
+        Client.__init__(self, **options)
+
+    def _new_handle(self):
+        return lib.oai_client_azure_new()
+
+    def _configure(self):
+        endpoint, api_version, deployment, ad_token = self._azure
+        if endpoint is not None:
+            self.set_azure_endpoint(endpoint)
+        if api_version is not None:
+            self.set_azure_api_version(api_version)
+        if deployment is not None:
+            self.set_azure_deployment(deployment)
+        if ad_token is not None:
+            self.set_azure_ad_token(ad_token)
 
 
 class Call:

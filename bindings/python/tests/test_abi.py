@@ -18,7 +18,7 @@ HANDLES = {
     "oai_value": lib.value_p, "oai_call": lib.call_p, "oai_event": lib.event_p,
     "oai_large_upload": lib.large_upload_p, "oai_pager": lib.pager_p, "oai_training_report": lib.report_p,
     "oai_batch_writer": lib.batch_writer_p, "oai_batch_reader": lib.batch_reader_p,
-    "oai_webhook": lib.webhook_p,
+    "oai_webhook": lib.webhook_p, "oai_tokenizer": lib.tokenizer_p,
 }
 SCALARS = {"int64_t": ctypes.c_int64, "size_t": ctypes.c_size_t, "int": ctypes.c_int, "double": ctypes.c_double,
            "oai_status": ctypes.c_int}
@@ -36,6 +36,10 @@ def expected(ctype, is_result):
         return (SCALARS[t],)
     if t in CALLBACKS:
         return (ctypes.c_void_p,)      # always NULL: the pull API
+    if t == "oai_token_fn":
+        return (lib.token_fn_t,)       # the one callback: the token provider
+    if t == "int64_t*":
+        return (ctypes.POINTER(ctypes.c_int64),)
     if t == "char*":
         # In: bytes. Out: a pointer read with string_at (borrowed or _dup).
         return (ctypes.c_void_p,) if is_result else (ctypes.c_char_p,)
