@@ -78,3 +78,36 @@ def check(status, message=None, what=None):
             if what:
                 message = "%s: %s" % (what, message)
         raise errors.error_class(status)(message, status=status)
+
+
+class Owned:
+    """A Python object that owns one C handle (self._h, freed by self._free):
+    handle, close(), a context manager, freed when collected. _what names
+    the object in the error a closed one raises."""
+
+    _what = "object"
+    _h = None
+
+    @property
+    def handle(self):
+        """The C handle (for calling the C API directly); valid until close()."""
+        if not self._h:
+            raise errors.InvalidArgumentError("the %s is closed" % self._what)
+        return self._h
+
+    def close(self):
+        h, self._h = self._h, None
+        if h:
+            self._free(h)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

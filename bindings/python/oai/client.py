@@ -11,7 +11,7 @@ import time
 
 from . import errors
 from ._lib import lib, event_p, token_fn_t
-from ._util import b, check, path_arg, s
+from ._util import Owned, b, check, path_arg, s
 from .request import chat_completion_create, file_create, file_retrieve, file_retrieve_content
 from .response import Event, Response, EVENT_TEXT
 
@@ -41,7 +41,7 @@ class _Handle:
             self.free_fn(p)
 
 
-class Client:
+class Client(Owned):
     """An oai_client. Created from the environment (OPENAI_API_KEY,
     OPENAI_BASE_URL, ...) like oai_client_new(), then given the options
     passed here. A context manager: close() frees it; so does collection.
@@ -56,6 +56,8 @@ class Client:
     with every request: oai_client_set_query), token_provider (a function
     returning a bearer token, called before every attempt:
     set_token_provider)."""
+
+    _what = "client"
 
     def _new_handle(self):
         return lib.oai_client_new()
@@ -137,13 +139,6 @@ class Client:
     # ---- lifetime ----------------------------------------------------------
 
     @property
-    def handle(self):
-        """The oai_client * (for calling the C API directly); valid until close()."""
-        if not self._h:
-            raise errors.InvalidArgumentError("the client is closed")
-        return self._h
-
-    @property
     def closed(self):
         return not self._h
 
@@ -154,21 +149,7 @@ class Client:
         for dep in list(self._dependents.values()):
             dep.free()
         self._dependents.clear()
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        super().close()
 
     def _adopt_dependent(self, ptr, free_fn):
         dep = _Handle(ptr, free_fn)
@@ -473,7 +454,7 @@ class AzureClient(Client):
             self.set_azure_ad_token(ad_token)
 
 
-class Call:
+class Call(Owned):
     """An asynchronous call (oai_call), owned by this object until close()
     (or collection) frees it.
 
@@ -485,6 +466,8 @@ class Call:
     polling the client while none is waiting; when the stream has ended,
     the iteration ends, raising the call's OAIError if it failed. result()
     gives the Response."""
+
+    _what = "call"
 
     def __init__(self, client, handle, keep=None):
         self._client = client
@@ -498,34 +481,14 @@ class Call:
 
     # ---- lifetime ----------------------------------------------------------
 
-    @property
-    def handle(self):
-        if not self._h:
-            raise errors.InvalidArgumentError("the call is closed")
-        return self._h
-
     def close(self):
         """Frees the call (a running call is cancelled, silently). The
         response taken by result() stays valid."""
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
+        super().close()
         self._release()
 
     def _release(self):
         self._keep = None        # the pager a walk kept alive may go now
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # ---- state ---------------------------------------------------------------
 

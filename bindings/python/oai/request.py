@@ -11,7 +11,7 @@ import json
 
 from . import errors
 from ._lib import lib
-from ._util import b, check, path_arg, s, take_dup
+from ._util import Owned, b, check, path_arg, s, take_dup
 
 
 def _pointer(key):
@@ -19,7 +19,7 @@ def _pointer(key):
     return "/" + str(key).replace("~", "~0").replace("/", "~1")
 
 
-class Request:
+class Request(Owned):
     """An oai_request, owned by this object (freed by close() or when collected).
 
     Requests are copied when sent or started, so a request may be changed,
@@ -27,6 +27,8 @@ class Request:
     request, so that they chain. A constructor given bad arguments (an empty
     id, a file that cannot be read) raises the error the C request carries
     (InvalidArgumentError, LocalIOError)."""
+
+    _what = "request"
 
     def __init__(self, method, path):
         self._h = None
@@ -51,30 +53,6 @@ class Request:
         self._free = lib.oai_request_free
 
     # ---- lifetime ----------------------------------------------------------
-
-    @property
-    def handle(self):
-        """The oai_request * (for calling the C API directly); valid until close()."""
-        if not self._h:
-            raise errors.InvalidArgumentError("the request is closed")
-        return self._h
-
-    def close(self):
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def clone(self):
         """A deep copy (a new Request)."""

@@ -5,15 +5,17 @@ import json
 
 from . import errors
 from ._lib import lib
-from ._util import b, raw, s, status_name, take_dup, value_to_python
+from ._util import Owned, b, raw, s, status_name, take_dup, value_to_python
 
 
-class Response:
+class Response(Owned):
     """An oai_response, owned by this object (freed by close() or when collected).
 
     Everything read from it is copied into Python objects, so values you
     got stay valid after close(). A response does not depend on its client:
     it may outlive it."""
+
+    _what = "response"
 
     def __init__(self, handle):
         if not handle:
@@ -22,29 +24,6 @@ class Response:
         self._free = lib.oai_response_free
         self._json = None
         self._json_read = False
-
-    @property
-    def handle(self):
-        if not self._h:
-            raise errors.InvalidArgumentError("the response is closed")
-        return self._h
-
-    def close(self):
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # ---- outcome -----------------------------------------------------------
 

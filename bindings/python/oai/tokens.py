@@ -11,7 +11,7 @@ import json
 
 from . import errors
 from ._lib import lib, c_int64
-from ._util import b, path_arg, s
+from ._util import Owned, b, path_arg, s
 
 # How text that spells a special token ("<|endoftext|>") is counted
 # (oai_tokenizer_special).
@@ -22,7 +22,7 @@ SPECIAL_DISALLOWED = 2    # refused (InvalidArgumentError), like encode(text)
 _SPECIAL_NAMES = {"ordinary": SPECIAL_ORDINARY, "allowed": SPECIAL_ALLOWED, "disallowed": SPECIAL_DISALLOWED}
 
 
-class Tokenizer:
+class Tokenizer(Owned):
     """An oai_tokenizer, owned by this object (close(), a with block or
     collection frees it).
 
@@ -33,6 +33,8 @@ class Tokenizer:
     made raises at once: InvalidArgumentError (an unknown encoding or
     model), LocalIOError (no file), InvalidDataError (not a vocabulary),
     with the library's message. Use one from one thread at a time."""
+
+    _what = "tokenizer"
 
     def __init__(self, encoding, path=None, special=None, _model=None):
         self._h = None
@@ -56,29 +58,6 @@ class Tokenizer:
     def for_model(cls, model, vocab_dir=None, special=None):
         """The tokenizer of a model's encoding (oai_tokenizer_model_new)."""
         return cls(None, vocab_dir, special=special, _model=model)
-
-    @property
-    def handle(self):
-        if not self._h:
-            raise errors.InvalidArgumentError("the tokenizer is closed")
-        return self._h
-
-    def close(self):
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _error(self, st):
         return errors.error_class(st)(s(lib.oai_tokenizer_error_message(self._h)), status=st)

@@ -9,7 +9,7 @@ import ctypes
 
 from . import errors
 from ._lib import lib, c_str
-from ._util import b, s, value_to_python
+from ._util import Owned, b, s, value_to_python
 
 
 class WebhookError(errors.InvalidDataError):
@@ -39,7 +39,7 @@ def _headers(headers):
     return names, values, len(pairs)
 
 
-class Webhook:
+class Webhook(Owned):
     """A webhook verifier (oai_webhook), owned by this object (close(), a
     with block, or collection frees it, wiping the secret).
 
@@ -51,6 +51,8 @@ class Webhook:
     "now" (Unix ms), for tests and stored deliveries. A verifier without a
     usable secret raises WebhookError (code "missing_secret" or
     "invalid_secret") at once."""
+
+    _what = "webhook verifier"
 
     def __init__(self, secret=None, client=None, tolerance_ms=None, now_ms=None):
         self._h = None
@@ -68,29 +70,6 @@ class Webhook:
             self._check(lib.oai_webhook_set_tolerance_ms(h, int(tolerance_ms)))
         if now_ms is not None:
             self._check(lib.oai_webhook_set_now_ms(h, int(now_ms)))
-
-    @property
-    def handle(self):
-        if not self._h:
-            raise errors.InvalidArgumentError("the webhook verifier is closed")
-        return self._h
-
-    def close(self):
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _error(self, st):
         h = self._h

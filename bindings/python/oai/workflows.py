@@ -6,7 +6,7 @@ import json
 
 from . import errors
 from ._lib import lib, value_p, c_str, has, library_path
-from ._util import b, check, path_arg, s, status_message, take_dup, value_to_python
+from ._util import Owned, b, check, path_arg, s, status_message, take_dup, value_to_python
 from .client import Call
 from .response import Response, error_from_response, EVENT_ITEM, EVENT_PROGRESS
 
@@ -320,9 +320,11 @@ def validate_training_data(path=None, data=None, format="chat", context_limit=0)
     return TrainingReport(ptr)
 
 
-class BatchWriter:
+class BatchWriter(Owned):
     """Writes a batch input file (oai_batch_writer): add(custom_id, request)
     per line, then finish(). A context manager (finishes on success)."""
+
+    _what = "batch writer"
 
     def __init__(self, path):
         ptr = lib.oai_batch_writer_new(path_arg(path))
@@ -354,20 +356,6 @@ class BatchWriter:
             self._finished = True
             self._check(lib.oai_batch_writer_finish(self._h))
 
-    def close(self):
-        h, self._h = self._h, None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
     def __exit__(self, exc_type, *rest):
         try:
             if exc_type is None:
@@ -376,12 +364,14 @@ class BatchWriter:
             self.close()
 
 
-class BatchReader:
+class BatchReader(Owned):
     """Reads a batch output or error file (oai_batch_reader): iterating
     yields each result line as a dict. A line that cannot be read raises its
     OAIError (ProtocolError, TooLargeError), naming the line; iterating
     again goes on with the next line. A context manager; freed at the end
     of the file, by close(), or when collected."""
+
+    _what = "batch reader"
 
     def __init__(self, path, max_line_bytes=None):
         ptr = lib.oai_batch_reader_new(path_arg(path))
@@ -401,23 +391,6 @@ class BatchReader:
     def line_number(self):
         """The 1-based number of the line read last (0 before the first)."""
         return lib.oai_batch_reader_line_number(self._h) if self._h else 0
-
-    def close(self):
-        h, self._h = getattr(self, "_h", None), None
-        if h:
-            self._free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __iter__(self):
         return self

@@ -187,10 +187,15 @@ class RequestBuilderTest(unittest.TestCase):
         self.assertNotIn("only_in_copy", req.body)
         req.close()
         self.assertIn("only_in_copy", copy.body)
-        with self.assertRaises(oai.InvalidArgumentError):
+        with self.assertRaises(oai.InvalidArgumentError) as cm:
             req.body
+        self.assertIn("the request is closed", str(cm.exception))
         self.assertEqual(repr(req), "<oai.Request closed>")
-        copy.close()
+        req.close()  # a second close does nothing
+        with copy:
+            pass
+        with self.assertRaises(oai.InvalidArgumentError):
+            copy.handle  # the context manager closed it
 
     def test_bad_arguments_raise_with_the_sticky_message(self):
         with self.assertRaises(oai.InvalidArgumentError) as cm:
@@ -257,8 +262,9 @@ class ClientTest(MockServerTest):
             client.warm_up()
         self.assertTrue(client.closed)
         self.assertEqual(repr(client), "<oai.Client closed>")
-        with self.assertRaises(oai.InvalidArgumentError):
+        with self.assertRaises(oai.InvalidArgumentError) as cm:
             client.chat("m", [("user", "x")])
+        self.assertIn("the client is closed", str(cm.exception))
         client.close()
 
     def test_bad_options(self):
