@@ -884,6 +884,14 @@ static int queue_event(oai_call *call, const oai_event *ev)
     return 0;
 }
 
+/* A workflow's child has news for it (an event queued, or its end): the
+ * workflow takes its next step at the next poll. */
+static void wake_parent(oai_call *call)
+{
+    if (call->parent && call->parent->state == CALL_WORKING)
+        call->parent->wf_wake_us = 0;
+}
+
 static int on_user_event(void *ud, const oai_event *ev)
 {
     oai_call *call = ud;
@@ -893,8 +901,7 @@ static int on_user_event(void *ud, const oai_event *ev)
     if (!call->event_fn) {
         /* A workflow's own streamed call (the tool loop's step): its
          * workflow relays the queued events at its next turn. */
-        if (call->parent && call->parent->state == CALL_WORKING)
-            call->parent->wf_wake_us = 0;
+        wake_parent(call);
         return queue_event(call, ev);
     }
     call->client->in_callback++;
@@ -1736,11 +1743,10 @@ static void hand_back(oai_call *call)
     call->outcome = res ? res->status : OAI_ERR_OUT_OF_MEMORY;
     release_resolved(call);
     call->handed_back = 1;
-    if (call->parent && !call->caller_freed && call->parent->state == CALL_WORKING) {
-        /* Its workflow looks at it at the next step, whenever it ended (in
-         * the transport's start callback, or in this poll's second pass). */
-        call->parent->wf_wake_us = 0;
-    }
+    /* Its workflow looks at it at the next step, whenever it ended (in the
+     * transport's start callback, or in this poll's second pass). */
+    if (!call->caller_freed)
+        wake_parent(call);
     if (call->fn && !c->free_pending && !call->caller_freed) {
         call->res = NULL;
         call->in_done_callback = 1;
