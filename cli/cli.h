@@ -250,7 +250,21 @@ int cli_print_delta(void *userdata, const oai_event *ev);
  */
 int cli_print_answer(const oai_response *res, int streamed_text);
 
-/* Structured output (schema.c). */
+/* What `oai chat` and `oai responses` share: the prompt, the stream's
+ * printer, structured output (schema.c). */
+
+/** After a prompt command's options: checks that there is a PROMPT and
+ *  that --schema-name came with --schema, and joins the operands into
+ *  *prompt (cli_join_text()). Returns CLI_CONTINUE, or reports the problem
+ *  and returns the exit status. */
+int cli_prompt_operands(const cli_command *cmd, cli_parser *p, const char *schema, const char *schema_name,
+                        char **prompt);
+
+/** The event callback of a streamed prompt command: cli_print_delta(), or,
+ *  when the result is printed whole at the end (--json, --schema), one that
+ *  prints nothing. */
+oai_event_fn cli_stream_printer(int print_at_end);
+
 
 /** Reads the JSON Schema in the file at @p path and asks @p req for output
  *  that follows it (oai_request_set_json_schema(), strict), named @p name

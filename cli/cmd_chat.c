@@ -118,12 +118,7 @@ static int parse_chat_args(int argc, char **argv, chat_args *a)
         if (status != CLI_CONTINUE)
             return status;
     }
-    if (p.operand_count == 0)
-        return cli_usage_error(&cli_cmd_chat, "missing PROMPT", NULL);
-    if (a->schema_name && !a->schema)
-        return cli_usage_error(&cli_cmd_chat, "--schema-name needs --schema", NULL);
-    a->prompt = cli_join_text(p.operand_count, cli_operands(&p), &status);
-    return a->prompt ? CLI_CONTINUE : status;
+    return cli_prompt_operands(&cli_cmd_chat, &p, a->schema, a->schema_name, &a->prompt);
 }
 
 /* Whether anything was printed while streaming, and what to print. */
@@ -132,15 +127,6 @@ typedef struct chat_output {
     int json;          /* --json: the whole response */
     int parsed;        /* --schema: the answer parsed */
 } chat_output;
-
-/* Takes streamed events without printing them (--json, --schema print the
- * result once it is complete). */
-static int quiet_event(void *userdata, const oai_event *ev)
-{
-    (void)userdata;
-    (void)ev;
-    return 0;
-}
 
 /* Builds the request, or reports why it cannot be built. */
 static oai_request *build_chat_request(const chat_args *a, chat_output *out, int *exit_status)
@@ -159,7 +145,7 @@ static oai_request *build_chat_request(const chat_args *a, chat_output *out, int
     if (status == OAI_OK)
         status = cli_apply_sampling(req, &a->sampling);
     if (status == OAI_OK && a->stream)
-        status = oai_request_set_event_callback(req, (a->json || a->schema) ? quiet_event : cli_print_delta,
+        status = oai_request_set_event_callback(req, cli_stream_printer(a->json || a->schema != NULL),
                                                 &out->streamed_text);
     if (status == OAI_OK && a->schema) {
         *exit_status = cli_apply_schema(req, a->schema, a->schema_name);

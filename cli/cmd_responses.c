@@ -110,12 +110,7 @@ static int parse_responses_args(int argc, char **argv, responses_args *a)
         if (status != CLI_CONTINUE)
             return status;
     }
-    if (p.operand_count == 0)
-        return cli_usage_error(&cli_cmd_responses, "missing PROMPT", NULL);
-    if (a->schema_name && !a->schema)
-        return cli_usage_error(&cli_cmd_responses, "--schema-name needs --schema", NULL);
-    a->prompt = cli_join_text(p.operand_count, cli_operands(&p), &status);
-    return a->prompt ? CLI_CONTINUE : status;
+    return cli_prompt_operands(&cli_cmd_responses, &p, a->schema, a->schema_name, &a->prompt);
 }
 
 typedef struct responses_output {
@@ -123,13 +118,6 @@ typedef struct responses_output {
     int json;
     int parsed;
 } responses_output;
-
-static int quiet_event(void *userdata, const oai_event *ev)
-{
-    (void)userdata;
-    (void)ev;
-    return 0;
-}
 
 static oai_request *build_responses_request(const responses_args *a, responses_output *out, int *exit_status)
 {
@@ -145,7 +133,7 @@ static oai_request *build_responses_request(const responses_args *a, responses_o
     if (status == OAI_OK && a->sampling.max_tokens > 0)
         status = oai_request_set_int(req, "/max_output_tokens", a->sampling.max_tokens);
     if (status == OAI_OK && a->stream)
-        status = oai_request_set_event_callback(req, (a->json || a->schema) ? quiet_event : cli_print_delta,
+        status = oai_request_set_event_callback(req, cli_stream_printer(a->json || a->schema != NULL),
                                                 &out->streamed_text);
     if (status != OAI_OK) {
         *exit_status = cli_report_status(status, "cannot build the request (is the text valid UTF-8?)");

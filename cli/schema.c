@@ -1,6 +1,7 @@
 /*
- * Structured output for `oai chat --schema` and `oai responses --schema`:
- * loading the schema file, and printing the parsed answer.
+ * What `oai chat` and `oai responses` share: reading the prompt, the
+ * stream's printer, and structured output (--schema: loading the schema
+ * file, printing the parsed answer).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -9,6 +10,32 @@
 #include <string.h>
 
 #include "cli.h"
+
+int cli_prompt_operands(const cli_command *cmd, cli_parser *p, const char *schema, const char *schema_name,
+                        char **prompt)
+{
+    int status = CLI_CONTINUE;
+
+    if (p->operand_count == 0)
+        return cli_usage_error(cmd, "missing PROMPT", NULL);
+    if (schema_name && !schema)
+        return cli_usage_error(cmd, "--schema-name needs --schema", NULL);
+    *prompt = cli_join_text(p->operand_count, cli_operands(p), &status);
+    return *prompt ? CLI_CONTINUE : status;
+}
+
+/* Takes streamed events without printing them. */
+static int quiet_event(void *userdata, const oai_event *ev)
+{
+    (void)userdata;
+    (void)ev;
+    return 0;
+}
+
+oai_event_fn cli_stream_printer(int print_at_end)
+{
+    return print_at_end ? quiet_event : cli_print_delta;
+}
 
 /* The schema's name from the file's name: its base name without the
  * extension, every character the API does not allow in a name made '_',

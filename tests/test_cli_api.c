@@ -249,6 +249,16 @@ static void test_chat_schema(void **state)
     assert_int_equal(r.exit_code, 2);
     assert_contains(r.err, "--schema-name needs --schema");
     run_result_free(&r);
+    /* The same checks for both prompt commands (cli_prompt_operands()). */
+    run_cli(&r, ms, "responses", "--schema-name", "x", "Where?", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_contains(r.err, "oai responses");
+    assert_contains(r.err, "--schema-name needs --schema");
+    run_result_free(&r);
+    run_cli(&r, ms, "chat", "--json", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_contains(r.err, "missing PROMPT");
+    run_result_free(&r);
     assert_int_equal(mock_server_request_count(ms), sent);
 }
 
