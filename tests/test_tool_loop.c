@@ -38,11 +38,11 @@
 #include <unistd.h>
 
 #include "memory_transport.h"
+#include "host_loop.h"
 #include "mock_server.h"
 #include "oai.h"
 
 #define NEVER INT64_MAX
-#define MAX_SOCKETS 64
 #define MEMORY_FRAME_US 50000
 
 typedef enum transport_kind { T_MEMORY, T_CURL } transport_kind;
@@ -112,19 +112,7 @@ static const scenario scenarios[] = {
                       "call_w get_weather {\"city\":\"Paris\"};call_t get_time {};", 1},
 };
 
-/* ---- the host's loops (as in tests/test_workflows.c) -------------------------------- */
-
-static int64_t real_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-typedef struct watched {
-    int64_t fd;
-    int events;
-} watched;
+/* ---- the host's loops (tests/support/host_loop.h) --------------------------------- */
 
 typedef struct env {
     transport_kind t;
@@ -132,116 +120,17 @@ typedef struct env {
     oai_client *c;
     memory_transport *mt;
     mock_server *server;
-    watched socks[MAX_SOCKETS];
-    int sock_count;
-    int64_t timer_at;
-    int running;
+    host_loop loop; /* the host's frame and event loop (host_loop.h) */
 } env;
-
-static int64_t env_now_us(const env *e)
-{
-    return e->t == T_MEMORY ? memory_transport_now_us(e->mt) : real_now_us();
-}
-
-static int find_sock(const env *e, int64_t fd)
-{
-    for (int i = 0; i < e->sock_count; i++)
-        if (e->socks[i].fd == fd)
-            return i;
-    return -1;
-}
-
-static int on_socket(void *ud, int64_t fd, int events)
-{
-    env *e = ud;
-    int i = find_sock(e, fd);
-    if (events & OAI_POLL_REMOVE) {
-        if (i >= 0)
-            e->socks[i] = e->socks[--e->sock_count];
-        return 0;
-    }
-    if (i < 0) {
-        assert_true(e->sock_count < MAX_SOCKETS);
-        i = e->sock_count++;
-        e->socks[i].fd = fd;
-    }
-    e->socks[i].events = events;
-    return 0;
-}
-
-static int on_timer(void *ud, int64_t timeout_ms)
-{
-    env *e = ud;
-    e->timer_at = timeout_ms < 0 ? NEVER : env_now_us(e) + timeout_ms * 1000;
-    return 0;
-}
-
-static void action(env *e, int64_t fd, int events)
-{
-    int rc = oai_client_socket_action(e->c, fd, events);
-    assert_true(rc >= 0);
-    e->running = rc;
-}
 
 static void loop_once(env *e)
 {
-    if (e->t == T_MEMORY) {
-        int64_t io_at = memory_transport_next_event_us(e->mt);
-        int64_t at = io_at < e->timer_at ? io_at : e->timer_at;
-        assert_true(at != NEVER);
-        int64_t now = memory_transport_now_us(e->mt);
-        if (at > now)
-            memory_transport_advance_us(e->mt, at - now);
-        memory_transport_deliver(e->mt);
-        if (e->timer_at <= memory_transport_now_us(e->mt)) {
-            e->timer_at = NEVER;
-            action(e, OAI_SOCKET_TIMEOUT, 0);
-        }
-        return;
-    }
-    struct pollfd pfds[MAX_SOCKETS];
-    int n = e->sock_count;
-    for (int i = 0; i < n; i++) {
-        pfds[i].fd = (int)e->socks[i].fd;
-        pfds[i].events = (short)(((e->socks[i].events & OAI_POLL_IN) ? POLLIN : 0) |
-                                 ((e->socks[i].events & OAI_POLL_OUT) ? POLLOUT : 0));
-        pfds[i].revents = 0;
-    }
-    int wait = 100;
-    if (e->timer_at != NEVER) {
-        int64_t left = (e->timer_at - real_now_us() + 999) / 1000;
-        if (left < wait)
-            wait = left < 0 ? 0 : (int)left;
-    }
-    int ready = poll(pfds, (nfds_t)n, wait);
-    assert_true(ready >= 0);
-    for (int i = 0; ready > 0 && i < n; i++) {
-        if (!pfds[i].revents || find_sock(e, pfds[i].fd) < 0)
-            continue;
-        int events = 0;
-        if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
-            events |= OAI_POLL_IN;
-        if (pfds[i].revents & POLLOUT)
-            events |= OAI_POLL_OUT;
-        action(e, pfds[i].fd, events);
-    }
-    if (e->timer_at != NEVER && real_now_us() >= e->timer_at) {
-        e->timer_at = NEVER;
-        action(e, OAI_SOCKET_TIMEOUT, 0);
-    }
+    host_loop_once(&e->loop);
 }
 
 static int frame(env *e)
 {
-    if (e->t == T_MEMORY) {
-        memory_transport_advance_us(e->mt, MEMORY_FRAME_US);
-        memory_transport_deliver(e->mt);
-    } else {
-        usleep(1000);
-    }
-    int rc = oai_client_poll(e->c, 0);
-    assert_true(rc >= 0);
-    return rc;
+    return host_loop_frame(&e->loop, MEMORY_FRAME_US);
 }
 
 static void env_open(env *e, transport_kind t, drive_mode m)
@@ -249,7 +138,6 @@ static void env_open(env *e, transport_kind t, drive_mode m)
     memset(e, 0, sizeof *e);
     e->t = t;
     e->m = m;
-    e->timer_at = NEVER;
     e->c = oai_client_new();
     assert_non_null(e->c);
     assert_int_equal(oai_client_set_api_key(e->c, "sk-tools"), OAI_OK);
@@ -266,11 +154,7 @@ static void env_open(env *e, transport_kind t, drive_mode m)
         assert_non_null(e->server);
         assert_int_equal(oai_client_set_base_url(e->c, mock_server_url(e->server)), OAI_OK);
     }
-    if (event_loop_mode(m)) {
-        if (t == T_CURL)
-            assert_int_equal(oai_client_set_socket_callback(e->c, on_socket, e), OAI_OK);
-        assert_int_equal(oai_client_set_timer_callback(e->c, on_timer, e), OAI_OK);
-    }
+    host_loop_init(&e->loop, e->c, e->mt, event_loop_mode(m));
 }
 
 static void env_close(env *e)
@@ -280,7 +164,7 @@ static void env_close(env *e)
         assert_int_equal(memory_transport_in_flight(e->mt), 0);
         memory_transport_free(e->mt);
     } else {
-        assert_int_equal(e->sock_count, 0);
+        assert_int_equal(e->loop.sock_count, 0);
         mock_server_stop(e->server);
     }
 }
@@ -469,12 +353,12 @@ static void drive(run *r, oai_request *req, int max_steps)
     if (pulled_mode(e->m)) {
         oai_call *call = oai_client_start_send_with_tools(e->c, req, max_steps, NULL, NULL, NULL, NULL, NULL, NULL);
         assert_non_null(call);
-        int64_t end = real_now_us() + 10 * 1000000;
+        int64_t end = host_loop_real_now_us() + 10 * 1000000;
         for (int frames = 0;; frames++) {
             answer_pulled(r, call);
             if (oai_call_is_done(call))
                 break;
-            assert_true(frames < 100000 && real_now_us() < end);
+            assert_true(frames < 100000 && host_loop_real_now_us() < end);
             if (e->m == M_PULLED)
                 frame(e);
             else
@@ -510,9 +394,9 @@ static void drive(run *r, oai_request *req, int max_steps)
     } else {
         oai_call *call = oai_client_start_send_with_tools(e->c, req, max_steps, tool, r, on_done, r, on_event, r);
         assert_non_null(call);
-        int64_t end = real_now_us() + 10 * 1000000;
+        int64_t end = host_loop_real_now_us() + 10 * 1000000;
         while (!r->done) {
-            assert_true(real_now_us() < end);
+            assert_true(host_loop_real_now_us() < end);
             loop_once(e);
         }
         assert_null(oai_call_take_response(call));

@@ -38,12 +38,12 @@
 #include <unistd.h>
 
 #include "memory_transport.h"
+#include "host_loop.h"
 #include "mock_server.h"
 #include "mock_state.h"
 #include "oai.h"
 
 #define NEVER INT64_MAX
-#define MAX_SOCKETS 64
 #define MAX_REPLIES 8
 #define MAX_TARGETS 8
 
@@ -176,18 +176,6 @@ static const scenario scenarios[] = {
 
 /* ---- the host's loops -------------------------------------------------------------- */
 
-static int64_t real_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-typedef struct watched {
-    int64_t fd;
-    int events;
-} watched;
-
 /* One client, its transport, and the host's loop around it. */
 typedef struct env {
     transport_kind t;
@@ -197,125 +185,21 @@ typedef struct env {
     int64_t t0;                     /* fake time at the start */
     /* The event loop: sockets (libcurl) and the one timer, on the real
      * clock (libcurl) or the fake one (memory). */
-    watched socks[MAX_SOCKETS];
-    int sock_count;
-    int64_t timer_at;               /* NEVER: no timer */
-    int running;                    /* what the last socket action returned */
+    host_loop loop;
     /* libcurl: a server of its own, so that what an earlier cancel left
      * half-done on a server never takes a scripted reply of this run. The
      * mock's stateful API (mock_state.h) is the process's, shared. */
     mock_server *server;
 } env;
 
-static int64_t env_now_us(const env *e)
-{
-    return e->t == T_MEMORY ? memory_transport_now_us(e->mt) : real_now_us();
-}
-
-static int find_sock(const env *e, int64_t fd)
-{
-    for (int i = 0; i < e->sock_count; i++)
-        if (e->socks[i].fd == fd)
-            return i;
-    return -1;
-}
-
-static int on_socket(void *ud, int64_t fd, int events)
-{
-    env *e = ud;
-    int i = find_sock(e, fd);
-    if (events & OAI_POLL_REMOVE) {
-        if (i >= 0)
-            e->socks[i] = e->socks[--e->sock_count];
-        return 0;
-    }
-    if (i < 0) {
-        assert_true(e->sock_count < MAX_SOCKETS);
-        i = e->sock_count++;
-        e->socks[i].fd = fd;
-    }
-    e->socks[i].events = events;
-    return 0;
-}
-
-static int on_timer(void *ud, int64_t timeout_ms)
-{
-    env *e = ud;
-    e->timer_at = timeout_ms < 0 ? NEVER : env_now_us(e) + timeout_ms * 1000;
-    return 0;
-}
-
-static void action(env *e, int64_t fd, int events)
-{
-    int rc = oai_client_socket_action(e->c, fd, events);
-    assert_true(rc >= 0);
-    e->running = rc;
-}
-
-/* One turn of the host's loop. libcurl: poll(2) over the watched sockets
- * and the timer. Memory: move the fake clock to the transport's next event
- * or the timer, deliver, act on the timer. */
 static void loop_once(env *e)
 {
-    if (e->t == T_MEMORY) {
-        int64_t io_at = memory_transport_next_event_us(e->mt);
-        int64_t at = io_at < e->timer_at ? io_at : e->timer_at;
-        assert_true(at != NEVER);
-        int64_t now = memory_transport_now_us(e->mt);
-        if (at > now)
-            memory_transport_advance_us(e->mt, at - now);
-        memory_transport_deliver(e->mt);
-        if (e->timer_at <= memory_transport_now_us(e->mt)) {
-            e->timer_at = NEVER;
-            action(e, OAI_SOCKET_TIMEOUT, 0);
-        }
-        return;
-    }
-    struct pollfd pfds[MAX_SOCKETS];
-    int n = e->sock_count;
-    for (int i = 0; i < n; i++) {
-        pfds[i].fd = (int)e->socks[i].fd;
-        pfds[i].events = (short)(((e->socks[i].events & OAI_POLL_IN) ? POLLIN : 0) |
-                                 ((e->socks[i].events & OAI_POLL_OUT) ? POLLOUT : 0));
-        pfds[i].revents = 0;
-    }
-    int wait = 100;
-    if (e->timer_at != NEVER) {
-        int64_t left = (e->timer_at - real_now_us() + 999) / 1000;
-        if (left < wait)
-            wait = left < 0 ? 0 : (int)left;
-    }
-    int ready = poll(pfds, (nfds_t)n, wait);
-    assert_true(ready >= 0);
-    for (int i = 0; ready > 0 && i < n; i++) {
-        if (!pfds[i].revents || find_sock(e, pfds[i].fd) < 0)
-            continue;
-        int events = 0;
-        if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
-            events |= OAI_POLL_IN;
-        if (pfds[i].revents & POLLOUT)
-            events |= OAI_POLL_OUT;
-        action(e, pfds[i].fd, events);
-    }
-    if (e->timer_at != NEVER && real_now_us() >= e->timer_at) {
-        e->timer_at = NEVER;
-        action(e, OAI_SOCKET_TIMEOUT, 0);
-    }
+    host_loop_once(&e->loop);
 }
 
-/* One frame of the polled mode: the frame's time passes, then one
- * oai_client_poll(c, 0). Returns what the poll returned. */
 static int frame(env *e)
 {
-    if (e->t == T_MEMORY) {
-        memory_transport_advance_us(e->mt, MEMORY_FRAME_US);
-        memory_transport_deliver(e->mt); /* no run callback: the host's I/O */
-    } else {
-        usleep(1000);
-    }
-    int rc = oai_client_poll(e->c, 0);
-    assert_true(rc >= 0);
-    return rc;
+    return host_loop_frame(&e->loop, MEMORY_FRAME_US);
 }
 
 static void env_open(env *e, transport_kind t, drive_mode m)
@@ -323,7 +207,6 @@ static void env_open(env *e, transport_kind t, drive_mode m)
     memset(e, 0, sizeof *e);
     e->t = t;
     e->m = m;
-    e->timer_at = NEVER;
     e->c = oai_client_new();
     assert_non_null(e->c);
     assert_int_equal(oai_client_set_api_key(e->c, "sk-workflows"), OAI_OK);
@@ -344,11 +227,7 @@ static void env_open(env *e, transport_kind t, drive_mode m)
         assert_non_null(e->server);
         assert_int_equal(oai_client_set_base_url(e->c, mock_server_url(e->server)), OAI_OK);
     }
-    if (m == M_EVENT_LOOP) {
-        if (t == T_CURL)
-            assert_int_equal(oai_client_set_socket_callback(e->c, on_socket, e), OAI_OK);
-        assert_int_equal(oai_client_set_timer_callback(e->c, on_timer, e), OAI_OK);
-    }
+    host_loop_init(&e->loop, e->c, e->mt, m == M_EVENT_LOOP);
 }
 
 static void env_close(env *e)
@@ -361,7 +240,7 @@ static void env_close(env *e)
         assert_int_equal(memory_transport_violations(e->mt), 0);
         memory_transport_free(e->mt);
     } else {
-        assert_int_equal(e->sock_count, 0);
+        assert_int_equal(e->loop.sock_count, 0);
         mock_server_stop(e->server);
     }
 }
@@ -388,10 +267,10 @@ static const mock_request *env_request(env *e, size_t i)
 /* Runs the host's loop until *done, or fails after many turns. */
 static void loop_until_done(env *e, const int *done)
 {
-    int64_t end = real_now_us() + 10 * 1000000;
+    int64_t end = host_loop_real_now_us() + 10 * 1000000;
     int turns = 0;
     while (!*done) {
-        assert_true(real_now_us() < end);
+        assert_true(host_loop_real_now_us() < end);
         assert_true(turns++ < 100000);
         loop_once(e);
     }
@@ -405,9 +284,9 @@ static void settle(env *e)
             ;
         assert_int_equal(oai_client_poll(e->c, 0), 0);
     } else if (e->m == M_EVENT_LOOP) {
-        for (int i = 0; i < 1000 && e->running > 0; i++)
+        for (int i = 0; i < 1000 && e->loop.running > 0; i++)
             loop_once(e);
-        assert_int_equal(e->running, 0);
+        assert_int_equal(e->loop.running, 0);
     }
 }
 
@@ -712,9 +591,9 @@ static void check_time(run *r, int64_t real_start)
             fail_msg("%s/%s: %lld us of fake time, expected %lld", workflow_names[r->sc->w],
                      scenario_names[r->sc->s], (long long)fake, (long long)want);
         if (!getenv("OAI_TEST_MEMCHECK"))
-            assert_true(real_now_us() - real_start < 2000000);
+            assert_true(host_loop_real_now_us() - real_start < 2000000);
     } else {
-        assert_true(real_now_us() - real_start >= (int64_t)intervals * CURL_INTERVAL_MS * 1000);
+        assert_true(host_loop_real_now_us() - real_start >= (int64_t)intervals * CURL_INTERVAL_MS * 1000);
     }
 }
 
@@ -735,7 +614,7 @@ static void run_scenario(transport_kind t, drive_mode m, const scenario *sc, int
     if (sc->s == S_CANCEL)
         r.stop_at = sc->w == W_PAGER ? 2 : 1;
     make_handle(&r);
-    int64_t real_start = real_now_us();
+    int64_t real_start = host_loop_real_now_us();
     switch (m) {
     case M_BLOCKING:
         drive_blocking(&r);
@@ -1032,7 +911,7 @@ static void test_pager_pull_back_pressure(void **state)
         for (int turn = 0; turn < 400; turn++) {
             if (m == M_POLLED)
                 frame(&e);
-            else if (memory_transport_next_event_us(e.mt) != NEVER || e.timer_at != NEVER)
+            else if (memory_transport_next_event_us(e.mt) != NEVER || e.loop.timer_at != NEVER)
                 loop_once(&e);
         }
         assert_false(oai_call_is_done(call));
@@ -1735,8 +1614,8 @@ static void test_upload_freed_mid_part(void **state)
     assert_int_equal(oai_large_upload_set_part_size(up, 4 * 1024 * 1024), OAI_OK);
     assert_int_equal(oai_large_upload_set_progress_callback(up, on_freed_progress, &r), OAI_OK);
     oai_call *call = oai_large_upload_start(up, NULL, NULL, NULL, NULL);
-    int64_t end = real_now_us() + 5000000;
-    while (r.progress_calls == 0 && real_now_us() < end)
+    int64_t end = host_loop_real_now_us() + 5000000;
+    while (r.progress_calls == 0 && host_loop_real_now_us() < end)
         assert_true(oai_client_poll(e.c, 1) >= 0);
     assert_true(r.progress_calls > 0);
     oai_call_free(call);
